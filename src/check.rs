@@ -1,0 +1,1821 @@
+//! The type checker, which also lowers the checked AST to the IR.
+//!
+//! It reports every error of a file in one run: each declaration and each condition is checked on
+//! its own, and a failure in one does not hide the others. The IR is produced only when there is no
+//! error.
+
+use crate::ast::{self, *};
+use crate::diag::{codes, did_you_mean, Diagnostic};
+use crate::ir::{self, Calc, Cond, Const, FactType, Limit};
+use crate::units::{self, format_decimal, parse_unit, Base, Dim, Unit, UnitError};
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+
+/// The result of checking a file: the program when there is no error, and every diagnostic.
+#[derive(Debug)]
+pub struct Checked {
+    pub program: Option<ir::Program>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The type of a value in a condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    Bool,
+    Count,
+    Number,
+    Date,
+    Quantity(Dim),
+    Enum(u32),
+    Set(u32),
+}
+
+impl Ty {
+    fn dim(self) -> Option<Dim> {
+        match self {
+            Ty::Count | Ty::Number => Some(Dim::NONE),
+            Ty::Quantity(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+struct FactInfo {
+    name: String,
+    ty: Ty,
+    /// The unit the fact is declared in, for messages.
+    unit: Option<Unit>,
+    span: Span,
+}
+
+struct EquivInfo {
+    /// Base and canonical amount of each side: `a` of base `x` equals `b` of base `y`.
+    x: Base,
+    a: Decimal,
+    y: Base,
+    b: Decimal,
+}
+
+struct Checker<'a> {
+    diags: Vec<Diagnostic>,
+    enums: Vec<ir::EnumDef>,
+    enum_index: HashMap<String, u32>,
+    facts: Vec<FactInfo>,
+    fact_index: HashMap<String, u32>,
+    equivs: Vec<EquivInfo>,
+    alternates: Vec<Vec<ir::AltDim>>,
+    labels: HashMap<String, Span>,
+    file: &'a File,
+}
+
+const BUILTIN_TYPES: &[&str] = &["boolean", "count", "number", "date"];
+const FUNCTIONS: &[&str] = &["age_in_years", "bsa_mosteller", "date_of_service"];
+
+/// Check a parsed file and lower it to IR.
+pub fn check(file: &File) -> Checked {
+    let mut c = Checker {
+        diags: Vec::new(),
+        enums: Vec::new(),
+        enum_index: HashMap::new(),
+        facts: Vec::new(),
+        fact_index: HashMap::new(),
+        equivs: Vec::new(),
+        alternates: Vec::new(),
+        labels: HashMap::new(),
+        file,
+    };
+    let meta = c.header();
+    c.declare_enums();
+    c.declare_facts();
+    let equivalences = c.equivalences();
+    c.compute_alternates();
+    let derived = c.derived_facts();
+    let indications = c.indications();
+    let facts = c.fact_defs(derived);
+    let has_error = c.diags.iter().any(|d| d.is_error());
+    let program = match (meta, has_error) {
+        (Some(policy), false) => Some(ir::Program {
+            format: ir::FORMAT.to_string(),
+            format_version: ir::FORMAT_VERSION,
+            policy,
+            enums: c.enums,
+            facts,
+            equivalences,
+            indications,
+        }),
+        _ => None,
+    };
+    let mut diagnostics = c.diags;
+    diagnostics.sort_by_key(|d| (d.primary.span.start, d.code));
+    Checked {
+        program,
+        diagnostics,
+    }
+}
+
+impl Checker<'_> {
+    fn err(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    // ------------------------------------------------------------------ header
+    fn header(&mut self) -> Option<ir::PolicyMeta> {
+        let headers: Vec<&PolicyHeader> = self
+            .file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Policy(h) => Some(h),
+                _ => None,
+            })
+            .collect();
+        for i in &self.file.items {
+            if let Item::Import(s) = i {
+                self.err(
+                    Diagnostic::error(
+                        codes::UNSUPPORTED_IMPORT,
+                        format!("imports are not supported yet: `{}`", s.value),
+                        s.span,
+                        "this import cannot be resolved",
+                    )
+                    .with_help("declare the enumerations and facts in this file for now"),
+                );
+            }
+        }
+        let Some(h) = headers.first() else {
+            let span = Span::new(0, 0);
+            self.err(
+                Diagnostic::error(
+                    codes::MISSING_HEADER,
+                    "this file has no `policy` header",
+                    span,
+                    "the header should come first",
+                )
+                .with_help("start the file with `policy my_policy { title \"...\" drug \"...\" effective 2024-01-01 }`"),
+            );
+            return None;
+        };
+        for extra in &headers[1..] {
+            self.err(
+                Diagnostic::error(
+                    codes::DUPLICATE_HEADER,
+                    "a file holds one policy, but this is a second `policy` header",
+                    extra.id.span,
+                    "second header",
+                )
+                .with_label(h.id.span, "first header")
+                .with_help("put each policy in its own file"),
+            );
+        }
+        let mut meta = ir::PolicyMeta {
+            id: h.id.name.clone(),
+            title: String::new(),
+            drugs: Vec::new(),
+            plans: Vec::new(),
+            effective: String::new(),
+            review: None,
+            revisions: Vec::new(),
+            not_covered: None,
+            outside_dosing: None,
+        };
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        for e in &h.entries {
+            match e {
+                MetaEntry::Text { key, value, span } => {
+                    let single = !matches!(key, MetaKey::Drug | MetaKey::Plan);
+                    if single && self.once(&mut seen, key.keyword(), *span) {
+                        continue;
+                    }
+                    let v = value.value.clone();
+                    match key {
+                        MetaKey::Title => meta.title = v,
+                        MetaKey::Drug => meta.drugs.push(v),
+                        MetaKey::Plan => meta.plans.push(v),
+                        MetaKey::NotCovered => meta.not_covered = Some(v),
+                        _ => meta.outside_dosing = Some(v),
+                    }
+                }
+                MetaEntry::Date { key, date, span } => {
+                    if self.once(&mut seen, key.keyword(), *span) {
+                        continue;
+                    }
+                    if self.date(date).is_none() {
+                        continue;
+                    }
+                    match key {
+                        MetaKey::Effective => meta.effective = date.text.clone(),
+                        _ => meta.review = Some(date.text.clone()),
+                    }
+                }
+                MetaEntry::Revision { date, text, .. } => {
+                    self.date(date);
+                    meta.revisions.push(ir::Revision {
+                        date: date.text.clone(),
+                        text: text.value.clone(),
+                    });
+                }
+            }
+        }
+        for (key, example) in [
+            (
+                "title",
+                "title \"Oncology (Injectable) – Proleukin Utilization Management Medical Policy\"",
+            ),
+            ("drug", "drug \"Proleukin (aldesleukin)\""),
+            ("effective", "effective 2022-01-01"),
+        ] {
+            let present = match key {
+                "drug" => !meta.drugs.is_empty(),
+                _ => seen.contains_key(key),
+            };
+            if !present {
+                self.err(
+                    Diagnostic::error(
+                        codes::MISSING_META,
+                        format!("the policy header has no `{key}`"),
+                        h.id.span,
+                        format!("`{key}` is missing from this header"),
+                    )
+                    .with_help(format!("add a line such as `{example}` inside the header")),
+                );
+            }
+        }
+        Some(meta)
+    }
+
+    /// Record a header key; true (and an error) if it was already given.
+    fn once(
+        &mut self,
+        seen: &mut HashMap<&'static str, Span>,
+        key: &'static str,
+        span: Span,
+    ) -> bool {
+        if let Some(first) = seen.get(key) {
+            let first = *first;
+            self.err(
+                Diagnostic::error(
+                    codes::DUPLICATE_META,
+                    format!("`{key}` is given twice in the policy header"),
+                    span,
+                    "second one",
+                )
+                .with_label(first, "first one")
+                .with_help(format!("keep one `{key}` line")),
+            );
+            true
+        } else {
+            seen.insert(key, span);
+            false
+        }
+    }
+
+    fn date(&mut self, d: &DateLit) -> Option<jiff::civil::Date> {
+        match d.text.parse::<jiff::civil::Date>() {
+            Ok(x) => Some(x),
+            Err(_) => {
+                self.err(
+                    Diagnostic::error(
+                        codes::BAD_DATE,
+                        format!("`{}` is not a calendar date", d.text),
+                        d.span,
+                        "no such date",
+                    )
+                    .with_help(
+                        "write dates as YYYY-MM-DD with a real month and day, e.g. 2025-02-05",
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ enums
+    fn declare_enums(&mut self) {
+        let mut spans: HashMap<String, Span> = HashMap::new();
+        for item in &self.file.items {
+            let Item::Enum(e) = item else { continue };
+            if let Some(first) = spans.get(&e.name.name) {
+                let first = *first;
+                self.err(
+                    Diagnostic::error(
+                        codes::DUPLICATE_ENUM,
+                        format!("enumeration `{}` is declared twice", e.name.name),
+                        e.name.span,
+                        "second declaration",
+                    )
+                    .with_label(first, "first declaration")
+                    .with_help("merge the two lists of values into one `enum`"),
+                );
+                continue;
+            }
+            spans.insert(e.name.name.clone(), e.name.span);
+            if e.values.is_empty() {
+                self.err(
+                    Diagnostic::error(
+                        codes::EMPTY_ENUM,
+                        format!("enumeration `{}` lists no values", e.name.name),
+                        e.name.span,
+                        "empty enumeration",
+                    )
+                    .with_help(
+                        "list its values inside the braces, one per line: `name \"description\"`",
+                    ),
+                );
+            }
+            if e.values.len() > 128 {
+                self.err(
+                    Diagnostic::error(
+                        codes::ENUM_TOO_LARGE,
+                        format!("enumeration `{}` has {} values; at most 128 are supported", e.name.name, e.values.len()),
+                        e.name.span,
+                        "too many values",
+                    )
+                    .with_help("split it into smaller enumerations, or make it `open` and list only the values the policy names"),
+                );
+            }
+            let mut vspans: HashMap<&str, Span> = HashMap::new();
+            let mut values = Vec::new();
+            for v in &e.values {
+                if let Some(first) = vspans.get(v.name.name.as_str()) {
+                    let first = *first;
+                    self.err(
+                        Diagnostic::error(
+                            codes::DUPLICATE_ENUM_VALUE,
+                            format!(
+                                "`{}` is listed twice in enumeration `{}`",
+                                v.name.name, e.name.name
+                            ),
+                            v.name.span,
+                            "listed again here",
+                        )
+                        .with_label(first, "first listed here")
+                        .with_help("remove one of the two lines"),
+                    );
+                    continue;
+                }
+                vspans.insert(&v.name.name, v.name.span);
+                values.push(ir::EnumValueDef {
+                    name: v.name.name.clone(),
+                    description: v.description.value.clone(),
+                });
+            }
+            values.truncate(128);
+            self.enum_index
+                .insert(e.name.name.clone(), self.enums.len() as u32);
+            self.enums.push(ir::EnumDef {
+                name: e.name.name.clone(),
+                description: e.description.as_ref().map(|d| d.value.clone()),
+                open: e.open,
+                values,
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------ facts
+    fn declare_facts(&mut self) {
+        for item in &self.file.items {
+            let Item::Fact(f) = item else { continue };
+            if let Some(&first) = self.fact_index.get(&f.name.name) {
+                let first_span = self.facts[first as usize].span;
+                self.err(
+                    Diagnostic::error(
+                        codes::DUPLICATE_FACT,
+                        format!("fact `{}` is declared twice", f.name.name),
+                        f.name.span,
+                        "second declaration",
+                    )
+                    .with_label(first_span, "first declaration")
+                    .with_help("each fact is declared once; remove one declaration or rename it"),
+                );
+                continue;
+            }
+            let (ty, unit) = self.resolve_type(&f.ty).unwrap_or((Ty::Bool, None));
+            self.fact_index
+                .insert(f.name.name.clone(), self.facts.len() as u32);
+            self.facts.push(FactInfo {
+                name: f.name.name.clone(),
+                ty,
+                unit,
+                span: f.name.span,
+            });
+        }
+    }
+
+    fn resolve_type(&mut self, t: &TypeRef) -> Option<(Ty, Option<Unit>)> {
+        match t {
+            TypeRef::Set(id) => match self.enum_index.get(&id.name) {
+                Some(&i) => Some((Ty::Set(i), None)),
+                None => {
+                    self.unknown_enum(id);
+                    None
+                }
+            },
+            TypeRef::Named(u) => {
+                match u.text.as_str() {
+                    "boolean" => return Some((Ty::Bool, None)),
+                    "count" => return Some((Ty::Count, None)),
+                    "number" => return Some((Ty::Number, None)),
+                    "date" => return Some((Ty::Date, None)),
+                    _ => {}
+                }
+                if let Some(&i) = self.enum_index.get(&u.text) {
+                    return Some((Ty::Enum(i), None));
+                }
+                match parse_unit(&u.text) {
+                    Ok(unit) => Some((Ty::Quantity(unit.dim), Some(unit))),
+                    Err(e) => {
+                        let names: Vec<String> = BUILTIN_TYPES
+                            .iter()
+                            .map(|s| s.to_string())
+                            .chain(self.enums.iter().map(|e| e.name.clone()))
+                            .collect();
+                        let suggestion = did_you_mean(&u.text, names.iter().map(|s| s.as_str()))
+                            .or(match &e {
+                                UnitError::Unknown { suggestion, .. } => suggestion.clone(),
+                                _ => None,
+                            });
+                        let help = match suggestion {
+                            Some(s) => format!("did you mean `{s}`? A fact's type is `boolean`, `count`, `number`, `date`, a unit (`[IU]/kg`, `days`), an enumeration, or `set of` an enumeration"),
+                            None => "a fact's type is `boolean`, `count`, `number`, `date`, a unit (`[IU]/kg`, `days`), an enumeration declared with `enum`, or `set of` an enumeration".into(),
+                        };
+                        self.err(
+                            Diagnostic::error(
+                                codes::UNKNOWN_TYPE,
+                                format!("`{}` is not a type: {e}", u.text),
+                                u.span,
+                                "unknown type",
+                            )
+                            .with_help(help),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn unknown_enum(&mut self, id: &Ident) {
+        let names: Vec<String> = self.enums.iter().map(|e| e.name.clone()).collect();
+        let help = match did_you_mean(&id.name, names.iter().map(|s| s.as_str())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "declare it first: `enum {} {{ value \"description\" }}`",
+                id.name
+            ),
+        };
+        self.err(
+            Diagnostic::error(
+                codes::UNKNOWN_TYPE,
+                format!("`{}` is not a declared enumeration", id.name),
+                id.span,
+                "unknown enumeration",
+            )
+            .with_help(help),
+        );
+    }
+
+    fn fact_defs(&self, mut derived: Vec<Option<Calc>>) -> Vec<ir::FactDef> {
+        let decls: Vec<&FactDecl> = self
+            .file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Fact(f) => Some(f),
+                _ => None,
+            })
+            .collect();
+        self.facts
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let decl = decls.iter().find(|d| d.name.span == f.span);
+                let ty = match f.ty {
+                    Ty::Bool => FactType::Boolean,
+                    Ty::Count => FactType::Count,
+                    Ty::Number => FactType::Number,
+                    Ty::Date => FactType::Date,
+                    Ty::Enum(e) => FactType::Enum { enum_index: e },
+                    Ty::Set(e) => FactType::Set { enum_index: e },
+                    Ty::Quantity(_) => FactType::Quantity {
+                        unit: f.unit.clone().unwrap_or(Unit {
+                            code: "1".into(),
+                            dim: Dim::NONE,
+                            factor: Decimal::ONE,
+                        }),
+                        alternates: self.alternates.get(i).cloned().unwrap_or_default(),
+                    },
+                };
+                ir::FactDef {
+                    name: f.name.clone(),
+                    description: decl
+                        .map(|d| d.description.value.clone())
+                        .unwrap_or_default(),
+                    ty,
+                    derived: derived.get_mut(i).and_then(|d| d.take()),
+                }
+            })
+            .collect()
+    }
+
+    // ------------------------------------------------------------------ equivalences
+    fn equivalences(&mut self) -> Vec<ir::EquivalenceDef> {
+        let mut out = Vec::new();
+        for item in &self.file.items {
+            let Item::Equivalence(e) = item else { continue };
+            let l = self.quantity_lit(&e.left);
+            let r = self.quantity_lit(&e.right);
+            let (Some((lv, Some(lu))), Some((rv, Some(ru)))) = (l, r) else {
+                self.err(
+                    Diagnostic::error(
+                        codes::BAD_EQUIVALENCE,
+                        "both sides of an equivalence need a unit",
+                        e.span,
+                        "this equivalence",
+                    )
+                    .with_help("write it as the label does, e.g. `equivalence 18 million IU = 1.1 mg \"...\"`"),
+                );
+                continue;
+            };
+            let single = |d: Dim| -> Option<Base> {
+                let mut found = None;
+                for b in units::BASES {
+                    match d.exp(b) {
+                        0 => {}
+                        1 if found.is_none() => found = Some(b),
+                        _ => return None,
+                    }
+                }
+                found
+            };
+            match (single(lu.dim), single(ru.dim)) {
+                (Some(x), Some(y)) if x != y => {
+                    let a = lv * lu.factor;
+                    let b = rv * ru.factor;
+                    if a.is_zero() || b.is_zero() {
+                        self.err(Diagnostic::error(
+                            codes::BAD_EQUIVALENCE,
+                            "an equivalence cannot state a zero amount",
+                            e.span,
+                            "zero amount",
+                        ).with_help("state the label's amounts, e.g. `18 million IU = 1.1 mg`"));
+                        continue;
+                    }
+                    self.equivs.push(EquivInfo { x, a, y, b });
+                    out.push(ir::EquivalenceDef {
+                        left: format!("{} {}", format_decimal(lv), lu.code),
+                        right: format!("{} {}", format_decimal(rv), ru.code),
+                        text: e.text.value.clone(),
+                    });
+                }
+                _ => self.err(
+                    Diagnostic::error(
+                        codes::BAD_EQUIVALENCE,
+                        format!(
+                            "an equivalence relates two simple units of different dimensions, but this one relates `{}` ({}) and `{}` ({})",
+                            lu.code, lu.dim, ru.code, ru.dim
+                        ),
+                        e.span,
+                        "this equivalence",
+                    )
+                    .with_help("state how much of one unit equals the other for this product, e.g. `equivalence 18 million IU = 1.1 mg \"...\"`"),
+                ),
+            }
+        }
+        out
+    }
+
+    /// For each quantity fact, the other dimensions it may be stated in through an equivalence.
+    fn compute_alternates(&mut self) {
+        self.alternates = self
+            .facts
+            .iter()
+            .map(|f| {
+                let Ty::Quantity(d) = f.ty else {
+                    return Vec::new();
+                };
+                let mut alts = Vec::new();
+                for (i, e) in self.equivs.iter().enumerate() {
+                    for (from, to, a, b) in [(e.x, e.y, e.a, e.b), (e.y, e.x, e.b, e.a)] {
+                        let ex = d.exp(from);
+                        if ex != 1 && ex != -1 {
+                            continue;
+                        }
+                        let mut nd = d;
+                        nd.0[from as usize] = 0;
+                        nd.0[to as usize] += ex;
+                        // `a` of `from` is `b` of `to`. A value p of the declared dimension is
+                        // p·(b/a)^ex in the other; compare v·a^ex with l·b^ex, clearing denominators.
+                        let (mv, ml) = if ex == 1 { (a, b) } else { (b, a) };
+                        // A canonical unit is 1/den of the smallest atoms' unit; clear both.
+                        let (Some(dd), Some(dn)) =
+                            (units::canonical_den(d), units::canonical_den(nd))
+                        else {
+                            continue;
+                        };
+                        let (Some(mul_value), Some(mul_limit)) =
+                            (mv.checked_mul(dd), ml.checked_mul(dn))
+                        else {
+                            continue;
+                        };
+                        alts.push(ir::AltDim {
+                            dim: nd,
+                            equivalence: i as u32,
+                            mul_value,
+                            mul_limit,
+                        });
+                    }
+                }
+                alts
+            })
+            .collect();
+    }
+
+    // ------------------------------------------------------------------ derived facts
+    fn derived_facts(&mut self) -> Vec<Option<Calc>> {
+        let mut out: Vec<Option<Calc>> = vec![None; self.facts.len()];
+        let mut deps: Vec<Vec<u32>> = vec![Vec::new(); self.facts.len()];
+        for item in &self.file.items {
+            let Item::Fact(f) = item else { continue };
+            let Some(expr) = &f.derived else { continue };
+            let Some(&slot) = self.fact_index.get(&f.name.name) else {
+                continue;
+            };
+            if self.facts[slot as usize].span != f.name.span {
+                continue; // a duplicate declaration, already reported
+            }
+            let Some((calc, ty)) = self.calc(expr) else {
+                continue;
+            };
+            let want = self.facts[slot as usize].ty;
+            if !same_type(ty, want) {
+                let (want_s, got_s) = (self.describe_fact_type(slot), describe_ty(ty, &self.enums));
+                self.err(
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        format!(
+                            "`{}` is declared as {want_s}, but its formula gives {got_s}",
+                            f.name.name
+                        ),
+                        expr.span(),
+                        format!("this gives {got_s}"),
+                    )
+                    .with_label(f.name.span, format!("declared as {want_s}"))
+                    .with_help("change the declared type or the formula so that they agree"),
+                );
+                continue;
+            }
+            collect_calc_facts(&calc, &mut deps[slot as usize]);
+            out[slot as usize] = Some(calc);
+        }
+        // Cycles among derived facts.
+        let mut state = vec![0u8; self.facts.len()];
+        for start in 0..self.facts.len() {
+            let mut path = Vec::new();
+            if let Some(cycle) = find_cycle(start, &deps, &mut state, &mut path) {
+                let names: Vec<String> = cycle
+                    .iter()
+                    .map(|&i| format!("`{}`", self.facts[i].name))
+                    .collect();
+                let span = self.facts[cycle[0]].span;
+                self.err(
+                    Diagnostic::error(
+                        codes::DERIVED_CYCLE,
+                        format!("derived facts depend on each other in a circle: {} → {}", names.join(" → "), names[0]),
+                        span,
+                        "this fact is computed from itself",
+                    )
+                    .with_help("one of these facts must be supplied by the request; remove its `=` formula"),
+                );
+                for i in cycle {
+                    out[i] = None;
+                }
+            }
+        }
+        out
+    }
+
+    fn calc(&mut self, e: &ValueExpr) -> Option<(Calc, Ty)> {
+        match e {
+            ValueExpr::Fact(id) => {
+                let slot = self.fact(id)?;
+                Some((Calc::Fact { fact: slot }, self.facts[slot as usize].ty))
+            }
+            ValueExpr::Quantity(q) => {
+                let (v, unit) = self.quantity_lit(q)?;
+                match unit {
+                    Some(u) => Some((
+                        Calc::Number {
+                            value: v * u.factor,
+                        },
+                        Ty::Quantity(u.dim),
+                    )),
+                    None => Some((Calc::Number { value: v }, Ty::Number)),
+                }
+            }
+            ValueExpr::Date(d) => {
+                let date = self.date(d)?;
+                Some((
+                    Calc::Date {
+                        days: days_since_epoch(date),
+                    },
+                    Ty::Date,
+                ))
+            }
+            ValueExpr::Binary {
+                op,
+                left,
+                right,
+                span,
+            } => {
+                let l = self.calc(left);
+                let r = self.calc(right);
+                let ((lc, lt), (rc, rt)) = (l?, r?);
+                let (Some(ld), Some(rd)) = (lt.dim(), rt.dim()) else {
+                    self.err(
+                        Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!(
+                                "arithmetic needs numbers or quantities, not {} and {}",
+                                describe_ty(lt, &self.enums),
+                                describe_ty(rt, &self.enums)
+                            ),
+                            *span,
+                            "cannot compute this",
+                        )
+                        .with_help("use `+ - * /` only between counts, numbers and quantities"),
+                    );
+                    return None;
+                };
+                let (dim, rescale) = match op {
+                    ArithOp::Add | ArithOp::Sub => {
+                        if ld != rd {
+                            self.err(
+                                Diagnostic::error(
+                                    codes::UNIT_MISMATCH,
+                                    format!("cannot add or subtract {ld} and {rd}"),
+                                    *span,
+                                    "different dimensions",
+                                )
+                                .with_help("both sides of `+` or `-` must be in units of the same dimension"),
+                            );
+                            return None;
+                        }
+                        (ld, Decimal::ONE)
+                    }
+                    ArithOp::Mul => (ld.times(rd), units::rescale(ld, rd, false)?),
+                    ArithOp::Div => (ld.per(rd), units::rescale(ld, rd, true)?),
+                };
+                let ty = if dim.is_none()
+                    && matches!((lt, rt), (Ty::Count, Ty::Count))
+                    && !matches!(op, ArithOp::Div)
+                {
+                    Ty::Count
+                } else if dim.is_none() {
+                    Ty::Number
+                } else {
+                    Ty::Quantity(dim)
+                };
+                Some((
+                    Calc::Arith {
+                        op: *op,
+                        left: Box::new(lc),
+                        right: Box::new(rc),
+                        rescale,
+                    },
+                    ty,
+                ))
+            }
+            ValueExpr::Call { name, args, span } => self.call(name, args, *span),
+        }
+    }
+
+    fn call(&mut self, name: &Ident, args: &[ValueExpr], span: Span) -> Option<(Calc, Ty)> {
+        let calcs: Vec<Option<(Calc, Ty)>> = args.iter().map(|a| self.calc(a)).collect();
+        let arity = match name.name.as_str() {
+            "age_in_years" => 1,
+            "bsa_mosteller" => 2,
+            "date_of_service" => 0,
+            _ => {
+                let help = match did_you_mean(&name.name, FUNCTIONS.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "the functions are {}",
+                        FUNCTIONS
+                            .iter()
+                            .map(|f| format!("`{f}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                self.err(
+                    Diagnostic::error(
+                        codes::UNKNOWN_FUNCTION,
+                        format!("`{}` is not a function policyc knows", name.name),
+                        name.span,
+                        "unknown function",
+                    )
+                    .with_help(help),
+                );
+                return None;
+            }
+        };
+        if calcs.len() != arity {
+            self.err(
+                Diagnostic::error(
+                    codes::BAD_ARGUMENTS,
+                    format!("`{}` takes {arity} argument{}, but is given {}", name.name, if arity == 1 { "" } else { "s" }, calcs.len()),
+                    span,
+                    "wrong number of arguments",
+                )
+                .with_help(match name.name.as_str() {
+                    "age_in_years" => "write `age_in_years(date_of_birth)`",
+                    "bsa_mosteller" => "write `bsa_mosteller(height, weight)` with a height in a length unit and a weight in a mass unit",
+                    _ => "write `date_of_service()`",
+                }),
+            );
+            return None;
+        }
+        let calcs: Vec<(Calc, Ty)> = calcs.into_iter().collect::<Option<_>>()?;
+        let length = parse_unit("cm").ok()?.dim;
+        let mass = parse_unit("kg").ok()?.dim;
+        let arg_err = |c: &mut Self, i: usize, want: &str| {
+            c.err(
+                Diagnostic::error(
+                    codes::BAD_ARGUMENTS,
+                    format!("argument {} of `{}` must be {want}", i + 1, name.name),
+                    args[i].span(),
+                    format!("this is {}", describe_ty(calcs[i].1, &c.enums)),
+                )
+                .with_help(format!("pass {want}")),
+            );
+        };
+        match name.name.as_str() {
+            "age_in_years" => {
+                if calcs[0].1 != Ty::Date {
+                    arg_err(self, 0, "a date (the date of birth)");
+                    return None;
+                }
+                let years = parse_unit("a").ok()?;
+                Some((
+                    Calc::AgeInYears {
+                        date: Box::new(calcs[0].0.clone()),
+                    },
+                    Ty::Quantity(years.dim),
+                ))
+            }
+            "bsa_mosteller" => {
+                let mut ok = true;
+                if calcs[0].1 != Ty::Quantity(length) {
+                    arg_err(self, 0, "a height in a length unit (cm, m)");
+                    ok = false;
+                }
+                if calcs[1].1 != Ty::Quantity(mass) {
+                    arg_err(self, 1, "a weight in a mass unit (kg)");
+                    ok = false;
+                }
+                if !ok {
+                    return None;
+                }
+                let m2 = parse_unit("m2").ok()?;
+                Some((
+                    Calc::BsaMosteller {
+                        height: Box::new(calcs[0].0.clone()),
+                        weight: Box::new(calcs[1].0.clone()),
+                    },
+                    Ty::Quantity(m2.dim),
+                ))
+            }
+            _ => Some((Calc::DateOfService, Ty::Date)),
+        }
+    }
+
+    // ------------------------------------------------------------------ literals
+    /// A number as written, with thousands separators and a scale word, as an exact decimal.
+    fn number(&mut self, n: &NumberLit) -> Option<Decimal> {
+        let digits: String = n.text.chars().filter(|c| *c != ',').collect();
+        let Ok(mut v) = Decimal::from_str(&digits) else {
+            self.err(
+                Diagnostic::error(
+                    codes::BAD_NUMBER,
+                    format!("`{}` is not a number policyc can hold exactly", n.text),
+                    n.span,
+                    "this number",
+                )
+                .with_help("numbers have at most 28 significant digits"),
+            );
+            return None;
+        };
+        if let Some(s) = &n.scale {
+            let m = match s.as_str() {
+                "thousand" => Decimal::from(1_000),
+                "million" => Decimal::from(1_000_000),
+                _ => Decimal::from(1_000_000_000),
+            };
+            v = v.checked_mul(m)?;
+        }
+        Some(v)
+    }
+
+    /// A quantity literal's primary value and unit (the unit is `None` for a plain number).
+    fn quantity_lit(&mut self, q: &QuantityLit) -> Option<(Decimal, Option<Unit>)> {
+        let v = self.number(&q.number)?;
+        match &q.unit {
+            None => Some((v, None)),
+            Some(u) => Some((v, Some(self.unit(u)?))),
+        }
+    }
+
+    fn unit(&mut self, u: &UnitExpr) -> Option<Unit> {
+        match parse_unit(&u.text) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                let help = match &e {
+                    UnitError::Unknown { suggestion: Some(s), .. } => format!("did you mean `{s}`?"),
+                    UnitError::Inexact(_) => "state the quantity in a single unit of each dimension, e.g. `{dose}/d` rather than `{dose}/h.d`".into(),
+                    _ => "write a UCUM unit such as `[IU]/kg`, `mg/kg`, `[IU]/m2`, `{dose}/d`, `d`, `wk`, `a`, or its plain name (`IU/kg`, `doses/day`, `days`, `weeks`, `years`)".into(),
+                };
+                self.err(
+                    Diagnostic::error(
+                        codes::BAD_UNIT,
+                        format!("unknown unit: {e}"),
+                        u.span,
+                        "unknown unit",
+                    )
+                    .with_help(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn fact(&mut self, id: &Ident) -> Option<u32> {
+        if let Some(&i) = self.fact_index.get(&id.name) {
+            return Some(i);
+        }
+        let names: Vec<String> = self.facts.iter().map(|f| f.name.clone()).collect();
+        let help = match did_you_mean(&id.name, names.iter().map(|s| s.as_str())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "declare it: `fact {}: boolean \"what the request states\"`",
+                id.name
+            ),
+        };
+        self.err(
+            Diagnostic::error(
+                codes::UNKNOWN_FACT,
+                format!("`{}` is not a declared fact", id.name),
+                id.span,
+                "unknown fact",
+            )
+            .with_help(help),
+        );
+        None
+    }
+
+    fn describe_fact_type(&self, slot: u32) -> String {
+        let f = &self.facts[slot as usize];
+        match (&f.unit, f.ty) {
+            (Some(u), Ty::Quantity(_)) => format!("a quantity in {} ({})", u.code, u.dim),
+            _ => describe_ty(f.ty, &self.enums),
+        }
+    }
+
+    // ------------------------------------------------------------------ indications
+    fn indications(&mut self) -> Vec<ir::IndicationDef> {
+        let mut out = Vec::new();
+        let file = self.file;
+        let inds: Vec<&Indication> = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Indication(x) => Some(x),
+                _ => None,
+            })
+            .collect();
+        if inds.is_empty() && file.items.iter().any(|i| matches!(i, Item::Policy(_))) {
+            let span = file
+                .items
+                .iter()
+                .find_map(|i| match i {
+                    Item::Policy(h) => Some(h.id.span),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            self.err(
+                Diagnostic::error(codes::NO_INDICATIONS, "this policy has no indications", span, "nothing can be approved under this policy")
+                    .with_help("add an `indication 1 \"...\" { ... }` block for each numbered indication of the document"),
+            );
+        }
+        for ind in inds {
+            if let Some(first) = self.labels.get(&ind.label.name) {
+                let first = *first;
+                self.err(
+                    Diagnostic::error(
+                        codes::DUPLICATE_INDICATION,
+                        format!("indication `{}` is numbered twice", ind.label.name),
+                        ind.label.span,
+                        "second indication with this number",
+                    )
+                    .with_label(first, "first one")
+                    .with_help("number the indications as the document does: 1, 2, 3"),
+                );
+            } else {
+                self.labels.insert(ind.label.name.clone(), ind.label.span);
+            }
+            if let Some(def) = self.indication(ind) {
+                out.push(def);
+            }
+        }
+        out
+    }
+
+    fn indication(&mut self, ind: &Indication) -> Option<ir::IndicationDef> {
+        let mut applies = None;
+        let mut duration = None;
+        let mut criteria = None;
+        let mut dosing = None;
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        let mut ok = true;
+        for item in &ind.items {
+            let (key, span) = match item {
+                IndicationItem::Applies { span, .. } => ("applies when", *span),
+                IndicationItem::Duration(d) => ("approve for", d.span),
+                IndicationItem::Criteria(s) => ("criteria", s.span),
+                IndicationItem::Dosing(s) => ("dosing", s.span),
+            };
+            if let Some(first) = seen.get(key) {
+                let first = *first;
+                self.err(
+                    Diagnostic::error(
+                        codes::DUPLICATE_SECTION,
+                        format!("indication {} has two `{key}` sections", ind.label.name),
+                        span,
+                        "second one",
+                    )
+                    .with_label(first, "first one")
+                    .with_help(format!("combine them into one `{key}`; use `all of {{ ... }}` to require several things")),
+                );
+                ok = false;
+                continue;
+            }
+            seen.insert(key, span);
+            match item {
+                IndicationItem::Applies { expr, .. } => applies = self.cond(expr, false),
+                IndicationItem::Duration(d) => duration = self.duration(d),
+                IndicationItem::Criteria(s) => criteria = self.section(s, &ind.label.name, false),
+                IndicationItem::Dosing(s) => {
+                    dosing = self.section(s, &format!("{}.Dosing", ind.label.name), true)
+                }
+            }
+        }
+        if !seen.contains_key("approve for") {
+            self.err(
+                Diagnostic::error(
+                    codes::MISSING_DURATION,
+                    format!(
+                        "indication {} (\"{}\") has no approval duration",
+                        ind.label.name, ind.title.value
+                    ),
+                    ind.label.span,
+                    "no `approve for` in this indication",
+                )
+                .with_help(
+                    "state how long an approval lasts, as the document does: `approve for 1 year`",
+                ),
+            );
+            ok = false;
+        }
+        if !seen.contains_key("criteria") {
+            self.err(
+                Diagnostic::error(
+                    codes::MISSING_CRITERIA,
+                    format!(
+                        "indication {} (\"{}\") has no criteria",
+                        ind.label.name, ind.title.value
+                    ),
+                    ind.label.span,
+                    "no `criteria` in this indication",
+                )
+                .with_help(
+                    "add `criteria \"...\": all of { ... }` with the document's lettered criteria",
+                ),
+            );
+            ok = false;
+        }
+        if !ok {
+            return None;
+        }
+        Some(ir::IndicationDef {
+            label: ind.label.name.clone(),
+            title: ind.title.value.clone(),
+            applies,
+            duration: duration?,
+            criteria: criteria?,
+            dosing,
+        })
+    }
+
+    fn duration(&mut self, d: &DurationLit) -> Option<ir::DurationDef> {
+        let unit = match d.unit.name.trim_end_matches('s') {
+            "year" => ir::DurationUnit::Year,
+            "month" => ir::DurationUnit::Month,
+            "week" => ir::DurationUnit::Week,
+            _ => ir::DurationUnit::Day,
+        };
+        let amount = self.number(&d.amount)?;
+        match u32::try_from(amount.normalize().mantissa())
+            .ok()
+            .filter(|n| *n > 0 && amount.normalize().scale() == 0 && *n <= 100)
+        {
+            Some(n) => Some(ir::DurationDef { amount: n, unit }),
+            None => {
+                self.err(
+                    Diagnostic::error(codes::BAD_DURATION, format!("`{}` is not a usable approval duration", d.amount.text), d.amount.span, "not a whole number from 1 to 100")
+                        .with_help("write a whole number of years, months, weeks or days, e.g. `approve for 6 months`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn section(&mut self, s: &Section, label: &str, dosing: bool) -> Option<ir::Node> {
+        let text = s.text.as_ref().map(|t| t.value.clone()).unwrap_or_default();
+        let body = self.body(&s.body, label, dosing)?;
+        Some(ir::Node {
+            label: label.to_string(),
+            text,
+            guard: None,
+            body,
+        })
+    }
+
+    fn body(&mut self, b: &Body, label: &str, dosing: bool) -> Option<ir::NodeBody> {
+        match b {
+            Body::Expr(e) => Some(ir::NodeBody::Condition {
+                condition: self.cond(e, dosing)?,
+            }),
+            Body::Group(g) => {
+                if g.nodes.is_empty() {
+                    self.err(
+                        Diagnostic::error(
+                            codes::EMPTY_GROUP,
+                            format!("`{}` group of {label} lists nothing", g.kind.keyword()),
+                            g.span,
+                            "empty group",
+                        )
+                        .with_help(
+                            "list the labelled criteria inside the braces, or remove the group",
+                        ),
+                    );
+                    return None;
+                }
+                let mut children = Vec::new();
+                let mut ok = true;
+                for n in &g.nodes {
+                    match self.node(n, label, dosing) {
+                        Some(c) => children.push(c),
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(ir::NodeBody::Group {
+                    of: g.kind,
+                    children,
+                })
+            }
+        }
+    }
+
+    fn node(&mut self, n: &ast::Node, parent: &str, dosing: bool) -> Option<ir::Node> {
+        let full = format!("{parent}.{}", n.label.name);
+        if let Some(first) = self.labels.get(&full) {
+            let first = *first;
+            self.err(
+                Diagnostic::error(codes::DUPLICATE_LABEL, format!("label {full} is used twice"), n.label.span, "second use")
+                    .with_label(first, "first use")
+                    .with_help("labels follow the document's numbering and are unique: check for a copy-paste slip (i, ii, iii, ...)"),
+            );
+        } else {
+            self.labels.insert(full.clone(), n.label.span);
+        }
+        let guard = n.guard.as_ref().map(|g| self.cond(g, false));
+        let body = self.body(&n.body, &full, dosing);
+        let guard = match guard {
+            Some(g) => Some(g?),
+            None => None,
+        };
+        Some(ir::Node {
+            label: full,
+            text: n.text.value.clone(),
+            guard,
+            body: body?,
+        })
+    }
+
+    // ------------------------------------------------------------------ conditions
+    fn cond(&mut self, e: &Expr, dosing: bool) -> Option<Cond> {
+        match e {
+            Expr::And(parts, _) | Expr::Or(parts, _) => {
+                let cs: Vec<Option<Cond>> = parts.iter().map(|p| self.cond(p, dosing)).collect();
+                let cs: Vec<Cond> = cs.into_iter().collect::<Option<_>>()?;
+                Some(if matches!(e, Expr::And(..)) {
+                    Cond::All { all: cs }
+                } else {
+                    Cond::Any { any: cs }
+                })
+            }
+            Expr::Not(inner, _) => Some(Cond::Not {
+                not: Box::new(self.cond(inner, dosing)?),
+            }),
+            Expr::FactTest(id) => {
+                let slot = self.fact(id)?;
+                if self.facts[slot as usize].ty != Ty::Bool {
+                    let t = self.describe_fact_type(slot);
+                    self.err(
+                        Diagnostic::error(codes::NOT_BOOLEAN, format!("`{}` is {t}, not a yes/no fact, so it cannot stand alone as a condition", id.name), id.span, "not yes/no")
+                            .with_help(format!("compare it with something, e.g. `{} at least ...` or `{} is ...`", id.name, id.name)),
+                    );
+                    return None;
+                }
+                Some(Cond::IsTrue { fact: slot })
+            }
+            Expr::Known { fact, negated, .. } => {
+                let slot = self.fact(fact)?;
+                let c = Cond::Known { fact: slot };
+                Some(if *negated {
+                    Cond::Not { not: Box::new(c) }
+                } else {
+                    c
+                })
+            }
+            Expr::Membership {
+                fact,
+                negated,
+                values,
+                span,
+            } => {
+                let slot = self.fact(fact)?;
+                let c = match self.facts[slot as usize].ty {
+                    Ty::Enum(en) => {
+                        let mask = self.enum_mask(en, values)?;
+                        Cond::EnumIn {
+                            fact: slot,
+                            mask,
+                            values: values.iter().map(|v| v.name.clone()).collect(),
+                        }
+                    }
+                    Ty::Bool if values.len() == 1 => match values[0].name.as_str() {
+                        "yes" | "true" => Cond::IsTrue { fact: slot },
+                        "no" | "false" => Cond::Not {
+                            not: Box::new(Cond::IsTrue { fact: slot }),
+                        },
+                        other => {
+                            self.err(
+                                Diagnostic::error(
+                                    codes::TYPE_MISMATCH,
+                                    format!(
+                                        "`{}` is a yes/no fact; `{other}` is not yes or no",
+                                        fact.name
+                                    ),
+                                    values[0].span,
+                                    "not yes or no",
+                                )
+                                .with_help(format!(
+                                    "write `{} is yes`, `{} is no`, or just `{}`",
+                                    fact.name, fact.name, fact.name
+                                )),
+                            );
+                            return None;
+                        }
+                    },
+                    Ty::Set(_) => {
+                        self.err(
+                            Diagnostic::error(
+                                codes::NOT_ENUM,
+                                format!(
+                                    "`{}` is a set of values, so `is` does not apply",
+                                    fact.name
+                                ),
+                                *span,
+                                "a set",
+                            )
+                            .with_help(format!(
+                                "test its members with `{} has {}` or `{} has any of [...]`",
+                                fact.name,
+                                values.first().map(|v| v.name.as_str()).unwrap_or("value"),
+                                fact.name
+                            )),
+                        );
+                        return None;
+                    }
+                    _ => {
+                        // `age is 18 years` and the like parse as a value; `age is adult` does not.
+                        let t = self.describe_fact_type(slot);
+                        let v = values.first().map(|v| v.name.clone()).unwrap_or_default();
+                        self.err(
+                            Diagnostic::error(codes::NOT_ENUM, format!("`{}` is {t}; `{v}` is not a value it can take", fact.name), *span, "not an enumeration")
+                                .with_help("`is` with a name tests an enumeration fact; compare numbers and quantities with `at least`, `at most`, `=`"),
+                        );
+                        return None;
+                    }
+                };
+                Some(if *negated {
+                    Cond::Not { not: Box::new(c) }
+                } else {
+                    c
+                })
+            }
+            Expr::SetTest {
+                fact,
+                quant,
+                values,
+                span,
+            } => {
+                let slot = self.fact(fact)?;
+                let Ty::Set(en) = self.facts[slot as usize].ty else {
+                    let t = self.describe_fact_type(slot);
+                    let help = if matches!(self.facts[slot as usize].ty, Ty::Enum(_)) {
+                        format!("`{}` holds one value: test it with `{} is ...` or `{} is one of [...]`", fact.name, fact.name, fact.name)
+                    } else {
+                        "`has` tests a fact declared as `set of` an enumeration".to_string()
+                    };
+                    self.err(
+                        Diagnostic::error(
+                            codes::NOT_SET,
+                            format!("`{}` is {t}, not a set of values", fact.name),
+                            *span,
+                            "not a set",
+                        )
+                        .with_help(help),
+                    );
+                    return None;
+                };
+                let mask = self.enum_mask(en, values)?;
+                Some(Cond::SetHas {
+                    fact: slot,
+                    quant: *quant,
+                    mask,
+                    values: values.iter().map(|v| v.name.clone()).collect(),
+                })
+            }
+            Expr::Compare {
+                left,
+                op,
+                right,
+                condition,
+                span,
+            } => self.compare(left, *op, right, *condition, *span, dosing),
+        }
+    }
+
+    fn enum_mask(&mut self, en: u32, values: &[Ident]) -> Option<u128> {
+        let mut mask = 0u128;
+        let mut ok = true;
+        for v in values {
+            let def = &self.enums[en as usize];
+            match def.values.iter().position(|x| x.name == v.name) {
+                Some(i) => mask |= 1u128 << i,
+                None => {
+                    let name = def.name.clone();
+                    let listed: Vec<String> = def.values.iter().map(|x| x.name.clone()).collect();
+                    let help = match did_you_mean(&v.name, listed.iter().map(|s| s.as_str())) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!(
+                            "`{name}` lists: {}; add `{}` to it if the policy names it",
+                            listed.join(", "),
+                            v.name
+                        ),
+                    };
+                    self.err(
+                        Diagnostic::error(
+                            codes::UNKNOWN_ENUM_VALUE,
+                            format!("`{}` is not a value of `{name}`", v.name),
+                            v.span,
+                            format!("not in `{name}`"),
+                        )
+                        .with_help(help),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(mask)
+    }
+
+    fn compare(
+        &mut self,
+        left: &ValueExpr,
+        op: CmpOp,
+        right: &ValueExpr,
+        condition: bool,
+        span: Span,
+        dosing: bool,
+    ) -> Option<Cond> {
+        if condition && !dosing {
+            self.err(
+                Diagnostic::error(codes::BAD_CONDITION, "only a dosing limit can be carried as a condition of approval", span, "in the criteria")
+                    .with_help("remove `, as a condition of approval`, or move this limit into the indication's `dosing`"),
+            );
+            return None;
+        }
+        // `route = intravenous`: an enumeration value on the right.
+        if let (ValueExpr::Fact(f), ValueExpr::Fact(v)) = (left, right) {
+            if let (Some(&slot), None) =
+                (self.fact_index.get(&f.name), self.fact_index.get(&v.name))
+            {
+                if let Ty::Enum(en) = self.facts[slot as usize].ty {
+                    if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                        let mask = self.enum_mask(en, std::slice::from_ref(v))?;
+                        let c = Cond::EnumIn {
+                            fact: slot,
+                            mask,
+                            values: vec![v.name.clone()],
+                        };
+                        return Some(if op == CmpOp::Ne {
+                            Cond::Not { not: Box::new(c) }
+                        } else {
+                            c
+                        });
+                    }
+                }
+            }
+        }
+        let (fact_side, other, op) = match (left, right) {
+            (ValueExpr::Fact(_), _) => (left, right, op),
+            (_, ValueExpr::Fact(_)) => (right, left, flip(op)),
+            _ => {
+                self.err(
+                    Diagnostic::error(codes::NOT_A_LIMIT, "a comparison needs a fact on one side", span, "no fact here")
+                        .with_help("compare a fact with a value (`age at least 18 years`); compute anything else as a derived fact: `fact dose_per_kg: [IU]/kg \"...\" = dose / body_weight`"),
+                );
+                return None;
+            }
+        };
+        let ValueExpr::Fact(fid) = fact_side else {
+            return None;
+        };
+        let slot = self.fact(fid)?;
+        let fty = self.facts[slot as usize].ty;
+        if let ValueExpr::Fact(oid) = other {
+            let oslot = self.fact(oid)?;
+            let oty = self.facts[oslot as usize].ty;
+            if !same_type(fty, oty) {
+                self.mismatch(fid, slot, other.span(), &self.describe_fact_type(oslot));
+                return None;
+            }
+            if condition {
+                self.err(
+                    Diagnostic::error(
+                        codes::BAD_CONDITION,
+                        "a condition of approval compares a fact with a stated limit",
+                        span,
+                        "two facts",
+                    )
+                    .with_help("compare the fact with a value, e.g. `rest_days at least 9 days`"),
+                );
+                return None;
+            }
+            return Some(Cond::CompareFacts {
+                left: slot,
+                op,
+                right: oslot,
+            });
+        }
+        let limit = match other {
+            ValueExpr::Quantity(q) => self.limit(fid, slot, q)?,
+            ValueExpr::Date(d) => {
+                let date = self.date(d)?;
+                if fty != Ty::Date {
+                    self.mismatch(fid, slot, d.span, "a date");
+                    return None;
+                }
+                Limit {
+                    value: Const::Date(days_since_epoch(date)),
+                    text: d.text.clone(),
+                    alternates: Vec::new(),
+                }
+            }
+            _ => {
+                self.err(
+                    Diagnostic::error(codes::NOT_A_LIMIT, "a fact can be compared with a stated value or another fact, not a formula", other.span(), "a formula")
+                        .with_help("declare a derived fact for the formula (`fact x: ... = ...`) and compare that"),
+                );
+                return None;
+            }
+        };
+        if matches!(fty, Ty::Bool | Ty::Enum(_) | Ty::Set(_)) {
+            self.mismatch(fid, slot, other.span(), "a number");
+            return None;
+        }
+        Some(Cond::Compare {
+            fact: slot,
+            op,
+            limit,
+            condition,
+        })
+    }
+
+    fn mismatch(&mut self, fid: &Ident, slot: u32, other: Span, other_desc: &str) {
+        let t = self.describe_fact_type(slot);
+        self.err(
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("`{}` is {t}, but is compared with {other_desc}", fid.name),
+                other,
+                format!("this is {other_desc}"),
+            )
+            .with_label(fid.span, format!("this is {t}"))
+            .with_help("compare facts only with values of their own type"),
+        );
+    }
+
+    /// A quantity limit for a fact: its canonical value, checked against the fact's unit, plus the
+    /// restatement in parentheses, checked against the policy's equivalences.
+    fn limit(&mut self, fid: &Ident, slot: u32, q: &QuantityLit) -> Option<Limit> {
+        let (v, unit) = self.quantity_lit(q)?;
+        let f = &self.facts[slot as usize];
+        let fty = f.ty;
+        let fdim = fty.dim().unwrap_or(Dim::NONE);
+        let text = q_text(v, unit.as_ref());
+        let canonical = match (&unit, fty) {
+            (None, Ty::Quantity(_)) => {
+                let u = f.unit.as_ref().map(|u| u.code.clone()).unwrap_or_default();
+                self.err(
+                    Diagnostic::error(
+                        codes::MISSING_UNIT,
+                        format!(
+                            "`{}` is measured in {u}, but `{}` has no unit",
+                            fid.name, q.number.text
+                        ),
+                        q.span,
+                        "no unit",
+                    )
+                    .with_label(fid.span, format!("measured in {u}"))
+                    .with_help(format!(
+                        "write the unit, as the document does: `{} {u}`",
+                        q.number.text
+                    )),
+                );
+                return None;
+            }
+            (None, _) => v,
+            (Some(u), Ty::Count | Ty::Number) if !u.dim.is_none() => {
+                self.err(
+                    Diagnostic::error(
+                        codes::UNIT_MISMATCH,
+                        format!(
+                            "`{}` is a plain {}, but `{text}` has a unit ({})",
+                            fid.name,
+                            if fty == Ty::Count { "count" } else { "number" },
+                            u.dim
+                        ),
+                        q.span,
+                        "has a unit",
+                    )
+                    .with_label(fid.span, "no unit")
+                    .with_help(format!(
+                        "remove the unit, or declare `{}` with a unit such as `{}`",
+                        fid.name, u.code
+                    )),
+                );
+                return None;
+            }
+            (Some(u), _) => {
+                if u.dim != fdim {
+                    let fu = f.unit.as_ref().map(|x| x.code.clone()).unwrap_or_default();
+                    let through = self.alternates[slot as usize]
+                        .iter()
+                        .any(|a| a.dim == u.dim);
+                    let help = if through {
+                        format!("state the limit in {fu} first, and its restatement in {} in parentheses: `... {fu} ({text})`", u.code)
+                    } else {
+                        format!("state the limit in {fu} or another unit of {fdim}; to compare {} with {}, declare the product's `equivalence`", fdim, u.dim)
+                    };
+                    self.err(
+                        Diagnostic::error(
+                            codes::UNIT_MISMATCH,
+                            format!("`{}` is measured in {fu} ({fdim}), which cannot be compared with {} ({})", fid.name, u.code, u.dim),
+                            q.span,
+                            format!("{} is {}", u.code, u.dim),
+                        )
+                        .with_label(fid.span, format!("{fu} is {fdim}"))
+                        .with_help(help),
+                    );
+                    return None;
+                }
+                v.checked_mul(u.factor)?
+            }
+        };
+        let mut alternates = Vec::new();
+        let mut text = text;
+        if let Some((n, ue)) = &q.alt {
+            let av = self.number(n)?;
+            let au = self.unit(ue)?;
+            let atext = q_text(av, Some(&au));
+            text = format!("{text} ({atext})");
+            let found = self.alternates[slot as usize]
+                .iter()
+                .enumerate()
+                .find(|(_, a)| a.dim == au.dim)
+                .map(|(i, a)| (i, a.clone()));
+            let Some((i, alt)) = found else {
+                let fu = self.facts[slot as usize]
+                    .unit
+                    .as_ref()
+                    .map(|x| x.code.clone())
+                    .unwrap_or_default();
+                self.err(
+                    Diagnostic::error(
+                        codes::UNIT_MISMATCH,
+                        format!("the limit is restated in {} ({}), which does not convert from {fu} ({fdim})", au.code, au.dim),
+                        ue.span,
+                        format!("{} is {}", au.code, au.dim),
+                    )
+                    .with_help("declare the product's equivalence between the two units, e.g. `equivalence 18 million IU = 1.1 mg \"label\"`"),
+                );
+                return None;
+            };
+            let acanon = av.checked_mul(au.factor)?;
+            // The restatement must be the converted limit, rounded as the document rounds it.
+            // converted = canonical · mul_limit / mul_value (in canonical units of the other dimension).
+            if let Some(converted) = canonical
+                .checked_mul(alt.mul_limit)
+                .and_then(|x| x.checked_div(alt.mul_value))
+            {
+                let conv_in_unit = converted.checked_div(au.factor).unwrap_or(converted);
+                let sig = significant_digits(av);
+                let rounded = round_significant(conv_in_unit, sig);
+                if rounded != av.normalize() {
+                    self.err(
+                        Diagnostic::error(
+                            codes::INCONSISTENT_ALTERNATE,
+                            format!("{} restates the limit as {atext}, but by the declared equivalence it is {} {}", q_text(v, unit.as_ref()), format_decimal(round_significant(conv_in_unit, sig + 2)), au.code),
+                            ue.span,
+                            "does not match the equivalence",
+                        )
+                        .with_help("check both numbers against the document and the product's `equivalence`"),
+                    );
+                    return None;
+                }
+            }
+            alternates.push(ir::AltLimit {
+                alt: (i + 1) as u8,
+                value: acanon,
+                mul_value: Decimal::ONE,
+                mul_limit: Decimal::ONE,
+            });
+        }
+        // Alternate dimensions the limit is not restated in compare through the equivalence.
+        for (i, a) in self.alternates[slot as usize].iter().enumerate() {
+            if alternates.iter().any(|x| x.alt as usize == i + 1) {
+                continue;
+            }
+            alternates.push(ir::AltLimit {
+                alt: (i + 1) as u8,
+                value: canonical,
+                mul_value: a.mul_value,
+                mul_limit: a.mul_limit,
+            });
+        }
+        alternates.sort_by_key(|a| a.alt);
+        Some(Limit {
+            value: Const::Number(canonical),
+            text,
+            alternates,
+        })
+    }
+}
+
+fn q_text(v: Decimal, u: Option<&Unit>) -> String {
+    match u {
+        Some(u) => format!("{} {}", format_decimal(v), u.code),
+        None => format_decimal(v),
+    }
+}
+
+fn significant_digits(d: Decimal) -> u32 {
+    let m = d.normalize().mantissa().unsigned_abs();
+    (m.to_string().len() as u32).max(1)
+}
+
+/// Round to `sig` significant digits.
+pub fn round_significant(d: Decimal, sig: u32) -> Decimal {
+    if d.is_zero() {
+        return d;
+    }
+    let abs = d.abs();
+    // Position of the most significant digit relative to the decimal point.
+    let int_digits = abs.trunc().normalize().mantissa().to_string().len() as i64;
+    let magnitude = if abs >= Decimal::ONE {
+        int_digits
+    } else {
+        // 0.0367 -> -1 (first significant digit at the 2nd decimal place)
+        let s = abs.normalize().to_string();
+        let frac = s.split_once('.').map(|(_, f)| f).unwrap_or("");
+        -(frac.chars().take_while(|c| *c == '0').count() as i64)
+    };
+    let dp = sig as i64 - magnitude;
+    if dp >= 0 {
+        d.round_dp_with_strategy(dp.min(28) as u32, RoundingStrategy::MidpointAwayFromZero)
+            .normalize()
+    } else {
+        let p = Decimal::from(10i64.pow((-dp) as u32));
+        ((d / p).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero) * p).normalize()
+    }
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Ge => CmpOp::Le,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Lt => CmpOp::Gt,
+        o => o,
+    }
+}
+
+fn same_type(a: Ty, b: Ty) -> bool {
+    match (a, b) {
+        (Ty::Count | Ty::Number, Ty::Count | Ty::Number) => true,
+        _ => a == b,
+    }
+}
+
+fn describe_ty(t: Ty, enums: &[ir::EnumDef]) -> String {
+    let en = |i: u32| {
+        enums
+            .get(i as usize)
+            .map(|e| e.name.clone())
+            .unwrap_or_default()
+    };
+    match t {
+        Ty::Bool => "a yes/no fact".into(),
+        Ty::Count => "a count".into(),
+        Ty::Number => "a plain number".into(),
+        Ty::Date => "a date".into(),
+        Ty::Quantity(d) => format!("a quantity of {d}"),
+        Ty::Enum(i) => format!("one value of `{}`", en(i)),
+        Ty::Set(i) => format!("a set of `{}` values", en(i)),
+    }
+}
+
+fn collect_calc_facts(c: &Calc, out: &mut Vec<u32>) {
+    match c {
+        Calc::Fact { fact } => out.push(*fact),
+        Calc::Arith { left, right, .. } => {
+            collect_calc_facts(left, out);
+            collect_calc_facts(right, out);
+        }
+        Calc::AgeInYears { date } => collect_calc_facts(date, out),
+        Calc::BsaMosteller { height, weight } => {
+            collect_calc_facts(height, out);
+            collect_calc_facts(weight, out);
+        }
+        Calc::Number { .. } | Calc::Date { .. } | Calc::DateOfService => {}
+    }
+}
+
+fn find_cycle(
+    n: usize,
+    deps: &[Vec<u32>],
+    state: &mut [u8],
+    path: &mut Vec<usize>,
+) -> Option<Vec<usize>> {
+    match state[n] {
+        2 => return None,
+        1 => {
+            let pos = path.iter().position(|&p| p == n).unwrap_or(0);
+            return Some(path[pos..].to_vec());
+        }
+        _ => {}
+    }
+    state[n] = 1;
+    path.push(n);
+    for &d in &deps[n] {
+        if let Some(c) = find_cycle(d as usize, deps, state, path) {
+            return Some(c);
+        }
+    }
+    path.pop();
+    state[n] = 2;
+    None
+}
+
+/// Days since 1970-01-01 for a civil date.
+pub fn days_since_epoch(d: jiff::civil::Date) -> i32 {
+    let epoch = jiff::civil::date(1970, 1, 1);
+    epoch
+        .until((jiff::Unit::Day, d))
+        .map(|s| s.get_days())
+        .unwrap_or(0)
+}
+
+/// The civil date for a day count since 1970-01-01.
+pub fn date_from_days(days: i32) -> Option<jiff::civil::Date> {
+    jiff::civil::date(1970, 1, 1)
+        .checked_add(jiff::Span::new().try_days(days).ok()?)
+        .ok()
+}
+
+/// Unused-name bookkeeping for later passes.
+pub type LabelMap = BTreeMap<String, Span>;

@@ -1,0 +1,320 @@
+//! Diagnostics: one type for every error and warning the compiler reports.
+//!
+//! Each diagnostic has a stable code (listed in [`codes`]), a message saying what is wrong, a primary
+//! span with a label saying where, optional secondary spans, and help saying how to fix it. They are
+//! rendered through miette for people, and as JSON or GitHub annotations for machines.
+
+use crate::ast::Span;
+use miette::{LabeledSpan, NamedSource, SourceCode};
+use serde::Serialize;
+use std::fmt;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A labelled location in the source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub primary: Label,
+    pub secondary: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(
+        code: &'static str,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            primary: Label {
+                span,
+                message: label.into(),
+            },
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(
+        code: &'static str,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
+        let mut d = Diagnostic::error(code, message, span, label);
+        d.severity = Severity::Warning;
+        d
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.secondary.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Stable diagnostic codes. A code never changes meaning once released; retired codes are not reused.
+pub mod codes {
+    // Syntax.
+    pub const SYNTAX: &str = "E0100";
+    pub const BAD_NUMBER: &str = "E0101";
+    pub const BAD_DATE: &str = "E0102";
+    pub const BAD_UNIT: &str = "E0103";
+    // Declarations and names.
+    pub const MISSING_HEADER: &str = "E0200";
+    pub const DUPLICATE_HEADER: &str = "E0201";
+    pub const DUPLICATE_META: &str = "E0202";
+    pub const MISSING_META: &str = "E0203";
+    pub const DUPLICATE_FACT: &str = "E0210";
+    pub const UNKNOWN_FACT: &str = "E0211";
+    pub const DUPLICATE_ENUM: &str = "E0212";
+    pub const DUPLICATE_ENUM_VALUE: &str = "E0213";
+    pub const UNKNOWN_TYPE: &str = "E0214";
+    pub const UNKNOWN_ENUM_VALUE: &str = "E0215";
+    pub const UNKNOWN_FUNCTION: &str = "E0216";
+    pub const ENUM_TOO_LARGE: &str = "E0217";
+    pub const EMPTY_ENUM: &str = "E0218";
+    // Types and units.
+    pub const TYPE_MISMATCH: &str = "E0300";
+    pub const UNIT_MISMATCH: &str = "E0301";
+    pub const MISSING_UNIT: &str = "E0302";
+    pub const NOT_BOOLEAN: &str = "E0303";
+    pub const NOT_ENUM: &str = "E0304";
+    pub const NOT_SET: &str = "E0305";
+    pub const BAD_ARGUMENTS: &str = "E0306";
+    pub const BAD_EQUIVALENCE: &str = "E0307";
+    pub const INCONSISTENT_ALTERNATE: &str = "E0308";
+    pub const DERIVED_CYCLE: &str = "E0309";
+    pub const NOT_A_LIMIT: &str = "E0310";
+    pub const BAD_CONDITION: &str = "E0311";
+    // Structure.
+    pub const DUPLICATE_LABEL: &str = "E0400";
+    pub const MISSING_DURATION: &str = "E0401";
+    pub const DUPLICATE_SECTION: &str = "E0402";
+    pub const MISSING_CRITERIA: &str = "E0403";
+    pub const EMPTY_GROUP: &str = "E0404";
+    pub const BAD_DURATION: &str = "E0405";
+    pub const NO_INDICATIONS: &str = "E0406";
+    pub const DUPLICATE_INDICATION: &str = "E0407";
+    pub const UNSUPPORTED_IMPORT: &str = "E0408";
+}
+
+/// A source file: its name and text, for rendering diagnostics.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub text: Arc<str>,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// 1-based line and column of a byte offset (column counted in characters).
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..floor_char_boundary(&self.text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let col = before
+            .rsplit('\n')
+            .next()
+            .map(|l| l.chars().count())
+            .unwrap_or(0)
+            + 1;
+        (line, col)
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// A diagnostic joined to its source, implementing [`miette::Diagnostic`] for rendering.
+#[derive(Debug)]
+pub struct Report {
+    pub diagnostic: Diagnostic,
+    source: NamedSource<Arc<str>>,
+}
+
+impl Report {
+    pub fn new(diagnostic: Diagnostic, source: &Source) -> Self {
+        Report {
+            diagnostic,
+            source: NamedSource::new(source.name.clone(), source.text.clone()),
+        }
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.diagnostic.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let d = &self.diagnostic;
+        let primary =
+            LabeledSpan::new_primary_with_span(Some(d.primary.message.clone()), d.primary.span);
+        let rest = d
+            .secondary
+            .iter()
+            .map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), l.span));
+        Some(Box::new(std::iter::once(primary).chain(rest)))
+    }
+}
+
+/// Render diagnostics for a person, without colour (stable for snapshots and logs).
+pub fn render_plain(diags: &[Diagnostic], source: &Source) -> String {
+    render(diags, source, false)
+}
+
+/// Render diagnostics for a person; `color` adds ANSI colours for a terminal.
+pub fn render(diags: &[Diagnostic], source: &Source, color: bool) -> String {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for d in diags {
+        let report = Report::new(d.clone(), source);
+        if handler.render_report(&mut out, &report).is_err() {
+            out.push_str(&format!("{}: {}\n", d.code, d.message));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `did you mean ...?` for a name that is close to one of the candidates.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase());
+        if score >= 0.8 && best.map_or(true, |(b, _)| score > b) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c.to_string())
+}
+
+/// One diagnostic as a JSON line (`--error-format json`): stable keys, 1-based lines and columns.
+pub fn to_json_line(d: &Diagnostic, source: &Source) -> String {
+    let (line, column) = source.line_col(d.primary.span.start);
+    let (end_line, end_column) = source.line_col(d.primary.span.end);
+    let labels: Vec<serde_json::Value> = std::iter::once(&d.primary)
+        .chain(&d.secondary)
+        .map(|l| {
+            let (ln, col) = source.line_col(l.span.start);
+            serde_json::json!({"line": ln, "column": col, "start": l.span.start, "end": l.span.end, "message": l.message})
+        })
+        .collect();
+    serde_json::json!({
+        "file": source.name,
+        "code": d.code,
+        "severity": d.severity,
+        "message": d.message,
+        "line": line,
+        "column": column,
+        "end_line": end_line,
+        "end_column": end_column,
+        "labels": labels,
+        "help": d.help,
+    })
+    .to_string()
+}
+
+/// One diagnostic as a GitHub Actions workflow command (`--error-format github`), so that a pull
+/// request shows it on the policy line.
+pub fn to_github_line(d: &Diagnostic, source: &Source) -> String {
+    let (line, column) = source.line_col(d.primary.span.start);
+    let (end_line, end_column) = source.line_col(d.primary.span.end);
+    let kind = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut msg = format!("{}: {}", d.primary.message, d.message);
+    if let Some(h) = &d.help {
+        msg.push_str(&format!("\nhelp: {h}"));
+    }
+    format!(
+        "::{kind} file={},line={line},col={column},endLine={end_line},endColumn={end_column},title={}::{}",
+        escape_property(&source.name),
+        escape_property(&format!("policyc {}", d.code)),
+        escape_data(&msg)
+    )
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}

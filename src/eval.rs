@@ -1,0 +1,971 @@
+//! The evaluator.
+//!
+//! Three-valued logic over the request's facts: a fact the request does not state is *unknown*.
+//! `all of` is false if any part is false, unknown if any is unknown and none false, else true;
+//! `one of` is the dual; `not` swaps true and false.
+//!
+//! [`decide`] answers with the decision alone, reading slots and comparing decimals, with no
+//! allocation. [`evaluate`] answers with the full explanation, in the policy's own labels and words.
+
+use crate::ast::{CmpOp, GroupKind, SetQuant};
+use crate::check::date_from_days;
+use crate::ir::{Cond, Const, IndicationDef, Node, NodeBody, Program};
+use crate::request::{collect_inputs, Request, Value, UNLISTED};
+use crate::units::format_decimal;
+use serde::Serialize;
+
+/// A three-valued truth value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tv {
+    False,
+    Unknown,
+    True,
+}
+
+impl Tv {
+    fn not(self) -> Tv {
+        match self {
+            Tv::True => Tv::False,
+            Tv::False => Tv::True,
+            Tv::Unknown => Tv::Unknown,
+        }
+    }
+    fn from(b: bool) -> Tv {
+        if b {
+            Tv::True
+        } else {
+            Tv::False
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionKind {
+    Approve,
+    Deny,
+    NeedsInfo,
+    Refer,
+}
+
+impl DecisionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Approve => "approve",
+            DecisionKind::Deny => "deny",
+            DecisionKind::NeedsInfo => "needs_info",
+            DecisionKind::Refer => "refer",
+        }
+    }
+}
+
+/// The decision without its explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub kind: DecisionKind,
+    /// The indication the decision is under (approve, refer).
+    pub indication: Option<usize>,
+}
+
+// ---------------------------------------------------------------------- the fast path
+
+fn cmp_holds(op: CmpOp, o: std::cmp::Ordering) -> bool {
+    use std::cmp::Ordering::*;
+    match op {
+        CmpOp::Ge => o != Less,
+        CmpOp::Le => o != Greater,
+        CmpOp::Gt => o == Greater,
+        CmpOp::Lt => o == Less,
+        CmpOp::Eq => o == Equal,
+        CmpOp::Ne => o != Equal,
+    }
+}
+
+fn compare_value(v: Value, op: CmpOp, limit: &crate::ir::Limit) -> Tv {
+    match (v, limit.value) {
+        (Value::Num(x, 0), Const::Number(l)) => Tv::from(cmp_holds(op, x.cmp(&l))),
+        (Value::Num(x, alt), Const::Number(_)) => {
+            match limit.alternates.iter().find(|a| a.alt == alt) {
+                Some(a) => match (x.checked_mul(a.mul_value), a.value.checked_mul(a.mul_limit)) {
+                    (Some(l), Some(r)) => Tv::from(cmp_holds(op, l.cmp(&r))),
+                    _ => Tv::Unknown,
+                },
+                None => Tv::Unknown,
+            }
+        }
+        (Value::Date(x), Const::Date(l)) => Tv::from(cmp_holds(op, x.cmp(&l))),
+        (Value::Bool(x), Const::Bool(l)) => Tv::from(cmp_holds(op, x.cmp(&l))),
+        _ => Tv::Unknown,
+    }
+}
+
+/// Evaluate a condition.
+pub fn cond(c: &Cond, f: &[Option<Value>]) -> Tv {
+    match c {
+        Cond::All { all } => {
+            let mut r = Tv::True;
+            for x in all {
+                match cond(x, f) {
+                    Tv::False => return Tv::False,
+                    Tv::Unknown => r = Tv::Unknown,
+                    Tv::True => {}
+                }
+            }
+            r
+        }
+        Cond::Any { any } => {
+            let mut r = Tv::False;
+            for x in any {
+                match cond(x, f) {
+                    Tv::True => return Tv::True,
+                    Tv::Unknown => r = Tv::Unknown,
+                    Tv::False => {}
+                }
+            }
+            r
+        }
+        Cond::Not { not } => cond(not, f).not(),
+        Cond::IsTrue { fact } => match f[*fact as usize] {
+            Some(Value::Bool(b)) => Tv::from(b),
+            _ => Tv::Unknown,
+        },
+        Cond::Known { fact } => Tv::from(f[*fact as usize].is_some()),
+        Cond::EnumIn { fact, mask, .. } => match f[*fact as usize] {
+            Some(Value::Enum(UNLISTED)) => Tv::False,
+            Some(Value::Enum(i)) => Tv::from(mask & (1u128 << (i & 127)) != 0),
+            _ => Tv::Unknown,
+        },
+        Cond::SetHas {
+            fact, quant, mask, ..
+        } => match f[*fact as usize] {
+            Some(Value::Set(s)) => Tv::from(match quant {
+                SetQuant::Any => s & mask != 0,
+                SetQuant::All => s & mask == *mask,
+                SetQuant::None => s & mask == 0,
+            }),
+            _ => Tv::Unknown,
+        },
+        Cond::Compare {
+            fact,
+            op,
+            limit,
+            condition,
+        } => match f[*fact as usize] {
+            Some(v) => compare_value(v, *op, limit),
+            // A condition of approval that the request does not state holds (it is carried).
+            None if *condition => Tv::True,
+            None => Tv::Unknown,
+        },
+        Cond::CompareFacts { left, op, right } => match (f[*left as usize], f[*right as usize]) {
+            (Some(Value::Num(a, 0)), Some(Value::Num(b, 0))) => Tv::from(cmp_holds(*op, a.cmp(&b))),
+            (Some(Value::Date(a)), Some(Value::Date(b))) => Tv::from(cmp_holds(*op, a.cmp(&b))),
+            _ => Tv::Unknown,
+        },
+    }
+}
+
+/// Evaluate a labelled node: its guard, then its body.
+pub fn node(n: &Node, f: &[Option<Value>]) -> Tv {
+    let g = match &n.guard {
+        Some(g) => cond(g, f),
+        None => Tv::True,
+    };
+    if g == Tv::False {
+        return Tv::False;
+    }
+    let b = match &n.body {
+        NodeBody::Condition { condition } => cond(condition, f),
+        NodeBody::Group { of, children } => group(*of, children, f),
+    };
+    match (g, b) {
+        (_, Tv::False) => Tv::False,
+        (Tv::True, b) => b,
+        _ => Tv::Unknown,
+    }
+}
+
+fn group(of: GroupKind, children: &[Node], f: &[Option<Value>]) -> Tv {
+    match of {
+        GroupKind::AllOf => {
+            let mut r = Tv::True;
+            for c in children {
+                match node(c, f) {
+                    Tv::False => return Tv::False,
+                    Tv::Unknown => r = Tv::Unknown,
+                    Tv::True => {}
+                }
+            }
+            r
+        }
+        GroupKind::OneOf | GroupKind::NoneOf => {
+            let mut r = Tv::False;
+            for c in children {
+                match node(c, f) {
+                    Tv::True => {
+                        r = Tv::True;
+                        break;
+                    }
+                    Tv::Unknown => r = Tv::Unknown,
+                    Tv::False => {}
+                }
+            }
+            if of == GroupKind::NoneOf {
+                r.not()
+            } else {
+                r
+            }
+        }
+    }
+}
+
+/// How one indication stands for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// The indication does not cover the request (its `applies when` is false).
+    NotApplicable,
+    /// Its criteria are not met.
+    Denied,
+    Approve,
+    /// Criteria met, dosing outside the policy's.
+    Refer,
+    /// Depends on facts the request does not state.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Values {
+    applies: Tv,
+    criteria: Tv,
+    dosing: Tv,
+}
+
+fn values(ind: &IndicationDef, f: &[Option<Value>]) -> Values {
+    let applies = ind.applies.as_ref().map_or(Tv::True, |a| cond(a, f));
+    if applies == Tv::False {
+        return Values {
+            applies,
+            criteria: Tv::Unknown,
+            dosing: Tv::Unknown,
+        };
+    }
+    let criteria = node(&ind.criteria, f);
+    let dosing = if criteria == Tv::False {
+        Tv::Unknown
+    } else {
+        ind.dosing.as_ref().map_or(Tv::True, |d| node(d, f))
+    };
+    Values {
+        applies,
+        criteria,
+        dosing,
+    }
+}
+
+fn standing_of(v: Values) -> Standing {
+    match (v.applies, v.criteria, v.dosing) {
+        (Tv::False, _, _) => Standing::NotApplicable,
+        (_, Tv::False, _) => Standing::Denied,
+        (Tv::True, Tv::True, Tv::True) => Standing::Approve,
+        (Tv::True, Tv::True, Tv::False) => Standing::Refer,
+        _ => Standing::Unknown,
+    }
+}
+
+/// How an indication stands for a request.
+pub fn standing(ind: &IndicationDef, f: &[Option<Value>]) -> Standing {
+    standing_of(values(ind, f))
+}
+
+/// The decision, without explanation. No allocation.
+pub fn decide(p: &Program, req: &Request) -> Outcome {
+    let f = &req.values[..];
+    let mut any_applicable = false;
+    let mut unknown = false;
+    let mut refer = None;
+    for (i, ind) in p.indications.iter().enumerate() {
+        match standing(ind, f) {
+            Standing::Approve => {
+                return Outcome {
+                    kind: DecisionKind::Approve,
+                    indication: Some(i),
+                }
+            }
+            Standing::NotApplicable => continue,
+            Standing::Unknown => unknown = true,
+            Standing::Refer => {
+                if refer.is_none() {
+                    refer = Some(i)
+                }
+            }
+            Standing::Denied => {}
+        }
+        any_applicable = true;
+    }
+    let kind = if unknown {
+        DecisionKind::NeedsInfo
+    } else if refer.is_some() {
+        DecisionKind::Refer
+    } else {
+        let _ = any_applicable;
+        DecisionKind::Deny
+    };
+    Outcome {
+        kind,
+        indication: if kind == DecisionKind::Refer {
+            refer
+        } else {
+            None
+        },
+    }
+}
+
+// ---------------------------------------------------------------------- explanations
+
+pub const DECISION_FORMAT: &str = "policyc-decision";
+pub const DECISION_FORMAT_VERSION: u32 = 1;
+
+/// A decision with its explanation: the stable JSON output of `policyc eval`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub format: &'static str,
+    pub format_version: u32,
+    pub policy: PolicyRef,
+    pub request_id: Option<String>,
+    pub as_of: Option<String>,
+    pub decision: DecisionKind,
+    /// One sentence for a person.
+    pub summary: String,
+    pub indication: Option<IndicationRef>,
+    /// The labels of the branches that held, outermost first (`["1", "1.A"]`).
+    pub path: Vec<String>,
+    pub approval: Option<Approval>,
+    /// Criteria that held, by label.
+    pub criteria_met: Vec<Cited>,
+    /// Dosing limits the approval is conditional on.
+    pub conditions: Vec<Limit>,
+    /// Criteria that are not met (deny).
+    pub unmet: Vec<Unmet>,
+    /// Facts the decision depends on that the request does not state (needs_info).
+    pub missing: Vec<Missing>,
+    /// Dosing limits the request exceeds (refer).
+    pub exceeded: Vec<Limit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyRef {
+    pub id: String,
+    pub title: String,
+    pub effective: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicationRef {
+    pub label: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Approval {
+    pub duration: String,
+    /// The date of service, when the request states it.
+    pub start: Option<String>,
+    /// The last day of the approval (start + duration − 1 day).
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cited {
+    pub label: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unmet {
+    pub label: String,
+    pub text: String,
+    /// Why, in terms of the request's facts.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    pub fact: String,
+    pub description: String,
+    /// For a derived fact: the inputs the request could state instead (those it does not state).
+    pub or_inputs: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Limit {
+    pub label: String,
+    pub text: String,
+    pub fact: String,
+    /// What the request states, or `null` if it does not.
+    pub requested: Option<String>,
+    pub allowed: String,
+}
+
+/// Evaluate a request and explain the decision.
+pub fn evaluate(p: &Program, req: &Request) -> Decision {
+    let f = &req.values[..];
+    let outcome = decide(p, req);
+    let vals: Vec<Values> = p.indications.iter().map(|i| values(i, f)).collect();
+    let mut d = Decision {
+        format: DECISION_FORMAT,
+        format_version: DECISION_FORMAT_VERSION,
+        policy: PolicyRef {
+            id: p.policy.id.clone(),
+            title: p.policy.title.clone(),
+            effective: p.policy.effective.clone(),
+        },
+        request_id: req.request_id.clone(),
+        as_of: req.as_of.and_then(date_from_days).map(|d| d.to_string()),
+        decision: outcome.kind,
+        summary: String::new(),
+        indication: None,
+        path: Vec::new(),
+        approval: None,
+        criteria_met: Vec::new(),
+        conditions: Vec::new(),
+        unmet: Vec::new(),
+        missing: Vec::new(),
+        exceeded: Vec::new(),
+    };
+    let ex = Explainer { p, req };
+    match outcome.kind {
+        DecisionKind::Approve | DecisionKind::Refer => {
+            let i = outcome.indication.unwrap_or(0);
+            let ind = &p.indications[i];
+            d.indication = Some(IndicationRef {
+                label: ind.label.clone(),
+                title: ind.title.clone(),
+            });
+            ex.path(&ind.criteria, &mut d.path);
+            ex.met(&ind.criteria, &mut d.criteria_met);
+            if let Some(dosing) = &ind.dosing {
+                if outcome.kind == DecisionKind::Approve {
+                    ex.conditions(dosing, &mut d.conditions);
+                } else {
+                    ex.exceeded(dosing, &mut d.exceeded);
+                }
+            }
+            let branch = d.path.last().cloned().unwrap_or_else(|| ind.label.clone());
+            if outcome.kind == DecisionKind::Approve {
+                d.approval = Some(approval(ind, req));
+                d.summary = format!(
+                    "Approve for {} under {branch} ({}).",
+                    ind.duration.text(),
+                    ind.title
+                );
+            } else {
+                let what: Vec<String> = d.exceeded.iter().map(|l| l.label.clone()).collect();
+                d.summary = format!(
+                    "Refer to a clinician: the criteria of {branch} ({}) are met, but the requested dosing is outside the policy's ({}).",
+                    ind.title,
+                    what.join(", ")
+                );
+            }
+        }
+        DecisionKind::NeedsInfo => {
+            let mut slots = Vec::new();
+            for (ind, v) in p.indications.iter().zip(&vals) {
+                if standing_of(*v) != Standing::Unknown {
+                    continue;
+                }
+                if v.applies == Tv::Unknown {
+                    if let Some(a) = &ind.applies {
+                        ex.unknown_cond(a, &mut slots);
+                    }
+                }
+                if v.criteria == Tv::Unknown {
+                    ex.unknown_node(&ind.criteria, &mut slots);
+                }
+                if v.dosing == Tv::Unknown {
+                    if let Some(dn) = &ind.dosing {
+                        ex.unknown_node(dn, &mut slots);
+                    }
+                }
+            }
+            slots.sort_unstable();
+            slots.dedup();
+            d.missing = slots.iter().map(|&s| ex.missing(s)).collect();
+            let names: Vec<String> = d.missing.iter().map(|m| m.fact.clone()).collect();
+            d.summary = format!(
+                "More information is needed to decide: {}.",
+                names.join(", ")
+            );
+        }
+        DecisionKind::Deny => {
+            let applicable: Vec<usize> = vals
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.applies != Tv::False)
+                .map(|(i, _)| i)
+                .collect();
+            if applicable.is_empty() {
+                let what = ex.not_covered_reason();
+                let statement = p.policy.not_covered.clone().unwrap_or_default();
+                d.unmet.push(Unmet {
+                    label: "not covered".into(),
+                    text: statement,
+                    reason: what.clone(),
+                });
+                d.summary = format!("Deny: not a covered indication ({what}).");
+            } else {
+                for i in applicable {
+                    ex.unmet(&p.indications[i].criteria, &mut d.unmet);
+                }
+                let labels: Vec<String> = d.unmet.iter().map(|u| u.label.clone()).collect();
+                d.summary = format!("Deny: criteria not met ({}).", labels.join(", "));
+            }
+        }
+    }
+    d
+}
+
+fn approval(ind: &IndicationDef, req: &Request) -> Approval {
+    use crate::ir::DurationUnit::*;
+    let start = req.as_of.and_then(date_from_days);
+    let end = start.and_then(|s| {
+        let n = i64::from(ind.duration.amount);
+        let span = match ind.duration.unit {
+            Year => jiff::Span::new().try_years(n),
+            Month => jiff::Span::new().try_months(n),
+            Week => jiff::Span::new().try_weeks(n),
+            Day => jiff::Span::new().try_days(n),
+        }
+        .ok()?;
+        s.checked_add(span).ok()?.yesterday().ok()
+    });
+    Approval {
+        duration: ind.duration.text(),
+        start: start.map(|d| d.to_string()),
+        end: end.map(|d| d.to_string()),
+    }
+}
+
+struct Explainer<'a> {
+    p: &'a Program,
+    req: &'a Request,
+}
+
+impl Explainer<'_> {
+    fn f(&self) -> &[Option<Value>] {
+        &self.req.values
+    }
+
+    /// The labels of the branches that held: the node itself and, through each `one of`, the first
+    /// child that held.
+    fn path(&self, n: &Node, out: &mut Vec<String>) {
+        out.push(n.label.clone());
+        if let NodeBody::Group {
+            of: GroupKind::OneOf,
+            children,
+        } = &n.body
+        {
+            if let Some(c) = children.iter().find(|c| node(c, self.f()) == Tv::True) {
+                self.path(c, out);
+            }
+        }
+    }
+
+    fn met(&self, n: &Node, out: &mut Vec<Cited>) {
+        if node(n, self.f()) != Tv::True {
+            return;
+        }
+        match &n.body {
+            NodeBody::Condition { .. } => out.push(Cited {
+                label: n.label.clone(),
+                text: n.text.clone(),
+            }),
+            NodeBody::Group {
+                of: GroupKind::OneOf,
+                children,
+            } => {
+                if let Some(c) = children.iter().find(|c| node(c, self.f()) == Tv::True) {
+                    self.met(c, out);
+                }
+            }
+            NodeBody::Group {
+                of: GroupKind::AllOf,
+                children,
+            } => children.iter().for_each(|c| self.met(c, out)),
+            NodeBody::Group {
+                of: GroupKind::NoneOf,
+                ..
+            } => out.push(Cited {
+                label: n.label.clone(),
+                text: n.text.clone(),
+            }),
+        }
+    }
+
+    /// The dosing limits along the branch that held.
+    fn conditions(&self, n: &Node, out: &mut Vec<Limit>) {
+        match &n.body {
+            NodeBody::Condition { condition } => self.limits(n, condition, false, out),
+            NodeBody::Group {
+                of: GroupKind::OneOf,
+                children,
+            } => {
+                if let Some(c) = children.iter().find(|c| node(c, self.f()) == Tv::True) {
+                    self.conditions(c, out);
+                }
+            }
+            NodeBody::Group { children, .. } => {
+                children.iter().for_each(|c| self.conditions(c, out))
+            }
+        }
+    }
+
+    /// The dosing limits the request exceeds, in the branches that apply to it.
+    fn exceeded(&self, n: &Node, out: &mut Vec<Limit>) {
+        match &n.body {
+            NodeBody::Condition { condition } => self.limits(n, condition, true, out),
+            NodeBody::Group { children, .. } => {
+                let guard_holds =
+                    |c: &Node| c.guard.as_ref().map_or(Tv::True, |g| cond(g, self.f())) == Tv::True;
+                let applying: Vec<&Node> = children.iter().filter(|c| guard_holds(c)).collect();
+                if applying.is_empty() {
+                    // No branch applies to the request: the branch conditions are what is outside.
+                    for c in children {
+                        if let Some(g) = &c.guard {
+                            self.limits(c, g, true, out);
+                        }
+                    }
+                } else {
+                    for c in applying {
+                        if node(c, self.f()) == Tv::False {
+                            self.exceeded(c, out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The leaf comparisons of a condition, as limits; only the failing ones when `failing`.
+    fn limits(&self, n: &Node, c: &Cond, failing: bool, out: &mut Vec<Limit>) {
+        match c {
+            Cond::All { all: v } | Cond::Any { any: v } => {
+                v.iter().for_each(|x| self.limits(n, x, failing, out))
+            }
+            Cond::Not { not } => {
+                if !failing || cond(c, self.f()) == Tv::False {
+                    if let Some(fact) = first_fact(not) {
+                        out.push(self.limit_entry(n, fact, format!("not {}", self.allowed(not))));
+                    }
+                }
+            }
+            leaf => {
+                if failing && cond(leaf, self.f()) != Tv::False {
+                    return;
+                }
+                if let Some(fact) = first_fact(leaf) {
+                    out.push(self.limit_entry(n, fact, self.allowed(leaf)));
+                }
+            }
+        }
+    }
+
+    fn limit_entry(&self, n: &Node, fact: u32, allowed: String) -> Limit {
+        Limit {
+            label: n.label.clone(),
+            text: n.text.clone(),
+            fact: self.p.facts[fact as usize].name.clone(),
+            requested: self.req.shown[fact as usize].clone(),
+            allowed,
+        }
+    }
+
+    /// What a leaf condition requires, in words.
+    fn allowed(&self, c: &Cond) -> String {
+        match c {
+            Cond::Compare { op, limit, .. } => format!("{} {}", op.words(), limit.text),
+            Cond::CompareFacts { op, right, .. } => {
+                format!("{} {}", op.words(), self.p.facts[*right as usize].name)
+            }
+            Cond::EnumIn { values, .. } if values.len() == 1 => format!("is {}", values[0]),
+            Cond::EnumIn { values, .. } => format!("is one of {}", values.join(", ")),
+            Cond::SetHas { quant, values, .. } => {
+                let q = match quant {
+                    SetQuant::Any => "any of",
+                    SetQuant::All => "all of",
+                    SetQuant::None => "none of",
+                };
+                format!("has {q} {}", values.join(", "))
+            }
+            Cond::IsTrue { .. } => "yes".into(),
+            Cond::Known { .. } => "is stated".into(),
+            Cond::Not { not } => format!("not {}", self.allowed(not)),
+            Cond::All { all } => all
+                .iter()
+                .map(|x| self.allowed(x))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            Cond::Any { any } => any
+                .iter()
+                .map(|x| self.allowed(x))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        }
+    }
+
+    /// Why a condition is false, in terms of the request: `age is 16 a; requires at least 18 a`.
+    fn reason(&self, c: &Cond) -> String {
+        match c {
+            Cond::All { all } => all
+                .iter()
+                .filter(|x| cond(x, self.f()) == Tv::False)
+                .map(|x| self.reason(x))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Cond::Any { any } => any
+                .iter()
+                .map(|x| self.reason(x))
+                .collect::<Vec<_>>()
+                .join("; and "),
+            leaf => {
+                let Some(fact) = first_fact(leaf) else {
+                    return String::new();
+                };
+                let name = &self.p.facts[fact as usize].name;
+                let shown = self.req.shown[fact as usize]
+                    .clone()
+                    .unwrap_or_else(|| "not stated".into());
+                format!("{name} is {shown}; requires {}", self.allowed(leaf))
+            }
+        }
+    }
+
+    /// The labelled criteria that made a false node false.
+    fn unmet(&self, n: &Node, out: &mut Vec<Unmet>) {
+        if node(n, self.f()) != Tv::False {
+            return;
+        }
+        if let Some(g) = &n.guard {
+            if cond(g, self.f()) == Tv::False {
+                out.push(Unmet {
+                    label: n.label.clone(),
+                    text: n.text.clone(),
+                    reason: format!("does not apply: {}", self.reason(g)),
+                });
+                return;
+            }
+        }
+        match &n.body {
+            NodeBody::Condition { condition } => out.push(Unmet {
+                label: n.label.clone(),
+                text: n.text.clone(),
+                reason: self.reason(condition),
+            }),
+            NodeBody::Group {
+                of: GroupKind::NoneOf,
+                children,
+            } => {
+                for c in children.iter().filter(|c| node(c, self.f()) == Tv::True) {
+                    out.push(Unmet {
+                        label: c.label.clone(),
+                        text: c.text.clone(),
+                        reason: "holds, but the policy requires that it does not".into(),
+                    });
+                }
+            }
+            NodeBody::Group { children, .. } => children.iter().for_each(|c| self.unmet(c, out)),
+        }
+    }
+
+    /// Facts whose absence makes an unknown condition unknown.
+    fn unknown_cond(&self, c: &Cond, out: &mut Vec<u32>) {
+        if cond(c, self.f()) != Tv::Unknown {
+            return;
+        }
+        match c {
+            Cond::All { all: v } | Cond::Any { any: v } => {
+                v.iter().for_each(|x| self.unknown_cond(x, out))
+            }
+            Cond::Not { not } => self.unknown_cond(not, out),
+            Cond::CompareFacts { left, right, .. } => {
+                for s in [*left, *right] {
+                    if self.f()[s as usize].is_none() {
+                        out.push(s);
+                    }
+                }
+            }
+            leaf => {
+                if let Some(s) = first_fact(leaf) {
+                    out.push(s);
+                }
+            }
+        }
+    }
+
+    fn unknown_node(&self, n: &Node, out: &mut Vec<u32>) {
+        if node(n, self.f()) != Tv::Unknown {
+            return;
+        }
+        if let Some(g) = &n.guard {
+            self.unknown_cond(g, out);
+        }
+        match &n.body {
+            NodeBody::Condition { condition } => self.unknown_cond(condition, out),
+            NodeBody::Group { children, .. } => {
+                children.iter().for_each(|c| self.unknown_node(c, out))
+            }
+        }
+    }
+
+    fn missing(&self, slot: u32) -> Missing {
+        let fact = &self.p.facts[slot as usize];
+        let mut inputs = Vec::new();
+        if let Some(c) = &fact.derived {
+            collect_inputs(c, &mut inputs);
+        }
+        Missing {
+            fact: fact.name.clone(),
+            description: fact.description.clone(),
+            or_inputs: inputs
+                .iter()
+                .filter(|&&i| self.f()[i as usize].is_none())
+                .map(|&i| self.p.facts[i as usize].name.clone())
+                .collect(),
+        }
+    }
+
+    fn not_covered_reason(&self) -> String {
+        // Name the facts that decide applicability, as the request states them.
+        let mut slots = Vec::new();
+        for ind in &self.p.indications {
+            if let Some(a) = &ind.applies {
+                facts_of(a, &mut slots);
+            }
+        }
+        slots.sort_unstable();
+        slots.dedup();
+        let parts: Vec<String> = slots
+            .iter()
+            .map(|&s| {
+                format!(
+                    "{} is {}",
+                    self.p.facts[s as usize].name,
+                    self.req.shown[s as usize]
+                        .clone()
+                        .unwrap_or_else(|| "not stated".into())
+                )
+            })
+            .collect();
+        if parts.is_empty() {
+            "no indication of the policy applies".into()
+        } else {
+            format!(
+                "{}, which no indication of the policy lists",
+                parts.join(", ")
+            )
+        }
+    }
+}
+
+fn first_fact(c: &Cond) -> Option<u32> {
+    match c {
+        Cond::IsTrue { fact }
+        | Cond::Known { fact }
+        | Cond::EnumIn { fact, .. }
+        | Cond::SetHas { fact, .. }
+        | Cond::Compare { fact, .. } => Some(*fact),
+        Cond::CompareFacts { left, .. } => Some(*left),
+        Cond::Not { not } => first_fact(not),
+        Cond::All { all: v } | Cond::Any { any: v } => v.first().and_then(first_fact),
+    }
+}
+
+fn facts_of(c: &Cond, out: &mut Vec<u32>) {
+    match c {
+        Cond::All { all: v } | Cond::Any { any: v } => v.iter().for_each(|x| facts_of(x, out)),
+        Cond::Not { not } => facts_of(not, out),
+        Cond::CompareFacts { left, right, .. } => out.extend([*left, *right]),
+        leaf => out.extend(first_fact(leaf)),
+    }
+}
+
+/// Render a decision for a person.
+pub fn render_human(d: &Decision) -> String {
+    let mut s = String::new();
+    let head = match d.decision {
+        DecisionKind::Approve => "APPROVE",
+        DecisionKind::Deny => "DENY",
+        DecisionKind::NeedsInfo => "NEEDS MORE INFORMATION",
+        DecisionKind::Refer => "REFER TO A CLINICIAN",
+    };
+    s.push_str(&format!(
+        "{head} — {} ({}, effective {})\n",
+        d.policy.title, d.policy.id, d.policy.effective
+    ));
+    if let Some(id) = &d.request_id {
+        s.push_str(&format!("request: {id}\n"));
+    }
+    s.push_str(&format!("{}\n", d.summary));
+    if let Some(a) = &d.approval {
+        match (&a.start, &a.end) {
+            (Some(st), Some(en)) => s.push_str(&format!(
+                "\nApproval: {} (from {st} through {en})\n",
+                a.duration
+            )),
+            _ => s.push_str(&format!("\nApproval: {}\n", a.duration)),
+        }
+    }
+    if !d.criteria_met.is_empty() {
+        s.push_str("\nCriteria met:\n");
+        for c in &d.criteria_met {
+            s.push_str(&format!("  {}  {}\n", c.label, c.text));
+        }
+    }
+    if !d.conditions.is_empty() {
+        s.push_str("\nApproved on condition of the dosing limits:\n");
+        for l in &d.conditions {
+            let req = match &l.requested {
+                Some(r) => format!("requested {r}"),
+                None => "not stated: a condition of the approval".into(),
+            };
+            s.push_str(&format!(
+                "  {}  {}: {} ({req})\n",
+                l.label, l.fact, l.allowed
+            ));
+        }
+    }
+    if !d.exceeded.is_empty() {
+        s.push_str("\nOutside the policy's dosing:\n");
+        for l in &d.exceeded {
+            s.push_str(&format!(
+                "  {}  {}\n      {}: requested {}, allowed {}\n",
+                l.label,
+                l.text,
+                l.fact,
+                l.requested.clone().unwrap_or_else(|| "not stated".into()),
+                l.allowed
+            ));
+        }
+    }
+    if !d.unmet.is_empty() {
+        s.push_str("\nNot met:\n");
+        for u in &d.unmet {
+            s.push_str(&format!("  {}  {}\n      {}\n", u.label, u.text, u.reason));
+        }
+    }
+    if !d.missing.is_empty() {
+        s.push_str("\nThe request should state:\n");
+        for m in &d.missing {
+            let or = if m.or_inputs.is_empty() {
+                String::new()
+            } else {
+                format!(" (or: {})", m.or_inputs.join(", "))
+            };
+            s.push_str(&format!("  {}  {}{or}\n", m.fact, m.description));
+        }
+    }
+    s
+}
+
+/// Show a decimal as in a document (for callers formatting values).
+pub fn show(d: rust_decimal::Decimal) -> String {
+    format_decimal(d)
+}

@@ -1,0 +1,666 @@
+//! The parser: pest grammar (`grammar/policy.pest`) to the spanned AST of [`crate::ast`].
+//!
+//! A syntax error stops the parse of that file (the grammar cannot resynchronise reliably), and is
+//! reported with the location and, in analyst's words, what was expected there.
+
+use crate::ast::*;
+use crate::diag::{codes, Diagnostic};
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/policy.pest"]
+struct PolicyParser;
+
+type P<'a> = Pair<'a, Rule>;
+
+/// Parse a policy file into its AST.
+pub fn parse(text: &str) -> Result<File, Box<Diagnostic>> {
+    let mut pairs =
+        PolicyParser::parse(Rule::file, text).map_err(|e| Box::new(syntax_error(text, e)))?;
+    let file = pairs
+        .next()
+        .ok_or_else(|| Diagnostic::error(codes::SYNTAX, "empty parse", Span::default(), "here"))?;
+    let mut items = Vec::new();
+    for p in file.into_inner() {
+        match p.as_rule() {
+            Rule::import => items.push(Item::Import(string(first(p)))),
+            Rule::policy_header => items.push(Item::Policy(policy_header(p))),
+            Rule::enum_decl => items.push(Item::Enum(enum_decl(p))),
+            Rule::fact_decl => items.push(Item::Fact(fact_decl(p))),
+            Rule::equivalence => items.push(Item::Equivalence(equivalence(p))),
+            Rule::indication => items.push(Item::Indication(indication(p))),
+            _ => {}
+        }
+    }
+    Ok(File { items })
+}
+
+/// Parse a unit expression on its own (used for units in requests).
+pub fn parse_unit(text: &str) -> bool {
+    matches!(PolicyParser::parse(Rule::unit_expr, text), Ok(p) if p.as_str() == text)
+}
+
+fn first(p: P) -> P {
+    // Every caller passes a rule whose grammar guarantees at least one inner pair.
+    p.into_inner()
+        .next()
+        .expect("grammar guarantees an inner pair")
+}
+
+fn span(p: &P) -> Span {
+    p.as_span().into()
+}
+
+fn ident(p: P) -> Ident {
+    Ident {
+        name: p.as_str().to_string(),
+        span: span(&p),
+    }
+}
+
+fn string(p: P) -> Str {
+    let sp = span(&p);
+    let inner = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+    let mut value = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => value.push('\n'),
+                Some(other) => value.push(other),
+                None => {}
+            }
+        } else {
+            value.push(c);
+        }
+    }
+    Str { value, span: sp }
+}
+
+fn date(p: P) -> DateLit {
+    DateLit {
+        text: p.as_str().to_string(),
+        span: span(&p),
+    }
+}
+
+fn policy_header(p: P) -> PolicyHeader {
+    let sp = span(&p);
+    let mut inner = p.into_inner();
+    let id = ident(inner.next().expect("policy id"));
+    let mut entries = Vec::new();
+    for e in inner {
+        let esp = span(&e);
+        let e = first(e);
+        match e.as_rule() {
+            Rule::meta_revision => {
+                let mut i = e.into_inner();
+                let d = date(i.next().expect("date"));
+                let t = string(i.next().expect("text"));
+                entries.push(MetaEntry::Revision {
+                    date: d,
+                    text: t,
+                    span: esp,
+                });
+            }
+            Rule::meta_date => {
+                let mut i = e.into_inner();
+                let key = match first(i.next().expect("key")).as_rule() {
+                    Rule::key_effective => MetaKey::Effective,
+                    _ => MetaKey::Review,
+                };
+                entries.push(MetaEntry::Date {
+                    key,
+                    date: date(i.next().expect("date")),
+                    span: esp,
+                });
+            }
+            _ => {
+                let mut i = e.into_inner();
+                let key = match first(i.next().expect("key")).as_rule() {
+                    Rule::key_title => MetaKey::Title,
+                    Rule::key_drug => MetaKey::Drug,
+                    Rule::key_plan => MetaKey::Plan,
+                    Rule::key_not_covered => MetaKey::NotCovered,
+                    _ => MetaKey::OutsideDosing,
+                };
+                entries.push(MetaEntry::Text {
+                    key,
+                    value: string(i.next().expect("text")),
+                    span: esp,
+                });
+            }
+        }
+    }
+    PolicyHeader {
+        id,
+        entries,
+        span: sp,
+    }
+}
+
+fn enum_decl(p: P) -> EnumDecl {
+    let sp = span(&p);
+    let mut name = None;
+    let mut open = false;
+    let mut description = None;
+    let mut values = Vec::new();
+    for i in p.into_inner() {
+        match i.as_rule() {
+            Rule::ident => name = Some(ident(i)),
+            Rule::open_kw => open = true,
+            Rule::string => description = Some(string(i)),
+            Rule::enum_value => {
+                let mut v = i.into_inner();
+                let n = ident(v.next().expect("value name"));
+                let d = string(v.next().expect("value text"));
+                values.push(EnumValue {
+                    name: n,
+                    description: d,
+                });
+            }
+            _ => {}
+        }
+    }
+    EnumDecl {
+        name: name.expect("enum name"),
+        open,
+        description,
+        values,
+        span: sp,
+    }
+}
+
+fn unit_expr(p: P) -> UnitExpr {
+    UnitExpr {
+        text: p.as_str().to_string(),
+        span: span(&p),
+    }
+}
+
+fn fact_decl(p: P) -> FactDecl {
+    let sp = span(&p);
+    let mut inner = p.into_inner();
+    let name = ident(inner.next().expect("fact name"));
+    let ty_pair = first(inner.next().expect("type"));
+    let ty = match ty_pair.as_rule() {
+        Rule::set_type => TypeRef::Set(ident(first(ty_pair))),
+        _ => TypeRef::Named(unit_expr(ty_pair)),
+    };
+    let description = string(inner.next().expect("description"));
+    let derived = inner.next().map(value_expr);
+    FactDecl {
+        name,
+        ty,
+        description,
+        derived,
+        span: sp,
+    }
+}
+
+fn equivalence(p: P) -> Equivalence {
+    let sp = span(&p);
+    let mut i = p.into_inner();
+    let left = quantity(i.next().expect("left"));
+    let right = quantity(i.next().expect("right"));
+    let text = string(i.next().expect("text"));
+    Equivalence {
+        left,
+        right,
+        text,
+        span: sp,
+    }
+}
+
+fn indication(p: P) -> Indication {
+    let sp = span(&p);
+    let mut inner = p.into_inner();
+    let label = ident(inner.next().expect("label"));
+    let title = string(inner.next().expect("title"));
+    let mut items = Vec::new();
+    for i in inner {
+        let isp = span(&i);
+        match i.as_rule() {
+            Rule::applies => items.push(IndicationItem::Applies {
+                expr: expr(first(i)),
+                span: isp,
+            }),
+            Rule::duration => {
+                let mut d = i.into_inner();
+                let amount = number(d.next().expect("amount"), None);
+                let unit = ident(d.next().expect("unit"));
+                items.push(IndicationItem::Duration(DurationLit {
+                    amount,
+                    unit,
+                    span: isp,
+                }));
+            }
+            Rule::criteria => items.push(IndicationItem::Criteria(section(i))),
+            Rule::dosing => items.push(IndicationItem::Dosing(section(i))),
+            _ => {}
+        }
+    }
+    Indication {
+        label,
+        title,
+        items,
+        span: sp,
+    }
+}
+
+fn section(p: P) -> Section {
+    let sp = span(&p);
+    let mut text = None;
+    let mut body_ = None;
+    for i in p.into_inner() {
+        match i.as_rule() {
+            Rule::string => text = Some(string(i)),
+            Rule::body => body_ = Some(body(i)),
+            _ => {}
+        }
+    }
+    Section {
+        text,
+        body: body_.expect("section body"),
+        span: sp,
+    }
+}
+
+fn body(p: P) -> Body {
+    let i = first(p);
+    match i.as_rule() {
+        Rule::group => Body::Group(group(i)),
+        _ => Body::Expr(expr(i)),
+    }
+}
+
+fn group(p: P) -> Group {
+    let sp = span(&p);
+    let mut inner = p.into_inner();
+    let kind = match first(inner.next().expect("kind")).as_rule() {
+        Rule::all_of => GroupKind::AllOf,
+        Rule::one_of => GroupKind::OneOf,
+        _ => GroupKind::NoneOf,
+    };
+    let nodes = inner.map(node).collect();
+    Group {
+        kind,
+        nodes,
+        span: sp,
+    }
+}
+
+fn node(p: P) -> Node {
+    let sp = span(&p);
+    let mut label = None;
+    let mut text = None;
+    let mut guard = None;
+    let mut body_ = None;
+    for i in p.into_inner() {
+        match i.as_rule() {
+            Rule::label => label = Some(ident(i)),
+            Rule::string => text = Some(string(i)),
+            Rule::guard => guard = Some(expr(first(i))),
+            Rule::body => body_ = Some(body(i)),
+            _ => {}
+        }
+    }
+    Node {
+        label: label.expect("label"),
+        text: text.expect("text"),
+        guard,
+        body: body_.expect("body"),
+        span: sp,
+    }
+}
+
+fn expr(p: P) -> Expr {
+    let sp = span(&p);
+    let parts: Vec<Expr> = p
+        .into_inner()
+        .filter(|i| i.as_rule() == Rule::and_expr)
+        .map(and_expr)
+        .collect();
+    collapse(parts, sp, Expr::Or)
+}
+
+fn and_expr(p: P) -> Expr {
+    let sp = span(&p);
+    let parts: Vec<Expr> = p
+        .into_inner()
+        .filter(|i| i.as_rule() == Rule::not_expr)
+        .map(not_expr)
+        .collect();
+    collapse(parts, sp, Expr::And)
+}
+
+fn collapse(mut parts: Vec<Expr>, sp: Span, f: fn(Vec<Expr>, Span) -> Expr) -> Expr {
+    if parts.len() == 1 {
+        parts.pop().expect("one part")
+    } else {
+        f(parts, sp)
+    }
+}
+
+fn not_expr(p: P) -> Expr {
+    let sp = span(&p);
+    let mut nots = 0;
+    let mut inner = None;
+    for i in p.into_inner() {
+        match i.as_rule() {
+            Rule::not_op => nots += 1,
+            _ => inner = Some(primary(i)),
+        }
+    }
+    let mut e = inner.expect("primary");
+    for _ in 0..nots {
+        e = Expr::Not(Box::new(e), sp);
+    }
+    e
+}
+
+fn list(p: P) -> Vec<Ident> {
+    p.into_inner().map(ident).collect()
+}
+
+fn primary(p: P) -> Expr {
+    let sp = span(&p);
+    match p.as_rule() {
+        Rule::expr => expr(p),
+        Rule::membership => {
+            let mut fact = None;
+            let mut negated = false;
+            let mut values = Vec::new();
+            for i in p.into_inner() {
+                match i.as_rule() {
+                    Rule::fact_ref => fact = Some(ident(first(i))),
+                    Rule::not_kw => negated = true,
+                    Rule::one_of_list => values = list(first(i)),
+                    Rule::ident_value => values = vec![ident(first(i))],
+                    _ => {}
+                }
+            }
+            Expr::Membership {
+                fact: fact.expect("fact"),
+                negated,
+                values,
+                span: sp,
+            }
+        }
+        Rule::set_test => {
+            let mut fact = None;
+            let mut quant = SetQuant::Any;
+            let mut values = Vec::new();
+            for i in p.into_inner() {
+                match i.as_rule() {
+                    Rule::fact_ref => fact = Some(ident(first(i))),
+                    Rule::set_quant => {
+                        quant = match first(i).as_rule() {
+                            Rule::any_of => SetQuant::Any,
+                            Rule::every_of => SetQuant::All,
+                            _ => SetQuant::None,
+                        }
+                    }
+                    Rule::list => values = list(i),
+                    Rule::ident_value => values = vec![ident(first(i))],
+                    _ => {}
+                }
+            }
+            Expr::SetTest {
+                fact: fact.expect("fact"),
+                quant,
+                values,
+                span: sp,
+            }
+        }
+        Rule::comparison => {
+            let mut i = p.into_inner();
+            let left = value_expr(i.next().expect("left"));
+            let op = match first(i.next().expect("op")).as_rule() {
+                Rule::cmp_ge => CmpOp::Ge,
+                Rule::cmp_le => CmpOp::Le,
+                Rule::cmp_gt => CmpOp::Gt,
+                Rule::cmp_lt => CmpOp::Lt,
+                Rule::cmp_ne => CmpOp::Ne,
+                _ => CmpOp::Eq,
+            };
+            let right = value_expr(i.next().expect("right"));
+            let condition = i.next().is_some();
+            Expr::Compare {
+                left,
+                op,
+                right,
+                condition,
+                span: sp,
+            }
+        }
+        Rule::known_test => {
+            let mut fact = None;
+            let mut negated = false;
+            for i in p.into_inner() {
+                match i.as_rule() {
+                    Rule::fact_ref => fact = Some(ident(first(i))),
+                    Rule::not_kw => negated = true,
+                    _ => {}
+                }
+            }
+            Expr::Known {
+                fact: fact.expect("fact"),
+                negated,
+                span: sp,
+            }
+        }
+        _ => Expr::FactTest(ident(first(p))),
+    }
+}
+
+fn value_expr(p: P) -> ValueExpr {
+    let sp = span(&p);
+    binary_chain(p.into_inner(), sp, value_term)
+}
+
+fn value_term(p: P) -> ValueExpr {
+    let sp = span(&p);
+    binary_chain(p.into_inner(), sp, value_atom)
+}
+
+fn binary_chain<'a>(
+    inner: pest::iterators::Pairs<'a, Rule>,
+    sp: Span,
+    operand: fn(P<'a>) -> ValueExpr,
+) -> ValueExpr {
+    let mut acc: Option<ValueExpr> = None;
+    let mut pending: Option<ArithOp> = None;
+    for i in inner {
+        match i.as_rule() {
+            Rule::add_op | Rule::mul_op => {
+                pending = Some(match i.as_str() {
+                    "+" => ArithOp::Add,
+                    "-" => ArithOp::Sub,
+                    "/" => ArithOp::Div,
+                    _ => ArithOp::Mul,
+                })
+            }
+            _ => {
+                let rhs = operand(i);
+                acc = Some(match (acc, pending.take()) {
+                    (Some(lhs), Some(op)) => {
+                        let s = Span::new(lhs.span().start, rhs.span().end.max(sp.start));
+                        ValueExpr::Binary {
+                            op,
+                            left: Box::new(lhs),
+                            right: Box::new(rhs),
+                            span: s,
+                        }
+                    }
+                    (_, _) => rhs,
+                });
+            }
+        }
+    }
+    acc.expect("value")
+}
+
+fn value_atom(p: P) -> ValueExpr {
+    let sp = span(&p);
+    match p.as_rule() {
+        Rule::value_expr => value_expr(p),
+        Rule::value_term => value_term(p),
+        Rule::call => {
+            let mut i = p.into_inner();
+            let name = ident(i.next().expect("name"));
+            let args = i.map(value_expr).collect();
+            ValueExpr::Call {
+                name,
+                args,
+                span: sp,
+            }
+        }
+        Rule::quantity => ValueExpr::Quantity(quantity(p)),
+        Rule::date => ValueExpr::Date(date(p)),
+        _ => ValueExpr::Fact(ident(first(p))),
+    }
+}
+
+fn number(p: P, scale: Option<P>) -> NumberLit {
+    let mut sp = span(&p);
+    if let Some(s) = &scale {
+        sp.end = span(s).end;
+    }
+    NumberLit {
+        text: p.as_str().to_string(),
+        scale: scale.map(|s| s.as_str().to_string()),
+        span: sp,
+    }
+}
+
+fn number_scale_unit(
+    inner: pest::iterators::Pairs<Rule>,
+) -> (NumberLit, Option<UnitExpr>, Option<(NumberLit, UnitExpr)>) {
+    let mut num = None;
+    let mut scale = None;
+    let mut unit = None;
+    let mut alt = None;
+    for i in inner {
+        match i.as_rule() {
+            Rule::number => num = Some(i),
+            Rule::scale => scale = Some(i),
+            Rule::unit_expr => unit = Some(unit_expr(i)),
+            Rule::alt_quantity => {
+                let (n, u, _) = number_scale_unit(first(i).into_inner());
+                if let Some(u) = u {
+                    alt = Some((n, u));
+                }
+            }
+            _ => {}
+        }
+    }
+    let n = number(num.expect("number"), scale);
+    (n, unit, alt)
+}
+
+fn quantity(p: P) -> QuantityLit {
+    let sp = span(&p);
+    let (number, unit, alt) = number_scale_unit(p.into_inner());
+    QuantityLit {
+        number,
+        unit,
+        alt,
+        span: sp,
+    }
+}
+
+/// Turn a pest error into a diagnostic an analyst can act on.
+fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let (start, end) = match e.location {
+        InputLocation::Pos(p) => (p, p),
+        InputLocation::Span((s, e)) => (s, e),
+    };
+    // Point at the whole offending word, not an empty position.
+    let word_end = text[start..]
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace())
+        .map(|(i, _)| start + i)
+        .unwrap_or(text.len());
+    let span = Span::new(start, end.max(word_end).max(start));
+    let found = if start >= text.len() {
+        "the end of the file".to_string()
+    } else {
+        format!("`{}`", &text[span.start..span.end])
+    };
+    let expected: Vec<String> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut v: Vec<String> = positives.iter().filter_map(|r| describe(*r)).collect();
+            v.sort();
+            v.dedup();
+            v
+        }
+        ErrorVariant::CustomError { message } => vec![message.clone()],
+    };
+    let expected_text = match expected.len() {
+        0 => "something else".to_string(),
+        1 => expected[0].clone(),
+        _ => {
+            let (last, rest) = expected.split_last().expect("non-empty");
+            format!("{} or {}", rest.join(", "), last)
+        }
+    };
+    let help = syntax_help(text, start, &expected);
+    Diagnostic::error(
+        codes::SYNTAX,
+        format!("unexpected {found}: expected {expected_text}"),
+        span,
+        format!("expected {expected_text} here"),
+    )
+    .with_help(help)
+}
+
+fn syntax_help(text: &str, pos: usize, expected: &[String]) -> String {
+    let rest = &text[pos.min(text.len())..];
+    if rest.starts_with('"') || expected.iter().any(|e| e.contains("closing")) {
+        return "check that every string is closed with `\"` on the same line".into();
+    }
+    if expected.iter().any(|e| e.contains("label")) {
+        return "each criterion starts with its label and sentence from the document, e.g. `iii \"Patient has tried at least one other systemic therapy\": prior_systemic_therapies at least 1`".into();
+    }
+    if expected.iter().any(|e| e.contains("item")) {
+        return "a policy file holds `policy`, `enum`, `fact`, `equivalence` and `indication` blocks; check for a missing `}` or a misspelled keyword".into();
+    }
+    "compare this line with the language tour in the README; a missing `:`, `{` or `}` is the usual cause".into()
+}
+
+fn describe(r: Rule) -> Option<String> {
+    let s = match r {
+        Rule::EOI => "the end of the file",
+        Rule::import
+        | Rule::policy_header
+        | Rule::enum_decl
+        | Rule::fact_decl
+        | Rule::equivalence
+        | Rule::indication => "an item (`policy`, `enum`, `fact`, `equivalence`, `indication`)",
+        Rule::meta_entry => "a header entry (`title`, `drug`, `plan`, `effective`, `review`, `revision`, `not covered`, `outside dosing`)",
+        Rule::enum_value => "an enumeration value (`name \"description\"`)",
+        Rule::ident | Rule::fact_ref => "a name",
+        Rule::string => "a quoted sentence",
+        Rule::date => "a date (YYYY-MM-DD)",
+        Rule::number => "a number",
+        Rule::type_ref | Rule::set_type => "a type (`boolean`, `count`, `number`, `date`, a unit, an enumeration or `set of ...`)",
+        Rule::unit_expr => "a unit",
+        Rule::applies | Rule::duration | Rule::criteria | Rule::dosing => {
+            "`applies when`, `approve for`, `criteria` or `dosing`"
+        }
+        Rule::duration_unit => "a duration unit (`years`, `months`, `weeks`, `days`)",
+        Rule::body | Rule::group | Rule::group_kind => "`all of {`, `one of {`, `none of {` or a condition",
+        Rule::node | Rule::label => "a labelled criterion (`A \"sentence\": ...`)",
+        Rule::guard => "`when`",
+        Rule::expr | Rule::and_expr | Rule::not_expr | Rule::comparison | Rule::membership | Rule::set_test | Rule::fact_test | Rule::known_test => "a condition",
+        Rule::cmp_op => "a comparison (`at least`, `at most`, `more than`, `less than`, `is`, `=`)",
+        Rule::value_expr | Rule::value_term | Rule::quantity => "a value",
+        Rule::list => "a list `[a, b]`",
+        Rule::and_op | Rule::or_op => "`and` or `or`",
+        _ => return None,
+    };
+    Some(s.to_string())
+}

@@ -1,0 +1,716 @@
+//! Requests: JSON in, fact slots out.
+//!
+//! A request states facts by name; binding resolves each to its slot, checks its type and unit, and
+//! computes derived facts. Every problem in a request is reported (with its JSON path), not only the
+//! first. Numbers are read from their JSON text exactly (no binary floating point).
+
+use crate::check::{date_from_days, days_since_epoch};
+use crate::diag::did_you_mean;
+use crate::ir::{Calc, FactType, Program};
+use crate::units::{format_decimal, parse_unit};
+use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
+use serde::Serialize;
+use serde_json::Value as Json;
+use std::fmt;
+use std::str::FromStr;
+
+/// The value of a fact, as the evaluator reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    Bool(bool),
+    /// A count, number, or quantity in the canonical unit of its dimension; `alt` says which
+    /// dimension (0: the declared one; i > 0: the fact's i-th alternate, through an equivalence).
+    Num(Decimal, u8),
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// Index of an enumeration value, or [`UNLISTED`].
+    Enum(u32),
+    Set(u128),
+}
+
+/// An open enumeration's value that the policy does not list.
+pub const UNLISTED: u32 = u32::MAX;
+
+/// A request bound to a program's slots.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub request_id: Option<String>,
+    /// Days since 1970-01-01.
+    pub as_of: Option<i32>,
+    pub values: Vec<Option<Value>>,
+    /// Each stated or derived value as a person reads it (`540,000 [IU]/kg`), for explanations.
+    pub shown: Vec<Option<String>>,
+    /// Facts the request stated itself (not derived).
+    pub stated: Vec<bool>,
+}
+
+/// One problem with a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestError {
+    /// Where in the request: a JSON path such as `facts.dose_per_kg`.
+    pub path: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, "\n  help: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+fn rerr(path: impl Into<String>, message: impl Into<String>, help: Option<String>) -> RequestError {
+    RequestError {
+        path: path.into(),
+        message: message.into(),
+        help,
+    }
+}
+
+/// Parse and bind a JSON request. `as_of` overrides the request's own date of service.
+pub fn bind(
+    program: &Program,
+    text: &str,
+    as_of: Option<&str>,
+) -> Result<Request, Vec<RequestError>> {
+    let json: Json = serde_json::from_str(text).map_err(|e| {
+        vec![rerr(
+            format!("line {}, column {}", e.line(), e.column()),
+            format!("the request is not valid JSON: {e}"),
+            Some("a request is a JSON object: {\"as_of\": \"2026-01-15\", \"facts\": {\"diagnosis\": \"...\"}}".into()),
+        )]
+    })?;
+    bind_json(program, &json, as_of)
+}
+
+pub fn bind_json(
+    program: &Program,
+    json: &Json,
+    as_of_override: Option<&str>,
+) -> Result<Request, Vec<RequestError>> {
+    let mut errors = Vec::new();
+    let n = program.facts.len();
+    let mut req = Request {
+        request_id: None,
+        as_of: None,
+        values: vec![None; n],
+        shown: vec![None; n],
+        stated: vec![false; n],
+    };
+    let Some(obj) = json.as_object() else {
+        return Err(vec![rerr(
+            "(request)",
+            "the request must be a JSON object",
+            Some("{\"as_of\": \"2026-01-15\", \"facts\": { ... }}".into()),
+        )]);
+    };
+    const KEYS: &[&str] = &["format_version", "request_id", "as_of", "facts"];
+    for k in obj.keys() {
+        if !KEYS.contains(&k.as_str()) {
+            let help = did_you_mean(k, KEYS.iter().copied()).map(|s| format!("did you mean `{s}`?")).or(Some("a request has `as_of`, `facts`, and optionally `request_id` and `format_version`".into()));
+            errors.push(rerr(
+                k.clone(),
+                format!("`{k}` is not part of a request"),
+                help,
+            ));
+        }
+    }
+    if let Some(v) = obj.get("format_version") {
+        if v.as_u64() != Some(1) {
+            errors.push(rerr(
+                "format_version",
+                format!("request format version {v} is not supported"),
+                Some("this policyc reads request format version 1".into()),
+            ));
+        }
+    }
+    match obj.get("request_id") {
+        None | Some(Json::Null) => {}
+        Some(Json::String(s)) => req.request_id = Some(s.clone()),
+        Some(other) => errors.push(rerr(
+            "request_id",
+            format!("expected a string, found {}", kind(other)),
+            None,
+        )),
+    }
+    let as_of_text = match as_of_override {
+        Some(s) => Some((s.to_string(), "--as-of".to_string())),
+        None => match obj.get("as_of") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(s)) => Some((s.clone(), "as_of".to_string())),
+            Some(other) => {
+                errors.push(rerr(
+                    "as_of",
+                    format!("expected a date \"YYYY-MM-DD\", found {}", kind(other)),
+                    None,
+                ));
+                None
+            }
+        },
+    };
+    if let Some((s, path)) = as_of_text {
+        match s.parse::<jiff::civil::Date>() {
+            Ok(d) => req.as_of = Some(days_since_epoch(d)),
+            Err(_) => errors.push(rerr(
+                path,
+                format!("`{s}` is not a date"),
+                Some("write the date of service as YYYY-MM-DD".into()),
+            )),
+        }
+    }
+    let facts = match obj.get("facts") {
+        Some(Json::Object(m)) => Some(m),
+        None => {
+            errors.push(rerr(
+                "facts",
+                "the request states no `facts`",
+                Some("add \"facts\": { \"diagnosis\": \"...\", ... }".into()),
+            ));
+            None
+        }
+        Some(other) => {
+            errors.push(rerr(
+                "facts",
+                format!("expected an object of facts, found {}", kind(other)),
+                None,
+            ));
+            None
+        }
+    };
+    if let Some(facts) = facts {
+        for (name, v) in facts {
+            let path = format!("facts.{name}");
+            let Some(slot) = program.fact_index(name) else {
+                let help = match did_you_mean(name, program.facts.iter().map(|f| f.name.as_str())) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "policy `{}` declares: {}",
+                        program.policy.id,
+                        program
+                            .facts
+                            .iter()
+                            .map(|f| f.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                errors.push(rerr(
+                    path,
+                    format!("`{name}` is not a fact of policy `{}`", program.policy.id),
+                    Some(help),
+                ));
+                continue;
+            };
+            if v.is_null() {
+                continue;
+            }
+            match value(program, slot, v) {
+                Ok((val, shown)) => {
+                    req.values[slot] = Some(val);
+                    req.shown[slot] = Some(shown);
+                    req.stated[slot] = true;
+                }
+                Err((msg, help)) => errors.push(rerr(path, msg, help)),
+            }
+        }
+    }
+    if errors.is_empty() {
+        derive(program, &mut req, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(req)
+    } else {
+        Err(errors)
+    }
+}
+
+fn kind(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "true/false",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "an object",
+    }
+}
+
+fn decimal(v: &Json) -> Option<Decimal> {
+    let text = match v {
+        Json::Number(n) => n.to_string(),
+        Json::String(s) => s.trim().replace(',', ""),
+        _ => return None,
+    };
+    Decimal::from_str(&text)
+        .ok()
+        .or_else(|| Decimal::from_scientific(&text).ok())
+}
+
+type ValueResult = Result<(Value, String), (String, Option<String>)>;
+
+fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
+    let fact = &program.facts[slot];
+    match &fact.ty {
+        FactType::Boolean => match v {
+            Json::Bool(b) => Ok((Value::Bool(*b), if *b { "yes" } else { "no" }.to_string())),
+            other => Err((
+                format!(
+                    "`{}` is yes/no; expected true or false, found {}",
+                    fact.name,
+                    kind(other)
+                ),
+                None,
+            )),
+        },
+        FactType::Count => {
+            let d = decimal(v).filter(|d| d.fract().is_zero() && !d.is_sign_negative());
+            match d {
+                Some(d) => Ok((Value::Num(d.normalize(), 0), format_decimal(d))),
+                None => Err((
+                    format!(
+                        "`{}` is a count; expected a whole number of 0 or more, found {}",
+                        fact.name,
+                        show_json(v)
+                    ),
+                    None,
+                )),
+            }
+        }
+        FactType::Number => match decimal(v) {
+            Some(d) => Ok((Value::Num(d, 0), format_decimal(d))),
+            None => Err((
+                format!("`{}` is a number; found {}", fact.name, show_json(v)),
+                None,
+            )),
+        },
+        FactType::Date => match v.as_str().and_then(|s| s.parse::<jiff::civil::Date>().ok()) {
+            Some(d) => Ok((Value::Date(days_since_epoch(d)), d.to_string())),
+            None => Err((
+                format!(
+                    "`{}` is a date; expected \"YYYY-MM-DD\", found {}",
+                    fact.name,
+                    show_json(v)
+                ),
+                None,
+            )),
+        },
+        FactType::Quantity { unit, alternates } => {
+            let (num, unit_text) = match v {
+                Json::String(s) => {
+                    let s = s.trim();
+                    match s.split_once(char::is_whitespace) {
+                        Some((n, u)) => (
+                            decimal(&Json::String(n.to_string())),
+                            Some(u.trim().to_string()),
+                        ),
+                        None => (decimal(&Json::String(s.to_string())), None),
+                    }
+                }
+                Json::Object(m) => (
+                    m.get("value").and_then(decimal),
+                    m.get("unit").and_then(|u| u.as_str()).map(str::to_string),
+                ),
+                Json::Number(_) => (decimal(v), None),
+                _ => (None, None),
+            };
+            let example = format!(
+                "\"{} {}\" or {{\"value\": 1, \"unit\": \"{}\"}}",
+                "1", unit.code, unit.code
+            );
+            let Some(num) = num else {
+                return Err((
+                    format!(
+                        "`{}` is a quantity in {}; found {}",
+                        fact.name,
+                        unit.code,
+                        show_json(v)
+                    ),
+                    Some(format!("write it as {example}")),
+                ));
+            };
+            let Some(ut) = unit_text else {
+                return Err((
+                    format!(
+                        "`{}` needs a unit: it is measured in {}",
+                        fact.name, unit.code
+                    ),
+                    Some(format!("write it as {example}")),
+                ));
+            };
+            let u = parse_unit(&ut).map_err(|e| {
+                (
+                    format!("`{}`: {e}", fact.name),
+                    Some(format!("write it as {example}")),
+                )
+            })?;
+            let alt = if u.dim == unit.dim {
+                0
+            } else if let Some(i) = alternates.iter().position(|a| a.dim == u.dim) {
+                (i + 1) as u8
+            } else {
+                return Err((
+                    format!(
+                        "`{}` is measured in {} ({}), which cannot be compared with {} ({})",
+                        fact.name, unit.code, unit.dim, u.code, u.dim
+                    ),
+                    Some(format!(
+                        "state it in {} or another unit of {}",
+                        unit.code, unit.dim
+                    )),
+                ));
+            };
+            let c = num
+                .checked_mul(u.factor)
+                .ok_or_else(|| (format!("`{}` is too large", fact.name), None))?;
+            Ok((
+                Value::Num(c, alt),
+                format!("{} {}", format_decimal(num), u.code),
+            ))
+        }
+        FactType::Enum { enum_index } => {
+            let e = &program.enums[*enum_index as usize];
+            let Some(s) = v.as_str() else {
+                return Err((
+                    format!(
+                        "`{}` is one value of `{}`; expected a string, found {}",
+                        fact.name,
+                        e.name,
+                        kind(v)
+                    ),
+                    None,
+                ));
+            };
+            match e.values.iter().position(|x| x.name == s) {
+                Some(i) => Ok((Value::Enum(i as u32), s.to_string())),
+                None if e.open => Ok((Value::Enum(UNLISTED), s.to_string())),
+                None => Err(enum_error(
+                    &fact.name,
+                    &e.name,
+                    s,
+                    e.values.iter().map(|x| x.name.as_str()),
+                )),
+            }
+        }
+        FactType::Set { enum_index } => {
+            let e = &program.enums[*enum_index as usize];
+            let Some(items) = v.as_array() else {
+                return Err((
+                    format!(
+                        "`{}` is a set of `{}` values; expected a list, found {}",
+                        fact.name,
+                        e.name,
+                        kind(v)
+                    ),
+                    Some("write it as [\"a\", \"b\"] (or [] for none)".into()),
+                ));
+            };
+            let mut mask = 0u128;
+            let mut names = Vec::new();
+            for it in items {
+                let Some(s) = it.as_str() else {
+                    return Err((
+                        format!("`{}` lists {}, not a value name", fact.name, show_json(it)),
+                        None,
+                    ));
+                };
+                match e.values.iter().position(|x| x.name == s) {
+                    Some(i) => mask |= 1u128 << i,
+                    None if e.open => {}
+                    None => {
+                        return Err(enum_error(
+                            &fact.name,
+                            &e.name,
+                            s,
+                            e.values.iter().map(|x| x.name.as_str()),
+                        ))
+                    }
+                }
+                names.push(s.to_string());
+            }
+            let shown = if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            };
+            Ok((Value::Set(mask), shown))
+        }
+    }
+}
+
+fn enum_error<'a>(
+    fact: &str,
+    en: &str,
+    s: &str,
+    values: impl Iterator<Item = &'a str> + Clone,
+) -> (String, Option<String>) {
+    let help = match did_you_mean(s, values.clone()) {
+        Some(x) => format!("did you mean `{x}`?"),
+        None => format!("`{en}` lists: {}", values.collect::<Vec<_>>().join(", ")),
+    };
+    (
+        format!("`{s}` is not a value of `{en}` (fact `{fact}`)"),
+        Some(help),
+    )
+}
+
+fn show_json(v: &Json) -> String {
+    let s = v.to_string();
+    if s.len() > 60 {
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(60).map(|(i, _)| i).unwrap_or(s.len())]
+        )
+    } else {
+        s
+    }
+}
+
+/// Why a derived fact could not be computed.
+enum CalcStop {
+    /// An input is missing: the fact stays unknown.
+    Missing,
+    /// A real problem with the request.
+    Error(String, Option<String>),
+}
+
+/// Compute derived facts the request does not state, and check those it states against their inputs.
+fn derive(program: &Program, req: &mut Request, errors: &mut Vec<RequestError>) {
+    // Derived facts may depend on other derived facts: compute in dependency order by recursion
+    // (the checker rejects cycles; `visiting` guards a hand-edited IR).
+    let n = program.facts.len();
+    let mut done = vec![false; n];
+    let mut visiting = vec![false; n];
+    for slot in 0..n {
+        derive_one(program, req, slot, &mut done, &mut visiting, errors);
+    }
+}
+
+fn derive_one(
+    program: &Program,
+    req: &mut Request,
+    slot: usize,
+    done: &mut [bool],
+    visiting: &mut [bool],
+    errors: &mut Vec<RequestError>,
+) {
+    if done[slot] || visiting[slot] {
+        return;
+    }
+    visiting[slot] = true;
+    let fact = &program.facts[slot];
+    if let Some(calc) = &fact.derived {
+        let mut inputs = Vec::new();
+        collect_inputs(calc, &mut inputs);
+        for i in inputs {
+            derive_one(program, req, i as usize, done, visiting, errors);
+        }
+        match eval_calc(calc, req) {
+            Ok(v) => {
+                let shown = show_derived(program, slot, v, calc, req);
+                match req.values[slot] {
+                    None => {
+                        req.values[slot] = Some(Value::Num(v, 0));
+                        req.shown[slot] = Some(shown);
+                    }
+                    Some(Value::Num(stated, 0)) => {
+                        // The request states the fact and its inputs: they must agree, to the
+                        // precision the request states.
+                        let dp = stated.scale();
+                        let computed =
+                            v.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+                        if computed != stated.round_dp(dp) {
+                            errors.push(rerr(
+                                format!("facts.{}", fact.name),
+                                format!(
+                                    "`{}` is stated as {}, but its inputs give {}",
+                                    fact.name,
+                                    req.shown[slot].clone().unwrap_or_default(),
+                                    shown
+                                ),
+                                Some(format!(
+                                    "state either `{}` or its inputs, or correct one of them",
+                                    fact.name
+                                )),
+                            ));
+                        }
+                    }
+                    Some(Value::Date(stated)) if v != Decimal::from(stated) => {
+                        errors.push(rerr(
+                            format!("facts.{}", fact.name),
+                            format!(
+                                "`{}` disagrees with the value computed from its inputs ({shown})",
+                                fact.name
+                            ),
+                            None,
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            Err(CalcStop::Missing) => {}
+            Err(CalcStop::Error(m, h)) => errors.push(rerr(format!("facts.{}", fact.name), m, h)),
+        }
+    }
+    visiting[slot] = false;
+    done[slot] = true;
+}
+
+pub(crate) fn collect_inputs(c: &Calc, out: &mut Vec<u32>) {
+    match c {
+        Calc::Fact { fact } if !out.contains(fact) => out.push(*fact),
+        Calc::Fact { .. } => {}
+        Calc::Arith { left, right, .. } => {
+            collect_inputs(left, out);
+            collect_inputs(right, out);
+        }
+        Calc::AgeInYears { date } => collect_inputs(date, out),
+        Calc::BsaMosteller { height, weight } => {
+            collect_inputs(height, out);
+            collect_inputs(weight, out);
+        }
+        _ => {}
+    }
+}
+
+fn eval_calc(c: &Calc, req: &Request) -> Result<Decimal, CalcStop> {
+    let overflow = || CalcStop::Error("a value is too large to compute with exactly".into(), None);
+    match c {
+        Calc::Fact { fact } => match req.values.get(*fact as usize).copied().flatten() {
+            Some(Value::Num(v, 0)) => Ok(v),
+            Some(Value::Date(d)) => Ok(Decimal::from(d)),
+            // A value stated through an equivalence, or not a number: not an input to arithmetic.
+            _ => Err(CalcStop::Missing),
+        },
+        Calc::Number { value } => Ok(*value),
+        Calc::Date { days } => Ok(Decimal::from(*days)),
+        Calc::DateOfService => req.as_of.map(Decimal::from).ok_or(CalcStop::Missing),
+        Calc::Arith {
+            op,
+            left,
+            right,
+            rescale,
+        } => {
+            let l = eval_calc(left, req)?;
+            let r = eval_calc(right, req)?;
+            let raw = match op {
+                crate::ast::ArithOp::Add => l.checked_add(r),
+                crate::ast::ArithOp::Sub => l.checked_sub(r),
+                crate::ast::ArithOp::Mul => l.checked_mul(r),
+                crate::ast::ArithOp::Div => {
+                    if r.is_zero() {
+                        return Err(CalcStop::Error(
+                            "a divisor is zero (is a weight or body surface area stated as 0?)"
+                                .into(),
+                            None,
+                        ));
+                    }
+                    l.checked_div(r)
+                }
+            };
+            raw.and_then(|x| x.checked_mul(*rescale))
+                .ok_or_else(overflow)
+        }
+        Calc::AgeInYears { date } => {
+            let dob = eval_calc(date, req)?;
+            let Some(as_of) = req.as_of else {
+                return Err(CalcStop::Error(
+                    "the age cannot be computed from the date of birth without the date of service"
+                        .into(),
+                    Some("add \"as_of\": \"YYYY-MM-DD\" to the request, or pass --as-of".into()),
+                ));
+            };
+            let dob_i = i32::try_from(dob.trunc().mantissa()).map_err(|_| overflow())?;
+            let years = age_in_years(dob_i, as_of).ok_or_else(|| {
+                CalcStop::Error(
+                    "the date of birth is after the date of service".into(),
+                    Some("check the date of birth and `as_of`".into()),
+                )
+            })?;
+            // Canonical calendar unit: months.
+            Ok(Decimal::from(years) * Decimal::from(12))
+        }
+        Calc::BsaMosteller { height, weight } => {
+            let h = eval_calc(height, req)?; // canonical: mm
+            let w = eval_calc(weight, req)?; // canonical: ug
+            if h <= Decimal::ZERO || w <= Decimal::ZERO {
+                return Err(CalcStop::Error(
+                    "height and weight must be more than zero to compute body surface area".into(),
+                    None,
+                ));
+            }
+            let h_cm = h / Decimal::from(10);
+            let w_kg = w / Decimal::from(1_000_000_000);
+            let bsa = (h_cm * w_kg / Decimal::from(3600))
+                .sqrt()
+                .ok_or_else(overflow)?;
+            let bsa = bsa.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+            // Canonical area unit: mm².
+            Ok(bsa * Decimal::from(1_000_000))
+        }
+    }
+}
+
+/// Whole years from `dob` to `as_of` (days since epoch), by the calendar: a person born on
+/// 29 February reaches each new year of age on 1 March in common years.
+pub fn age_in_years(dob: i32, as_of: i32) -> Option<i64> {
+    let b = date_from_days(dob)?;
+    let t = date_from_days(as_of)?;
+    if t < b {
+        return None;
+    }
+    let span = b.until((jiff::Unit::Year, t)).ok()?;
+    let mut years = i64::from(span.get_years());
+    // jiff clamps 29 February to 28 February in common years; the birthday has not yet come then.
+    if b.month() == 2
+        && b.day() == 29
+        && t.month() == 2
+        && t.day() == 28
+        && !t.in_leap_year()
+        && years > 0
+    {
+        let anniversary = b.checked_add(jiff::Span::new().years(years)).ok()?;
+        if anniversary == t {
+            years -= 1;
+        }
+    }
+    Some(years)
+}
+
+fn show_derived(program: &Program, slot: usize, v: Decimal, calc: &Calc, req: &Request) -> String {
+    let fact = &program.facts[slot];
+    let value = match &fact.ty {
+        FactType::Quantity { unit, .. } => {
+            let x = v.checked_div(unit.factor).unwrap_or(v);
+            format!(
+                "{} {}",
+                format_decimal(x.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)),
+                unit.code
+            )
+        }
+        FactType::Date => i32::try_from(v.trunc().mantissa())
+            .ok()
+            .and_then(date_from_days)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        _ => format_decimal(v.round_dp(4)),
+    };
+    let mut inputs = Vec::new();
+    collect_inputs(calc, &mut inputs);
+    let parts: Vec<String> = inputs
+        .iter()
+        .filter_map(|&i| {
+            req.shown[i as usize]
+                .as_ref()
+                .map(|s| format!("{} {}", program.facts[i as usize].name, s))
+        })
+        .collect();
+    if parts.is_empty() {
+        value
+    } else {
+        format!("{value} (from {})", parts.join(", "))
+    }
+}

@@ -1,0 +1,709 @@
+//! Units as types.
+//!
+//! A unit is a product of atoms with integer exponents (`[IU]/kg`, `{dose}/d`, `m2`). Each atom
+//! belongs to one base dimension; a unit's dimension is the vector of exponents over the bases.
+//! Two quantities compare only when their dimensions are equal.
+//!
+//! Exactness: every quantity is converted, by a multiplication only, to the *canonical unit* of its
+//! dimension, and compared there. Within a base dimension every atom's scale is an integer multiple
+//! of the smallest atom (`ug`, `mm`, `uL`, `s`, `mo`, ...), and the canonical unit uses the smallest
+//! atom for a positive total exponent and the largest for a negative one, so the factor from any
+//! unit to its canonical unit is an integer or a power of ten: a terminating decimal. Units whose
+//! factor would not terminate (`h/d`) are rejected with a message. No binary floating point is used.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The base dimensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    Mass = 0,
+    Length = 1,
+    Volume = 2,
+    Time = 3,
+    /// Months and years: calendar time, which does not convert exactly to days.
+    Calendar = 4,
+    /// Counted things: doses.
+    Count = 5,
+    /// International units: a dimension of their own (they convert to mass only through a product
+    /// equivalence declared in a policy).
+    InternationalUnit = 6,
+    /// Plaque-forming units.
+    PlaqueFormingUnit = 7,
+}
+
+pub const BASES: [Base; 8] = [
+    Base::Mass,
+    Base::Length,
+    Base::Volume,
+    Base::Time,
+    Base::Calendar,
+    Base::Count,
+    Base::InternationalUnit,
+    Base::PlaqueFormingUnit,
+];
+
+impl Base {
+    pub fn name(self) -> &'static str {
+        match self {
+            Base::Mass => "mass",
+            Base::Length => "length",
+            Base::Volume => "volume",
+            Base::Time => "time",
+            Base::Calendar => "calendar time",
+            Base::Count => "doses",
+            Base::InternationalUnit => "international units",
+            Base::PlaqueFormingUnit => "plaque-forming units",
+        }
+    }
+    /// Scale of the largest atom of this base, relative to the smallest.
+    fn largest(self) -> i128 {
+        ATOMS
+            .iter()
+            .filter(|a| a.base == Some(self))
+            .map(|a| a.scale)
+            .max()
+            .unwrap_or(1)
+    }
+}
+
+/// A dimension: exponents over the base dimensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct Dim(pub [i8; 8]);
+
+impl Dim {
+    pub const NONE: Dim = Dim([0; 8]);
+
+    pub fn is_none(&self) -> bool {
+        self.0 == [0; 8]
+    }
+
+    pub fn times(self, o: Dim) -> Dim {
+        let mut r = self.0;
+        for (a, b) in r.iter_mut().zip(o.0) {
+            *a += b;
+        }
+        Dim(r)
+    }
+
+    pub fn per(self, o: Dim) -> Dim {
+        let mut r = self.0;
+        for (a, b) in r.iter_mut().zip(o.0) {
+            *a -= b;
+        }
+        Dim(r)
+    }
+
+    pub fn exp(&self, b: Base) -> i8 {
+        self.0[b as usize]
+    }
+}
+
+impl fmt::Display for Dim {
+    /// `international units per mass`, `doses per time`, `length^2`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_none() {
+            return f.write_str("a plain number");
+        }
+        let part = |pos: bool| {
+            BASES
+                .iter()
+                .filter_map(|b| {
+                    let e = self.exp(*b);
+                    let e = if pos { e } else { -e };
+                    match e {
+                        e if e <= 0 => None,
+                        1 => Some(b.name().to_string()),
+                        e => Some(format!("{}^{}", b.name(), e)),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" × ")
+        };
+        let (num, den) = (part(true), part(false));
+        match (num.is_empty(), den.is_empty()) {
+            (false, true) => f.write_str(&num),
+            (true, false) => write!(f, "per {den}"),
+            _ => write!(f, "{num} per {den}"),
+        }
+    }
+}
+
+struct Atom {
+    /// UCUM code.
+    code: &'static str,
+    /// Other spellings accepted in policies and requests.
+    aliases: &'static [&'static str],
+    base: Option<Base>,
+    /// Scale relative to the smallest atom of the same base (for pure scales, the scale itself).
+    scale: i128,
+}
+
+const ATOMS: &[Atom] = &[
+    Atom {
+        code: "ug",
+        aliases: &["mcg", "microgram", "micrograms", "µg", "μg"],
+        base: Some(Base::Mass),
+        scale: 1,
+    },
+    Atom {
+        code: "mg",
+        aliases: &["milligram", "milligrams"],
+        base: Some(Base::Mass),
+        scale: 1_000,
+    },
+    Atom {
+        code: "g",
+        aliases: &["gram", "grams"],
+        base: Some(Base::Mass),
+        scale: 1_000_000,
+    },
+    Atom {
+        code: "kg",
+        aliases: &["kilogram", "kilograms"],
+        base: Some(Base::Mass),
+        scale: 1_000_000_000,
+    },
+    Atom {
+        code: "mm",
+        aliases: &["millimetre", "millimeter", "millimetres", "millimeters"],
+        base: Some(Base::Length),
+        scale: 1,
+    },
+    Atom {
+        code: "cm",
+        aliases: &["centimetre", "centimeter", "centimetres", "centimeters"],
+        base: Some(Base::Length),
+        scale: 10,
+    },
+    Atom {
+        code: "m",
+        aliases: &["metre", "meter", "metres", "meters"],
+        base: Some(Base::Length),
+        scale: 1_000,
+    },
+    Atom {
+        code: "uL",
+        aliases: &[
+            "microlitre",
+            "microliter",
+            "microlitres",
+            "microliters",
+            "µL",
+        ],
+        base: Some(Base::Volume),
+        scale: 1,
+    },
+    Atom {
+        code: "mL",
+        aliases: &[
+            "ml",
+            "millilitre",
+            "milliliter",
+            "millilitres",
+            "milliliters",
+        ],
+        base: Some(Base::Volume),
+        scale: 1_000,
+    },
+    Atom {
+        code: "dL",
+        aliases: &["dl", "decilitre", "deciliter"],
+        base: Some(Base::Volume),
+        scale: 100_000,
+    },
+    Atom {
+        code: "L",
+        aliases: &["l", "litre", "liter", "litres", "liters"],
+        base: Some(Base::Volume),
+        scale: 1_000_000,
+    },
+    Atom {
+        code: "s",
+        aliases: &["second", "seconds"],
+        base: Some(Base::Time),
+        scale: 1,
+    },
+    Atom {
+        code: "min",
+        aliases: &["minute", "minutes"],
+        base: Some(Base::Time),
+        scale: 60,
+    },
+    Atom {
+        code: "h",
+        aliases: &["hour", "hours"],
+        base: Some(Base::Time),
+        scale: 3_600,
+    },
+    Atom {
+        code: "d",
+        aliases: &["day", "days", "daily"],
+        base: Some(Base::Time),
+        scale: 86_400,
+    },
+    Atom {
+        code: "wk",
+        aliases: &["week", "weeks", "weekly"],
+        base: Some(Base::Time),
+        scale: 604_800,
+    },
+    Atom {
+        code: "mo",
+        aliases: &["month", "months"],
+        base: Some(Base::Calendar),
+        scale: 1,
+    },
+    Atom {
+        code: "a",
+        aliases: &["year", "years"],
+        base: Some(Base::Calendar),
+        scale: 12,
+    },
+    Atom {
+        code: "{dose}",
+        aliases: &["dose", "doses"],
+        base: Some(Base::Count),
+        scale: 1,
+    },
+    Atom {
+        code: "[IU]",
+        aliases: &["IU", "iu"],
+        base: Some(Base::InternationalUnit),
+        scale: 1,
+    },
+    Atom {
+        code: "[PFU]",
+        aliases: &["PFU", "pfu"],
+        base: Some(Base::PlaqueFormingUnit),
+        scale: 1,
+    },
+];
+
+/// One atom of a unit with its exponent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Factor {
+    code: String,
+    base: Option<Base>,
+    scale: i128,
+    exp: i32,
+}
+
+/// A parsed unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unit {
+    /// The UCUM code (`[IU]/kg`).
+    pub code: String,
+    pub dim: Dim,
+    /// Multiply a value in this unit by `factor` to get the value in the canonical unit of `dim`.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub factor: Decimal,
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.code)
+    }
+}
+
+/// Why a unit could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitError {
+    Unknown {
+        atom: String,
+        suggestion: Option<String>,
+    },
+    Malformed(String),
+    Inexact(String),
+}
+
+impl fmt::Display for UnitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnitError::Unknown { atom, .. } => write!(f, "`{atom}` is not a unit policyc knows"),
+            UnitError::Malformed(m) => f.write_str(m),
+            UnitError::Inexact(u) => write!(
+                f,
+                "`{u}` mixes units of one dimension whose ratio is not a terminating decimal"
+            ),
+        }
+    }
+}
+
+/// Every unit name accepted, for suggestions and documentation.
+pub fn known_unit_names() -> impl Iterator<Item = &'static str> {
+    ATOMS
+        .iter()
+        .flat_map(|a| std::iter::once(a.code).chain(a.aliases.iter().copied()))
+}
+
+fn atom(name: &str) -> Option<Factor> {
+    if let Some(rest) = name
+        .strip_prefix("10*")
+        .or_else(|| name.strip_prefix("10^"))
+    {
+        let n: u32 = rest.parse().ok().filter(|n| *n <= 18)?;
+        return Some(Factor {
+            code: format!("10*{n}"),
+            base: None,
+            scale: 10i128.pow(n),
+            exp: 1,
+        });
+    }
+    ATOMS
+        .iter()
+        .find(|a| a.code == name || a.aliases.contains(&name))
+        .map(|a| Factor {
+            code: a.code.to_string(),
+            base: a.base,
+            scale: a.scale,
+            exp: 1,
+        })
+}
+
+/// Split `[IU]/kg.d` into atoms with their operators, keeping bracketed atoms whole.
+fn tokenize(text: &str) -> Result<Vec<(char, String)>, UnitError> {
+    let mut out = Vec::new();
+    let mut op = '.';
+    let mut cur = String::new();
+    let mut depth = 0;
+    for c in text.chars() {
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                cur.push(c)
+            }
+            ']' | '}' => {
+                depth -= 1;
+                cur.push(c)
+            }
+            '/' | '.' if depth == 0 => {
+                if cur.is_empty() {
+                    return Err(UnitError::Malformed(format!(
+                        "`{text}` has an operator with no unit before it"
+                    )));
+                }
+                out.push((op, std::mem::take(&mut cur)));
+                op = c;
+            }
+            c if c.is_whitespace() => {
+                return Err(UnitError::Malformed(format!(
+                    "`{text}` contains a space; write units without spaces, e.g. `[IU]/kg`"
+                )))
+            }
+            c => cur.push(c),
+        }
+    }
+    if cur.is_empty() {
+        return Err(UnitError::Malformed(if text.is_empty() {
+            "the unit is empty".to_string()
+        } else {
+            format!("`{text}` ends with an operator")
+        }));
+    }
+    out.push((op, cur));
+    Ok(out)
+}
+
+/// Parse a unit, in UCUM or plain spelling (`[IU]/kg`, `IU/kg`, `doses/day`, `m2`, `years`).
+pub fn parse_unit(text: &str) -> Result<Unit, UnitError> {
+    let text = text.trim();
+    if text == "1" {
+        return Ok(Unit {
+            code: "1".into(),
+            dim: Dim::NONE,
+            factor: Decimal::ONE,
+        });
+    }
+    let mut factors: Vec<Factor> = Vec::new();
+    for (op, tok) in tokenize(text)? {
+        let (name, exp) = split_exponent(&tok);
+        let mut f = match atom(name) {
+            Some(f) => f,
+            None => {
+                return Err(UnitError::Unknown {
+                    atom: tok.clone(),
+                    suggestion: crate::diag::did_you_mean(name, known_unit_names()),
+                })
+            }
+        };
+        f.exp = if op == '/' { -exp } else { exp };
+        factors.push(f);
+    }
+    let mut dim = Dim::NONE;
+    for f in &factors {
+        if let Some(b) = f.base {
+            dim.0[b as usize] += f.exp as i8;
+        }
+    }
+    // factor = Π (scale / ref)^exp, where ref is 1 (smallest atom) for a base with a non-negative
+    // total exponent, and the largest atom's scale for a negative one.
+    let (mut num, mut den): (i128, i128) = (1, 1);
+    for f in &factors {
+        let reference = match f.base {
+            Some(b) if dim.exp(b) < 0 => b.largest(),
+            _ => 1,
+        };
+        for _ in 0..f.exp.unsigned_abs() {
+            let (n, d) = if f.exp > 0 {
+                (f.scale, reference)
+            } else {
+                (reference, f.scale)
+            };
+            num = num
+                .checked_mul(n)
+                .ok_or_else(|| UnitError::Inexact(text.into()))?;
+            den = den
+                .checked_mul(d)
+                .ok_or_else(|| UnitError::Inexact(text.into()))?;
+            let g = gcd(num, den);
+            num /= g;
+            den /= g;
+        }
+    }
+    let factor = terminating(num, den).ok_or_else(|| UnitError::Inexact(text.into()))?;
+    let code = factors
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let op = match (i, f.exp < 0) {
+                (0, true) => "/",
+                (0, false) => "",
+                (_, true) => "/",
+                (_, false) => ".",
+            };
+            let e = f.exp.unsigned_abs();
+            if e == 1 {
+                format!("{op}{}", f.code)
+            } else {
+                format!("{op}{}{e}", f.code)
+            }
+        })
+        .collect::<String>();
+    let code = if code.starts_with('/') {
+        format!("1{code}")
+    } else {
+        code
+    };
+    Ok(Unit { code, dim, factor })
+}
+
+fn split_exponent(tok: &str) -> (&str, i32) {
+    if tok.starts_with('[')
+        || tok.starts_with('{')
+        || tok.starts_with("10*")
+        || tok.starts_with("10^")
+    {
+        return (tok, 1);
+    }
+    let digits = tok.len() - tok.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 1 && digits < tok.len() {
+        let (n, e) = tok.split_at(tok.len() - 1);
+        (n, e.parse().unwrap_or(1))
+    } else {
+        (tok, 1)
+    }
+}
+
+fn gcd(mut a: i128, mut b: i128) -> i128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.abs().max(1)
+}
+
+/// `num / den` as an exact decimal, if it terminates.
+fn terminating(num: i128, den: i128) -> Option<Decimal> {
+    let mut d = den;
+    while d % 2 == 0 {
+        d /= 2;
+    }
+    while d % 5 == 0 {
+        d /= 5;
+    }
+    if d != 1 {
+        return None;
+    }
+    let n = Decimal::try_from_i128_with_scale(num, 0).ok()?;
+    let dd = Decimal::try_from_i128_with_scale(den, 0).ok()?;
+    n.checked_div(dd)
+}
+
+/// The canonical unit of a dimension, relative to the smallest atoms of its bases, as a rational
+/// `(num, den)`: the smallest atom for a base with a positive exponent, the largest for a negative one.
+fn canonical_scale(dim: Dim) -> (i128, i128) {
+    let mut den: i128 = 1;
+    for b in BASES {
+        let e = dim.exp(b);
+        if e < 0 {
+            for _ in 0..(-e) {
+                den = den.saturating_mul(b.largest());
+            }
+        }
+    }
+    (1, den)
+}
+
+/// The factor that brings the product (or quotient) of two canonical values into the canonical unit
+/// of the result's dimension. `None` if it would not be a terminating decimal.
+pub fn rescale(a: Dim, b: Dim, divide: bool) -> Option<Decimal> {
+    let (an, ad) = canonical_scale(a);
+    let (bn, bd) = canonical_scale(b);
+    let result = if divide { a.per(b) } else { a.times(b) };
+    let (rn, rd) = canonical_scale(result);
+    // (a × b) / r, or (a / b) / r, each a rational.
+    let (mut num, mut den) = if divide {
+        (an.checked_mul(bd)?, ad.checked_mul(bn)?)
+    } else {
+        (an.checked_mul(bn)?, ad.checked_mul(bd)?)
+    };
+    num = num.checked_mul(rd)?;
+    den = den.checked_mul(rn)?;
+    let g = gcd(num, den);
+    terminating(num / g, den / g)
+}
+
+/// The canonical unit of `dim` is 1/den of the unit made of the smallest atoms of its bases.
+pub fn canonical_den(dim: Dim) -> Option<Decimal> {
+    let (_, den) = canonical_scale(dim);
+    Decimal::try_from_i128_with_scale(den, 0).ok()
+}
+
+/// A number with its unit. The value is kept as written; [`Quantity::canonical`] gives the exact
+/// value in the canonical unit of its dimension, where all comparisons happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quantity {
+    pub value: Decimal,
+    pub unit: Unit,
+}
+
+impl Quantity {
+    pub fn new(value: Decimal, unit: Unit) -> Self {
+        Quantity { value, unit }
+    }
+
+    /// The value in the canonical unit of the dimension (exact: a multiplication by a terminating
+    /// decimal). `None` only on overflow of 96-bit decimals.
+    pub fn canonical(&self) -> Option<Decimal> {
+        self.value.checked_mul(self.unit.factor)
+    }
+
+    /// Compare with another quantity of the same dimension; `None` across dimensions.
+    pub fn compare(&self, other: &Quantity) -> Option<std::cmp::Ordering> {
+        if self.unit.dim != other.unit.dim {
+            return None;
+        }
+        Some(self.canonical()?.cmp(&other.canonical()?))
+    }
+
+    /// This quantity in another unit of the same dimension. Exact whenever the result is a
+    /// terminating decimal; otherwise rounded to 28 significant digits (only for display: comparisons
+    /// never convert this way).
+    pub fn convert_to(&self, unit: &Unit) -> Option<Quantity> {
+        if self.unit.dim != unit.dim {
+            return None;
+        }
+        let value = self.canonical()?.checked_div(unit.factor)?.normalize();
+        Some(Quantity {
+            value,
+            unit: unit.clone(),
+        })
+    }
+}
+
+impl fmt::Display for Quantity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", format_decimal(self.value), self.unit.code)
+    }
+}
+
+/// A decimal with thousands separators, as a document writes it: `600,000`, `0.037`.
+pub fn format_decimal(d: Decimal) -> String {
+    let s = d.normalize().to_string();
+    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn q(v: &str, u: &str) -> Quantity {
+        Quantity::new(Decimal::from_str(v).unwrap(), parse_unit(u).unwrap())
+    }
+
+    #[test]
+    fn plain_names_become_ucum_codes() {
+        assert_eq!(parse_unit("IU/kg").unwrap().code, "[IU]/kg");
+        assert_eq!(parse_unit("doses/day").unwrap().code, "{dose}/d");
+        assert_eq!(parse_unit("years").unwrap().code, "a");
+        assert_eq!(parse_unit("m2").unwrap().code, "m2");
+        assert_eq!(parse_unit("10*6.[IU]").unwrap().code, "10*6.[IU]");
+    }
+
+    #[test]
+    fn comparisons_convert_exactly() {
+        assert_eq!(
+            q("3", "{dose}/d").compare(&q("21", "{dose}/wk")),
+            Some(std::cmp::Ordering::Equal)
+        );
+        assert_eq!(
+            q("7", "wk").compare(&q("49", "d")),
+            Some(std::cmp::Ordering::Equal)
+        );
+        assert_eq!(
+            q("0.037", "mg/kg").compare(&q("37", "ug/kg")),
+            Some(std::cmp::Ordering::Equal)
+        );
+        assert_eq!(
+            q("6", "10*6.[IU]").compare(&q("6000000", "[IU]")),
+            Some(std::cmp::Ordering::Equal)
+        );
+        assert_eq!(
+            q("1", "a").compare(&q("12", "mo")),
+            Some(std::cmp::Ordering::Equal)
+        );
+        assert_eq!(q("1", "a").compare(&q("365", "d")), None);
+    }
+
+    #[test]
+    fn mixed_ratios_that_do_not_terminate_are_rejected() {
+        assert!(matches!(parse_unit("h/d"), Err(UnitError::Inexact(_))));
+    }
+
+    #[test]
+    fn unknown_units_suggest_a_near_name() {
+        match parse_unit("[IU]/kgg") {
+            Err(UnitError::Unknown { suggestion, .. }) => {
+                assert_eq!(suggestion.as_deref(), Some("kg"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn format_decimal_groups_thousands() {
+        assert_eq!(format_decimal(Decimal::from(600000)), "600,000");
+        assert_eq!(
+            format_decimal(Decimal::from_str("0.0370").unwrap()),
+            "0.037"
+        );
+        assert_eq!(
+            format_decimal(Decimal::from_str("-1234.5").unwrap()),
+            "-1,234.5"
+        );
+    }
+}
