@@ -173,14 +173,19 @@ pub fn node(n: &Node, f: &[Option<Value>]) -> Tv {
     if g == Tv::False {
         return Tv::False;
     }
-    let b = match &n.body {
-        NodeBody::Condition { condition } => cond(condition, f),
-        NodeBody::Group { of, children } => group(*of, children, f),
-    };
+    let b = body(n, f);
     match (g, b) {
         (_, Tv::False) => Tv::False,
         (Tv::True, b) => b,
         _ => Tv::Unknown,
+    }
+}
+
+/// Evaluate a node's body, ignoring its guard.
+pub fn body(n: &Node, f: &[Option<Value>]) -> Tv {
+    match &n.body {
+        NodeBody::Condition { condition } => cond(condition, f),
+        NodeBody::Group { of, children } => group(*of, children, f),
     }
 }
 
@@ -817,10 +822,22 @@ impl Explainer<'_> {
 
     fn missing(&self, slot: u32) -> Missing {
         let fact = &self.p.facts[slot as usize];
-        let mut inputs = Vec::new();
-        if let Some(c) = &fact.derived {
-            collect_inputs(c, &mut inputs);
+        // Inputs, and the inputs of derived inputs, in the order the policy declares them.
+        let mut inputs: Vec<u32> = Vec::new();
+        let mut queue = vec![slot];
+        while let Some(s) = queue.pop() {
+            if let Some(c) = &self.p.facts[s as usize].derived {
+                let mut direct = Vec::new();
+                collect_inputs(c, &mut direct);
+                for i in direct {
+                    if !inputs.contains(&i) && i != slot {
+                        inputs.push(i);
+                        queue.push(i);
+                    }
+                }
+            }
         }
+        inputs.sort_unstable();
         Missing {
             fact: fact.name.clone(),
             description: fact.description.clone(),

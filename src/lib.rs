@@ -14,6 +14,7 @@
 //! ```
 
 pub mod ast;
+pub mod cases;
 pub mod check;
 pub mod diag;
 pub mod eval;

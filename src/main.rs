@@ -21,6 +21,8 @@ mod exit {
     pub const REQUEST_ERROR: u8 = 3;
     /// A file could not be read or written.
     pub const IO_ERROR: u8 = 4;
+    /// A policy test case failed, or coverage is below `--min-coverage`.
+    pub const TEST_FAILURE: u8 = 5;
 }
 
 #[derive(Parser)]
@@ -72,6 +74,18 @@ enum Command {
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// Run the test cases kept beside policies (`<policy>.cases.yaml`) and report criterion coverage.
+    Test {
+        /// Cases files, policy files, or directories to search. Default: `policies`.
+        paths: Vec<PathBuf>,
+        /// Fail unless at least this percentage of criteria, branches and limits has been seen both
+        /// holding and failing (compared exactly, e.g. `100`).
+        #[arg(long)]
+        min_coverage: Option<String>,
+        /// List every criterion and limit with what the cases have seen, not only the uncovered ones.
+        #[arg(long)]
+        coverage: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -88,6 +102,11 @@ fn main() -> ExitCode {
             format,
             as_of,
         } => cmd_eval(&policy, &request, format, as_of.as_deref()),
+        Command::Test {
+            paths,
+            min_coverage,
+            coverage,
+        } => cmd_test(&paths, min_coverage.as_deref(), coverage),
     };
     ExitCode::from(code)
 }
@@ -231,4 +250,142 @@ fn cmd_eval(policy: &Path, request: &str, format: OutputFormat, as_of: Option<&s
         return exit::IO_ERROR;
     }
     exit::OK
+}
+
+/// The cases files named by `paths` (files, or directories searched for `*.cases.yaml`).
+fn find_cases(paths: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
+    let defaults = [PathBuf::from("policies")];
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let entries = std::fs::read_dir(p).map_err(|e| {
+                eprintln!("error: cannot read directory {}: {e}", p.display());
+                exit::IO_ERROR
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.to_string_lossy().ends_with(".cases.yaml"))
+                .collect();
+            found.sort();
+            out.extend(found);
+        } else if p.extension().is_some_and(|e| e == "policy") {
+            out.push(p.with_extension("cases.yaml"));
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn cmd_test(paths: &[PathBuf], min_coverage: Option<&str>, full: bool) -> u8 {
+    let min = match min_coverage.map(|m| m.trim_end_matches('%').parse::<rust_decimal::Decimal>()) {
+        None => None,
+        Some(Ok(m))
+            if m >= rust_decimal::Decimal::ZERO && m <= rust_decimal::Decimal::from(100) =>
+        {
+            Some(m)
+        }
+        Some(_) => {
+            eprintln!(
+                "error: --min-coverage takes a percentage from 0 to 100, e.g. `--min-coverage 100`"
+            );
+            return exit::USAGE;
+        }
+    };
+    let files = match find_cases(paths) {
+        Ok(f) => f,
+        Err(c) => return c,
+    };
+    if files.is_empty() {
+        eprintln!("error: no `*.cases.yaml` files found");
+        return exit::TEST_FAILURE;
+    }
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut code = exit::OK;
+    for file in &files {
+        let text = match read(file) {
+            Ok(t) => t,
+            Err(c) => {
+                code = code.max(c);
+                continue;
+            }
+        };
+        let cases = match policyc::cases::parse_cases(&text) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {}: {e}", file.display());
+                failed += 1;
+                code = code.max(exit::TEST_FAILURE);
+                continue;
+            }
+        };
+        let policy_path = match &cases.policy {
+            Some(p) => file.parent().unwrap_or(Path::new(".")).join(p),
+            None => PathBuf::from(
+                file.to_string_lossy()
+                    .trim_end_matches(".cases.yaml")
+                    .to_string()
+                    + ".policy",
+            ),
+        };
+        let program = match compile_file(&policy_path, ErrorFormat::Human) {
+            Ok(p) => p,
+            Err(c) => {
+                eprintln!(
+                    "error: {}: cannot run cases: the policy {} does not compile",
+                    file.display(),
+                    policy_path.display()
+                );
+                code = code.max(c);
+                failed += cases.cases.len();
+                continue;
+            }
+        };
+        println!("{} (policy {})", file.display(), program.policy.id);
+        let mut coverage = policyc::cases::Coverage::new(&program);
+        let results = policyc::cases::run(&program, &cases, &mut coverage);
+        for r in &results {
+            if r.passed() {
+                passed += 1;
+                println!("  ok    {}", r.name);
+            } else {
+                failed += 1;
+                println!("  FAIL  {} (line {})", r.name, r.line);
+                for f in &r.failures {
+                    println!("          {}", f.replace('\n', "\n          "));
+                }
+                if let Some(s) = &r.summary {
+                    println!("          actual: {s}");
+                }
+            }
+        }
+        print!(
+            "{}",
+            coverage
+                .render(full)
+                .lines()
+                .map(|l| format!("  {l}\n"))
+                .collect::<String>()
+        );
+        if let Some(m) = min {
+            if !coverage.meets(m) {
+                println!(
+                    "  coverage {} is below the required {}%",
+                    coverage.percent_text(),
+                    m.normalize()
+                );
+                code = code.max(exit::TEST_FAILURE);
+            }
+        }
+    }
+    if failed > 0 {
+        code = code.max(exit::TEST_FAILURE);
+    }
+    println!("{passed} passed, {failed} failed");
+    code
 }

@@ -300,16 +300,7 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
         },
         FactType::Quantity { unit, alternates } => {
             let (num, unit_text) = match v {
-                Json::String(s) => {
-                    let s = s.trim();
-                    match s.split_once(char::is_whitespace) {
-                        Some((n, u)) => (
-                            decimal(&Json::String(n.to_string())),
-                            Some(u.trim().to_string()),
-                        ),
-                        None => (decimal(&Json::String(s.to_string())), None),
-                    }
-                }
+                Json::String(s) => split_quantity(s),
                 Json::Object(m) => (
                     m.get("value").and_then(decimal),
                     m.get("unit").and_then(|u| u.as_str()).map(str::to_string),
@@ -439,6 +430,31 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
             Ok((Value::Set(mask), shown))
         }
     }
+}
+
+/// `"6 million IU"` → (6000000, `IU`); `"600000 [IU]/kg"` → (600000, `[IU]/kg`).
+fn split_quantity(s: &str) -> (Option<Decimal>, Option<String>) {
+    let mut words = s.split_whitespace();
+    let number = words
+        .next()
+        .and_then(|n| decimal(&Json::String(n.to_string())));
+    let rest: Vec<&str> = words.collect();
+    let (scale, unit) = match rest.first() {
+        Some(&"thousand") => (Some(Decimal::from(1_000)), &rest[1..]),
+        Some(&"million") => (Some(Decimal::from(1_000_000)), &rest[1..]),
+        Some(&"billion") => (Some(Decimal::from(1_000_000_000)), &rest[1..]),
+        _ => (None, &rest[..]),
+    };
+    let number = match (number, scale) {
+        (Some(n), Some(m)) => n.checked_mul(m),
+        (n, _) => n,
+    };
+    let unit = if unit.is_empty() {
+        None
+    } else {
+        Some(unit.join(" "))
+    };
+    (number, unit)
 }
 
 fn enum_error<'a>(

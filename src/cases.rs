@@ -1,0 +1,467 @@
+//! Policy test cases (`<policy>.cases.yaml`) and criterion coverage.
+//!
+//! A case gives a request and the decision expected for it, and optionally the expected branch,
+//! duration, unmet criteria, missing facts and exceeded limits. Running the cases also records, for
+//! every criterion and dosing limit, whether some case has seen it hold, fail, and be unknown.
+
+use crate::eval::{self, cond, Decision, Tv};
+use crate::ir::{Cond, IndicationDef, Node, NodeBody, Program};
+use crate::request::{bind_json, Request};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// A cases file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    /// The policy file, relative to the cases file. Default: the same name with `.policy`.
+    pub policy: Option<String>,
+    /// The date of service for cases that do not state their own.
+    pub as_of: Option<String>,
+    pub cases: Vec<serde_saphyr::Spanned<Case>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub name: String,
+    pub as_of: Option<String>,
+    /// The request's facts, as in a request's `facts` object.
+    #[serde(default)]
+    pub facts: serde_json::Map<String, serde_json::Value>,
+    pub expect: Expect,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// `approve`, `deny`, `needs_info` or `refer`.
+    pub decision: String,
+    /// The label of the branch the decision is under (`1.A`): the last label of the path.
+    pub path: Option<String>,
+    /// The approval duration (`1 year`).
+    pub duration: Option<String>,
+    /// The approval's last day.
+    pub approval_end: Option<String>,
+    /// Labels of the unmet criteria (deny), in any order.
+    pub unmet: Option<Vec<String>>,
+    /// Names of the missing facts (needs_info), in any order.
+    pub missing: Option<Vec<String>>,
+    /// Labels of the exceeded limits (refer), in any order.
+    pub exceeded: Option<Vec<String>>,
+}
+
+/// Read a cases file; the error names the line and column.
+pub fn parse_cases(text: &str) -> Result<CaseFile, String> {
+    serde_saphyr::from_str::<CaseFile>(text).map_err(|e| e.to_string())
+}
+
+/// The result of one case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    pub name: String,
+    pub line: u64,
+    /// Empty when the case passed; otherwise each way the result differs from the expectation.
+    pub failures: Vec<String>,
+    pub decision: Option<String>,
+    pub summary: Option<String>,
+}
+
+impl CaseResult {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Run every case of a file against a program, recording coverage.
+pub fn run(program: &Program, file: &CaseFile, coverage: &mut Coverage) -> Vec<CaseResult> {
+    file.cases
+        .iter()
+        .map(|sc| {
+            let case = &sc.value;
+            let mut request = serde_json::Map::new();
+            if let Some(d) = case.as_of.as_ref().or(file.as_of.as_ref()) {
+                request.insert("as_of".into(), serde_json::Value::String(d.clone()));
+            }
+            request.insert(
+                "facts".into(),
+                serde_json::Value::Object(case.facts.clone()),
+            );
+            let mut r = CaseResult {
+                name: case.name.clone(),
+                line: sc.referenced.line(),
+                failures: Vec::new(),
+                decision: None,
+                summary: None,
+            };
+            match bind_json(program, &serde_json::Value::Object(request), None) {
+                Err(errors) => {
+                    r.failures = errors
+                        .iter()
+                        .map(|e| format!("the case's request is invalid: {e}"))
+                        .collect();
+                }
+                Ok(req) => {
+                    coverage.record(program, &req);
+                    let d = eval::evaluate(program, &req);
+                    r.failures = compare(&case.expect, &d);
+                    r.decision = Some(d.decision.as_str().to_string());
+                    r.summary = Some(d.summary.clone());
+                }
+            }
+            r
+        })
+        .collect()
+}
+
+fn compare(e: &Expect, d: &Decision) -> Vec<String> {
+    let mut f = Vec::new();
+    if e.decision != d.decision.as_str() {
+        f.push(format!(
+            "expected decision {}, got {}",
+            e.decision,
+            d.decision.as_str()
+        ));
+    }
+    if let Some(p) = &e.path {
+        let got = d.path.last().cloned().unwrap_or_else(|| "(none)".into());
+        if *p != got {
+            f.push(format!("expected path {p}, got {got}"));
+        }
+    }
+    if let Some(x) = &e.duration {
+        let got = d
+            .approval
+            .as_ref()
+            .map(|a| a.duration.clone())
+            .unwrap_or_else(|| "(no approval)".into());
+        if *x != got {
+            f.push(format!("expected duration {x}, got {got}"));
+        }
+    }
+    if let Some(x) = &e.approval_end {
+        let got = d
+            .approval
+            .as_ref()
+            .and_then(|a| a.end.clone())
+            .unwrap_or_else(|| "(none)".into());
+        if *x != got {
+            f.push(format!("expected approval end {x}, got {got}"));
+        }
+    }
+    let sets: [(&str, &Option<Vec<String>>, Vec<String>); 3] = [
+        (
+            "unmet",
+            &e.unmet,
+            d.unmet.iter().map(|u| u.label.clone()).collect(),
+        ),
+        (
+            "missing",
+            &e.missing,
+            d.missing.iter().map(|m| m.fact.clone()).collect(),
+        ),
+        (
+            "exceeded",
+            &e.exceeded,
+            d.exceeded.iter().map(|l| l.label.clone()).collect(),
+        ),
+    ];
+    for (what, want, got) in sets {
+        if let Some(want) = want {
+            let w: BTreeSet<&String> = want.iter().collect();
+            let g: BTreeSet<&String> = got.iter().collect();
+            if w != g {
+                let show = |s: &BTreeSet<&String>| {
+                    s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")
+                };
+                f.push(format!(
+                    "expected {what} [{}], got [{}]",
+                    show(&w),
+                    show(&g)
+                ));
+            }
+        }
+    }
+    f
+}
+
+// ---------------------------------------------------------------------- coverage
+
+/// What is covered: a labelled criterion or group, a branch's `when`, or one dosing limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    Criterion,
+    Branch,
+    Limit,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageUnit {
+    pub label: String,
+    pub kind: UnitKind,
+    /// What it tests, for a person.
+    pub what: String,
+    pub held: bool,
+    pub failed: bool,
+    pub unknown: bool,
+}
+
+impl CoverageUnit {
+    pub fn covered(&self) -> bool {
+        self.held && self.failed
+    }
+}
+
+/// Criterion coverage of one policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub units: Vec<CoverageUnit>,
+}
+
+impl Coverage {
+    /// Every unit of the program, none seen yet.
+    pub fn new(program: &Program) -> Coverage {
+        let mut units = Vec::new();
+        for ind in &program.indications {
+            collect_units(program, &ind.criteria, false, &mut units);
+            if let Some(d) = &ind.dosing {
+                collect_units(program, d, true, &mut units);
+            }
+        }
+        Coverage { units }
+    }
+
+    /// Record what one request makes of every unit it reaches.
+    pub fn record(&mut self, program: &Program, req: &Request) {
+        let mut i = 0;
+        for ind in &program.indications {
+            let reached = applies(ind, req) != Tv::False;
+            self.walk(&ind.criteria, false, reached, req, &mut i);
+            if let Some(d) = &ind.dosing {
+                self.walk(d, true, reached, req, &mut i);
+            }
+        }
+    }
+
+    fn mark(&mut self, i: usize, tv: Tv) {
+        if let Some(u) = self.units.get_mut(i) {
+            match tv {
+                Tv::True => u.held = true,
+                Tv::False => u.failed = true,
+                Tv::Unknown => u.unknown = true,
+            }
+        }
+    }
+
+    /// Walk units in the same order as [`collect_units`], marking those the request reaches.
+    fn walk(&mut self, n: &Node, dosing: bool, reached: bool, req: &Request, i: &mut usize) {
+        let f = &req.values[..];
+        let mut reached = reached;
+        if let Some(g) = &n.guard {
+            let gv = cond(g, f);
+            if reached {
+                self.mark(*i, gv);
+            }
+            *i += 1;
+            reached = reached && gv != Tv::False;
+        }
+        let body = eval::body(n, f);
+        if reached {
+            self.mark(*i, body);
+        }
+        *i += 1;
+        match &n.body {
+            NodeBody::Condition { condition } if dosing => {
+                let mut leaves = Vec::new();
+                limit_leaves(condition, &mut leaves);
+                for leaf in leaves {
+                    if reached {
+                        self.mark(*i, cond(leaf, f));
+                    }
+                    *i += 1;
+                }
+            }
+            NodeBody::Condition { .. } => {}
+            NodeBody::Group { children, .. } => {
+                for c in children {
+                    self.walk(c, dosing, reached, req, i);
+                }
+            }
+        }
+    }
+
+    pub fn covered(&self) -> usize {
+        self.units.iter().filter(|u| u.covered()).count()
+    }
+
+    /// Whether coverage is at least `min` percent, compared exactly (no rounding).
+    pub fn meets(&self, min: Decimal) -> bool {
+        Decimal::from(self.covered() as u64) * Decimal::from(100)
+            >= min * Decimal::from(self.units.len() as u64)
+    }
+
+    /// The percentage, truncated (never rounded up) to one decimal place.
+    pub fn percent_text(&self) -> String {
+        if self.units.is_empty() {
+            return "100%".into();
+        }
+        let p = Decimal::from(self.covered() as u64) * Decimal::from(100)
+            / Decimal::from(self.units.len() as u64);
+        format!("{}%", p.trunc_with_scale(1).normalize())
+    }
+
+    /// A report: the summary line, then each unit not covered both ways (all units if `full`).
+    pub fn render(&self, full: bool) -> String {
+        let mut s = format!(
+            "coverage: {}/{} criteria, branches and limits seen both holding and failing ({})\n",
+            self.covered(),
+            self.units.len(),
+            self.percent_text()
+        );
+        for u in &self.units {
+            if !full && u.covered() {
+                continue;
+            }
+            let mark = |b: bool| if b { "yes" } else { "NO " };
+            s.push_str(&format!(
+                "  held {}  failed {}  unknown {}  {} {}\n",
+                mark(u.held),
+                mark(u.failed),
+                if u.unknown { "yes" } else { "no " },
+                u.label,
+                u.what
+            ));
+        }
+        s
+    }
+}
+
+fn applies(ind: &IndicationDef, req: &Request) -> Tv {
+    ind.applies
+        .as_ref()
+        .map_or(Tv::True, |a| cond(a, &req.values))
+}
+
+fn collect_units(p: &Program, n: &Node, dosing: bool, out: &mut Vec<CoverageUnit>) {
+    let ex = Describer { p };
+    if let Some(g) = &n.guard {
+        out.push(CoverageUnit {
+            label: n.label.clone(),
+            kind: UnitKind::Branch,
+            what: format!("(when {})", ex.cond(g)),
+            held: false,
+            failed: false,
+            unknown: false,
+        });
+    }
+    out.push(CoverageUnit {
+        label: n.label.clone(),
+        kind: UnitKind::Criterion,
+        what: format!("\"{}\"", truncate(&n.text, 70)),
+        held: false,
+        failed: false,
+        unknown: false,
+    });
+    match &n.body {
+        NodeBody::Condition { condition } if dosing => {
+            let mut leaves = Vec::new();
+            limit_leaves(condition, &mut leaves);
+            for leaf in leaves {
+                out.push(CoverageUnit {
+                    label: n.label.clone(),
+                    kind: UnitKind::Limit,
+                    what: format!("limit: {}", ex.cond(leaf)),
+                    held: false,
+                    failed: false,
+                    unknown: false,
+                });
+            }
+        }
+        NodeBody::Condition { .. } => {}
+        NodeBody::Group { children, .. } => children
+            .iter()
+            .for_each(|c| collect_units(p, c, dosing, out)),
+    }
+}
+
+/// The individual limits of a dosing condition (only when it has more than one).
+fn limit_leaves<'a>(c: &'a Cond, out: &mut Vec<&'a Cond>) {
+    fn leaves<'a>(c: &'a Cond, out: &mut Vec<&'a Cond>) {
+        match c {
+            Cond::All { all: v } | Cond::Any { any: v } => v.iter().for_each(|x| leaves(x, out)),
+            leaf => out.push(leaf),
+        }
+    }
+    let mut all = Vec::new();
+    leaves(c, &mut all);
+    if all.len() > 1 {
+        out.extend(all);
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    }
+}
+
+/// Conditions in words, for reports.
+pub struct Describer<'a> {
+    pub p: &'a Program,
+}
+
+impl Describer<'_> {
+    pub fn cond(&self, c: &Cond) -> String {
+        let name = |s: &u32| {
+            self.p
+                .facts
+                .get(*s as usize)
+                .map(|f| f.name.clone())
+                .unwrap_or_default()
+        };
+        match c {
+            Cond::All { all } => all
+                .iter()
+                .map(|x| self.cond(x))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            Cond::Any { any } => any
+                .iter()
+                .map(|x| self.cond(x))
+                .collect::<Vec<_>>()
+                .join(" or "),
+            Cond::Not { not } => format!("not ({})", self.cond(not)),
+            Cond::IsTrue { fact } => name(fact),
+            Cond::Known { fact } => format!("{} is known", name(fact)),
+            Cond::EnumIn { fact, values, .. } if values.len() == 1 => {
+                format!("{} is {}", name(fact), values[0])
+            }
+            Cond::EnumIn { fact, values, .. } => {
+                format!("{} is one of [{}]", name(fact), values.join(", "))
+            }
+            Cond::SetHas {
+                fact,
+                quant,
+                values,
+                ..
+            } => {
+                let q = match quant {
+                    crate::ast::SetQuant::Any => "any of",
+                    crate::ast::SetQuant::All => "all of",
+                    crate::ast::SetQuant::None => "none of",
+                };
+                format!("{} has {q} [{}]", name(fact), values.join(", "))
+            }
+            Cond::Compare {
+                fact, op, limit, ..
+            } => format!("{} {} {}", name(fact), op.words(), limit.text),
+            Cond::CompareFacts { left, op, right } => {
+                format!("{} {} {}", name(left), op.words(), name(right))
+            }
+        }
+    }
+}
