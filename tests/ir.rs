@@ -1,0 +1,97 @@
+//! The IR of `policies/proleukin.policy`: a snapshot of its JSON form, and a round trip through
+//! [`Program::from_json`] that must give an equal program with the same decisions on the corpus.
+
+use policyc::ir::Program;
+use std::path::{Path, PathBuf};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn program() -> Program {
+    let path = root().join("policies/proleukin.policy");
+    let src = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let checked = policyc::compile_source(&src);
+    match checked.program {
+        Some(p) => p,
+        None => panic!(
+            "policies/proleukin.policy does not compile: {:#?}",
+            checked.diagnostics
+        ),
+    }
+}
+
+/// The corpus and the README examples.
+fn requests() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for d in ["tests/requests/proleukin", "policies/examples/proleukin"] {
+        let dir = root().join(d);
+        files.extend(
+            std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+                .map(|e| e.expect("a directory entry").path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json")),
+        );
+    }
+    files.sort();
+    files
+}
+
+/// Not yet accepted: the IR gives `body_weight` an alternate dimension in international units and
+/// `dose_per_kg` a second, meaningless dimensionless alternate (IU/IU), both from applying the
+/// product's IU = mg equivalence to the patient's body mass. Accept the snapshot (and remove the
+/// `ignore`) once the checker applies the equivalence only to amounts of the drug.
+#[test]
+#[ignore = "the IR has spurious equivalence alternates (body_weight in IU); see the doc comment"]
+fn proleukin_ir_snapshot() {
+    let json = serde_json::to_string_pretty(&program()).expect("the IR serializes");
+    insta::assert_snapshot!("proleukin", json);
+}
+
+#[test]
+fn proleukin_ir_round_trips() {
+    let compiled = program();
+    let json = serde_json::to_string_pretty(&compiled).expect("the IR serializes");
+    let loaded = Program::from_json(&json).expect("the IR reads back");
+    assert_eq!(
+        loaded, compiled,
+        "the IR read back differs from the compiled program"
+    );
+    let again = serde_json::to_string_pretty(&loaded).expect("the IR serializes");
+    assert_eq!(again, json, "the IR read back serializes differently");
+
+    // The compact form reads back to the same program too.
+    let compact = serde_json::to_string(&compiled).expect("the IR serializes");
+    assert_eq!(
+        Program::from_json(&compact).expect("the compact IR reads back"),
+        compiled
+    );
+
+    let files = requests();
+    assert!(files.len() >= 30, "only {} requests", files.len());
+    for path in files {
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let bind = |p: &Program| {
+            policyc::request::bind(p, &text, None).unwrap_or_else(|errs| {
+                panic!("{}: the request does not bind: {errs:#?}", path.display())
+            })
+        };
+        let (a, b) = (bind(&compiled), bind(&loaded));
+        let da = policyc::eval::evaluate(&compiled, &a);
+        let db = policyc::eval::evaluate(&loaded, &b);
+        assert_eq!(
+            serde_json::to_string_pretty(&da).expect("a decision serializes"),
+            serde_json::to_string_pretty(&db).expect("a decision serializes"),
+            "{}: the compiled and the loaded program decide differently",
+            path.display()
+        );
+        assert_eq!(
+            policyc::eval::decide(&compiled, &a),
+            policyc::eval::decide(&loaded, &b),
+            "{}: the fast paths disagree",
+            path.display()
+        );
+    }
+}
