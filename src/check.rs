@@ -17,6 +17,15 @@ use std::str::FromStr;
 pub struct Checked {
     pub program: Option<ir::Program>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Where each label and fact is written, for later passes (lints) that report on the IR.
+    pub spans: SpanIndex,
+}
+
+/// Source locations of the names the IR keeps: labels (full, `1.A.iii`) and facts.
+#[derive(Debug, Clone, Default)]
+pub struct SpanIndex {
+    pub labels: BTreeMap<String, Span>,
+    pub facts: BTreeMap<String, Span>,
 }
 
 /// The type of a value in a condition.
@@ -106,11 +115,16 @@ pub fn check(file: &File) -> Checked {
         }),
         _ => None,
     };
+    let spans = SpanIndex {
+        labels: c.labels.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        facts: c.facts.iter().map(|f| (f.name.clone(), f.span)).collect(),
+    };
     let mut diagnostics = c.diags;
     diagnostics.sort_by_key(|d| (d.primary.span.start, d.code));
     Checked {
         program,
         diagnostics,
+        spans,
     }
 }
 
@@ -1065,7 +1079,10 @@ impl Checker<'_> {
                 IndicationItem::Duration(d) => duration = self.duration(d),
                 IndicationItem::Criteria(s) => criteria = self.section(s, &ind.label.name, false),
                 IndicationItem::Dosing(s) => {
-                    dosing = self.section(s, &format!("{}.Dosing", ind.label.name), true)
+                    let label = format!("{}.Dosing", ind.label.name);
+                    let at = Span::new(s.span.start, s.span.start + "dosing".len());
+                    self.labels.entry(label.clone()).or_insert(at);
+                    dosing = self.section(s, &label, true)
                 }
             }
         }
@@ -1816,6 +1833,3 @@ pub fn date_from_days(days: i32) -> Option<jiff::civil::Date> {
         .checked_add(jiff::Span::new().try_days(days).ok()?)
         .ok()
 }
-
-/// Unused-name bookkeeping for later passes.
-pub type LabelMap = BTreeMap<String, Span>;

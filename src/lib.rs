@@ -19,6 +19,7 @@ pub mod check;
 pub mod diag;
 pub mod eval;
 pub mod ir;
+pub mod lint;
 pub mod parser;
 pub mod request;
 pub mod units;
@@ -30,6 +31,7 @@ pub fn compile_source(text: &str) -> check::Checked {
         Err(d) => check::Checked {
             program: None,
             diagnostics: vec![*d],
+            spans: Default::default(),
         },
     }
 }

@@ -54,6 +54,10 @@ enum Command {
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value = "human")]
         error_format: ErrorFormat,
+        /// Treat lint warnings (unused facts, criteria that can never hold or fail, label gaps,
+        /// indications without cases, ...) as errors.
+        #[arg(long)]
+        strict: bool,
     },
     /// Compile a policy to its JSON IR.
     Compile {
@@ -94,7 +98,8 @@ fn main() -> ExitCode {
         Command::Check {
             files,
             error_format,
-        } => cmd_check(&files, error_format),
+            strict,
+        } => cmd_check(&files, error_format, strict),
         Command::Compile { policy, output } => cmd_compile(&policy, output.as_deref()),
         Command::Eval {
             policy,
@@ -146,19 +151,56 @@ fn compile_file(path: &Path, format: ErrorFormat) -> Result<Program, u8> {
     checked.program.ok_or(exit::POLICY_ERROR)
 }
 
-fn cmd_check(files: &[PathBuf], format: ErrorFormat) -> u8 {
+fn cmd_check(files: &[PathBuf], format: ErrorFormat, strict: bool) -> u8 {
     let mut code = exit::OK;
     for f in files {
-        match compile_file(f, format) {
-            Ok(_) => {
-                if format == ErrorFormat::Human {
-                    eprintln!("{}: ok", f.display());
+        let text = match read(f) {
+            Ok(t) => t,
+            Err(c) => {
+                code = code.max(c);
+                continue;
+            }
+        };
+        let source = Source::new(f.display().to_string(), text.as_str());
+        let checked = policyc::compile_source(&text);
+        let mut diags = checked.diagnostics;
+        if let Some(program) = &checked.program {
+            let coverage = cases_coverage(f, program);
+            let mut lints = policyc::lint::lint(program, &checked.spans, coverage.as_ref());
+            if strict {
+                for l in &mut lints {
+                    l.severity = policyc::diag::Severity::Error;
                 }
             }
-            Err(c) => code = code.max(c),
+            diags.extend(lints);
+        }
+        print_diagnostics(&diags, &source, format);
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let warnings = diags.len() - errors;
+        if errors > 0 || checked.program.is_none() {
+            code = code.max(exit::POLICY_ERROR);
+        } else if format == ErrorFormat::Human {
+            let w = if warnings == 0 {
+                String::new()
+            } else {
+                format!(
+                    " ({warnings} warning{})",
+                    if warnings == 1 { "" } else { "s" }
+                )
+            };
+            eprintln!("{}: ok{w}", f.display());
         }
     }
     code
+}
+
+/// The coverage of a policy's cases file (`<policy>.cases.yaml` beside it), if it has one that runs.
+fn cases_coverage(policy: &Path, program: &Program) -> Option<policyc::cases::Coverage> {
+    let text = std::fs::read_to_string(policy.with_extension("cases.yaml")).ok()?;
+    let cases = policyc::cases::parse_cases(&text).ok()?;
+    let mut coverage = policyc::cases::Coverage::new(program);
+    policyc::cases::run(program, &cases, &mut coverage);
+    Some(coverage)
 }
 
 fn cmd_compile(policy: &Path, output: Option<&Path>) -> u8 {

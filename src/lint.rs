@@ -1,0 +1,503 @@
+//! Lints: warnings for policies that compile but are probably wrong (`policyc check --strict`
+//! turns them into errors).
+//!
+//! - W0100 a fact no criterion, limit or derivation uses;
+//! - W0101 a criterion that can never hold; W0102 one that can never fail;
+//! - W0103 dosing limits that contradict each other (the dosing can never hold);
+//!   W0104 a limit that can never be exceeded;
+//! - W0105 labels with a gap or out of sequence (`1.A.i` then `1.A.iii`);
+//! - W0106 an indication no test case exercises.
+//!
+//! "Can never hold / fail" is decided exactly for conditions over comparisons with constants: each
+//! fact ranges over the points that separate the policy's own constants for it (below, at, between
+//! and above them), every enumeration value, every subset of a small set, so every distinct
+//! behaviour of the condition is tried. Conditions over too many combinations are skipped.
+
+use crate::cases::Coverage;
+use crate::check::SpanIndex;
+use crate::diag::Diagnostic;
+use crate::eval::{self, Tv};
+use crate::ir::{Cond, Const, FactType, Node, NodeBody, Program};
+use crate::request::{Value, UNLISTED};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub mod codes {
+    pub const UNUSED_FACT: &str = "W0100";
+    pub const NEVER_HOLDS: &str = "W0101";
+    pub const NEVER_FAILS: &str = "W0102";
+    pub const CONTRADICTORY_LIMITS: &str = "W0103";
+    pub const NEVER_EXCEEDED: &str = "W0104";
+    pub const LABEL_GAP: &str = "W0105";
+    pub const INDICATION_WITHOUT_CASES: &str = "W0106";
+}
+
+/// The most value combinations tried for one condition.
+const MAX_COMBINATIONS: usize = 200_000;
+
+/// Lint a compiled program. `coverage` is the coverage of its test cases, if it has a cases file.
+pub fn lint(p: &Program, spans: &SpanIndex, coverage: Option<&Coverage>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    unused_facts(p, spans, &mut out);
+    let candidates = candidates(p);
+    for ind in &p.indications {
+        let label_span = spans.labels.get(&ind.label).copied().unwrap_or_default();
+        nodes(p, spans, &candidates, &ind.criteria, false, &mut out);
+        if let Some(d) = &ind.dosing {
+            nodes(p, spans, &candidates, d, true, &mut out);
+        }
+        match coverage {
+            None => out.push(
+                Diagnostic::warning(
+                    codes::INDICATION_WITHOUT_CASES,
+                    format!("indication {} (\"{}\") has no test cases: the policy has no cases file", ind.label, ind.title),
+                    label_span,
+                    "not tested",
+                )
+                .with_help("write `<policy>.cases.yaml` beside the policy, with cases that approve and deny under each indication"),
+            ),
+            Some(c) => {
+                let reached = c.units.iter().any(|u| u.label == ind.label && (u.held || u.failed || u.unknown));
+                if !reached {
+                    out.push(
+                        Diagnostic::warning(
+                            codes::INDICATION_WITHOUT_CASES,
+                            format!("no test case exercises indication {} (\"{}\")", ind.label, ind.title),
+                            label_span,
+                            "not tested",
+                        )
+                        .with_help("add cases to the cases file whose requests fall under this indication"),
+                    )
+                }
+            }
+        }
+    }
+    label_gaps(p, spans, &mut out);
+    out.sort_by_key(|d| (d.primary.span.start, d.code));
+    out
+}
+
+fn unused_facts(p: &Program, spans: &SpanIndex, out: &mut Vec<Diagnostic>) {
+    let mut used = BTreeSet::new();
+    let add_cond = |c: &Cond, used: &mut BTreeSet<u32>| cond_facts(c, used);
+    for ind in &p.indications {
+        if let Some(a) = &ind.applies {
+            add_cond(a, &mut used);
+        }
+        node_facts(&ind.criteria, &mut used);
+        if let Some(d) = &ind.dosing {
+            node_facts(d, &mut used);
+        }
+    }
+    // Inputs of used derived facts are used.
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (i, f) in p.facts.iter().enumerate() {
+            if let (true, Some(c)) = (used.contains(&(i as u32)), &f.derived) {
+                let mut ins = Vec::new();
+                crate::request::collect_inputs(c, &mut ins);
+                for x in ins {
+                    changed |= used.insert(x);
+                }
+            }
+        }
+    }
+    for (i, f) in p.facts.iter().enumerate() {
+        if !used.contains(&(i as u32)) {
+            let span = spans.facts.get(&f.name).copied().unwrap_or_default();
+            out.push(
+                Diagnostic::warning(
+                    codes::UNUSED_FACT,
+                    format!(
+                        "fact `{}` is declared but no criterion, limit or derived fact uses it",
+                        f.name
+                    ),
+                    span,
+                    "unused",
+                )
+                .with_help(
+                    "remove the declaration, or use the fact where the document requires it",
+                ),
+            );
+        }
+    }
+}
+
+fn node_facts(n: &Node, out: &mut BTreeSet<u32>) {
+    if let Some(g) = &n.guard {
+        cond_facts(g, out);
+    }
+    match &n.body {
+        NodeBody::Condition { condition } => cond_facts(condition, out),
+        NodeBody::Group { children, .. } => children.iter().for_each(|c| node_facts(c, out)),
+    }
+}
+
+fn cond_facts(c: &Cond, out: &mut BTreeSet<u32>) {
+    match c {
+        Cond::All { all: v } | Cond::Any { any: v } => v.iter().for_each(|x| cond_facts(x, out)),
+        Cond::Not { not } => cond_facts(not, out),
+        Cond::IsTrue { fact }
+        | Cond::Known { fact }
+        | Cond::EnumIn { fact, .. }
+        | Cond::SetHas { fact, .. }
+        | Cond::Compare { fact, .. } => {
+            out.insert(*fact);
+        }
+        Cond::CompareFacts { left, right, .. } => {
+            out.insert(*left);
+            out.insert(*right);
+        }
+    }
+}
+
+/// The values worth trying for each fact: those that separate the policy's constants for it.
+fn candidates(p: &Program) -> Vec<Vec<Value>> {
+    let mut constants: BTreeMap<u32, BTreeSet<Decimal>> = BTreeMap::new();
+    let mut dates: BTreeMap<u32, BTreeSet<i32>> = BTreeMap::new();
+    let mut masks: BTreeMap<u32, BTreeSet<u128>> = BTreeMap::new();
+    let mut visit = |c: &Cond| {
+        let mut stack = vec![c];
+        while let Some(c) = stack.pop() {
+            match c {
+                Cond::All { all: v } | Cond::Any { any: v } => stack.extend(v.iter()),
+                Cond::Not { not } => stack.push(not),
+                Cond::Compare { fact, limit, .. } => match limit.value {
+                    Const::Number(d) => {
+                        constants.entry(*fact).or_default().insert(d);
+                    }
+                    Const::Date(d) => {
+                        dates.entry(*fact).or_default().insert(d);
+                    }
+                    Const::Bool(_) => {}
+                },
+                Cond::SetHas { fact, mask, .. } => {
+                    masks.entry(*fact).or_default().insert(*mask);
+                }
+                _ => {}
+            }
+        }
+    };
+    let mut all_conds: Vec<&Cond> = Vec::new();
+    for ind in &p.indications {
+        if let Some(a) = &ind.applies {
+            all_conds.push(a);
+        }
+        collect_node_conds(&ind.criteria, &mut all_conds);
+        if let Some(d) = &ind.dosing {
+            collect_node_conds(d, &mut all_conds);
+        }
+    }
+    for c in all_conds {
+        visit(c);
+    }
+    // Facts compared with each other share their constants.
+    p.facts
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let i = i as u32;
+            match &f.ty {
+                FactType::Boolean => vec![Value::Bool(false), Value::Bool(true)],
+                FactType::Enum { enum_index } => {
+                    let e = &p.enums[*enum_index as usize];
+                    let mut v: Vec<Value> = (0..e.values.len() as u32).map(Value::Enum).collect();
+                    if e.open {
+                        v.push(Value::Enum(UNLISTED));
+                    }
+                    v
+                }
+                FactType::Set { enum_index } => {
+                    let n = p.enums[*enum_index as usize].values.len();
+                    if n <= 8 {
+                        (0..(1u128 << n)).map(Value::Set).collect()
+                    } else {
+                        let mut v: BTreeSet<u128> = [0u128, (1u128 << n.min(127)) - 1].into();
+                        for m in masks.get(&i).into_iter().flatten() {
+                            v.insert(*m);
+                            for b in 0..n {
+                                v.insert(1u128 << b);
+                                v.insert(*m & !(1u128 << b));
+                            }
+                        }
+                        v.into_iter().map(Value::Set).collect()
+                    }
+                }
+                FactType::Date => separating_i32(dates.get(&i))
+                    .into_iter()
+                    .map(Value::Date)
+                    .collect(),
+                FactType::Count => separating(constants.get(&i), true)
+                    .into_iter()
+                    .map(|d| Value::Num(d, 0))
+                    .collect(),
+                FactType::Number | FactType::Quantity { .. } => {
+                    separating(constants.get(&i), false)
+                        .into_iter()
+                        .map(|d| Value::Num(d, 0))
+                        .collect()
+                }
+            }
+        })
+        .collect()
+}
+
+fn collect_node_conds<'a>(n: &'a Node, out: &mut Vec<&'a Cond>) {
+    if let Some(g) = &n.guard {
+        out.push(g);
+    }
+    match &n.body {
+        NodeBody::Condition { condition } => out.push(condition),
+        NodeBody::Group { children, .. } => {
+            children.iter().for_each(|c| collect_node_conds(c, out))
+        }
+    }
+}
+
+fn separating(cs: Option<&BTreeSet<Decimal>>, integer: bool) -> Vec<Decimal> {
+    let cs: Vec<Decimal> = cs.map(|s| s.iter().copied().collect()).unwrap_or_default();
+    if cs.is_empty() {
+        return vec![Decimal::ZERO];
+    }
+    let mut out = BTreeSet::new();
+    let one = Decimal::ONE;
+    out.insert(cs[0] - one);
+    for (i, c) in cs.iter().enumerate() {
+        out.insert(*c);
+        match cs.get(i + 1) {
+            Some(next) => {
+                let mid = (*c + *next) / Decimal::TWO;
+                if integer {
+                    out.insert(mid.floor());
+                    out.insert(mid.ceil());
+                } else {
+                    out.insert(mid);
+                }
+            }
+            None => {
+                out.insert(*c + one);
+            }
+        }
+    }
+    out.into_iter()
+        .filter(|d| !integer || !d.is_sign_negative())
+        .collect()
+}
+
+fn separating_i32(cs: Option<&BTreeSet<i32>>) -> Vec<i32> {
+    let Some(cs) = cs else { return vec![0] };
+    let mut out = BTreeSet::new();
+    for c in cs {
+        out.extend([c.saturating_sub(1), *c, c.saturating_add(1)]);
+    }
+    out.into_iter().collect()
+}
+
+/// Whether a node can hold and can fail, trying every combination of its facts' candidates.
+fn outcomes(n: &Node, slots: &[u32], cands: &[Vec<Value>], nfacts: usize) -> Option<(bool, bool)> {
+    let total = slots.iter().try_fold(1usize, |acc, s| {
+        acc.checked_mul(cands[*s as usize].len().max(1))
+    })?;
+    if total > MAX_COMBINATIONS {
+        return None;
+    }
+    let mut values: Vec<Option<Value>> = vec![None; nfacts];
+    let (mut held, mut failed) = (false, false);
+    for mut k in 0..total {
+        for s in slots {
+            let c = &cands[*s as usize];
+            values[*s as usize] = c.get(k % c.len().max(1)).copied();
+            k /= c.len().max(1);
+        }
+        match eval::node(n, &values) {
+            Tv::True => held = true,
+            Tv::False => failed = true,
+            Tv::Unknown => {}
+        }
+        if held && failed {
+            break;
+        }
+    }
+    Some((held, failed))
+}
+
+/// Lint a node and its descendants; only the deepest node at fault is reported (an ancestor that
+/// cannot hold because a child cannot is not reported again). Returns whether anything was reported.
+fn nodes(
+    p: &Program,
+    spans: &SpanIndex,
+    cands: &[Vec<Value>],
+    n: &Node,
+    dosing: bool,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
+    let mut below = false;
+    if let NodeBody::Group { children, .. } = &n.body {
+        for c in children {
+            below |= nodes(p, spans, cands, c, dosing, out);
+        }
+    }
+    if below {
+        return true;
+    }
+    let mut facts = BTreeSet::new();
+    node_facts(n, &mut facts);
+    let slots: Vec<u32> = facts.into_iter().collect();
+    let span = spans.labels.get(&n.label).copied().unwrap_or_default();
+    if let Some((held, failed)) = outcomes(n, &slots, cands, p.facts.len()) {
+        if !held {
+            out.push(if dosing {
+                Diagnostic::warning(codes::CONTRADICTORY_LIMITS, format!("the dosing limits of {} contradict each other: no request can meet them", n.label), span, "can never hold")
+                    .with_help("check the limits against the document: a lower and an upper limit may be swapped")
+            } else {
+                Diagnostic::warning(codes::NEVER_HOLDS, format!("criterion {} can never hold, whatever the request states", n.label), span, "can never hold")
+                    .with_help("check the condition against the document: a comparison may be reversed, or two requirements exclude each other")
+            });
+            return true;
+        } else if !failed {
+            out.push(if dosing {
+                Diagnostic::warning(codes::NEVER_EXCEEDED, format!("the dosing limit {} can never be exceeded", n.label), span, "can never fail")
+                    .with_help("a limit that every request meets checks nothing; check it against the document")
+            } else {
+                Diagnostic::warning(codes::NEVER_FAILS, format!("criterion {} can never fail, whatever the request states", n.label), span, "can never fail")
+                    .with_help("a criterion every request meets checks nothing; check it against the document")
+            });
+            return true;
+        }
+    }
+    // Within a dosing condition, each single limit that can never be exceeded.
+    let mut reported = false;
+    if dosing {
+        if let NodeBody::Condition { condition } = &n.body {
+            let mut leaves = Vec::new();
+            leaf_conds(condition, &mut leaves);
+            if leaves.len() > 1 {
+                for leaf in leaves {
+                    let single = Node {
+                        label: n.label.clone(),
+                        text: String::new(),
+                        guard: None,
+                        body: NodeBody::Condition {
+                            condition: leaf.clone(),
+                        },
+                    };
+                    let mut f = BTreeSet::new();
+                    cond_facts(leaf, &mut f);
+                    let s: Vec<u32> = f.into_iter().collect();
+                    if let Some((true, false)) = outcomes(&single, &s, cands, p.facts.len()) {
+                        let what = crate::cases::Describer { p }.cond(leaf);
+                        out.push(
+                            Diagnostic::warning(codes::NEVER_EXCEEDED, format!("the limit `{what}` in {} can never be exceeded", n.label), span, "can never fail")
+                                .with_help("a limit that every request meets checks nothing; check it against the document"),
+                        );
+                        reported = true;
+                    }
+                }
+            }
+        }
+    }
+    reported
+}
+
+fn leaf_conds<'a>(c: &'a Cond, out: &mut Vec<&'a Cond>) {
+    match c {
+        Cond::All { all: v } | Cond::Any { any: v } => v.iter().for_each(|x| leaf_conds(x, out)),
+        leaf => out.push(leaf),
+    }
+}
+
+// ---------------------------------------------------------------------- label sequences
+
+fn roman(s: &str) -> Option<u32> {
+    const R: [&str; 20] = [
+        "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv",
+        "xv", "xvi", "xvii", "xviii", "xix", "xx",
+    ];
+    R.iter().position(|r| *r == s).map(|p| p as u32 + 1)
+}
+
+/// The position of each label in its numbering scheme, if the siblings follow one scheme.
+fn sequence(labels: &[&str]) -> Option<Vec<u32>> {
+    if labels.iter().all(|l| roman(l).is_some()) && labels.iter().any(|l| l.len() > 1 || *l == "i")
+    {
+        return labels.iter().map(|l| roman(l)).collect();
+    }
+    if labels
+        .iter()
+        .all(|l| l.len() == 1 && l.chars().all(|c| c.is_ascii_uppercase()))
+    {
+        return Some(
+            labels
+                .iter()
+                .map(|l| l.as_bytes()[0] as u32 - b'A' as u32 + 1)
+                .collect(),
+        );
+    }
+    if labels
+        .iter()
+        .all(|l| l.len() == 1 && l.chars().all(|c| c.is_ascii_lowercase()))
+    {
+        return Some(
+            labels
+                .iter()
+                .map(|l| l.as_bytes()[0] as u32 - b'a' as u32 + 1)
+                .collect(),
+        );
+    }
+    if labels.iter().all(|l| l.parse::<u32>().is_ok()) {
+        return labels.iter().map(|l| l.parse().ok()).collect();
+    }
+    None
+}
+
+fn check_sequence(parent: &str, full: &[String], spans: &SpanIndex, out: &mut Vec<Diagnostic>) {
+    let last: Vec<&str> = full
+        .iter()
+        .map(|l| l.rsplit('.').next().unwrap_or(l))
+        .collect();
+    let Some(seq) = sequence(&last) else { return };
+    for (i, n) in seq.iter().enumerate() {
+        let expected = i as u32 + 1;
+        if *n != expected {
+            let span = spans.labels.get(&full[i]).copied().unwrap_or_default();
+            let prev = if i == 0 {
+                format!("the first label under {parent}")
+            } else {
+                format!("{} follows {}", full[i], full[i - 1])
+            };
+            out.push(
+                Diagnostic::warning(codes::LABEL_GAP, format!("labels out of sequence: {prev}; expected the {} label of the sequence", ordinal(expected)), span, "gap or jump in the numbering")
+                    .with_help("labels follow the document's numbering (i, ii, iii; A, B, C): check for a missing or misnumbered criterion"),
+            );
+            return;
+        }
+    }
+}
+
+fn ordinal(n: u32) -> String {
+    match n {
+        1 => "1st".into(),
+        2 => "2nd".into(),
+        3 => "3rd".into(),
+        n => format!("{n}th"),
+    }
+}
+
+fn label_gaps(p: &Program, spans: &SpanIndex, out: &mut Vec<Diagnostic>) {
+    let inds: Vec<String> = p.indications.iter().map(|i| i.label.clone()).collect();
+    check_sequence("the policy", &inds, spans, out);
+    fn walk(n: &Node, spans: &SpanIndex, out: &mut Vec<Diagnostic>) {
+        if let NodeBody::Group { children, .. } = &n.body {
+            let labels: Vec<String> = children.iter().map(|c| c.label.clone()).collect();
+            check_sequence(&n.label, &labels, spans, out);
+            children.iter().for_each(|c| walk(c, spans, out));
+        }
+    }
+    for ind in &p.indications {
+        walk(&ind.criteria, spans, out);
+        if let Some(d) = &ind.dosing {
+            walk(d, spans, out);
+        }
+    }
+}
