@@ -150,7 +150,8 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
             f.push(format!("expected approval end {x}, got {got}"));
         }
     }
-    let sets: [(&str, &Option<Vec<String>>, Vec<String>); 3] = [
+    type Expected<'a> = (&'a str, &'a Option<Vec<String>>, Vec<String>);
+    let sets: [Expected; 3] = [
         (
             "unmet",
             &e.unmet,

@@ -562,8 +562,19 @@ impl Checker<'_> {
                 }
                 found
             };
-            match (single(lu.dim), single(ru.dim)) {
-                (Some(x), Some(y)) if x != y => {
+            let product_specific =
+                |b: Base| matches!(b, Base::InternationalUnit | Base::PlaqueFormingUnit);
+            let sides = match (single(lu.dim), single(ru.dim)) {
+                (Some(x), Some(y)) if product_specific(y) && !product_specific(x) => {
+                    Some((y, x, rv, ru.clone(), lv, lu.clone()))
+                }
+                (Some(x), Some(y)) if product_specific(x) && !product_specific(y) => {
+                    Some((x, y, lv, lu.clone(), rv, ru.clone()))
+                }
+                _ => None,
+            };
+            match sides {
+                Some((x, y, lv, lu, rv, ru)) => {
                     let a = lv * lu.factor;
                     let b = rv * ru.factor;
                     if a.is_zero() || b.is_zero() {
@@ -582,11 +593,11 @@ impl Checker<'_> {
                         text: e.text.value.clone(),
                     });
                 }
-                _ => self.err(
+                None => self.err(
                     Diagnostic::error(
                         codes::BAD_EQUIVALENCE,
                         format!(
-                            "an equivalence relates two simple units of different dimensions, but this one relates `{}` ({}) and `{}` ({})",
+                            "an equivalence converts a product's own unit (IU, PFU) to a mass or volume, but this one relates `{}` ({}) and `{}` ({})",
                             lu.code, lu.dim, ru.code, ru.dim
                         ),
                         e.span,
@@ -610,7 +621,10 @@ impl Checker<'_> {
                 };
                 let mut alts = Vec::new();
                 for (i, e) in self.equivs.iter().enumerate() {
-                    for (from, to, a, b) in [(e.x, e.y, e.a, e.b), (e.y, e.x, e.b, e.a)] {
+                    // Only amounts of the product convert: from its own unit (IU) to the other
+                    // (mg), never a mass (a body weight) to IU.
+                    let (from, to, a, b) = (e.x, e.y, e.a, e.b);
+                    {
                         let ex = d.exp(from);
                         if ex != 1 && ex != -1 {
                             continue;
@@ -632,9 +646,12 @@ impl Checker<'_> {
                         else {
                             continue;
                         };
+                        let mut via = Dim::NONE;
+                        via.0[to as usize] = 1;
                         alts.push(ir::AltDim {
                             dim: nd,
                             equivalence: i as u32,
+                            via,
                             mul_value,
                             mul_limit,
                         });

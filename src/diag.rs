@@ -255,7 +255,7 @@ pub fn did_you_mean<'a>(
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase());
-        if score >= 0.8 && best.map_or(true, |(b, _)| score > b) {
+        if score >= 0.8 && best.is_none_or(|(b, _)| score > b) {
             best = Some((score, c));
         }
     }

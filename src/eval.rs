@@ -340,6 +340,9 @@ pub struct Decision {
     pub decision: DecisionKind,
     /// One sentence for a person.
     pub summary: String,
+    /// The policy's own statement on this outcome: its "outside dosing" sentence for a referral, its
+    /// "not covered" sentence for a request no indication covers.
+    pub statement: Option<String>,
     pub indication: Option<IndicationRef>,
     /// The labels of the branches that held, outermost first (`["1", "1.A"]`).
     pub path: Vec<String>,
@@ -427,6 +430,7 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
         as_of: req.as_of.and_then(date_from_days).map(|d| d.to_string()),
         decision: outcome.kind,
         summary: String::new(),
+        statement: None,
         indication: None,
         path: Vec::new(),
         approval: None,
@@ -463,7 +467,9 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
                     ind.title
                 );
             } else {
-                let what: Vec<String> = d.exceeded.iter().map(|l| l.label.clone()).collect();
+                let mut what: Vec<String> = d.exceeded.iter().map(|l| l.label.clone()).collect();
+                what.dedup();
+                d.statement = p.policy.outside_dosing.clone();
                 d.summary = format!(
                     "Refer to a clinician: the criteria of {branch} ({}) are met, but the requested dosing is outside the policy's ({}).",
                     ind.title,
@@ -516,6 +522,7 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
                     reason: what.clone(),
                 });
                 d.summary = format!("Deny: not a covered indication ({what}).");
+                d.statement = p.policy.not_covered.clone();
             } else {
                 for i in applicable {
                     ex.unmet(&p.indications[i].criteria, &mut d.unmet);
@@ -700,7 +707,7 @@ impl Explainer<'_> {
                 };
                 format!("has {q} {}", values.join(", "))
             }
-            Cond::IsTrue { .. } => "yes".into(),
+            Cond::IsTrue { .. } => "is yes".into(),
             Cond::Known { .. } => "is stated".into(),
             Cond::Not { not } => format!("not {}", self.allowed(not)),
             Cond::All { all } => all
@@ -738,7 +745,7 @@ impl Explainer<'_> {
                 let shown = self.req.shown[fact as usize]
                     .clone()
                     .unwrap_or_else(|| "not stated".into());
-                format!("{name} is {shown}; requires {}", self.allowed(leaf))
+                format!("{name} is {shown}; required: {name} {}", self.allowed(leaf))
             }
         }
     }
@@ -921,6 +928,9 @@ pub fn render_human(d: &Decision) -> String {
         s.push_str(&format!("request: {id}\n"));
     }
     s.push_str(&format!("{}\n", d.summary));
+    if let Some(st) = &d.statement {
+        s.push_str(&format!("Policy: \"{st}\"\n"));
+    }
     if let Some(a) = &d.approval {
         match (&a.start, &a.end) {
             (Some(st), Some(en)) => s.push_str(&format!(

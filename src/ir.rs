@@ -100,6 +100,9 @@ pub enum FactType {
 pub struct AltDim {
     pub dim: Dim,
     pub equivalence: u32,
+    /// The base a request's unit must name in its numerator to be read through the equivalence
+    /// (mass: `mg/kg` is a dose through the equivalence; `[IU]/[IU]` is not).
+    pub via: Dim,
     /// A value `v` in this dimension compares with a limit `l` of the declared dimension as
     /// `v × mul_value  op  l × mul_limit` (exact: multiplications only).
     #[serde(with = "rust_decimal::serde::str")]

@@ -340,7 +340,14 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
             })?;
             let alt = if u.dim == unit.dim {
                 0
-            } else if let Some(i) = alternates.iter().position(|a| a.dim == u.dim) {
+            } else if let Some(i) = alternates.iter().position(|a| {
+                a.dim == u.dim
+                    && crate::units::numerator(&ut)
+                        .0
+                        .iter()
+                        .zip(a.via.0)
+                        .all(|(n, v)| v <= 0 || *n >= v)
+            }) {
                 (i + 1) as u8
             } else {
                 return Err((
@@ -523,6 +530,34 @@ fn derive_one(
         collect_inputs(calc, &mut inputs);
         for i in inputs {
             derive_one(program, req, i as usize, done, visiting, errors);
+        }
+        // An input stated through a product equivalence (a dose in mg) is not converted back:
+        // say so rather than leave the derived fact silently unknown.
+        if req.values[slot].is_none() {
+            let mut inputs = Vec::new();
+            collect_inputs(calc, &mut inputs);
+            for i in inputs {
+                if let Some(Value::Num(_, alt)) = req.values[i as usize] {
+                    if alt != 0 {
+                        let input = &program.facts[i as usize];
+                        let declared = match &input.ty {
+                            FactType::Quantity { unit, .. } => unit.code.clone(),
+                            _ => String::new(),
+                        };
+                        errors.push(rerr(
+                            format!("facts.{}", input.name),
+                            format!(
+                                "`{}` is stated as {}, but `{}` is computed from `{}` in {declared}",
+                                input.name,
+                                req.shown[i as usize].clone().unwrap_or_default(),
+                                fact.name,
+                                input.name
+                            ),
+                            Some(format!("state `{}` in {declared}, or state `{}` itself (it may be given in the equivalent unit)", input.name, fact.name)),
+                        ));
+                    }
+                }
+            }
         }
         match eval_calc(calc, req) {
             Ok(v) => {

@@ -69,8 +69,56 @@ impl Base {
 }
 
 /// A dimension: exponents over the base dimensions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+/// Serialized as the non-zero exponents by base name: `{"international_units": 1, "mass": -1}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Dim(pub [i8; 8]);
+
+impl Base {
+    /// The base's name in the IR.
+    pub fn key(self) -> &'static str {
+        match self {
+            Base::Mass => "mass",
+            Base::Length => "length",
+            Base::Volume => "volume",
+            Base::Time => "time",
+            Base::Calendar => "calendar",
+            Base::Count => "count",
+            Base::InternationalUnit => "international_units",
+            Base::PlaqueFormingUnit => "plaque_forming_units",
+        }
+    }
+}
+
+impl Serialize for Dim {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let nonzero: Vec<Base> = BASES
+            .iter()
+            .copied()
+            .filter(|b| self.exp(*b) != 0)
+            .collect();
+        let mut m = s.serialize_map(Some(nonzero.len()))?;
+        for b in nonzero {
+            m.serialize_entry(b.key(), &self.exp(b))?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Dim {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let m = std::collections::BTreeMap::<String, i8>::deserialize(d)?;
+        let mut dim = Dim::NONE;
+        for (k, v) in m {
+            let b = BASES
+                .iter()
+                .find(|b| b.key() == k)
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown dimension `{k}`")))?;
+            dim.0[*b as usize] = v;
+        }
+        Ok(dim)
+    }
+}
 
 impl Dim {
     pub const NONE: Dim = Dim([0; 8]);
@@ -568,6 +616,21 @@ pub fn rescale(a: Dim, b: Dim, divide: bool) -> Option<Decimal> {
 pub fn canonical_den(dim: Dim) -> Option<Decimal> {
     let (_, den) = canonical_scale(dim);
     Decimal::try_from_i128_with_scale(den, 0).ok()
+}
+
+/// The bases named with a positive exponent in a unit (`mg/kg` names mass; `[IU]/[IU]` names
+/// international units), before exponents of the same base cancel.
+pub fn numerator(text: &str) -> Dim {
+    let mut d = Dim::NONE;
+    if let Ok(tokens) = tokenize(text.trim()) {
+        for (op, tok) in tokens {
+            let (name, exp) = split_exponent(&tok);
+            if let (Some(Factor { base: Some(b), .. }), '.') = (atom(name), op) {
+                d.0[b as usize] = d.0[b as usize].saturating_add(exp as i8);
+            }
+        }
+    }
+    d
 }
 
 /// A number with its unit. The value is kept as written; [`Quantity::canonical`] gives the exact

@@ -38,12 +38,10 @@ fn requests() -> Vec<PathBuf> {
     files
 }
 
-/// Not yet accepted: the IR gives `body_weight` an alternate dimension in international units and
-/// `dose_per_kg` a second, meaningless dimensionless alternate (IU/IU), both from applying the
-/// product's IU = mg equivalence to the patient's body mass. Accept the snapshot (and remove the
-/// `ignore`) once the checker applies the equivalence only to amounts of the drug.
+/// The whole IR of the Proleukin policy. The product's IU = mg equivalence gives an alternate
+/// dimension only to amounts of the drug (`dose`, `dose_per_kg`, `dose_per_m2`, `dose_per_lesion`),
+/// never to the patient's body weight.
 #[test]
-#[ignore = "the IR has spurious equivalence alternates (body_weight in IU); see the doc comment"]
 fn proleukin_ir_snapshot() {
     let json = serde_json::to_string_pretty(&program()).expect("the IR serializes");
     insta::assert_snapshot!("proleukin", json);
