@@ -1,0 +1,311 @@
+//! The `policyc` command line, run as a real process: what it prints on standard output and
+//! standard error, and its exit code, for `check`, `compile` and `eval`.
+//!
+//! Commands run from the crate root with relative paths, so that outputs name files as a user would
+//! type them; anything under a temporary directory is replaced by `<tmp>` before snapshotting.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const POLICY: &str = "policies/proleukin.policy";
+const THREE_ERRORS: &str = "tests/broken/three-errors.policy";
+
+/// A finished run of the binary.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Stable text for a snapshot: exit code, then both streams, with temporary paths replaced.
+    fn snapshot(&self, tmp: Option<&TempDir>) -> String {
+        let norm = |s: &str| match tmp {
+            Some(t) => s.replace(&t.path.display().to_string(), "<tmp>"),
+            None => s.to_string(),
+        };
+        format!(
+            "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code,
+            norm(&self.stdout),
+            norm(&self.stderr)
+        )
+    }
+}
+
+fn policyc(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_policyc"));
+    cmd.args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_BACKTRACE")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("the policyc binary starts");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        pipe.write_all(input)
+            .expect("the request is written to stdin");
+        // Dropping the pipe closes it, so that policyc sees the end of its input.
+    }
+    let out = child
+        .wait_with_output()
+        .expect("policyc runs to completion");
+    Run {
+        code: out
+            .status
+            .code()
+            .expect("policyc exits (is not killed by a signal)"),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// A fresh directory under the system temporary directory, removed when dropped.
+struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path = std::env::temp_dir().join(format!(
+            "policyc-cli-{tag}-{}-{}-{nanos}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path).expect("a temporary directory can be created");
+        TempDir { path }
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn input(name: &str) -> String {
+    format!("tests/cli-inputs/{name}")
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("the temporary path is UTF-8")
+}
+
+// ------------------------------------------------------------------ check
+
+#[test]
+fn check_a_good_policy() {
+    let run = policyc(&["check", POLICY], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.is_empty(), "{run:?}");
+    insta::assert_snapshot!(run.snapshot(None));
+}
+
+#[test]
+fn check_a_broken_policy_human() {
+    let run = policyc(&["check", "--error-format", "human", THREE_ERRORS], None);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.is_empty(), "diagnostics go to stderr: {run:?}");
+    for code in ["E0211", "E0301", "E0400"] {
+        assert!(run.stderr.contains(code), "{code} missing: {run:?}");
+    }
+    assert!(!run.stderr.contains('\u{1b}'), "no colour when piped");
+    insta::assert_snapshot!(run.snapshot(None));
+}
+
+#[test]
+fn check_a_broken_policy_json() {
+    let run = policyc(&["check", "--error-format", "json", THREE_ERRORS], None);
+    assert_eq!(run.code, 1, "{run:?}");
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON diagnostic"))
+        .collect();
+    let codes: Vec<&str> = lines.iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, ["E0400", "E0211", "E0301"], "{run:?}");
+    for d in &lines {
+        assert_eq!(d["file"], THREE_ERRORS);
+        assert_eq!(d["severity"], "error");
+        assert!(d["line"].as_u64().is_some_and(|l| l > 0), "{d}");
+        assert!(d["help"].as_str().is_some_and(|h| !h.is_empty()), "{d}");
+    }
+    insta::assert_snapshot!(run.snapshot(None));
+}
+
+#[test]
+fn check_a_broken_policy_github() {
+    let run = policyc(&["check", "--error-format", "github", THREE_ERRORS], None);
+    assert_eq!(run.code, 1, "{run:?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "one workflow command per error: {run:?}");
+    for l in &lines {
+        assert!(
+            l.starts_with(&format!("::error file={THREE_ERRORS},line=")),
+            "{l}"
+        );
+    }
+    insta::assert_snapshot!(run.snapshot(None));
+}
+
+#[test]
+fn check_a_missing_file() {
+    let run = policyc(&["check", "tests/cli-inputs/no-such.policy"], None);
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(
+        run.stderr.contains("tests/cli-inputs/no-such.policy"),
+        "{run:?}"
+    );
+    insta::assert_snapshot!(run.snapshot(None));
+}
+
+// ------------------------------------------------------------------ compile and eval
+
+#[test]
+fn eval_of_compiled_ir_matches_eval_of_source() {
+    let tmp = TempDir::new("compile");
+    let ir = tmp.join("ir.json");
+    let compiled = policyc(&["compile", POLICY, "-o", path_str(&ir)], None);
+    assert_eq!(compiled.code, 0, "{compiled:?}");
+    assert!(compiled.stdout.is_empty(), "{compiled:?}");
+    assert!(compiled.stderr.is_empty(), "{compiled:?}");
+    let text = std::fs::read_to_string(&ir).expect("compile -o writes the IR");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("the IR is JSON");
+    assert_eq!(json["policy"]["id"], "proleukin");
+
+    let request = input("approve-rcc.json");
+    let from_source = policyc(&["eval", POLICY, &request], None);
+    let from_ir = policyc(&["eval", path_str(&ir), &request], None);
+    assert_eq!(from_source.code, 0, "{from_source:?}");
+    assert_eq!(from_ir.code, 0, "{from_ir:?}");
+    assert_eq!(from_ir.stdout, from_source.stdout);
+    assert_eq!(from_ir.stderr, from_source.stderr);
+    assert!(from_source.stdout.starts_with("APPROVE"), "{from_source:?}");
+
+    // The JSON decision is the same too.
+    let json_source = policyc(&["eval", "--format", "json", POLICY, &request], None);
+    let json_ir = policyc(&["eval", "--format", "json", path_str(&ir), &request], None);
+    assert_eq!(json_source.code, 0, "{json_source:?}");
+    assert_eq!(json_ir.stdout, json_source.stdout);
+
+    insta::assert_snapshot!(from_ir.snapshot(Some(&tmp)));
+}
+
+#[test]
+fn eval_reads_the_request_from_stdin() {
+    let request = input("approve-rcc.json");
+    let text = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(&request))
+        .expect("the request file exists");
+    let from_file = policyc(&["eval", POLICY, &request], None);
+    let from_stdin = policyc(&["eval", POLICY, "-"], Some(&text));
+    assert_eq!(from_stdin.code, 0, "{from_stdin:?}");
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+    assert!(from_stdin.stderr.is_empty(), "{from_stdin:?}");
+}
+
+#[test]
+fn eval_names_stdin_in_request_errors() {
+    let run = policyc(&["eval", POLICY, "-"], Some(b"{\"facts\": [] }"));
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("the request <stdin> is invalid"),
+        "{run:?}"
+    );
+    insta::assert_snapshot!(run.snapshot(None));
+}
+
+/// Evaluates a bad request: exit 3, nothing on stdout, and every expected text on stderr.
+fn eval_bad_request(name: &str, expected: &[&str]) -> Run {
+    let run = policyc(&["eval", POLICY, &input(name)], None);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stdout.is_empty(),
+        "no decision for a bad request: {run:?}"
+    );
+    for e in expected {
+        assert!(run.stderr.contains(e), "{e:?} not named: {}", run.stderr);
+    }
+    run
+}
+
+#[test]
+fn eval_malformed_json() {
+    let run = eval_bad_request(
+        "malformed.json",
+        &["(1 problem)", "line 6, column 3", "not valid JSON"],
+    );
+    insta::assert_snapshot!(run.snapshot(None));
+}
+
+#[test]
+fn eval_unknown_fact_suggests_the_right_one() {
+    let run = eval_bad_request(
+        "unknown-fact.json",
+        &[
+            "facts.prescriber_speciality",
+            "did you mean `prescriber_specialty`?",
+        ],
+    );
+    insta::assert_snapshot!(run.snapshot(None));
+}
+
+#[test]
+fn eval_wrong_unit() {
+    let run = eval_bad_request(
+        "wrong-unit.json",
+        &[
+            "(2 problems)",
+            "facts.dose_per_kg",
+            "facts.rest_before_second_cycle",
+        ],
+    );
+    insta::assert_snapshot!(run.snapshot(None));
+}
+
+#[test]
+fn eval_wrong_type() {
+    let run = eval_bad_request(
+        "wrong-type.json",
+        &[
+            "(3 problems)",
+            "facts.single_agent",
+            "facts.other_systemic_therapies",
+            "facts.disease_extent",
+        ],
+    );
+    insta::assert_snapshot!(run.snapshot(None));
+}
+
+#[test]
+fn eval_reports_every_problem_of_a_request() {
+    let run = eval_bad_request(
+        "several-problems.json",
+        &[
+            "(4 problems)",
+            "facts.prescriber_speciality",
+            "did you mean `prescriber_specialty`?",
+            "facts.dose_per_kg",
+            "facts.single_agent",
+            "facts.route",
+        ],
+    );
+    insta::assert_snapshot!(run.snapshot(None));
+}
