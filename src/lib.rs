@@ -22,6 +22,7 @@ pub mod ir;
 pub mod lint;
 pub mod parser;
 pub mod request;
+pub mod schema;
 pub mod units;
 
 /// Parse and check a policy's source text: the program if there is no error, and all diagnostics.

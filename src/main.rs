@@ -78,6 +78,11 @@ enum Command {
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// Print a JSON Schema for the requests of a policy.
+    Schema {
+        /// A `.policy` file or a compiled IR `.json` file.
+        policy: PathBuf,
+    },
     /// Run the test cases kept beside policies (`<policy>.cases.yaml`) and report criterion coverage.
     Test {
         /// Cases files, policy files, or directories to search. Default: `policies`.
@@ -107,6 +112,16 @@ fn main() -> ExitCode {
             format,
             as_of,
         } => cmd_eval(&policy, &request, format, as_of.as_deref()),
+        Command::Schema { policy } => match load_program(&policy) {
+            Ok(p) => match serde_json::to_string_pretty(&policyc::schema::request_schema(&p)) {
+                Ok(j) => {
+                    println!("{j}");
+                    exit::OK
+                }
+                Err(_) => exit::POLICY_ERROR,
+            },
+            Err(c) => c,
+        },
         Command::Test {
             paths,
             min_coverage,

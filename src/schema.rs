@@ -1,0 +1,89 @@
+//! A JSON Schema (draft 2020-12) for the requests of one policy, for the engineers who build them.
+
+use crate::ir::{FactType, Program};
+use serde_json::{json, Map, Value};
+
+/// The JSON Schema of requests to `p`.
+pub fn request_schema(p: &Program) -> Value {
+    let mut facts = Map::new();
+    for f in &p.facts {
+        let mut s = match &f.ty {
+            FactType::Boolean => json!({"type": "boolean"}),
+            FactType::Count => json!({"type": "integer", "minimum": 0}),
+            FactType::Number => json!({
+                "oneOf": [{"type": "number"}, {"type": "string", "pattern": "^-?[0-9][0-9,]*(\\.[0-9]+)?$"}]
+            }),
+            FactType::Date => json!({"type": "string", "format": "date"}),
+            FactType::Quantity { unit, alternates } => {
+                let mut units = vec![unit.code.clone()];
+                for a in alternates {
+                    if let Some(e) = p.equivalences.get(a.equivalence as usize) {
+                        units.push(format!(
+                            "a unit of {} (through the equivalence {} = {})",
+                            a.dim, e.left, e.right
+                        ));
+                    }
+                }
+                json!({
+                    "description": format!("A quantity in {} or another unit of {}{}; as \"<number> <unit>\" or {{\"value\", \"unit\"}}", unit.code, unit.dim,
+                        if units.len() > 1 { format!(", or {}", units[1..].join(", ")) } else { String::new() }),
+                    "oneOf": [
+                        {"type": "string", "pattern": "^\\s*-?[0-9][0-9,]*(\\.[0-9]+)?([eE][-+]?[0-9]+)?(\\s+(thousand|million|billion))?\\s+\\S+\\s*$",
+                         "examples": [format!("1 {}", unit.code)]},
+                        {"type": "object", "required": ["value", "unit"], "additionalProperties": false,
+                         "properties": {
+                            "value": {"oneOf": [{"type": "number"}, {"type": "string"}]},
+                            "unit": {"type": "string", "examples": [unit.code.clone()]}
+                         }}
+                    ]
+                })
+            }
+            FactType::Enum { enum_index } => {
+                let e = &p.enums[*enum_index as usize];
+                let names: Vec<&str> = e.values.iter().map(|v| v.name.as_str()).collect();
+                if e.open {
+                    json!({"type": "string", "examples": names, "description": format!("One value of `{}`; values it does not list are accepted and match none of its criteria", e.name)})
+                } else {
+                    json!({"enum": names})
+                }
+            }
+            FactType::Set { enum_index } => {
+                let e = &p.enums[*enum_index as usize];
+                let names: Vec<&str> = e.values.iter().map(|v| v.name.as_str()).collect();
+                let item = if e.open {
+                    json!({"type": "string", "examples": names})
+                } else {
+                    json!({"enum": names})
+                };
+                json!({"type": "array", "items": item, "uniqueItems": true})
+            }
+        };
+        if let Value::Object(m) = &mut s {
+            let mut desc = f.description.clone();
+            if f.derived.is_some() {
+                desc.push_str(" (computed by the policy from other facts when not stated)");
+            }
+            m.entry("title").or_insert(Value::String(desc));
+        }
+        // Any fact may be null: not stated.
+        facts.insert(f.name.clone(), json!({"anyOf": [s, {"type": "null"}]}));
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("policyc:request:{}", p.policy.id),
+        "title": format!("A prior-authorization request for policy `{}`: {}", p.policy.id, p.policy.title),
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["facts"],
+        "properties": {
+            "format_version": {"const": 1},
+            "request_id": {"type": "string"},
+            "as_of": {"type": "string", "format": "date", "description": "The date of service"},
+            "facts": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": facts
+            }
+        }
+    })
+}
