@@ -63,10 +63,30 @@ pub struct File {
 pub enum Item {
     Import(Str),
     Policy(PolicyHeader),
+    Library(LibraryHeader),
+    Define(DefineDecl),
     Enum(EnumDecl),
     Fact(FactDecl),
     Equivalence(Equivalence),
     Indication(Indication),
+}
+
+/// `library common "Shared definitions"`: a file of declarations that policies import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LibraryHeader {
+    pub name: Ident,
+    pub description: Option<Str>,
+    pub span: Span,
+}
+
+/// `define prescribed_by_or_with(specialties) "..." = condition`
+#[derive(Debug, Clone, PartialEq)]
+pub struct DefineDecl {
+    pub name: Ident,
+    pub params: Vec<Ident>,
+    pub description: Option<Str>,
+    pub body: Expr,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -181,6 +201,16 @@ pub enum IndicationItem {
     Duration(DurationLit),
     Criteria(Section),
     Dosing(Section),
+    Reauthorization(Reauthorization),
+}
+
+/// Criteria for continued therapy, with their own duration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reauthorization {
+    pub label: Ident,
+    pub title: Str,
+    pub items: Vec<IndicationItem>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -203,6 +233,15 @@ pub struct Section {
 pub enum Body {
     Group(Group),
     Expr(Expr),
+    Referral(Referral),
+}
+
+/// An outcome that leaves the decision to people.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Referral {
+    /// `None`: refer to a clinician; `Some(to)`: redirect to another review.
+    pub redirect: Option<Str>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +275,8 @@ pub struct Node {
     pub label: Ident,
     pub text: Str,
     pub guard: Option<Expr>,
+    /// `if ...`: the requirement applies only if this holds; otherwise it is met.
+    pub only_if: Option<Expr>,
     pub body: Body,
     pub span: Span,
 }
@@ -283,6 +324,8 @@ pub enum Expr {
         fact: Ident,
         negated: bool,
         values: Vec<Ident>,
+        /// The values are a definition's parameter (`is one of specialties`), not a literal list.
+        param: bool,
         span: Span,
     },
     /// `extent has any of [a, b]`, `consultants has oncologist`
@@ -290,6 +333,8 @@ pub enum Expr {
         fact: Ident,
         quant: SetQuant,
         values: Vec<Ident>,
+        /// The values are a definition's parameter (`has any of specialties`).
+        param: bool,
         span: Span,
     },
     Compare {
@@ -306,6 +351,24 @@ pub enum Expr {
     },
     /// A yes/no fact on its own.
     FactTest(Ident),
+    /// `meets 1.A`: the criteria under that label hold.
+    Meets {
+        label: String,
+        span: Span,
+    },
+    /// `prescribed_by_or_with([oncologist])`
+    UseDefine {
+        name: Ident,
+        args: Vec<DefineArg>,
+        span: Span,
+    },
+}
+
+/// An argument to a definition: a list of values, or a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefineArg {
+    List(Vec<Ident>, Span),
+    Value(ValueExpr),
 }
 
 impl Expr {
@@ -315,7 +378,9 @@ impl Expr {
             Expr::Membership { span, .. }
             | Expr::SetTest { span, .. }
             | Expr::Compare { span, .. }
-            | Expr::Known { span, .. } => *span,
+            | Expr::Known { span, .. }
+            | Expr::Meets { span, .. }
+            | Expr::UseDefine { span, .. } => *span,
             Expr::FactTest(id) => id.span,
         }
     }

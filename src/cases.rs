@@ -268,11 +268,21 @@ impl Coverage {
             *i += 1;
             reached = reached && gv != Tv::False;
         }
-        let body = eval::body(n, f);
-        if reached {
-            self.mark(*i, body);
+        if let Some(g) = &n.only_if {
+            let gv = cond(g, f);
+            if reached {
+                self.mark(*i, gv);
+            }
+            *i += 1;
+            reached = reached && gv != Tv::False;
         }
-        *i += 1;
+        if !matches!(n.body, NodeBody::Referral { .. }) {
+            let body = eval::body(n, f);
+            if reached {
+                self.mark(*i, body);
+            }
+            *i += 1;
+        }
         match &n.body {
             NodeBody::Condition { condition } if dosing => {
                 let mut leaves = Vec::new();
@@ -284,7 +294,7 @@ impl Coverage {
                     *i += 1;
                 }
             }
-            NodeBody::Condition { .. } => {}
+            NodeBody::Condition { .. } | NodeBody::Referral { .. } => {}
             NodeBody::Group { children, .. } => {
                 for c in children {
                     self.walk(c, dosing, reached, req, i);
@@ -357,6 +367,19 @@ fn collect_units(p: &Program, n: &Node, dosing: bool, out: &mut Vec<CoverageUnit
             unknown: false,
         });
     }
+    if let Some(g) = &n.only_if {
+        out.push(CoverageUnit {
+            label: n.label.clone(),
+            kind: UnitKind::Branch,
+            what: format!("(if {})", ex.cond(g)),
+            held: false,
+            failed: false,
+            unknown: false,
+        });
+    }
+    if matches!(n.body, NodeBody::Referral { .. }) {
+        return;
+    }
     out.push(CoverageUnit {
         label: n.label.clone(),
         kind: UnitKind::Criterion,
@@ -380,7 +403,7 @@ fn collect_units(p: &Program, n: &Node, dosing: bool, out: &mut Vec<CoverageUnit
                 });
             }
         }
-        NodeBody::Condition { .. } => {}
+        NodeBody::Condition { .. } | NodeBody::Referral { .. } => {}
         NodeBody::Group { children, .. } => children
             .iter()
             .for_each(|c| collect_units(p, c, dosing, out)),

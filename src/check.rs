@@ -17,6 +17,8 @@ use std::str::FromStr;
 pub struct Checked {
     pub program: Option<ir::Program>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The file is a library (no program is produced for it).
+    pub library: bool,
     /// Where each label and fact is written, for later passes (lints) that report on the IR.
     pub spans: SpanIndex,
 }
@@ -38,6 +40,8 @@ enum Ty {
     Quantity(Dim),
     Enum(u32),
     Set(u32),
+    /// A fact whose type could not be resolved (already reported): it raises no further errors.
+    Error,
 }
 
 impl Ty {
@@ -52,6 +56,12 @@ impl Ty {
 
 struct FactInfo {
     name: String,
+    /// Index of its declaration in the (merged) file's items.
+    item: usize,
+    /// A documentation requirement (`documentation` type), read as yes/no.
+    documentation: bool,
+    /// Declared in an imported library.
+    imported: bool,
     ty: Ty,
     /// The unit the fact is declared in, for messages.
     unit: Option<Unit>,
@@ -76,13 +86,98 @@ struct Checker<'a> {
     alternates: Vec<Vec<ir::AltDim>>,
     labels: HashMap<String, Span>,
     file: &'a File,
+    /// Items that come from imported libraries (their indices in `file.items`).
+    imported: std::collections::HashSet<usize>,
+    defines: HashMap<String, (&'a DefineDecl, bool)>,
+    /// Compiled criteria by full label, for `meets`.
+    compiled: HashMap<String, ir::Node>,
+    /// Whether any indication has reauthorization criteria (then `authorization` is declared).
+    reauthorization: bool,
 }
 
-const BUILTIN_TYPES: &[&str] = &["boolean", "count", "number", "date"];
+/// An `import` of a policy file: the library it names, loaded, or why it could not be.
+pub struct Import {
+    /// The `import` statement in the importing file.
+    pub span: Span,
+    pub path: String,
+    /// The library's items (its own imports already merged in), or the problem loading it.
+    pub items: Result<Vec<Item>, ImportProblem>,
+}
+
+pub enum ImportProblem {
+    Missing(String),
+    Cycle(Vec<String>),
+    /// A circle found further down the chain of imports, already described.
+    CycleBelow(String),
+    NotALibrary,
+    HasErrors(usize, String),
+}
+
+const BUILTIN_TYPES: &[&str] = &["boolean", "count", "number", "date", "documentation"];
 const FUNCTIONS: &[&str] = &["age_in_years", "bsa_mosteller", "date_of_service"];
 
-/// Check a parsed file and lower it to IR.
+/// Check a parsed file (with no imports) and lower it to IR.
 pub fn check(file: &File) -> Checked {
+    check_with_imports(file, Vec::new())
+}
+
+/// Check a parsed file whose imports have been loaded, and lower it to IR.
+pub fn check_with_imports(file: &File, imports: Vec<Import>) -> Checked {
+    let mut problems = Vec::new();
+    let mut items: Vec<Item> = Vec::new();
+    for imp in imports {
+        match imp.items {
+            Ok(lib) => {
+                for mut it in lib {
+                    if matches!(it, Item::Library(_) | Item::Import(_)) {
+                        continue;
+                    }
+                    crate::respan::item(&mut it, imp.span);
+                    items.push(it);
+                }
+            }
+            Err(p) => problems.push(import_problem(&imp.path, imp.span, p)),
+        }
+    }
+    let n_imported = items.len();
+    items.extend(
+        file.items
+            .iter()
+            .filter(|i| !matches!(i, Item::Import(_)))
+            .cloned(),
+    );
+    let merged = File { items };
+    let mut checked = check_merged(
+        &merged,
+        n_imported,
+        file.items.iter().any(|i| matches!(i, Item::Import(_))),
+    );
+    checked.diagnostics.extend(problems);
+    checked
+        .diagnostics
+        .sort_by_key(|d| (d.primary.span.start, d.code));
+    if checked.diagnostics.iter().any(|d| d.is_error()) {
+        checked.program = None;
+    }
+    checked
+}
+
+fn import_problem(path: &str, span: Span, p: ImportProblem) -> Diagnostic {
+    match p {
+        ImportProblem::Missing(why) => Diagnostic::error(codes::IMPORT, format!("cannot import `{path}`: {why}"), span, "no such library")
+            .with_help("the path is relative to the importing file; check its spelling and that the library exists"),
+        ImportProblem::Cycle(chain) => Diagnostic::error(codes::IMPORT_CYCLE, format!("imports form a circle: {}", chain.join(" → ")), span, "this import leads back to the importing file")
+            .with_help("move the shared declarations into one library that both files import"),
+        ImportProblem::CycleBelow(message) => Diagnostic::error(codes::IMPORT_CYCLE, message, span, "this import leads into a circle of imports")
+            .with_help("move the shared declarations into one library that both files import"),
+        ImportProblem::NotALibrary => Diagnostic::error(codes::IMPORT, format!("`{path}` is a policy, not a library: only libraries can be imported"), span, "not a library")
+            .with_help("move the shared enumerations, facts and definitions into a file that starts with `library name \"description\"`"),
+        ImportProblem::HasErrors(n, first) => Diagnostic::error(codes::IMPORT, format!("library `{path}` has {n} error{}; the first: {first}", if n == 1 { "" } else { "s" }), span, "library with errors")
+            .with_help(format!("run `policyc check {path}` to see them")),
+    }
+}
+
+fn check_merged(file: &File, n_imported: usize, _has_imports: bool) -> Checked {
     let mut c = Checker {
         diags: Vec::new(),
         enums: Vec::new(),
@@ -93,10 +188,26 @@ pub fn check(file: &File) -> Checked {
         alternates: Vec::new(),
         labels: HashMap::new(),
         file,
+        imported: (0..n_imported).collect(),
+        defines: HashMap::new(),
+        compiled: HashMap::new(),
+        reauthorization: file.items.iter().any(|i| match i {
+            Item::Indication(ind) => ind
+                .items
+                .iter()
+                .any(|x| matches!(x, IndicationItem::Reauthorization(_))),
+            _ => false,
+        }),
     };
-    let meta = c.header();
+    let library = file.items.iter().any(|i| matches!(i, Item::Library(_)));
+    let meta = if library {
+        c.library_checks()
+    } else {
+        c.header()
+    };
     c.declare_enums();
     c.declare_facts();
+    c.declare_defines();
     let equivalences = c.equivalences();
     c.compute_alternates();
     let derived = c.derived_facts();
@@ -117,16 +228,26 @@ pub fn check(file: &File) -> Checked {
     };
     let spans = SpanIndex {
         labels: c.labels.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-        facts: c.facts.iter().map(|f| (f.name.clone(), f.span)).collect(),
+        facts: c
+            .facts
+            .iter()
+            .filter(|f| !f.imported && f.name != AUTHORIZATION)
+            .map(|f| (f.name.clone(), f.span))
+            .collect(),
     };
     let mut diagnostics = c.diags;
     diagnostics.sort_by_key(|d| (d.primary.span.start, d.code));
     Checked {
-        program,
+        program: if library { None } else { program },
         diagnostics,
         spans,
+        library,
     }
 }
+
+/// The fact that tells initial authorization from reauthorization, declared by the compiler when a
+/// policy has reauthorization criteria.
+pub const AUTHORIZATION: &str = "authorization";
 
 impl Checker<'_> {
     fn err(&mut self, d: Diagnostic) {
@@ -144,19 +265,6 @@ impl Checker<'_> {
                 _ => None,
             })
             .collect();
-        for i in &self.file.items {
-            if let Item::Import(s) = i {
-                self.err(
-                    Diagnostic::error(
-                        codes::UNSUPPORTED_IMPORT,
-                        format!("imports are not supported yet: `{}`", s.value),
-                        s.span,
-                        "this import cannot be resolved",
-                    )
-                    .with_help("declare the enumerations and facts in this file for now"),
-                );
-            }
-        }
         let Some(h) = headers.first() else {
             let span = Span::new(0, 0);
             self.err(
@@ -258,6 +366,48 @@ impl Checker<'_> {
         Some(meta)
     }
 
+    /// A library holds declarations only.
+    fn library_checks(&mut self) -> Option<ir::PolicyMeta> {
+        for (i, it) in self.file.items.iter().enumerate() {
+            if self.imported.contains(&i) {
+                continue;
+            }
+            let span = match it {
+                Item::Policy(h) => h.id.span,
+                Item::Indication(ind) => ind.label.span,
+                _ => continue,
+            };
+            self.err(
+                Diagnostic::error(codes::LIBRARY_CONTENT, "a library holds enumerations, facts, definitions and equivalences, not a policy or indications", span, "not allowed in a library")
+                    .with_help("move the policy and its indications into their own file, which imports this library"),
+            );
+        }
+        None
+    }
+
+    fn declare_defines(&mut self) {
+        let file = self.file;
+        for (i, it) in file.items.iter().enumerate() {
+            let Item::Define(d) = it else { continue };
+            if let Some((first, _)) = self.defines.get(&d.name.name) {
+                let first = first.name.span;
+                self.err(
+                    Diagnostic::error(
+                        codes::DUPLICATE_DEFINE,
+                        format!("`{}` is defined twice", d.name.name),
+                        d.name.span,
+                        "second definition",
+                    )
+                    .with_label(first, "first definition")
+                    .with_help("keep one definition, or rename one of them"),
+                );
+                continue;
+            }
+            self.defines
+                .insert(d.name.name.clone(), (d, self.imported.contains(&i)));
+        }
+    }
+
     /// Record a header key; true (and an error) if it was already given.
     fn once(
         &mut self,
@@ -306,7 +456,23 @@ impl Checker<'_> {
 
     // ------------------------------------------------------------------ enums
     fn declare_enums(&mut self) {
+        if self.reauthorization {
+            self.enum_index
+                .insert("Authorization".into(), self.enums.len() as u32);
+            self.enums.push(ir::EnumDef {
+                name: "Authorization".into(),
+                description: Some("Whether a request is for initial authorization or for reauthorization (continued therapy)".into()),
+                open: false,
+                values: vec![
+                    ir::EnumValueDef { name: "initial".into(), description: "Initial authorization".into() },
+                    ir::EnumValueDef { name: "reauthorization".into(), description: "Reauthorization: continued therapy".into() },
+                ],
+            });
+        }
         let mut spans: HashMap<String, Span> = HashMap::new();
+        if self.reauthorization {
+            spans.insert("Authorization".into(), Span::default());
+        }
         for item in &self.file.items {
             let Item::Enum(e) = item else { continue };
             if let Some(first) = spans.get(&e.name.name) {
@@ -388,7 +554,22 @@ impl Checker<'_> {
 
     // ------------------------------------------------------------------ facts
     fn declare_facts(&mut self) {
-        for item in &self.file.items {
+        if self.reauthorization {
+            let e = self.enum_index.get("Authorization").copied().unwrap_or(0);
+            self.fact_index
+                .insert(AUTHORIZATION.into(), self.facts.len() as u32);
+            self.facts.push(FactInfo {
+                name: AUTHORIZATION.into(),
+                item: usize::MAX,
+                documentation: false,
+                imported: false,
+                ty: Ty::Enum(e),
+                unit: None,
+                span: Span::default(),
+            });
+        }
+        let file = self.file;
+        for (idx, item) in file.items.iter().enumerate() {
             let Item::Fact(f) = item else { continue };
             if let Some(&first) = self.fact_index.get(&f.name.name) {
                 let first_span = self.facts[first as usize].span;
@@ -400,15 +581,23 @@ impl Checker<'_> {
                         "second declaration",
                     )
                     .with_label(first_span, "first declaration")
-                    .with_help("each fact is declared once; remove one declaration or rename it"),
+                    .with_help(if f.name.name == AUTHORIZATION && self.reauthorization {
+                        "`authorization` is declared by policyc for policies with reauthorization criteria; rename this fact"
+                    } else {
+                        "each fact is declared once; remove one declaration or rename it"
+                    }),
                 );
                 continue;
             }
-            let (ty, unit) = self.resolve_type(&f.ty).unwrap_or((Ty::Bool, None));
+            let documentation = matches!(&f.ty, TypeRef::Named(u) if u.text == "documentation");
+            let (ty, unit) = self.resolve_type(&f.ty).unwrap_or((Ty::Error, None));
             self.fact_index
                 .insert(f.name.name.clone(), self.facts.len() as u32);
             self.facts.push(FactInfo {
                 name: f.name.name.clone(),
+                item: idx,
+                documentation,
+                imported: self.imported.contains(&idx),
                 ty,
                 unit,
                 span: f.name.span,
@@ -427,7 +616,7 @@ impl Checker<'_> {
             },
             TypeRef::Named(u) => {
                 match u.text.as_str() {
-                    "boolean" => return Some((Ty::Bool, None)),
+                    "boolean" | "documentation" => return Some((Ty::Bool, None)),
                     "count" => return Some((Ty::Count, None)),
                     "number" => return Some((Ty::Number, None)),
                     "date" => return Some((Ty::Date, None)),
@@ -490,22 +679,17 @@ impl Checker<'_> {
     }
 
     fn fact_defs(&self, mut derived: Vec<Option<Calc>>) -> Vec<ir::FactDef> {
-        let decls: Vec<&FactDecl> = self
-            .file
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                Item::Fact(f) => Some(f),
-                _ => None,
-            })
-            .collect();
         self.facts
             .iter()
             .enumerate()
             .map(|(i, f)| {
-                let decl = decls.iter().find(|d| d.name.span == f.span);
+                let decl = match self.file.items.get(f.item) {
+                    Some(Item::Fact(d)) => Some(d),
+                    _ => None,
+                };
                 let ty = match f.ty {
-                    Ty::Bool => FactType::Boolean,
+                    Ty::Bool if f.documentation => FactType::Documentation,
+                    Ty::Bool | Ty::Error => FactType::Boolean,
                     Ty::Count => FactType::Count,
                     Ty::Number => FactType::Number,
                     Ty::Date => FactType::Date,
@@ -522,9 +706,11 @@ impl Checker<'_> {
                 };
                 ir::FactDef {
                     name: f.name.clone(),
-                    description: decl
-                        .map(|d| d.description.value.clone())
-                        .unwrap_or_default(),
+                    description: match decl {
+                        Some(d) => d.description.value.clone(),
+                        None if f.name == AUTHORIZATION => "Whether the request is for initial authorization or reauthorization (continued therapy)".into(),
+                        None => String::new(),
+                    },
                     ty,
                     derived: derived.get_mut(i).and_then(|d| d.take()),
                 }
@@ -575,8 +761,11 @@ impl Checker<'_> {
             };
             match sides {
                 Some((x, y, lv, lu, rv, ru)) => {
-                    let a = lv * lu.factor;
-                    let b = rv * ru.factor;
+                    let (Some(a), Some(b)) = (lv.checked_mul(lu.factor), rv.checked_mul(ru.factor)) else {
+                        self.err(Diagnostic::error(codes::BAD_NUMBER, "an amount in this equivalence is too large to hold exactly", e.span, "too large")
+                            .with_help("numbers have at most 28 significant digits"));
+                        continue;
+                    };
                     if a.is_zero() || b.is_zero() {
                         self.err(Diagnostic::error(
                             codes::BAD_EQUIVALENCE,
@@ -666,14 +855,15 @@ impl Checker<'_> {
     fn derived_facts(&mut self) -> Vec<Option<Calc>> {
         let mut out: Vec<Option<Calc>> = vec![None; self.facts.len()];
         let mut deps: Vec<Vec<u32>> = vec![Vec::new(); self.facts.len()];
-        for item in &self.file.items {
+        let file = self.file;
+        for (idx, item) in file.items.iter().enumerate() {
             let Item::Fact(f) = item else { continue };
             let Some(expr) = &f.derived else { continue };
             let Some(&slot) = self.fact_index.get(&f.name.name) else {
                 continue;
             };
-            if self.facts[slot as usize].span != f.name.span {
-                continue; // a duplicate declaration, already reported
+            if self.facts[slot as usize].item != idx || self.facts[slot as usize].ty == Ty::Error {
+                continue; // a duplicate declaration, or an unresolved type, already reported
             }
             let Some((calc, ty)) = self.calc(expr) else {
                 continue;
@@ -699,26 +889,38 @@ impl Checker<'_> {
             collect_calc_facts(&calc, &mut deps[slot as usize]);
             out[slot as usize] = Some(calc);
         }
-        // Cycles among derived facts.
+        // Cycles among derived facts: each reported once, from its first fact.
         let mut state = vec![0u8; self.facts.len()];
+        let mut in_reported = vec![false; self.facts.len()];
         for start in 0..self.facts.len() {
+            if state[start] != 0 {
+                continue;
+            }
             let mut path = Vec::new();
             if let Some(cycle) = find_cycle(start, &deps, &mut state, &mut path) {
+                if cycle.is_empty() || cycle.iter().any(|&i| in_reported[i]) {
+                    continue;
+                }
                 let names: Vec<String> = cycle
                     .iter()
                     .map(|&i| format!("`{}`", self.facts[i].name))
                     .collect();
                 let span = self.facts[cycle[0]].span;
-                self.err(
-                    Diagnostic::error(
-                        codes::DERIVED_CYCLE,
-                        format!("derived facts depend on each other in a circle: {} → {}", names.join(" → "), names[0]),
-                        span,
-                        "this fact is computed from itself",
+                let message = if cycle.len() == 1 {
+                    format!("derived fact {} is computed from itself", names[0])
+                } else {
+                    format!(
+                        "derived facts depend on each other in a circle: {} → {}",
+                        names.join(" → "),
+                        names[0]
                     )
-                    .with_help("one of these facts must be supplied by the request; remove its `=` formula"),
+                };
+                self.err(
+                    Diagnostic::error(codes::DERIVED_CYCLE, message, span, "this fact is computed from itself")
+                        .with_help("one of these facts must be supplied by the request; remove its `=` formula"),
                 );
-                for i in cycle {
+                for &i in &cycle {
+                    in_reported[i] = true;
                     out[i] = None;
                 }
             }
@@ -737,7 +939,7 @@ impl Checker<'_> {
                 match unit {
                     Some(u) => Some((
                         Calc::Number {
-                            value: v * u.factor,
+                            value: self.exact(v.checked_mul(u.factor), q.span)?,
                         },
                         Ty::Quantity(u.dim),
                     )),
@@ -943,9 +1145,20 @@ impl Checker<'_> {
                 "million" => Decimal::from(1_000_000),
                 _ => Decimal::from(1_000_000_000),
             };
-            v = v.checked_mul(m)?;
+            v = self.exact(v.checked_mul(m), n.span)?;
         }
         Some(v)
+    }
+
+    /// An arithmetic result, or an error when it overflows exact decimals.
+    fn exact(&mut self, v: Option<Decimal>, span: Span) -> Option<Decimal> {
+        if v.is_none() {
+            self.err(
+                Diagnostic::error(codes::BAD_NUMBER, "this number is too large to hold exactly", span, "too large")
+                    .with_help("numbers have at most 28 significant digits; check for extra digits or a wrong scale word"),
+            );
+        }
+        v
     }
 
     /// A quantity literal's primary value and unit (the unit is `None` for a plain number).
@@ -982,7 +1195,8 @@ impl Checker<'_> {
 
     fn fact(&mut self, id: &Ident) -> Option<u32> {
         if let Some(&i) = self.fact_index.get(&id.name) {
-            return Some(i);
+            // A fact whose type is unresolved was reported at its declaration; say nothing more.
+            return (self.facts[i as usize].ty != Ty::Error).then_some(i);
         }
         let names: Vec<String> = self.facts.iter().map(|f| f.name.clone()).collect();
         let help = match did_you_mean(&id.name, names.iter().map(|s| s.as_str())) {
@@ -1053,24 +1267,120 @@ impl Checker<'_> {
                 );
             } else {
                 self.labels.insert(ind.label.name.clone(), ind.label.span);
-            }
-            if let Some(def) = self.indication(ind) {
-                out.push(def);
+                // A duplicate is not lowered: its labels would all repeat the first one's.
+                out.extend(self.indication(ind));
             }
         }
         out
     }
 
-    fn indication(&mut self, ind: &Indication) -> Option<ir::IndicationDef> {
+    /// An indication: its initial criteria and, if it has any, its reauthorization criteria, each
+    /// lowered to an [`ir::IndicationDef`] of its own.
+    fn indication(&mut self, ind: &Indication) -> Vec<ir::IndicationDef> {
         let mut applies = None;
+        let mut applies_ok = true;
+        for item in &ind.items {
+            if let IndicationItem::Applies { expr, span } = item {
+                if applies.is_some() {
+                    self.err(
+                        Diagnostic::error(codes::DUPLICATE_SECTION, format!("indication {} has two `applies when` sections", ind.label.name), *span, "second one")
+                            .with_help("combine them into one `applies when`, joining the conditions with `or`"),
+                    );
+                    continue;
+                }
+                applies = self.cond(expr, false);
+                applies_ok &= applies.is_some();
+            }
+        }
+        let phase_cond = |c: &Self, initial: bool| -> Option<Cond> {
+            let slot = *c.fact_index.get(AUTHORIZATION)?;
+            Some(Cond::EnumIn {
+                fact: slot,
+                mask: if initial { 1 } else { 2 },
+                values: vec![if initial {
+                    "initial"
+                } else {
+                    "reauthorization"
+                }
+                .into()],
+            })
+        };
+        let with_phase = |c: &Self, initial: bool| -> Option<Cond> {
+            match (
+                applies.clone(),
+                c.reauthorization.then(|| phase_cond(c, initial)).flatten(),
+            ) {
+                (Some(a), Some(p)) => Some(Cond::All { all: vec![a, p] }),
+                (a, p) => a.or(p),
+            }
+        };
+        let mut out = Vec::new();
+        let initial_applies = with_phase(self, true);
+        if let Some(def) = self.phase(
+            &ind.label.name,
+            &ind.label,
+            &ind.title.value,
+            &ind.items,
+            initial_applies,
+            None,
+        ) {
+            out.push(def);
+        }
+        for item in &ind.items {
+            if let IndicationItem::Reauthorization(r) = item {
+                let label = format!("{}.{}", ind.label.name, r.label.name);
+                if let Some(first) = self.labels.get(&label) {
+                    let first = *first;
+                    self.err(
+                        Diagnostic::error(codes::DUPLICATE_LABEL, format!("label {label} is used twice"), r.label.span, "second use")
+                            .with_label(first, "first use")
+                            .with_help("give the reauthorization criteria a label of their own, e.g. `reauthorization R \"Reauthorization\" { ... }`"),
+                    );
+                    continue;
+                }
+                self.labels.insert(label.clone(), r.label.span);
+                let title = format!("{} — {}", ind.title.value, r.title.value);
+                let applies = with_phase(self, false);
+                if let Some(def) = self.phase(
+                    &label,
+                    &r.label,
+                    &title,
+                    &r.items,
+                    applies,
+                    Some(ind.label.name.clone()),
+                ) {
+                    out.push(def);
+                }
+            }
+        }
+        if !applies_ok {
+            return Vec::new();
+        }
+        out
+    }
+
+    /// One phase (initial or reauthorization) of an indication.
+    fn phase(
+        &mut self,
+        label: &str,
+        at: &Ident,
+        title: &str,
+        items: &[IndicationItem],
+        applies: Option<Cond>,
+        reauthorization_of: Option<String>,
+    ) -> Option<ir::IndicationDef> {
         let mut duration = None;
         let mut criteria = None;
         let mut dosing = None;
+        let what = match &reauthorization_of {
+            Some(_) => format!("reauthorization {label}"),
+            None => format!("indication {label}"),
+        };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         let mut ok = true;
-        for item in &ind.items {
+        for item in items {
             let (key, span) = match item {
-                IndicationItem::Applies { span, .. } => ("applies when", *span),
+                IndicationItem::Applies { .. } | IndicationItem::Reauthorization(_) => continue,
                 IndicationItem::Duration(d) => ("approve for", d.span),
                 IndicationItem::Criteria(s) => ("criteria", s.span),
                 IndicationItem::Dosing(s) => ("dosing", s.span),
@@ -1078,41 +1388,33 @@ impl Checker<'_> {
             if let Some(first) = seen.get(key) {
                 let first = *first;
                 self.err(
-                    Diagnostic::error(
-                        codes::DUPLICATE_SECTION,
-                        format!("indication {} has two `{key}` sections", ind.label.name),
-                        span,
-                        "second one",
-                    )
-                    .with_label(first, "first one")
-                    .with_help(format!("combine them into one `{key}`; use `all of {{ ... }}` to require several things")),
+                    Diagnostic::error(codes::DUPLICATE_SECTION, format!("{what} has two `{key}` sections"), span, "second one")
+                        .with_label(first, "first one")
+                        .with_help(format!("combine them into one `{key}`; use `all of {{ ... }}` to require several things")),
                 );
                 ok = false;
                 continue;
             }
             seen.insert(key, span);
             match item {
-                IndicationItem::Applies { expr, .. } => applies = self.cond(expr, false),
                 IndicationItem::Duration(d) => duration = self.duration(d),
-                IndicationItem::Criteria(s) => criteria = self.section(s, &ind.label.name, false),
+                IndicationItem::Criteria(s) => criteria = self.section(s, label, false),
                 IndicationItem::Dosing(s) => {
-                    let label = format!("{}.Dosing", ind.label.name);
+                    let dl = format!("{label}.Dosing");
                     let at = Span::new(s.span.start, s.span.start + "dosing".len());
-                    self.labels.entry(label.clone()).or_insert(at);
-                    dosing = self.section(s, &label, true)
+                    self.labels.entry(dl.clone()).or_insert(at);
+                    dosing = self.section(s, &dl, true)
                 }
+                _ => {}
             }
         }
         if !seen.contains_key("approve for") {
             self.err(
                 Diagnostic::error(
                     codes::MISSING_DURATION,
-                    format!(
-                        "indication {} (\"{}\") has no approval duration",
-                        ind.label.name, ind.title.value
-                    ),
-                    ind.label.span,
-                    "no `approve for` in this indication",
+                    format!("{what} (\"{title}\") has no approval duration"),
+                    at.span,
+                    "no `approve for` here",
                 )
                 .with_help(
                     "state how long an approval lasts, as the document does: `approve for 1 year`",
@@ -1124,12 +1426,9 @@ impl Checker<'_> {
             self.err(
                 Diagnostic::error(
                     codes::MISSING_CRITERIA,
-                    format!(
-                        "indication {} (\"{}\") has no criteria",
-                        ind.label.name, ind.title.value
-                    ),
-                    ind.label.span,
-                    "no `criteria` in this indication",
+                    format!("{what} (\"{title}\") has no criteria"),
+                    at.span,
+                    "no `criteria` here",
                 )
                 .with_help(
                     "add `criteria \"...\": all of { ... }` with the document's lettered criteria",
@@ -1141,8 +1440,9 @@ impl Checker<'_> {
             return None;
         }
         Some(ir::IndicationDef {
-            label: ind.label.name.clone(),
-            title: ind.title.value.clone(),
+            label: label.to_string(),
+            title: title.to_string(),
+            reauthorization_of,
             applies,
             duration: duration?,
             criteria: criteria?,
@@ -1176,18 +1476,24 @@ impl Checker<'_> {
     fn section(&mut self, s: &Section, label: &str, dosing: bool) -> Option<ir::Node> {
         let text = s.text.as_ref().map(|t| t.value.clone()).unwrap_or_default();
         let body = self.body(&s.body, label, dosing)?;
-        Some(ir::Node {
+        let node = ir::Node {
             label: label.to_string(),
             text,
             guard: None,
+            only_if: None,
             body,
-        })
+        };
+        self.compiled.insert(label.to_string(), node.clone());
+        Some(node)
     }
 
     fn body(&mut self, b: &Body, label: &str, dosing: bool) -> Option<ir::NodeBody> {
         match b {
             Body::Expr(e) => Some(ir::NodeBody::Condition {
                 condition: self.cond(e, dosing)?,
+            }),
+            Body::Referral(r) => Some(ir::NodeBody::Referral {
+                redirect: r.redirect.as_ref().map(|t| t.value.clone()),
             }),
             Body::Group(g) => {
                 if g.nodes.is_empty() {
@@ -1233,22 +1539,122 @@ impl Checker<'_> {
             self.labels.insert(full.clone(), n.label.span);
         }
         let guard = n.guard.as_ref().map(|g| self.cond(g, false));
+        let only_if = n.only_if.as_ref().map(|g| self.cond(g, false));
         let body = self.body(&n.body, &full, dosing);
         let guard = match guard {
             Some(g) => Some(g?),
             None => None,
         };
-        Some(ir::Node {
-            label: full,
+        let only_if = match only_if {
+            Some(g) => Some(g?),
+            None => None,
+        };
+        let node = ir::Node {
+            label: full.clone(),
             text: n.text.value.clone(),
             guard,
+            only_if,
             body: body?,
-        })
+        };
+        self.compiled.insert(full, node.clone());
+        Some(node)
     }
 
     // ------------------------------------------------------------------ conditions
     fn cond(&mut self, e: &Expr, dosing: bool) -> Option<Cond> {
         match e {
+            Expr::Meets { label, span } => {
+                let Some(n) = self.compiled.get(label).cloned() else {
+                    let known: Vec<String> = self.compiled.keys().cloned().collect();
+                    let help = match did_you_mean(label, known.iter().map(|s| s.as_str())) {
+                        Some(s) => format!("did you mean `meets {s}`? A criterion can refer only to criteria written above it"),
+                        None => "`meets` names the full label of criteria written above it in this policy, e.g. `meets 1.A`".into(),
+                    };
+                    self.err(
+                        Diagnostic::error(
+                            codes::UNKNOWN_LABEL,
+                            format!("there are no criteria labelled {label} above this line"),
+                            *span,
+                            "unknown label",
+                        )
+                        .with_help(help),
+                    );
+                    return None;
+                };
+                match node_cond(&n) {
+                    Some(c) => Some(c),
+                    None => {
+                        self.err(
+                            Diagnostic::error(codes::UNKNOWN_LABEL, format!("criteria {label} leave the decision to people (`refer` or `redirect`), so they cannot be met by reference"), *span, "refers to a referral")
+                                .with_help("refer to the criteria inside it that decide automatically"),
+                        );
+                        None
+                    }
+                }
+            }
+            Expr::UseDefine { name, args, span } => {
+                let Some((def, imported)) = self.defines.get(&name.name).copied() else {
+                    let known: Vec<String> = self
+                        .defines
+                        .keys()
+                        .cloned()
+                        .chain(FUNCTIONS.iter().map(|s| s.to_string()))
+                        .collect();
+                    let help = match did_you_mean(&name.name, known.iter().map(|s| s.as_str())) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("define it: `define {}(...) \"what it means\" = condition`, or import the library that defines it", name.name),
+                    };
+                    self.err(
+                        Diagnostic::error(
+                            codes::UNKNOWN_DEFINE,
+                            format!("`{}` is not defined", name.name),
+                            name.span,
+                            "not defined",
+                        )
+                        .with_help(help),
+                    );
+                    return None;
+                };
+                if def.params.len() != args.len() {
+                    let params: Vec<&str> = def.params.iter().map(|p| p.name.as_str()).collect();
+                    self.err(
+                        Diagnostic::error(
+                            codes::BAD_ARGUMENTS,
+                            format!(
+                                "`{}` takes {} argument{}, but is given {}",
+                                name.name,
+                                params.len(),
+                                if params.len() == 1 { "" } else { "s" },
+                                args.len()
+                            ),
+                            *span,
+                            "wrong number of arguments",
+                        )
+                        .with_help(format!(
+                            "write `{}({})`",
+                            name.name,
+                            params.join(", ")
+                        )),
+                    );
+                    return None;
+                }
+                let mut body = def.body.clone();
+                let bindings: HashMap<&str, &DefineArg> = def
+                    .params
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .zip(args.iter())
+                    .collect();
+                if let Err((bad, why)) = crate::respan::substitute(&mut body, &bindings) {
+                    self.err(Diagnostic::error(codes::BAD_ARGUMENTS, format!("argument `{bad}` of `{}`: {why}", name.name), *span, "this use").with_help("pass a list `[a, b]` where the definition tests membership, and a value where it compares"));
+                    return None;
+                }
+                if imported {
+                    // The definition's text is in another file: point at this use.
+                    crate::respan::expr(&mut body, *span);
+                }
+                self.cond(&body, dosing)
+            }
             Expr::And(parts, _) | Expr::Or(parts, _) => {
                 let cs: Vec<Option<Cond>> = parts.iter().map(|p| self.cond(p, dosing)).collect();
                 let cs: Vec<Cond> = cs.into_iter().collect::<Option<_>>()?;
@@ -1287,6 +1693,7 @@ impl Checker<'_> {
                 negated,
                 values,
                 span,
+                ..
             } => {
                 let slot = self.fact(fact)?;
                 let c = match self.facts[slot as usize].ty {
@@ -1364,6 +1771,7 @@ impl Checker<'_> {
                 quant,
                 values,
                 span,
+                ..
             } => {
                 let slot = self.fact(fact)?;
                 let Ty::Set(en) = self.facts[slot as usize].ty else {
@@ -1637,7 +2045,7 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                v.checked_mul(u.factor)?
+                self.exact(v.checked_mul(u.factor), q.span)?
             }
         };
         let mut alternates = Vec::new();
@@ -1669,12 +2077,13 @@ impl Checker<'_> {
                 );
                 return None;
             };
-            let acanon = av.checked_mul(au.factor)?;
+            let acanon = self.exact(av.checked_mul(au.factor), ue.span)?;
             // The restatement must be the converted limit, rounded as the document rounds it.
             // converted = canonical · mul_limit / mul_value (in canonical units of the other dimension).
-            if let Some(converted) = canonical
+            let converted = canonical
                 .checked_mul(alt.mul_limit)
-                .and_then(|x| x.checked_div(alt.mul_value))
+                .and_then(|x| x.checked_div(alt.mul_value));
+            let converted = self.exact(converted, q.span)?;
             {
                 let conv_in_unit = converted.checked_div(au.factor).unwrap_or(converted);
                 let sig = significant_digits(av);
@@ -1758,6 +2167,41 @@ pub fn round_significant(d: Decimal, sig: u32) -> Decimal {
     }
 }
 
+/// A node as a plain condition (for `meets`); `None` if it contains a referral.
+fn node_cond(n: &ir::Node) -> Option<Cond> {
+    let body = match &n.body {
+        ir::NodeBody::Condition { condition } => condition.clone(),
+        ir::NodeBody::Referral { .. } => return None,
+        ir::NodeBody::Group { of, children } => {
+            let cs: Vec<Cond> = children.iter().map(node_cond).collect::<Option<_>>()?;
+            match of {
+                GroupKind::AllOf => Cond::All { all: cs },
+                GroupKind::OneOf => Cond::Any { any: cs },
+                GroupKind::NoneOf => Cond::Not {
+                    not: Box::new(Cond::Any { any: cs }),
+                },
+            }
+        }
+    };
+    let body = match &n.only_if {
+        Some(p) => Cond::Any {
+            any: vec![
+                Cond::Not {
+                    not: Box::new(p.clone()),
+                },
+                body,
+            ],
+        },
+        None => body,
+    };
+    Some(match &n.guard {
+        Some(g) => Cond::All {
+            all: vec![g.clone(), body],
+        },
+        None => body,
+    })
+}
+
 fn flip(op: CmpOp) -> CmpOp {
     match op {
         CmpOp::Ge => CmpOp::Le,
@@ -1790,6 +2234,7 @@ fn describe_ty(t: Ty, enums: &[ir::EnumDef]) -> String {
         Ty::Quantity(d) => format!("a quantity of {d}"),
         Ty::Enum(i) => format!("one value of `{}`", en(i)),
         Ty::Set(i) => format!("a set of `{}` values", en(i)),
+        Ty::Error => "of an unresolved type".into(),
     }
 }
 
@@ -1818,21 +2263,23 @@ fn find_cycle(
     match state[n] {
         2 => return None,
         1 => {
-            let pos = path.iter().position(|&p| p == n).unwrap_or(0);
+            let pos = path.iter().position(|&p| p == n)?;
             return Some(path[pos..].to_vec());
         }
         _ => {}
     }
     state[n] = 1;
     path.push(n);
+    let mut found = None;
     for &d in &deps[n] {
         if let Some(c) = find_cycle(d as usize, deps, state, path) {
-            return Some(c);
+            found = Some(c);
+            break;
         }
     }
     path.pop();
     state[n] = 2;
-    None
+    found
 }
 
 /// Days since 1970-01-01 for a civil date.

@@ -126,7 +126,14 @@ pub mod codes {
     pub const BAD_DURATION: &str = "E0405";
     pub const NO_INDICATIONS: &str = "E0406";
     pub const DUPLICATE_INDICATION: &str = "E0407";
+    /// Retired: imports are supported since the library feature.
     pub const UNSUPPORTED_IMPORT: &str = "E0408";
+    pub const IMPORT: &str = "E0409";
+    pub const IMPORT_CYCLE: &str = "E0410";
+    pub const LIBRARY_CONTENT: &str = "E0411";
+    pub const DUPLICATE_DEFINE: &str = "E0412";
+    pub const UNKNOWN_DEFINE: &str = "E0413";
+    pub const UNKNOWN_LABEL: &str = "E0414";
 }
 
 /// A source file: its name and text, for rendering diagnostics.

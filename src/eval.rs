@@ -164,8 +164,13 @@ pub fn cond(c: &Cond, f: &[Option<Value>]) -> Tv {
     }
 }
 
-/// Evaluate a labelled node: its guard, then its body.
-pub fn node(n: &Node, f: &[Option<Value>]) -> Tv {
+/// How a referral leaf (`refer to a clinician`, `redirect to ...`) counts: `Tv::False` for the
+/// *strict* reading (what holds without leaving the decision to people), `Tv::True` for the
+/// *lenient* one (what holds if people decide).
+pub type Referral = Tv;
+
+/// Evaluate a labelled node: its guards, then its body. Referral leaves count as `r`.
+pub fn node_r(n: &Node, f: &[Option<Value>], r: Referral) -> Tv {
     let g = match &n.guard {
         Some(g) => cond(g, f),
         None => Tv::True,
@@ -173,7 +178,20 @@ pub fn node(n: &Node, f: &[Option<Value>]) -> Tv {
     if g == Tv::False {
         return Tv::False;
     }
-    let b = body(n, f);
+    // `if P: body` is the implication ¬P ∨ body.
+    let p = match &n.only_if {
+        Some(c) => cond(c, f),
+        None => Tv::True,
+    };
+    if p == Tv::False {
+        return g;
+    }
+    let b = body_r(n, f, r);
+    let b = match (p, b) {
+        (Tv::Unknown, Tv::True) => Tv::True,
+        (Tv::Unknown, _) => Tv::Unknown,
+        (_, b) => b,
+    };
     match (g, b) {
         (_, Tv::False) => Tv::False,
         (Tv::True, b) => b,
@@ -181,43 +199,53 @@ pub fn node(n: &Node, f: &[Option<Value>]) -> Tv {
     }
 }
 
-/// Evaluate a node's body, ignoring its guard.
+/// Evaluate a labelled node, a referral leaf counting as holding.
+pub fn node(n: &Node, f: &[Option<Value>]) -> Tv {
+    node_r(n, f, Tv::True)
+}
+
+/// Evaluate a node's body, ignoring its guards, a referral leaf counting as holding.
 pub fn body(n: &Node, f: &[Option<Value>]) -> Tv {
+    body_r(n, f, Tv::True)
+}
+
+fn body_r(n: &Node, f: &[Option<Value>], r: Referral) -> Tv {
     match &n.body {
         NodeBody::Condition { condition } => cond(condition, f),
-        NodeBody::Group { of, children } => group(*of, children, f),
+        NodeBody::Group { of, children } => group(*of, children, f, r),
+        NodeBody::Referral { .. } => r,
     }
 }
 
-fn group(of: GroupKind, children: &[Node], f: &[Option<Value>]) -> Tv {
+fn group(of: GroupKind, children: &[Node], f: &[Option<Value>], r: Referral) -> Tv {
     match of {
         GroupKind::AllOf => {
-            let mut r = Tv::True;
+            let mut acc = Tv::True;
             for c in children {
-                match node(c, f) {
+                match node_r(c, f, r) {
                     Tv::False => return Tv::False,
-                    Tv::Unknown => r = Tv::Unknown,
+                    Tv::Unknown => acc = Tv::Unknown,
                     Tv::True => {}
                 }
             }
-            r
+            acc
         }
         GroupKind::OneOf | GroupKind::NoneOf => {
-            let mut r = Tv::False;
+            let mut acc = Tv::False;
             for c in children {
-                match node(c, f) {
+                match node_r(c, f, r) {
                     Tv::True => {
-                        r = Tv::True;
+                        acc = Tv::True;
                         break;
                     }
-                    Tv::Unknown => r = Tv::Unknown,
+                    Tv::Unknown => acc = Tv::Unknown,
                     Tv::False => {}
                 }
             }
             if of == GroupKind::NoneOf {
-                r.not()
+                acc.not()
             } else {
-                r
+                acc
             }
         }
     }
@@ -230,18 +258,44 @@ pub enum Standing {
     NotApplicable,
     /// Its criteria are not met.
     Denied,
+    /// Its criteria are met but the dosing is outside the policy's, and the policy makes no
+    /// provision for doses outside its dosing: denied.
+    DeniedDosing,
     Approve,
-    /// Criteria met, dosing outside the policy's.
+    /// Left to people: the dosing is outside the policy's and the policy sends such requests to a
+    /// clinician, or the request meets the criteria only through a referral leaf.
     Refer,
     /// Depends on facts the request does not state.
     Unknown,
 }
 
+/// What a section (criteria or dosing) comes to, strictly and leniently read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    /// Holds without leaving anything to people.
+    Holds,
+    /// Holds only through a referral leaf.
+    Referral,
+    /// Cannot hold, even through a referral.
+    Fails,
+    Unknown,
+}
+
+fn section(n: Option<&Node>, f: &[Option<Value>]) -> Section {
+    let Some(n) = n else { return Section::Holds };
+    match (node_r(n, f, Tv::False), node_r(n, f, Tv::True)) {
+        (Tv::True, _) => Section::Holds,
+        (_, Tv::False) => Section::Fails,
+        (Tv::False, Tv::True) => Section::Referral,
+        _ => Section::Unknown,
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Values {
     applies: Tv,
-    criteria: Tv,
-    dosing: Tv,
+    criteria: Section,
+    dosing: Section,
 }
 
 fn values(ind: &IndicationDef, f: &[Option<Value>]) -> Values {
@@ -249,15 +303,15 @@ fn values(ind: &IndicationDef, f: &[Option<Value>]) -> Values {
     if applies == Tv::False {
         return Values {
             applies,
-            criteria: Tv::Unknown,
-            dosing: Tv::Unknown,
+            criteria: Section::Unknown,
+            dosing: Section::Unknown,
         };
     }
-    let criteria = node(&ind.criteria, f);
-    let dosing = if criteria == Tv::False {
-        Tv::Unknown
+    let criteria = section(Some(&ind.criteria), f);
+    let dosing = if criteria == Section::Fails {
+        Section::Unknown
     } else {
-        ind.dosing.as_ref().map_or(Tv::True, |d| node(d, f))
+        section(ind.dosing.as_ref(), f)
     };
     Values {
         applies,
@@ -266,52 +320,51 @@ fn values(ind: &IndicationDef, f: &[Option<Value>]) -> Values {
     }
 }
 
-fn standing_of(v: Values) -> Standing {
+fn standing_of(v: Values, refers_outside_dosing: bool) -> Standing {
+    use Section::*;
+    let outside = if refers_outside_dosing {
+        Standing::Refer
+    } else {
+        Standing::DeniedDosing
+    };
     match (v.applies, v.criteria, v.dosing) {
         (Tv::False, _, _) => Standing::NotApplicable,
-        (_, Tv::False, _) => Standing::Denied,
-        (Tv::True, Tv::True, Tv::True) => Standing::Approve,
-        (Tv::True, Tv::True, Tv::False) => Standing::Refer,
-        _ => Standing::Unknown,
+        (_, Fails, _) => Standing::Denied,
+        (Tv::Unknown, _, _) | (_, Unknown, _) | (_, _, Unknown) => Standing::Unknown,
+        (_, Holds, Holds) => Standing::Approve,
+        (_, _, Fails) => outside,
+        _ => Standing::Refer,
     }
 }
 
-/// How an indication stands for a request.
-pub fn standing(ind: &IndicationDef, f: &[Option<Value>]) -> Standing {
-    standing_of(values(ind, f))
+/// How an indication of `p` stands for a request.
+pub fn standing(p: &Program, ind: &IndicationDef, f: &[Option<Value>]) -> Standing {
+    standing_of(values(ind, f), p.policy.outside_dosing.is_some())
 }
 
 /// The decision, without explanation. No allocation.
 pub fn decide(p: &Program, req: &Request) -> Outcome {
     let f = &req.values[..];
-    let mut any_applicable = false;
     let mut unknown = false;
     let mut refer = None;
     for (i, ind) in p.indications.iter().enumerate() {
-        match standing(ind, f) {
+        match standing(p, ind, f) {
             Standing::Approve => {
                 return Outcome {
                     kind: DecisionKind::Approve,
                     indication: Some(i),
                 }
             }
-            Standing::NotApplicable => continue,
             Standing::Unknown => unknown = true,
-            Standing::Refer => {
-                if refer.is_none() {
-                    refer = Some(i)
-                }
-            }
-            Standing::Denied => {}
+            Standing::Refer if refer.is_none() => refer = Some(i),
+            _ => {}
         }
-        any_applicable = true;
     }
     let kind = if unknown {
         DecisionKind::NeedsInfo
     } else if refer.is_some() {
         DecisionKind::Refer
     } else {
-        let _ = any_applicable;
         DecisionKind::Deny
     };
     Outcome {
@@ -347,6 +400,8 @@ pub struct Decision {
     /// The labels of the branches that held, outermost first (`["1", "1.A"]`).
     pub path: Vec<String>,
     pub approval: Option<Approval>,
+    /// For a referral through a `refer to a clinician` or `redirect to` criterion: which one.
+    pub referral: Option<ReferralInfo>,
     /// Criteria that held, by label.
     pub criteria_met: Vec<Cited>,
     /// Dosing limits the approval is conditional on.
@@ -379,6 +434,14 @@ pub struct Approval {
     pub start: Option<String>,
     /// The last day of the approval (start + duration − 1 day).
     pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReferralInfo {
+    pub label: String,
+    pub text: String,
+    /// The review the request is redirected to; `null` for a clinician's review.
+    pub redirect_to: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -434,72 +497,118 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
         indication: None,
         path: Vec::new(),
         approval: None,
+        referral: None,
         criteria_met: Vec::new(),
         conditions: Vec::new(),
         unmet: Vec::new(),
         missing: Vec::new(),
         exceeded: Vec::new(),
     };
-    let ex = Explainer { p, req };
+    let strict = Explainer {
+        p,
+        req,
+        r: Tv::False,
+    };
+    let lenient = Explainer {
+        p,
+        req,
+        r: Tv::True,
+    };
     match outcome.kind {
-        DecisionKind::Approve | DecisionKind::Refer => {
+        DecisionKind::Approve => {
             let i = outcome.indication.unwrap_or(0);
             let ind = &p.indications[i];
             d.indication = Some(IndicationRef {
                 label: ind.label.clone(),
                 title: ind.title.clone(),
             });
-            ex.path(&ind.criteria, &mut d.path);
-            ex.met(&ind.criteria, &mut d.criteria_met);
+            strict.path(&ind.criteria, &mut d.path);
+            strict.met(&ind.criteria, &mut d.criteria_met);
             if let Some(dosing) = &ind.dosing {
-                if outcome.kind == DecisionKind::Approve {
-                    ex.conditions(dosing, &mut d.conditions);
-                } else {
-                    ex.exceeded(dosing, &mut d.exceeded);
-                }
+                strict.conditions(dosing, &mut d.conditions);
             }
             let branch = d.path.last().cloned().unwrap_or_else(|| ind.label.clone());
-            if outcome.kind == DecisionKind::Approve {
-                d.approval = Some(approval(ind, req));
-                d.summary = format!(
-                    "Approve for {} under {branch} ({}).",
-                    ind.duration.text(),
-                    ind.title
-                );
+            d.approval = Some(approval(ind, req));
+            d.summary = format!(
+                "Approve for {} under {branch} ({}).",
+                ind.duration.text(),
+                ind.title
+            );
+        }
+        DecisionKind::Refer => {
+            let i = outcome.indication.unwrap_or(0);
+            let ind = &p.indications[i];
+            let v = vals[i];
+            d.indication = Some(IndicationRef {
+                label: ind.label.clone(),
+                title: ind.title.clone(),
+            });
+            let via = if v.criteria == Section::Referral {
+                lenient.referral_leaf(&ind.criteria)
+            } else if v.dosing == Section::Referral {
+                ind.dosing.as_ref().and_then(|n| lenient.referral_leaf(n))
             } else {
-                let mut what: Vec<String> = d.exceeded.iter().map(|l| l.label.clone()).collect();
-                what.dedup();
-                d.statement = p.policy.outside_dosing.clone();
-                d.summary = format!(
-                    "Refer to a clinician: the criteria of {branch} ({}) are met, but the requested dosing is outside the policy's ({}).",
-                    ind.title,
-                    what.join(", ")
-                );
+                None
+            };
+            lenient.path(&ind.criteria, &mut d.path);
+            lenient.met(&ind.criteria, &mut d.criteria_met);
+            let branch = d.path.last().cloned().unwrap_or_else(|| ind.label.clone());
+            match via {
+                Some(leaf) => {
+                    let to = match &leaf.body {
+                        NodeBody::Referral { redirect } => redirect.clone(),
+                        _ => None,
+                    };
+                    d.summary = match &to {
+                        Some(t) => format!("Redirect to {t}: {} ({}).", leaf.label, leaf.text),
+                        None => format!("Refer to a clinician: {} ({}).", leaf.label, leaf.text),
+                    };
+                    d.referral = Some(ReferralInfo {
+                        label: leaf.label.clone(),
+                        text: leaf.text.clone(),
+                        redirect_to: to,
+                    });
+                }
+                None => {
+                    if let Some(dosing) = &ind.dosing {
+                        lenient.exceeded(dosing, &mut d.exceeded);
+                    }
+                    let mut what: Vec<String> =
+                        d.exceeded.iter().map(|l| l.label.clone()).collect();
+                    what.dedup();
+                    d.statement = p.policy.outside_dosing.clone();
+                    d.summary = format!(
+                        "Refer to a clinician: the criteria of {branch} ({}) are met, but the requested dosing is outside the policy's ({}).",
+                        ind.title,
+                        what.join(", ")
+                    );
+                }
             }
         }
         DecisionKind::NeedsInfo => {
             let mut slots = Vec::new();
             for (ind, v) in p.indications.iter().zip(&vals) {
-                if standing_of(*v) != Standing::Unknown {
+                if standing(p, ind, f) != Standing::Unknown {
                     continue;
                 }
                 if v.applies == Tv::Unknown {
                     if let Some(a) = &ind.applies {
-                        ex.unknown_cond(a, &mut slots);
+                        lenient.unknown_cond(a, &mut slots);
                     }
                 }
-                if v.criteria == Tv::Unknown {
-                    ex.unknown_node(&ind.criteria, &mut slots);
+                if v.criteria == Section::Unknown {
+                    Explainer::for_unknown(p, req, &ind.criteria)
+                        .unknown_node(&ind.criteria, &mut slots);
                 }
-                if v.dosing == Tv::Unknown {
+                if v.dosing == Section::Unknown {
                     if let Some(dn) = &ind.dosing {
-                        ex.unknown_node(dn, &mut slots);
+                        Explainer::for_unknown(p, req, dn).unknown_node(dn, &mut slots);
                     }
                 }
             }
             slots.sort_unstable();
             slots.dedup();
-            d.missing = slots.iter().map(|&s| ex.missing(s)).collect();
+            d.missing = slots.iter().map(|&s| lenient.missing(s)).collect();
             let names: Vec<String> = d.missing.iter().map(|m| m.fact.clone()).collect();
             d.summary = format!(
                 "More information is needed to decide: {}.",
@@ -514,7 +623,7 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
                 .map(|(i, _)| i)
                 .collect();
             if applicable.is_empty() {
-                let what = ex.not_covered_reason();
+                let what = lenient.not_covered_reason();
                 let statement = p.policy.not_covered.clone().unwrap_or_default();
                 d.unmet.push(Unmet {
                     label: "not covered".into(),
@@ -525,9 +634,30 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
                 d.statement = p.policy.not_covered.clone();
             } else {
                 for i in applicable {
-                    ex.unmet(&p.indications[i].criteria, &mut d.unmet);
+                    let ind = &p.indications[i];
+                    if standing(p, ind, f) == Standing::DeniedDosing {
+                        let mut ex = Vec::new();
+                        if let Some(dn) = &ind.dosing {
+                            lenient.exceeded(dn, &mut ex);
+                        }
+                        for l in ex {
+                            let requested =
+                                l.requested.clone().unwrap_or_else(|| "not stated".into());
+                            d.unmet.push(Unmet {
+                                label: l.label,
+                                text: l.text,
+                                reason: format!(
+                                    "{} is {requested}; allowed: {}",
+                                    l.fact, l.allowed
+                                ),
+                            });
+                        }
+                    } else {
+                        lenient.unmet(&ind.criteria, &mut d.unmet);
+                    }
                 }
-                let labels: Vec<String> = d.unmet.iter().map(|u| u.label.clone()).collect();
+                let mut labels: Vec<String> = d.unmet.iter().map(|u| u.label.clone()).collect();
+                labels.dedup();
                 d.summary = format!("Deny: criteria not met ({}).", labels.join(", "));
             }
         }
@@ -559,11 +689,47 @@ fn approval(ind: &IndicationDef, req: &Request) -> Approval {
 struct Explainer<'a> {
     p: &'a Program,
     req: &'a Request,
+    /// How referral leaves count (see [`Referral`]).
+    r: Referral,
 }
 
-impl Explainer<'_> {
+impl<'a> Explainer<'a> {
     fn f(&self) -> &[Option<Value>] {
         &self.req.values
+    }
+
+    fn holds(&self, n: &Node) -> Tv {
+        node_r(n, self.f(), self.r)
+    }
+
+    /// The reading under which a section is unknown: the lenient one, unless it holds leniently
+    /// (through a referral) while the strict reading is still unknown.
+    fn for_unknown(p: &'a Program, req: &'a Request, n: &Node) -> Explainer<'a> {
+        let r = if node_r(n, &req.values, Tv::True) == Tv::Unknown {
+            Tv::True
+        } else {
+            Tv::False
+        };
+        Explainer { p, req, r }
+    }
+
+    /// The referral leaf through which a node holds (leniently) but not strictly.
+    fn referral_leaf<'n>(&self, n: &'n Node) -> Option<&'n Node> {
+        if node_r(n, self.f(), Tv::False) == Tv::True || node_r(n, self.f(), Tv::True) != Tv::True {
+            return None;
+        }
+        match &n.body {
+            NodeBody::Referral { .. } => Some(n),
+            NodeBody::Condition { .. } => None,
+            NodeBody::Group {
+                of: GroupKind::OneOf,
+                children,
+            } => children
+                .iter()
+                .find(|c| node_r(c, self.f(), Tv::True) == Tv::True)
+                .and_then(|c| self.referral_leaf(c)),
+            NodeBody::Group { children, .. } => children.iter().find_map(|c| self.referral_leaf(c)),
+        }
     }
 
     /// The labels of the branches that held: the node itself and, through each `one of`, the first
@@ -575,18 +741,18 @@ impl Explainer<'_> {
             children,
         } = &n.body
         {
-            if let Some(c) = children.iter().find(|c| node(c, self.f()) == Tv::True) {
+            if let Some(c) = children.iter().find(|c| self.holds(c) == Tv::True) {
                 self.path(c, out);
             }
         }
     }
 
     fn met(&self, n: &Node, out: &mut Vec<Cited>) {
-        if node(n, self.f()) != Tv::True {
+        if self.holds(n) != Tv::True {
             return;
         }
         match &n.body {
-            NodeBody::Condition { .. } => out.push(Cited {
+            NodeBody::Condition { .. } | NodeBody::Referral { .. } => out.push(Cited {
                 label: n.label.clone(),
                 text: n.text.clone(),
             }),
@@ -594,7 +760,7 @@ impl Explainer<'_> {
                 of: GroupKind::OneOf,
                 children,
             } => {
-                if let Some(c) = children.iter().find(|c| node(c, self.f()) == Tv::True) {
+                if let Some(c) = children.iter().find(|c| self.holds(c) == Tv::True) {
                     self.met(c, out);
                 }
             }
@@ -616,11 +782,12 @@ impl Explainer<'_> {
     fn conditions(&self, n: &Node, out: &mut Vec<Limit>) {
         match &n.body {
             NodeBody::Condition { condition } => self.limits(n, condition, false, out),
+            NodeBody::Referral { .. } => {}
             NodeBody::Group {
                 of: GroupKind::OneOf,
                 children,
             } => {
-                if let Some(c) = children.iter().find(|c| node(c, self.f()) == Tv::True) {
+                if let Some(c) = children.iter().find(|c| self.holds(c) == Tv::True) {
                     self.conditions(c, out);
                 }
             }
@@ -634,6 +801,7 @@ impl Explainer<'_> {
     fn exceeded(&self, n: &Node, out: &mut Vec<Limit>) {
         match &n.body {
             NodeBody::Condition { condition } => self.limits(n, condition, true, out),
+            NodeBody::Referral { .. } => {}
             NodeBody::Group { children, .. } => {
                 let guard_holds =
                     |c: &Node| c.guard.as_ref().map_or(Tv::True, |g| cond(g, self.f())) == Tv::True;
@@ -647,7 +815,7 @@ impl Explainer<'_> {
                     }
                 } else {
                     for c in applying {
-                        if node(c, self.f()) == Tv::False {
+                        if self.holds(c) == Tv::False {
                             self.exceeded(c, out);
                         }
                     }
@@ -707,7 +875,10 @@ impl Explainer<'_> {
                 };
                 format!("has {q} {}", values.join(", "))
             }
-            Cond::IsTrue { .. } => "is yes".into(),
+            Cond::IsTrue { fact } => match self.p.facts.get(*fact as usize).map(|f| &f.ty) {
+                Some(crate::ir::FactType::Documentation) => "is provided".into(),
+                _ => "is yes".into(),
+            },
             Cond::Known { .. } => "is stated".into(),
             Cond::Not { not } => format!("not {}", self.allowed(not)),
             Cond::All { all } => all
@@ -752,7 +923,7 @@ impl Explainer<'_> {
 
     /// The labelled criteria that made a false node false.
     fn unmet(&self, n: &Node, out: &mut Vec<Unmet>) {
-        if node(n, self.f()) != Tv::False {
+        if self.holds(n) != Tv::False {
             return;
         }
         if let Some(g) = &n.guard {
@@ -766,6 +937,7 @@ impl Explainer<'_> {
             }
         }
         match &n.body {
+            NodeBody::Referral { .. } => {}
             NodeBody::Condition { condition } => out.push(Unmet {
                 label: n.label.clone(),
                 text: n.text.clone(),
@@ -775,7 +947,7 @@ impl Explainer<'_> {
                 of: GroupKind::NoneOf,
                 children,
             } => {
-                for c in children.iter().filter(|c| node(c, self.f()) == Tv::True) {
+                for c in children.iter().filter(|c| self.holds(c) == Tv::True) {
                     out.push(Unmet {
                         label: c.label.clone(),
                         text: c.text.clone(),
@@ -813,13 +985,14 @@ impl Explainer<'_> {
     }
 
     fn unknown_node(&self, n: &Node, out: &mut Vec<u32>) {
-        if node(n, self.f()) != Tv::Unknown {
+        if self.holds(n) != Tv::Unknown {
             return;
         }
-        if let Some(g) = &n.guard {
+        for g in n.guard.iter().chain(&n.only_if) {
             self.unknown_cond(g, out);
         }
         match &n.body {
+            NodeBody::Referral { .. } => {}
             NodeBody::Condition { condition } => self.unknown_cond(condition, out),
             NodeBody::Group { children, .. } => {
                 children.iter().for_each(|c| self.unknown_node(c, out))

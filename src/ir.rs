@@ -80,6 +80,9 @@ pub enum FactType {
     Count,
     Number,
     Date,
+    /// A documentation requirement: true when the documentation is provided, false when the
+    /// request says it is not available; unstated, it is asked for.
+    Documentation,
     Quantity {
         unit: Unit,
         /// Other dimensions a request may state this fact in, through a product equivalence.
@@ -122,6 +125,8 @@ pub struct EquivalenceDef {
 pub struct IndicationDef {
     pub label: String,
     pub title: String,
+    /// For reauthorization (continued therapy) criteria: the label of the indication they continue.
+    pub reauthorization_of: Option<String>,
     /// When the indication applies (the diagnosis it covers). `None`: always.
     pub applies: Option<Cond>,
     pub duration: DurationDef,
@@ -165,16 +170,27 @@ impl DurationDef {
 pub struct Node {
     pub label: String,
     pub text: String,
-    /// The branch applies only when this holds (`when route is intravenous`).
+    /// The branch applies only when this holds (`when route is intravenous`); otherwise it is not met.
     pub guard: Option<Cond>,
+    /// The requirement applies only if this holds (`if dose_increase`); otherwise it is met.
+    pub only_if: Option<Cond>,
     pub body: NodeBody,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NodeBody {
-    Group { of: GroupKind, children: Vec<Node> },
-    Condition { condition: Cond },
+    Group {
+        of: GroupKind,
+        children: Vec<Node>,
+    },
+    Condition {
+        condition: Cond,
+    },
+    /// The decision is left to people: a clinician's review, or another policy's review.
+    Referral {
+        redirect: Option<String>,
+    },
 }
 
 /// A compiled condition.
@@ -387,12 +403,13 @@ fn check_slot(s: u32, n: u32) -> Result<(), String> {
 }
 
 fn check_node(n: &Node, nf: u32) -> Result<(), String> {
-    if let Some(g) = &n.guard {
+    for g in n.guard.iter().chain(&n.only_if) {
         check_cond(g, nf)?;
     }
     match &n.body {
         NodeBody::Group { children, .. } => children.iter().try_for_each(|c| check_node(c, nf)),
         NodeBody::Condition { condition } => check_cond(condition, nf),
+        NodeBody::Referral { .. } => Ok(()),
     }
 }
 

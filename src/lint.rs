@@ -125,10 +125,11 @@ fn unused_facts(p: &Program, spans: &SpanIndex, out: &mut Vec<Diagnostic>) {
 }
 
 fn node_facts(n: &Node, out: &mut BTreeSet<u32>) {
-    if let Some(g) = &n.guard {
+    for g in n.guard.iter().chain(&n.only_if) {
         cond_facts(g, out);
     }
     match &n.body {
+        NodeBody::Referral { .. } => {}
         NodeBody::Condition { condition } => cond_facts(condition, out),
         NodeBody::Group { children, .. } => children.iter().for_each(|c| node_facts(c, out)),
     }
@@ -199,7 +200,9 @@ fn candidates(p: &Program) -> Vec<Vec<Value>> {
         .map(|(i, f)| {
             let i = i as u32;
             match &f.ty {
-                FactType::Boolean => vec![Value::Bool(false), Value::Bool(true)],
+                FactType::Boolean | FactType::Documentation => {
+                    vec![Value::Bool(false), Value::Bool(true)]
+                }
                 FactType::Enum { enum_index } => {
                     let e = &p.enums[*enum_index as usize];
                     let mut v: Vec<Value> = (0..e.values.len() as u32).map(Value::Enum).collect();
@@ -244,10 +247,11 @@ fn candidates(p: &Program) -> Vec<Vec<Value>> {
 }
 
 fn collect_node_conds<'a>(n: &'a Node, out: &mut Vec<&'a Cond>) {
-    if let Some(g) = &n.guard {
+    for g in n.guard.iter().chain(&n.only_if) {
         out.push(g);
     }
     match &n.body {
+        NodeBody::Referral { .. } => {}
         NodeBody::Condition { condition } => out.push(condition),
         NodeBody::Group { children, .. } => {
             children.iter().for_each(|c| collect_node_conds(c, out))
@@ -378,6 +382,7 @@ fn nodes(
                         label: n.label.clone(),
                         text: String::new(),
                         guard: None,
+                        only_if: None,
                         body: NodeBody::Condition {
                             condition: leaf.clone(),
                         },

@@ -161,7 +161,13 @@ fn print_diagnostics(diags: &[Diagnostic], source: &Source, format: ErrorFormat)
 fn compile_file(path: &Path, format: ErrorFormat) -> Result<Program, u8> {
     let text = read(path)?;
     let source = Source::new(path.display().to_string(), text.as_str());
-    let checked = policyc::compile_source(&text);
+    let checked = match policyc::compile_path(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return Err(exit::IO_ERROR);
+        }
+    };
     print_diagnostics(&checked.diagnostics, &source, format);
     checked.program.ok_or(exit::POLICY_ERROR)
 }
@@ -177,7 +183,14 @@ fn cmd_check(files: &[PathBuf], format: ErrorFormat, strict: bool) -> u8 {
             }
         };
         let source = Source::new(f.display().to_string(), text.as_str());
-        let checked = policyc::compile_source(&text);
+        let checked = match policyc::compile_path(f) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", f.display());
+                code = code.max(exit::IO_ERROR);
+                continue;
+            }
+        };
         let mut diags = checked.diagnostics;
         if let Some(program) = &checked.program {
             let coverage = cases_coverage(f, program);
@@ -192,7 +205,7 @@ fn cmd_check(files: &[PathBuf], format: ErrorFormat, strict: bool) -> u8 {
         print_diagnostics(&diags, &source, format);
         let errors = diags.iter().filter(|d| d.is_error()).count();
         let warnings = diags.len() - errors;
-        if errors > 0 || checked.program.is_none() {
+        if errors > 0 || (checked.program.is_none() && !checked.library) {
             code = code.max(exit::POLICY_ERROR);
         } else if format == ErrorFormat::Human {
             let w = if warnings == 0 {

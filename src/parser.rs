@@ -26,6 +26,18 @@ pub fn parse(text: &str) -> Result<File, Box<Diagnostic>> {
         match p.as_rule() {
             Rule::import => items.push(Item::Import(string(first(p)))),
             Rule::policy_header => items.push(Item::Policy(policy_header(p))),
+            Rule::library_header => {
+                let sp = span(&p);
+                let mut i = p.into_inner();
+                let name = ident(i.next().expect("library name"));
+                let description = i.next().map(string);
+                items.push(Item::Library(LibraryHeader {
+                    name,
+                    description,
+                    span: sp,
+                }));
+            }
+            Rule::define_decl => items.push(Item::Define(define_decl(p))),
             Rule::enum_decl => items.push(Item::Enum(enum_decl(p))),
             Rule::fact_decl => items.push(Item::Fact(fact_decl(p))),
             Rule::equivalence => items.push(Item::Equivalence(equivalence(p))),
@@ -213,11 +225,45 @@ fn equivalence(p: P) -> Equivalence {
     }
 }
 
+fn define_decl(p: P) -> DefineDecl {
+    let sp = span(&p);
+    let mut name = None;
+    let mut params = Vec::new();
+    let mut description = None;
+    let mut body = None;
+    for i in p.into_inner() {
+        match i.as_rule() {
+            Rule::ident if name.is_none() => name = Some(ident(i)),
+            Rule::ident => params.push(ident(i)),
+            Rule::string => description = Some(string(i)),
+            Rule::expr => body = Some(expr(i)),
+            _ => {}
+        }
+    }
+    DefineDecl {
+        name: name.expect("define name"),
+        params,
+        description,
+        body: body.expect("define body"),
+        span: sp,
+    }
+}
+
 fn indication(p: P) -> Indication {
     let sp = span(&p);
     let mut inner = p.into_inner();
     let label = ident(inner.next().expect("label"));
     let title = string(inner.next().expect("title"));
+    let items = indication_items(inner);
+    Indication {
+        label,
+        title,
+        items,
+        span: sp,
+    }
+}
+
+fn indication_items(inner: pest::iterators::Pairs<Rule>) -> Vec<IndicationItem> {
     let mut items = Vec::new();
     for i in inner {
         let isp = span(&i);
@@ -238,15 +284,22 @@ fn indication(p: P) -> Indication {
             }
             Rule::criteria => items.push(IndicationItem::Criteria(section(i))),
             Rule::dosing => items.push(IndicationItem::Dosing(section(i))),
+            Rule::reauthorization => {
+                let mut r = i.into_inner();
+                let label = ident(r.next().expect("label"));
+                let title = string(r.next().expect("title"));
+                let sub = indication_items(r);
+                items.push(IndicationItem::Reauthorization(Reauthorization {
+                    label,
+                    title,
+                    items: sub,
+                    span: isp,
+                }));
+            }
             _ => {}
         }
     }
-    Indication {
-        label,
-        title,
-        items,
-        span: sp,
-    }
+    items
 }
 
 fn section(p: P) -> Section {
@@ -271,6 +324,15 @@ fn body(p: P) -> Body {
     let i = first(p);
     match i.as_rule() {
         Rule::group => Body::Group(group(i)),
+        Rule::referral => {
+            let sp = span(&i);
+            let k = first(i);
+            let redirect = match k.as_rule() {
+                Rule::redirect => Some(string(first(k))),
+                _ => None,
+            };
+            Body::Referral(Referral { redirect, span: sp })
+        }
         _ => Body::Expr(expr(i)),
     }
 }
@@ -296,12 +358,14 @@ fn node(p: P) -> Node {
     let mut label = None;
     let mut text = None;
     let mut guard = None;
+    let mut only_if = None;
     let mut body_ = None;
     for i in p.into_inner() {
         match i.as_rule() {
             Rule::label => label = Some(ident(i)),
             Rule::string => text = Some(string(i)),
             Rule::guard => guard = Some(expr(first(i))),
+            Rule::only_if => only_if = Some(expr(first(i))),
             Rule::body => body_ = Some(body(i)),
             _ => {}
         }
@@ -310,6 +374,7 @@ fn node(p: P) -> Node {
         label: label.expect("label"),
         text: text.expect("text"),
         guard,
+        only_if,
         body: body_.expect("body"),
         span: sp,
     }
@@ -372,11 +437,20 @@ fn primary(p: P) -> Expr {
             let mut fact = None;
             let mut negated = false;
             let mut values = Vec::new();
+            let mut param = false;
             for i in p.into_inner() {
                 match i.as_rule() {
                     Rule::fact_ref => fact = Some(ident(first(i))),
                     Rule::not_kw => negated = true,
-                    Rule::one_of_list => values = list(first(i)),
+                    Rule::one_of_list => {
+                        let l = first(i);
+                        if l.as_rule() == Rule::list_param {
+                            param = true;
+                            values = vec![ident(first(l))];
+                        } else {
+                            values = list(l);
+                        }
+                    }
                     Rule::ident_value => values = vec![ident(first(i))],
                     _ => {}
                 }
@@ -385,6 +459,7 @@ fn primary(p: P) -> Expr {
                 fact: fact.expect("fact"),
                 negated,
                 values,
+                param,
                 span: sp,
             }
         }
@@ -392,6 +467,7 @@ fn primary(p: P) -> Expr {
             let mut fact = None;
             let mut quant = SetQuant::Any;
             let mut values = Vec::new();
+            let mut param = false;
             for i in p.into_inner() {
                 match i.as_rule() {
                     Rule::fact_ref => fact = Some(ident(first(i))),
@@ -403,6 +479,10 @@ fn primary(p: P) -> Expr {
                         }
                     }
                     Rule::list => values = list(i),
+                    Rule::list_param => {
+                        param = true;
+                        values = vec![ident(first(i))];
+                    }
                     Rule::ident_value => values = vec![ident(first(i))],
                     _ => {}
                 }
@@ -411,6 +491,7 @@ fn primary(p: P) -> Expr {
                 fact: fact.expect("fact"),
                 quant,
                 values,
+                param,
                 span: sp,
             }
         }
@@ -432,6 +513,31 @@ fn primary(p: P) -> Expr {
                 op,
                 right,
                 condition,
+                span: sp,
+            }
+        }
+        Rule::meets => Expr::Meets {
+            label: first(p).as_str().to_string(),
+            span: sp,
+        },
+        Rule::use_define => {
+            let mut i = p.into_inner();
+            let name = ident(i.next().expect("name"));
+            let args = i
+                .map(|a| {
+                    let a = first(a);
+                    match a.as_rule() {
+                        Rule::list => {
+                            let s = span(&a);
+                            DefineArg::List(list(a), s)
+                        }
+                        _ => DefineArg::Value(value_expr(a)),
+                    }
+                })
+                .collect();
+            Expr::UseDefine {
+                name,
+                args,
                 span: sp,
             }
         }

@@ -255,6 +255,13 @@ type ValueResult = Result<(Value, String), (String, Option<String>)>;
 fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
     let fact = &program.facts[slot];
     match &fact.ty {
+        FactType::Documentation => match v {
+            Json::Bool(b) => Ok((Value::Bool(*b), if *b { "provided" } else { "not provided" }.to_string())),
+            other => Err((
+                format!("`{}` is a documentation requirement; expected true (provided) or false (not available), found {}", fact.name, kind(other)),
+                Some("leave it out while the documentation has not been reviewed yet".into()),
+            )),
+        },
         FactType::Boolean => match v {
             Json::Bool(b) => Ok((Value::Bool(*b), if *b { "yes" } else { "no" }.to_string())),
             other => Err((
@@ -695,8 +702,10 @@ fn eval_calc(c: &Calc, req: &Request) -> Result<Decimal, CalcStop> {
             }
             let h_cm = h / Decimal::from(10);
             let w_kg = w / Decimal::from(1_000_000_000);
-            let bsa = (h_cm * w_kg / Decimal::from(3600))
-                .sqrt()
+            let bsa = h_cm
+                .checked_mul(w_kg)
+                .and_then(|x| x.checked_div(Decimal::from(3600)))
+                .and_then(|x| x.sqrt())
                 .ok_or_else(overflow)?;
             let bsa = bsa.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
             // Canonical area unit: mm².

@@ -9,6 +9,9 @@ pub fn request_schema(p: &Program) -> Value {
     for f in &p.facts {
         let mut s = match &f.ty {
             FactType::Boolean => json!({"type": "boolean"}),
+            FactType::Documentation => {
+                json!({"type": "boolean", "description": "true: the documentation is provided; false: it is not available; leave it out until reviewed"})
+            }
             FactType::Count => json!({"type": "integer", "minimum": 0}),
             FactType::Number => json!({
                 "oneOf": [{"type": "number"}, {"type": "string", "pattern": "^-?[0-9][0-9,]*(\\.[0-9]+)?$"}]

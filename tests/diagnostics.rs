@@ -70,7 +70,7 @@ fn check_broken(path: &Path) {
         Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
         Err(_) => panic!("{} is not under tests/broken", path.display()),
     };
-    let checked = policyc::compile_source(&text);
+    let checked = policyc::compile_path(path).expect("corpus file is readable");
     let diags = &checked.diagnostics;
     let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
     let codes: Vec<&str> = errors.iter().map(|d| d.code).collect();
@@ -104,14 +104,6 @@ fn check_broken(path: &Path) {
 #[test]
 fn broken_policies_report_their_error() {
     insta::glob!("broken/*.policy", check_broken);
-}
-
-/// Cases that currently make the checker panic. Each stays here, with its test ignored, until
-/// `src/` is fixed; then the file moves up to `tests/broken/` and gets its snapshot there.
-#[test]
-#[ignore = "check.rs: `find_cycle` panics (index out of bounds) on any cycle among derived facts"]
-fn broken_policies_pending() {
-    insta::glob!("broken/pending/*.policy", check_broken);
 }
 
 #[test]
