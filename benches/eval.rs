@@ -200,7 +200,7 @@ struct Case {
 
 fn program(root: &Path) -> (String, Program) {
     let src = std::fs::read_to_string(root.join(POLICY)).expect("read the policy");
-    let program = policyc::compile_source(&src)
+    let program = policyc::compile_source_in(&src, std::path::Path::new("policies"))
         .program
         .expect("the policy has no errors");
     (src, program)
@@ -347,7 +347,12 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("compile");
     g.throughput(Throughput::Elements(1));
     g.bench_function("proleukin", |b| {
-        b.iter(|| black_box(policyc::compile_source(black_box(&src))))
+        b.iter(|| {
+            black_box(policyc::compile_source_in(
+                black_box(&src),
+                std::path::Path::new("policies"),
+            ))
+        })
     });
     g.finish();
 }

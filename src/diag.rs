@@ -262,7 +262,12 @@ pub fn did_you_mean<'a>(
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(&name.to_lowercase(), &c.to_lowercase());
-        if score >= 0.8 && best.is_none_or(|(b, _)| score > b) {
+        // Ties go to the alphabetically first candidate, so the suggestion never depends on order.
+        let better = match best {
+            None => true,
+            Some((b, bc)) => score > b || (score == b && c < bc),
+        };
+        if score >= 0.8 && better {
             best = Some((score, c));
         }
     }

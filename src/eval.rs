@@ -606,8 +606,10 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
                     }
                 }
             }
-            slots.sort_unstable();
-            slots.dedup();
+            // In the order the policy asks for them: what an indication applies to, then its
+            // criteria and dosing, indication by indication.
+            let mut seen = std::collections::HashSet::new();
+            slots.retain(|s| seen.insert(*s));
             d.missing = slots.iter().map(|&s| lenient.missing(s)).collect();
             let names: Vec<String> = d.missing.iter().map(|m| m.fact.clone()).collect();
             d.summary = format!(

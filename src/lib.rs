@@ -5,8 +5,7 @@
 //! and explanation). Diagnostics are [`diag::Diagnostic`]s rendered through miette.
 //!
 //! ```
-//! let src = std::fs::read_to_string("policies/proleukin.policy").unwrap();
-//! let compiled = policyc::compile_source(&src);
+//! let compiled = policyc::compile_path(std::path::Path::new("policies/proleukin.policy")).unwrap();
 //! let program = compiled.program.expect("the policy has no errors");
 //! let req = policyc::request::bind(&program, r#"{"facts": {"diagnosis": "breast_cancer"}}"#, None).unwrap();
 //! let decision = policyc::eval::evaluate(&program, &req);
@@ -22,18 +21,137 @@ pub mod ir;
 pub mod lint;
 pub mod parser;
 pub mod request;
+pub mod respan;
 pub mod schema;
 pub mod units;
 
 /// Parse and check a policy's source text: the program if there is no error, and all diagnostics.
+/// Imports are resolved relative to the current directory; use [`compile_path`] for a file.
 pub fn compile_source(text: &str) -> check::Checked {
-    match parser::parse(text) {
-        Ok(file) => check::check(&file),
-        Err(d) => check::Checked {
-            program: None,
-            diagnostics: vec![*d],
-            spans: Default::default(),
-        },
+    compile_text(text, std::path::Path::new("."))
+}
+
+/// Read, parse and check a policy file, resolving its imports relative to the file.
+pub fn compile_path(path: &std::path::Path) -> std::io::Result<check::Checked> {
+    let text = std::fs::read_to_string(path)?;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let shown = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut stack = vec![(canonical(path), shown)];
+    Ok(compile_in(&text, dir, &mut stack))
+}
+
+/// Parse and check a policy's source text, resolving its imports relative to `dir` (the directory
+/// the text would be in).
+pub fn compile_source_in(text: &str, dir: &std::path::Path) -> check::Checked {
+    compile_in(text, dir, &mut Vec::new())
+}
+
+fn compile_text(text: &str, dir: &std::path::Path) -> check::Checked {
+    compile_source_in(text, dir)
+}
+
+fn canonical(p: &std::path::Path) -> std::path::PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn compile_in(
+    text: &str,
+    dir: &std::path::Path,
+    stack: &mut Vec<(std::path::PathBuf, String)>,
+) -> check::Checked {
+    let file = match parser::parse(text) {
+        Ok(f) => f,
+        Err(d) => {
+            return check::Checked {
+                program: None,
+                diagnostics: vec![*d],
+                spans: Default::default(),
+                library: false,
+            }
+        }
+    };
+    let imports = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            ast::Item::Import(s) => Some(s.clone()),
+            _ => None,
+        })
+        .map(|s| load_import(&s, dir, stack))
+        .collect();
+    check::check_with_imports(&file, imports)
+}
+
+/// Load one imported library: its items with its own imports merged in, or the problem.
+fn load_import(
+    s: &ast::Str,
+    dir: &std::path::Path,
+    stack: &mut Vec<(std::path::PathBuf, String)>,
+) -> check::Import {
+    use check::ImportProblem;
+    let path = dir.join(&s.value);
+    let key = canonical(&path);
+    let result = (|| {
+        if let Some(pos) = stack.iter().position(|(p, _)| *p == key) {
+            let mut chain: Vec<String> = stack[pos..]
+                .iter()
+                .map(|(_, shown)| shown.clone())
+                .collect();
+            chain.push(s.value.clone());
+            return Err(ImportProblem::Cycle(chain));
+        }
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| ImportProblem::Missing(e.to_string()))?;
+        let lib_dir = path.parent().unwrap_or(std::path::Path::new("."));
+        stack.push((key.clone(), s.value.clone()));
+        let checked = compile_in(&text, lib_dir, stack);
+        stack.pop();
+        // A cycle further down is reported once, at this import.
+        if let Some(d) = checked
+            .diagnostics
+            .iter()
+            .find(|d| d.code == diag::codes::IMPORT_CYCLE)
+        {
+            return Err(ImportProblem::CycleBelow(d.message.clone()));
+        }
+        let errors: Vec<&diag::Diagnostic> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect();
+        if !errors.is_empty() {
+            return Err(ImportProblem::HasErrors(
+                errors.len(),
+                errors[0].message.clone(),
+            ));
+        }
+        if !checked.library {
+            return Err(ImportProblem::NotALibrary);
+        }
+        // The library's own imports, merged: parse again (cheap) to collect its items.
+        let file = parser::parse(&text).map_err(|d| ImportProblem::HasErrors(1, d.message))?;
+        let mut items = Vec::new();
+        for it in &file.items {
+            if let ast::Item::Import(inner) = it {
+                stack.push((key.clone(), s.value.clone()));
+                let sub = load_import(inner, lib_dir, stack);
+                stack.pop();
+                if let Ok(sub_items) = sub.items {
+                    items.extend(sub_items);
+                }
+            } else {
+                items.push(it.clone());
+            }
+        }
+        Ok(items)
+    })();
+    check::Import {
+        span: s.span,
+        path: s.value.clone(),
+        items: result,
     }
 }
 

@@ -128,7 +128,7 @@ const BUILTIN: &[(DecisionKind, &str)] = &[
 fn prepared() -> (Program, Vec<Request>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let src = std::fs::read_to_string(root.join("policies/proleukin.policy")).unwrap();
-    let program = policyc::compile_source(&src)
+    let program = policyc::compile_source_in(&src, std::path::Path::new("policies"))
         .program
         .expect("the policy has no errors");
     let mut reqs = Vec::new();

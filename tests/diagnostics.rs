@@ -131,7 +131,7 @@ fn corpus_covers_the_error_codes() {
 fn all_errors_of_a_file_are_reported_in_one_run() {
     let path = broken_dir().join("three-errors.policy");
     let text = read(&path);
-    let checked = policyc::compile_source(&text);
+    let checked = policyc::compile_source_in(&text, std::path::Path::new("policies"));
     let mut codes: Vec<&str> = checked
         .diagnostics
         .iter()
@@ -154,7 +154,7 @@ fn shipped_policies_compile_cleanly() {
         }
         seen += 1;
         let text = read(&path);
-        let checked = policyc::compile_source(&text);
+        let checked = policyc::compile_source_in(&text, std::path::Path::new("policies"));
         let name = path.display().to_string();
         let rendered = render_plain(
             &checked.diagnostics,

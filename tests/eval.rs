@@ -20,7 +20,7 @@ fn program() -> &'static Program {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/proleukin.policy");
         let src = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        let checked = policyc::compile_source(&src);
+        let checked = policyc::compile_source_in(&src, std::path::Path::new("policies"));
         match checked.program {
             Some(p) => p,
             None => panic!(

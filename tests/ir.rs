@@ -12,7 +12,7 @@ fn program() -> Program {
     let path = root().join("policies/proleukin.policy");
     let src = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let checked = policyc::compile_source(&src);
+    let checked = policyc::compile_source_in(&src, std::path::Path::new("policies"));
     match checked.program {
         Some(p) => p,
         None => panic!(

@@ -42,7 +42,7 @@ fn policy_text() -> &'static str {
 fn program() -> &'static Program {
     static PROGRAM: OnceLock<Program> = OnceLock::new();
     PROGRAM.get_or_init(|| {
-        let checked = policyc::compile_source(policy_text());
+        let checked = policyc::compile_source_in(policy_text(), std::path::Path::new("policies"));
         match checked.program {
             Some(p) => p,
             None => panic!(
@@ -254,7 +254,7 @@ fn apply(text: &mut String, m: &Mutation) {
 }
 
 fn compile_and_use(text: &str) {
-    let checked = policyc::compile_source(text);
+    let checked = policyc::compile_source_in(text, std::path::Path::new("policies"));
     let source = Source::new("mutant.policy", text);
     for d in &checked.diagnostics {
         for label in std::iter::once(&d.primary).chain(&d.secondary) {
@@ -571,7 +571,7 @@ fn known_bug_huge_equivalence_amount_overflow() {
         "equivalence 18 million IU = 1.1 mg",
         "equivalence 18 million IU = 99999999999999999999 kg",
     );
-    let checked = policyc::compile_source(&text);
+    let checked = policyc::compile_source_in(&text, std::path::Path::new("policies"));
     assert!(
         checked.program.is_none(),
         "an absurd equivalence should be an error"
@@ -584,7 +584,7 @@ fn known_bug_huge_quantity_in_formula_overflow() {
         "= dose / body_weight",
         "= dose / (body_weight + 99999999999999999999 kg)",
     );
-    let checked = policyc::compile_source(&text);
+    let checked = policyc::compile_source_in(&text, std::path::Path::new("policies"));
     assert!(
         checked.program.is_none(),
         "an overflowing formula should be an error"
@@ -597,7 +597,7 @@ fn known_bug_overflowing_scaled_limit_is_silently_dropped() {
         "doses_per_cycle at most 14 doses",
         "doses_per_cycle at most 99999999999999999999999999 billion doses",
     );
-    let checked = policyc::compile_source(&text);
+    let checked = policyc::compile_source_in(&text, std::path::Path::new("policies"));
     let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code).collect();
     assert!(
         checked.program.is_none(),
