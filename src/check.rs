@@ -2028,10 +2028,19 @@ impl Checker<'_> {
                     let through = self.alternates[slot as usize]
                         .iter()
                         .any(|a| a.dim == u.dim);
+                    let could_relate = units::equivalence_could_relate(fdim, u.dim);
                     let help = if through {
                         format!("state the limit in {fu} first, and its restatement in {} in parentheses: `... {fu} ({text})`", u.code)
                     } else {
-                        format!("state the limit in {fu} or another unit of {fdim}; to compare {} with {}, declare the product's `equivalence`", fdim, u.dim)
+                        if could_relate {
+                            format!("state the limit in {fu} or another unit of {fdim}; to compare {} with {}, declare the product's `equivalence` (e.g. `equivalence 18 million IU = 1.1 mg \"label\"`)", fdim, u.dim)
+                        } else if fdim.exp(Base::Calendar) != 0 && u.dim.exp(Base::Time) != 0
+                            || fdim.exp(Base::Time) != 0 && u.dim.exp(Base::Calendar) != 0
+                        {
+                            format!("years and months do not convert exactly to weeks or days; state the limit in {fu} or another unit of {fdim}")
+                        } else {
+                            format!("state the limit in {fu} or another unit of {fdim}")
+                        }
                     };
                     self.err(
                         Diagnostic::error(

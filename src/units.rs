@@ -633,43 +633,61 @@ pub fn numerator(text: &str) -> Dim {
     d
 }
 
-/// A number with its unit. The value is kept as written; [`Quantity::canonical`] gives the exact
-/// value in the canonical unit of its dimension, where all comparisons happen.
+/// Whether a product equivalence (IU or PFU to a mass or volume) could relate two dimensions.
+pub fn equivalence_could_relate(a: Dim, b: Dim) -> bool {
+    let d = a.per(b);
+    let nonzero: Vec<Base> = BASES.iter().copied().filter(|x| d.exp(*x) != 0).collect();
+    match nonzero.as_slice() {
+        [x, y] => {
+            let own = |b: &Base| matches!(b, Base::InternationalUnit | Base::PlaqueFormingUnit);
+            let amount = |b: &Base| matches!(b, Base::Mass | Base::Volume);
+            d.exp(*x) == -d.exp(*y) && ((own(x) && amount(y)) || (amount(x) && own(y)))
+        }
+        _ => false,
+    }
+}
+
+/// A number with its unit. It holds its value exactly in the canonical unit of its dimension, and
+/// the unit it is expressed in: converting to another unit of the dimension changes only the unit,
+/// so converting and converting back is exact, and comparisons never depend on the unit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quantity {
-    pub value: Decimal,
+    canonical: Decimal,
     pub unit: Unit,
 }
 
 impl Quantity {
-    pub fn new(value: Decimal, unit: Unit) -> Self {
-        Quantity { value, unit }
+    /// `value` in `unit`; `None` only when the canonical value overflows 96-bit decimals.
+    pub fn new(value: Decimal, unit: Unit) -> Option<Self> {
+        Some(Quantity {
+            canonical: value.checked_mul(unit.factor)?,
+            unit,
+        })
     }
 
-    /// The value in the canonical unit of the dimension (exact: a multiplication by a terminating
-    /// decimal). `None` only on overflow of 96-bit decimals.
-    pub fn canonical(&self) -> Option<Decimal> {
-        self.value.checked_mul(self.unit.factor)
+    /// The value in the canonical unit of the dimension (exact).
+    pub fn canonical(&self) -> Decimal {
+        self.canonical
+    }
+
+    /// The value in this quantity's unit: exact when it is a terminating decimal (always, for the
+    /// unit the quantity was created in), otherwise rounded to 28 significant digits.
+    pub fn value(&self) -> Decimal {
+        self.canonical
+            .checked_div(self.unit.factor)
+            .unwrap_or(self.canonical)
+            .normalize()
     }
 
     /// Compare with another quantity of the same dimension; `None` across dimensions.
     pub fn compare(&self, other: &Quantity) -> Option<std::cmp::Ordering> {
-        if self.unit.dim != other.unit.dim {
-            return None;
-        }
-        Some(self.canonical()?.cmp(&other.canonical()?))
+        (self.unit.dim == other.unit.dim).then(|| self.canonical.cmp(&other.canonical))
     }
 
-    /// This quantity in another unit of the same dimension. Exact whenever the result is a
-    /// terminating decimal; otherwise rounded to 28 significant digits (only for display: comparisons
-    /// never convert this way).
+    /// This quantity expressed in another unit of the same dimension; `None` across dimensions.
     pub fn convert_to(&self, unit: &Unit) -> Option<Quantity> {
-        if self.unit.dim != unit.dim {
-            return None;
-        }
-        let value = self.canonical()?.checked_div(unit.factor)?.normalize();
-        Some(Quantity {
-            value,
+        (self.unit.dim == unit.dim).then(|| Quantity {
+            canonical: self.canonical,
             unit: unit.clone(),
         })
     }
@@ -677,7 +695,7 @@ impl Quantity {
 
 impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", format_decimal(self.value), self.unit.code)
+        write!(f, "{} {}", format_decimal(self.value()), self.unit.code)
     }
 }
 
@@ -705,7 +723,7 @@ mod tests {
     use std::str::FromStr;
 
     fn q(v: &str, u: &str) -> Quantity {
-        Quantity::new(Decimal::from_str(v).unwrap(), parse_unit(u).unwrap())
+        Quantity::new(Decimal::from_str(v).unwrap(), parse_unit(u).unwrap()).unwrap()
     }
 
     #[test]
