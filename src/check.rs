@@ -1924,6 +1924,14 @@ impl Checker<'_> {
             });
         }
         let limit = match other {
+            ValueExpr::Quantity(_) if fty == Ty::Date => {
+                self.err(
+                    Diagnostic::error(codes::TYPE_MISMATCH, format!("`{}` is a date, but is compared with a quantity", fid.name), other.span(), "a quantity, not a date")
+                        .with_label(fid.span, "a date")
+                        .with_help(format!("compare a date with a date (`{} at least 2020-01-01`); for an age, compare `age` (computed from the date of birth) with years", fid.name)),
+                );
+                return None;
+            }
             ValueExpr::Quantity(q) => self.limit(fid, slot, q)?,
             ValueExpr::Date(d) => {
                 let date = self.date(d)?;

@@ -725,6 +725,23 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
 
 fn syntax_help(text: &str, pos: usize, expected: &[String]) -> String {
     let rest = &text[pos.min(text.len())..];
+    let before = text[..pos.min(text.len())].trim_end();
+    let previous = before
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("");
+    if matches!(previous, "and" | "or" | "not") {
+        return format!(
+            "`{previous}` must be followed by a condition; remove it, or complete the condition"
+        );
+    }
+    let word: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+    if word.chars().next().is_some_and(|c| c.is_ascii_digit()) && word.contains('/') {
+        return "write dates as YYYY-MM-DD, e.g. 2022-01-01".into();
+    }
+    if expected.iter().any(|e| e.contains("`when`")) {
+        return "after a criterion's label and sentence comes `:` and its condition (or `when ...:` / `if ...:` first)".into();
+    }
     if rest.starts_with('"') || expected.iter().any(|e| e.contains("closing")) {
         return "check that every string is closed with `\"` on the same line".into();
     }
@@ -760,7 +777,7 @@ fn describe(r: Rule) -> Option<String> {
         Rule::duration_unit => "a duration unit (`years`, `months`, `weeks`, `days`)",
         Rule::body | Rule::group | Rule::group_kind => "`all of {`, `one of {`, `none of {` or a condition",
         Rule::node | Rule::label => "a labelled criterion (`A \"sentence\": ...`)",
-        Rule::guard => "`when`",
+        Rule::guard | Rule::only_if => "`:`, `when` or `if`",
         Rule::expr | Rule::and_expr | Rule::not_expr | Rule::comparison | Rule::membership | Rule::set_test | Rule::fact_test | Rule::known_test => "a condition",
         Rule::cmp_op => "a comparison (`at least`, `at most`, `more than`, `less than`, `is`, `=`)",
         Rule::value_expr | Rule::value_term | Rule::quantity => "a value",
