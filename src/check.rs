@@ -342,9 +342,9 @@ impl Checker<'_> {
         for (key, example) in [
             (
                 "title",
-                "title \"Oncology (Injectable) – Proleukin Utilization Management Medical Policy\"",
+                "title \"Oncology (Injectable) – Utilization Management Medical Policy\"",
             ),
-            ("drug", "drug \"Proleukin (aldesleukin)\""),
+            ("drug", "drug \"Brand name (generic name)\""),
             ("effective", "effective 2022-01-01"),
         ] {
             let present = match key {

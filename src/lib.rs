@@ -5,9 +5,22 @@
 //! and explanation). Diagnostics are [`diag::Diagnostic`]s rendered through miette.
 //!
 //! ```
-//! let compiled = policyc::compile_path(std::path::Path::new("policies/proleukin.policy")).unwrap();
-//! let program = compiled.program.expect("the policy has no errors");
-//! let req = policyc::request::bind(&program, r#"{"facts": {"diagnosis": "breast_cancer"}}"#, None).unwrap();
+//! let policy = r#"
+//! policy example {
+//!   title "Example policy" drug "Example drug" effective 2024-01-01
+//! }
+//! enum Diagnosis open "The condition" { melanoma "Melanoma" }
+//! fact diagnosis: Diagnosis "The condition the drug is requested for"
+//! fact age: years "The patient's age"
+//! indication 1 "Melanoma" {
+//!   applies when diagnosis is melanoma
+//!   approve for 1 year
+//!   criteria: all of { A "Patient is at least 18 years of age": age at least 18 years }
+//! }
+//! "#;
+//! let program = policyc::compile_source(policy).program.expect("the policy has no errors");
+//! let request = r#"{"facts": {"diagnosis": "breast_cancer"}}"#;
+//! let req = policyc::request::bind(&program, request, None).expect("a valid request");
 //! let decision = policyc::eval::evaluate(&program, &req);
 //! assert_eq!(decision.decision, policyc::eval::DecisionKind::Deny);
 //! ```

@@ -104,8 +104,11 @@ fn unused_facts(p: &Program, spans: &SpanIndex, out: &mut Vec<Diagnostic>) {
         }
     }
     for (i, f) in p.facts.iter().enumerate() {
+        // Only facts this file declares: a library's facts serve many policies.
+        let Some(&span) = spans.facts.get(&f.name) else {
+            continue;
+        };
         if !used.contains(&(i as u32)) {
-            let span = spans.facts.get(&f.name).copied().unwrap_or_default();
             out.push(
                 Diagnostic::warning(
                     codes::UNUSED_FACT,
