@@ -30,6 +30,7 @@ pub mod cases;
 pub mod check;
 pub mod diag;
 pub mod eval;
+pub mod fmt;
 pub mod ir;
 pub mod lint;
 pub mod parser;
