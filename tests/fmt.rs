@@ -158,6 +158,14 @@ fn format_policies() {
     let root = policies_dir();
     let mirror = std::env::temp_dir().join(format!("policyc-fmt-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&mirror);
+    /// Removes the copy, even when an assertion fails.
+    struct Cleanup(PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _cleanup = Cleanup(mirror.clone());
     insta::glob!("../policies", "**/*.policy", |path| {
         let text = read(path);
         let rel = path.strip_prefix(&root).unwrap_or(path);
@@ -207,7 +215,6 @@ fn format_policies() {
             "{name}: formatting changed the program"
         );
     }
-    let _ = std::fs::remove_dir_all(&mirror);
 }
 
 #[test]
