@@ -219,6 +219,8 @@ impl CoverageUnit {
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
     pub units: Vec<CoverageUnit>,
+    /// Labels of the indications some case fell under (its `applies when` did not fail).
+    pub reached: BTreeSet<String>,
 }
 
 impl Coverage {
@@ -231,7 +233,10 @@ impl Coverage {
                 collect_units(program, d, true, &mut units);
             }
         }
-        Coverage { units }
+        Coverage {
+            units,
+            reached: BTreeSet::new(),
+        }
     }
 
     /// Record what one request makes of every unit it reaches.
@@ -239,6 +244,9 @@ impl Coverage {
         let mut i = 0;
         for ind in &program.indications {
             let reached = applies(ind, req) != Tv::False;
+            if reached {
+                self.reached.insert(ind.label.clone());
+            }
             self.walk(&ind.criteria, false, reached, req, &mut i);
             if let Some(d) = &ind.dosing {
                 self.walk(d, true, reached, req, &mut i);

@@ -1305,10 +1305,17 @@ impl Checker<'_> {
                 .into()],
             })
         };
+        // Only an indication with reauthorization criteria tells the phases apart; the criteria of
+        // one without serve initial and continued therapy alike ("extended approvals are allowed
+        // if the patient continues to meet the criteria").
+        let has_reauth = ind
+            .items
+            .iter()
+            .any(|x| matches!(x, IndicationItem::Reauthorization(_)));
         let with_phase = |c: &Self, initial: bool| -> Option<Cond> {
             match (
                 applies.clone(),
-                c.reauthorization.then(|| phase_cond(c, initial)).flatten(),
+                has_reauth.then(|| phase_cond(c, initial)).flatten(),
             ) {
                 (Some(a), Some(p)) => Some(Cond::All { all: vec![a, p] }),
                 (a, p) => a.or(p),

@@ -199,6 +199,94 @@ pub fn node_r(n: &Node, f: &[Option<Value>], r: Referral) -> Tv {
     }
 }
 
+/// Both readings of a node at once, (strict, lenient), evaluating each condition once.
+fn node_pair(n: &Node, f: &[Option<Value>]) -> (Tv, Tv) {
+    let g = match &n.guard {
+        Some(g) => cond(g, f),
+        None => Tv::True,
+    };
+    if g == Tv::False {
+        return (Tv::False, Tv::False);
+    }
+    let p = match &n.only_if {
+        Some(c) => cond(c, f),
+        None => Tv::True,
+    };
+    if p == Tv::False {
+        return (g, g);
+    }
+    let (bs, bl) = match &n.body {
+        NodeBody::Condition { condition } => {
+            let c = cond(condition, f);
+            (c, c)
+        }
+        NodeBody::Group { of, children } => group_pair(*of, children, f),
+        NodeBody::Referral { .. } => (Tv::False, Tv::True),
+    };
+    let finish = |b: Tv| {
+        let b = match (p, b) {
+            (Tv::Unknown, Tv::True) => Tv::True,
+            (Tv::Unknown, _) => Tv::Unknown,
+            (_, b) => b,
+        };
+        match (g, b) {
+            (_, Tv::False) => Tv::False,
+            (Tv::True, b) => b,
+            _ => Tv::Unknown,
+        }
+    };
+    (finish(bs), finish(bl))
+}
+
+fn group_pair(of: GroupKind, children: &[Node], f: &[Option<Value>]) -> (Tv, Tv) {
+    match of {
+        GroupKind::AllOf => {
+            let (mut s, mut l) = (Tv::True, Tv::True);
+            for c in children {
+                let (cs, cl) = node_pair(c, f);
+                s = and3(s, cs);
+                l = and3(l, cl);
+                if l == Tv::False {
+                    return (Tv::False, Tv::False);
+                }
+            }
+            (s, l)
+        }
+        GroupKind::OneOf | GroupKind::NoneOf => {
+            let (mut s, mut l) = (Tv::False, Tv::False);
+            for c in children {
+                let (cs, cl) = node_pair(c, f);
+                s = or3(s, cs);
+                l = or3(l, cl);
+                if s == Tv::True {
+                    break;
+                }
+            }
+            if of == GroupKind::NoneOf {
+                (s.not(), l.not())
+            } else {
+                (s, l)
+            }
+        }
+    }
+}
+
+fn and3(a: Tv, b: Tv) -> Tv {
+    match (a, b) {
+        (Tv::False, _) | (_, Tv::False) => Tv::False,
+        (Tv::True, Tv::True) => Tv::True,
+        _ => Tv::Unknown,
+    }
+}
+
+fn or3(a: Tv, b: Tv) -> Tv {
+    match (a, b) {
+        (Tv::True, _) | (_, Tv::True) => Tv::True,
+        (Tv::False, Tv::False) => Tv::False,
+        _ => Tv::Unknown,
+    }
+}
+
 /// Evaluate a labelled node, a referral leaf counting as holding.
 pub fn node(n: &Node, f: &[Option<Value>]) -> Tv {
     node_r(n, f, Tv::True)
@@ -283,7 +371,7 @@ enum Section {
 
 fn section(n: Option<&Node>, f: &[Option<Value>]) -> Section {
     let Some(n) = n else { return Section::Holds };
-    match (node_r(n, f, Tv::False), node_r(n, f, Tv::True)) {
+    match node_pair(n, f) {
         (Tv::True, _) => Section::Holds,
         (_, Tv::False) => Section::Fails,
         (Tv::False, Tv::True) => Section::Referral,
@@ -342,13 +430,47 @@ pub fn standing(p: &Program, ind: &IndicationDef, f: &[Option<Value>]) -> Standi
     standing_of(values(ind, f), p.policy.outside_dosing.is_some())
 }
 
+/// How an indication stands, doing only the work that can change the decision: dosing is read
+/// only when the indication applies and its criteria can hold, and once another indication is
+/// already unknown, only an approval matters.
+fn standing_lean(
+    ind: &IndicationDef,
+    f: &[Option<Value>],
+    refers: bool,
+    already_unknown: bool,
+) -> Standing {
+    let applies = ind.applies.as_ref().map_or(Tv::True, |a| cond(a, f));
+    match applies {
+        Tv::False => return Standing::NotApplicable,
+        Tv::Unknown if already_unknown => return Standing::Unknown,
+        _ => {}
+    }
+    let criteria = section(Some(&ind.criteria), f);
+    match criteria {
+        Section::Fails => return Standing::Denied,
+        Section::Unknown => return Standing::Unknown,
+        _ if applies == Tv::Unknown => return Standing::Unknown,
+        _ => {}
+    }
+    let dosing = section(ind.dosing.as_ref(), f);
+    standing_of(
+        Values {
+            applies,
+            criteria,
+            dosing,
+        },
+        refers,
+    )
+}
+
 /// The decision, without explanation. No allocation.
 pub fn decide(p: &Program, req: &Request) -> Outcome {
     let f = &req.values[..];
     let mut unknown = false;
     let mut refer = None;
+    let refers = p.policy.outside_dosing.is_some();
     for (i, ind) in p.indications.iter().enumerate() {
-        match standing(p, ind, f) {
+        match standing_lean(ind, f, refers, unknown) {
             Standing::Approve => {
                 return Outcome {
                     kind: DecisionKind::Approve,
@@ -568,6 +690,12 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
                         text: leaf.text.clone(),
                         redirect_to: to,
                     });
+                    // A referral through the dosing: tell the clinician what the dose exceeds.
+                    if v.dosing == Section::Referral {
+                        if let Some(dosing) = &ind.dosing {
+                            strict.exceeded(dosing, &mut d.exceeded);
+                        }
+                    }
                 }
                 None => {
                     if let Some(dosing) = &ind.dosing {
@@ -734,19 +862,38 @@ impl<'a> Explainer<'a> {
         }
     }
 
-    /// The labels of the branches that held: the node itself and, through each `one of`, the first
-    /// child that held.
+    /// The labels of the branches that held: the node itself, then the branch each `one of`
+    /// chose, at any depth, in document order (`["1", "1.C.i"]`).
     fn path(&self, n: &Node, out: &mut Vec<String>) {
         out.push(n.label.clone());
-        if let NodeBody::Group {
-            of: GroupKind::OneOf,
-            children,
-        } = &n.body
-        {
-            if let Some(c) = children.iter().find(|c| self.holds(c) == Tv::True) {
-                self.path(c, out);
+        self.choices(n, out);
+    }
+
+    fn choices(&self, n: &Node, out: &mut Vec<String>) {
+        match &n.body {
+            NodeBody::Group {
+                of: GroupKind::OneOf,
+                children,
+            } => {
+                if let Some(c) = children.iter().find(|c| self.holds(c) == Tv::True) {
+                    out.push(c.label.clone());
+                    self.choices(c, out);
+                }
             }
+            NodeBody::Group {
+                of: GroupKind::AllOf,
+                children,
+            } => children.iter().for_each(|c| self.choices(c, out)),
+            _ => {}
         }
+    }
+
+    /// Whether a node's `when` and `if` let it apply to the request (neither is false).
+    fn applies(&self, n: &Node) -> bool {
+        n.guard
+            .iter()
+            .chain(&n.only_if)
+            .all(|g| cond(g, self.f()) != Tv::False)
     }
 
     fn met(&self, n: &Node, out: &mut Vec<Cited>) {
@@ -793,9 +940,10 @@ impl<'a> Explainer<'a> {
                     self.conditions(c, out);
                 }
             }
-            NodeBody::Group { children, .. } => {
-                children.iter().for_each(|c| self.conditions(c, out))
-            }
+            NodeBody::Group { children, .. } => children
+                .iter()
+                .filter(|c| self.applies(c))
+                .for_each(|c| self.conditions(c, out)),
         }
     }
 
@@ -835,7 +983,7 @@ impl<'a> Explainer<'a> {
             Cond::Not { not } => {
                 if !failing || cond(c, self.f()) == Tv::False {
                     if let Some(fact) = first_fact(not) {
-                        out.push(self.limit_entry(n, fact, format!("not {}", self.allowed(not))));
+                        out.push(self.limit_entry(n, fact, self.allowed(c)));
                     }
                 }
             }
@@ -882,7 +1030,24 @@ impl<'a> Explainer<'a> {
                 _ => "is yes".into(),
             },
             Cond::Known { .. } => "is stated".into(),
-            Cond::Not { not } => format!("not {}", self.allowed(not)),
+            Cond::Not { not } => match not.as_ref() {
+                Cond::IsTrue { fact } => match self.p.facts.get(*fact as usize).map(|f| &f.ty) {
+                    Some(crate::ir::FactType::Documentation) => "is not provided".into(),
+                    _ => "is no".into(),
+                },
+                Cond::EnumIn { values, .. } if values.len() == 1 => format!("is not {}", values[0]),
+                Cond::EnumIn { values, .. } => format!("is none of {}", values.join(", ")),
+                Cond::SetHas {
+                    quant: SetQuant::Any,
+                    values,
+                    ..
+                } => format!("has none of {}", values.join(", ")),
+                Cond::Known { .. } => "is not stated".into(),
+                Cond::Compare { op, limit, .. } => {
+                    format!("{} {}", negate(*op).words(), limit.text)
+                }
+                other => format!("not ({})", self.allowed(other)),
+            },
             Cond::All { all } => all
                 .iter()
                 .map(|x| self.allowed(x))
@@ -1064,6 +1229,17 @@ impl<'a> Explainer<'a> {
     }
 }
 
+fn negate(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Ge => CmpOp::Lt,
+        CmpOp::Le => CmpOp::Gt,
+        CmpOp::Gt => CmpOp::Le,
+        CmpOp::Lt => CmpOp::Ge,
+        CmpOp::Eq => CmpOp::Ne,
+        CmpOp::Ne => CmpOp::Eq,
+    }
+}
+
 fn first_fact(c: &Cond) -> Option<u32> {
     match c {
         Cond::IsTrue { fact }
@@ -1093,6 +1269,9 @@ pub fn render_human(d: &Decision) -> String {
         DecisionKind::Approve => "APPROVE",
         DecisionKind::Deny => "DENY",
         DecisionKind::NeedsInfo => "NEEDS MORE INFORMATION",
+        DecisionKind::Refer if d.referral.as_ref().is_some_and(|r| r.redirect_to.is_some()) => {
+            "REDIRECT TO ANOTHER REVIEW"
+        }
         DecisionKind::Refer => "REFER TO A CLINICIAN",
     };
     s.push_str(&format!(

@@ -57,7 +57,7 @@ pub fn lint(p: &Program, spans: &SpanIndex, coverage: Option<&Coverage>) -> Vec<
                 .with_help("write `<policy>.cases.yaml` beside the policy, with cases that approve and deny under each indication"),
             ),
             Some(c) => {
-                let reached = c.units.iter().any(|u| u.label == ind.label && (u.held || u.failed || u.unknown));
+                let reached = c.reached.contains(&ind.label);
                 if !reached {
                     out.push(
                         Diagnostic::warning(
@@ -347,6 +347,10 @@ fn nodes(
     }
     if below {
         return true;
+    }
+    // A referral is an outcome, not a condition: there is nothing in it to hold or fail.
+    if matches!(n.body, NodeBody::Referral { .. }) {
+        return false;
     }
     let mut facts = BTreeSet::new();
     node_facts(n, &mut facts);
