@@ -78,6 +78,17 @@ enum Command {
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// Format policy files in the canonical layout (in place, atomically), or check that they are.
+    Fmt {
+        /// Policy files or directories (searched recursively for `*.policy`). Default: `policies`.
+        paths: Vec<PathBuf>,
+        /// Change nothing; exit 1 if any file is not formatted.
+        #[arg(long)]
+        check: bool,
+        /// Show what formatting would change, as a unified diff; change nothing.
+        #[arg(long)]
+        diff: bool,
+    },
     /// Print a JSON Schema for the requests of a policy.
     Schema {
         /// A `.policy` file or a compiled IR `.json` file.
@@ -112,6 +123,7 @@ fn main() -> ExitCode {
             format,
             as_of,
         } => cmd_eval(&policy, &request, format, as_of.as_deref()),
+        Command::Fmt { paths, check, diff } => cmd_fmt(&paths, check, diff),
         Command::Schema { policy } => match load_program(&policy) {
             Ok(p) => match serde_json::to_string_pretty(&policyc::schema::request_schema(&p)) {
                 Ok(j) => {
@@ -457,5 +469,102 @@ fn cmd_test(paths: &[PathBuf], min_coverage: Option<&str>, full: bool) -> u8 {
         code = code.max(exit::TEST_FAILURE);
     }
     println!("{passed} passed, {failed} failed");
+    code
+}
+
+fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else if p.extension().is_some_and(|e| e == "policy") {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let defaults = [PathBuf::from("policies")];
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out).map_err(|e| {
+                eprintln!("error: cannot read directory {}: {e}", p.display());
+                exit::IO_ERROR
+            })?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn cmd_fmt(paths: &[PathBuf], check: bool, diff: bool) -> u8 {
+    let files = match policy_files(paths) {
+        Ok(f) => f,
+        Err(c) => return c,
+    };
+    let mut code = exit::OK;
+    let mut unformatted = 0;
+    for f in &files {
+        let text = match read(f) {
+            Ok(t) => t,
+            Err(c) => {
+                code = code.max(c);
+                continue;
+            }
+        };
+        let formatted = match policyc::fmt::format_source(&text) {
+            Ok(t) => t,
+            Err(d) => {
+                let source = Source::new(f.display().to_string(), text.as_str());
+                print_diagnostics(&[*d], &source, ErrorFormat::Human);
+                code = code.max(exit::POLICY_ERROR);
+                continue;
+            }
+        };
+        if formatted == text {
+            continue;
+        }
+        unformatted += 1;
+        if diff {
+            let name = f.display().to_string();
+            let d = similar::TextDiff::from_lines(&text, &formatted);
+            print!(
+                "{}",
+                d.unified_diff()
+                    .context_radius(3)
+                    .header(&name, &format!("{name} (formatted)"))
+            );
+        }
+        if check || diff {
+            if check {
+                eprintln!(
+                    "{}: not formatted (run `policyc fmt {}`)",
+                    f.display(),
+                    f.display()
+                );
+            }
+            continue;
+        }
+        match policyc::write_atomic(f, formatted.as_bytes()) {
+            Ok(()) => eprintln!("formatted {}", f.display()),
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", f.display());
+                code = code.max(exit::IO_ERROR);
+            }
+        }
+    }
+    if check && unformatted > 0 {
+        code = code.max(exit::POLICY_ERROR);
+    }
     code
 }

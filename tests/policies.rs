@@ -153,3 +153,39 @@ fn coverage_threshold_is_exact_not_rounded() {
     assert_eq!(fails, 5);
     assert!(out.contains("(97.9%)"), "{out}");
 }
+
+#[test]
+fn every_policy_is_formatted() {
+    let (code, out, err) = policyc(&["fmt", "--check", "policies"]);
+    assert_eq!(code, 0, "fmt --check failed:\n{out}\n{err}");
+}
+
+#[test]
+fn fmt_check_and_diff_report_an_unformatted_file_without_changing_it() {
+    let dir = copy_policies("fmt");
+    let file = dir.join("proleukin.policy");
+    let original = std::fs::read_to_string(&file).expect("policy");
+    let messy = original.replacen("  effective 2022-01-01", "      effective    2022-01-01", 1);
+    assert_ne!(messy, original);
+    std::fs::write(&file, &messy).expect("write");
+    let path = file.to_string_lossy().into_owned();
+    let (check, _, err) = policyc(&["fmt", "--check", &path]);
+    let (diff, out, _) = policyc(&["fmt", "--diff", &path]);
+    let untouched = std::fs::read_to_string(&file).expect("policy");
+    let (write, _, _) = policyc(&["fmt", &path]);
+    let formatted = std::fs::read_to_string(&file).expect("policy");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(check, 1, "{err}");
+    assert!(err.contains("not formatted"), "{err}");
+    assert_eq!(diff, 0);
+    assert!(
+        out.contains("-      effective    2022-01-01") && out.contains("+  effective 2022-01-01"),
+        "{out}"
+    );
+    assert_eq!(untouched, messy, "--check and --diff change nothing");
+    assert_eq!(write, 0);
+    assert_eq!(
+        formatted, original,
+        "formatting restores the canonical layout"
+    );
+}

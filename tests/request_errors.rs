@@ -6,7 +6,7 @@ use std::path::Path;
 
 fn program() -> policyc::ir::Program {
     let src = std::fs::read_to_string("policies/proleukin.policy").expect("policy file");
-    policyc::compile_source_in(&src, std::path::Path::new("policies"))
+    policyc::compile_source_in(&src, Path::new("policies"))
         .program
         .expect("proleukin compiles")
 }
