@@ -2146,7 +2146,7 @@ impl Checker<'_> {
         }
         alternates.sort_by_key(|a| a.alt);
         Some(Limit {
-            value: Const::Number(canonical),
+            value: Const::Number(canonical.normalize()),
             text,
             alternates,
         })

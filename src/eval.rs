@@ -81,9 +81,20 @@ fn cmp_holds(op: CmpOp, o: std::cmp::Ordering) -> bool {
     }
 }
 
+/// Decimal comparison, fast when both have the same scale (values and limits are normalized when
+/// they are bound and compiled, so they usually do).
+#[inline]
+fn dec_cmp(a: rust_decimal::Decimal, b: rust_decimal::Decimal) -> std::cmp::Ordering {
+    if a.scale() == b.scale() {
+        a.mantissa().cmp(&b.mantissa())
+    } else {
+        a.cmp(&b)
+    }
+}
+
 fn compare_value(v: Value, op: CmpOp, limit: &crate::ir::Limit) -> Tv {
     match (v, limit.value) {
-        (Value::Num(x, 0), Const::Number(l)) => Tv::from(cmp_holds(op, x.cmp(&l))),
+        (Value::Num(x, 0), Const::Number(l)) => Tv::from(cmp_holds(op, dec_cmp(x, l))),
         (Value::Num(x, alt), Const::Number(_)) => {
             match limit.alternates.iter().find(|a| a.alt == alt) {
                 Some(a) => match (x.checked_mul(a.mul_value), a.value.checked_mul(a.mul_limit)) {
@@ -157,7 +168,9 @@ pub fn cond(c: &Cond, f: &[Option<Value>]) -> Tv {
             None => Tv::Unknown,
         },
         Cond::CompareFacts { left, op, right } => match (f[*left as usize], f[*right as usize]) {
-            (Some(Value::Num(a, 0)), Some(Value::Num(b, 0))) => Tv::from(cmp_holds(*op, a.cmp(&b))),
+            (Some(Value::Num(a, 0)), Some(Value::Num(b, 0))) => {
+                Tv::from(cmp_holds(*op, dec_cmp(a, b)))
+            }
             (Some(Value::Date(a)), Some(Value::Date(b))) => Tv::from(cmp_holds(*op, a.cmp(&b))),
             _ => Tv::Unknown,
         },

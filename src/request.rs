@@ -288,7 +288,7 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
             }
         }
         FactType::Number => match decimal(v) {
-            Some(d) => Ok((Value::Num(d, 0), format_decimal(d))),
+            Some(d) => Ok((Value::Num(d.normalize(), 0), format_decimal(d))),
             None => Err((
                 format!("`{}` is a number; found {}", fact.name, show_json(v)),
                 None,
@@ -372,7 +372,7 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
                 .checked_mul(u.factor)
                 .ok_or_else(|| (format!("`{}` is too large", fact.name), None))?;
             Ok((
-                Value::Num(c, alt),
+                Value::Num(c.normalize(), alt),
                 format!("{} {}", format_decimal(num), u.code),
             ))
         }
@@ -571,7 +571,7 @@ fn derive_one(
                 let shown = show_derived(program, slot, v, calc, req);
                 match req.values[slot] {
                     None => {
-                        req.values[slot] = Some(Value::Num(v, 0));
+                        req.values[slot] = Some(Value::Num(v.normalize(), 0));
                         req.shown[slot] = Some(shown);
                     }
                     Some(Value::Num(stated, 0)) => {
