@@ -54,7 +54,8 @@ pub struct Expect {
 
 /// Read a cases file; the error names the line and column.
 pub fn parse_cases(text: &str) -> Result<CaseFile, String> {
-    serde_saphyr::from_str::<CaseFile>(text).map_err(|e| e.to_string())
+    serde_saphyr::from_str::<CaseFile>(text)
+        .map_err(|e| e.to_string().trim_start_matches("error: ").to_string())
 }
 
 /// The result of one case.

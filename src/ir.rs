@@ -363,6 +363,15 @@ impl Program {
     pub fn validate(&self) -> Result<(), String> {
         let nf = self.facts.len() as u32;
         let ne = self.enums.len() as u32;
+        for e in &self.enums {
+            if e.values.len() > 128 {
+                return Err(format!(
+                    "enumeration `{}` has {} values; at most 128 are supported",
+                    e.name,
+                    e.values.len()
+                ));
+            }
+        }
         for f in &self.facts {
             match &f.ty {
                 FactType::Enum { enum_index } | FactType::Set { enum_index }

@@ -161,6 +161,7 @@ fn candidates(p: &Program) -> Vec<Vec<Value>> {
     let mut constants: BTreeMap<u32, BTreeSet<Decimal>> = BTreeMap::new();
     let mut dates: BTreeMap<u32, BTreeSet<i32>> = BTreeMap::new();
     let mut masks: BTreeMap<u32, BTreeSet<u128>> = BTreeMap::new();
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut visit = |c: &Cond| {
         let mut stack = vec![c];
         while let Some(c) = stack.pop() {
@@ -179,6 +180,7 @@ fn candidates(p: &Program) -> Vec<Vec<Value>> {
                 Cond::SetHas { fact, mask, .. } => {
                     masks.entry(*fact).or_default().insert(*mask);
                 }
+                Cond::CompareFacts { left, right, .. } => pairs.push((*left, *right)),
                 _ => {}
             }
         }
@@ -196,7 +198,16 @@ fn candidates(p: &Program) -> Vec<Vec<Value>> {
     for c in all_conds {
         visit(c);
     }
-    // Facts compared with each other share their constants.
+    // Facts compared with each other share their constants, plus a point on each side of every
+    // one of them, so either can be the larger.
+    for (a, b) in pairs {
+        for set in [
+            &mut constants as &mut dyn Share,
+            &mut dates as &mut dyn Share,
+        ] {
+            set.share(a, b);
+        }
+    }
     p.facts
         .iter()
         .enumerate()
@@ -249,6 +260,23 @@ fn candidates(p: &Program) -> Vec<Vec<Value>> {
         .collect()
 }
 
+/// Pooling the constants of two facts compared with each other.
+trait Share {
+    fn share(&mut self, a: u32, b: u32);
+}
+
+impl<T: Ord + Clone> Share for BTreeMap<u32, BTreeSet<T>> {
+    fn share(&mut self, a: u32, b: u32) {
+        let mut all: BTreeSet<T> = self.get(&a).cloned().unwrap_or_default();
+        all.extend(self.get(&b).cloned().unwrap_or_default());
+        if all.is_empty() {
+            return;
+        }
+        self.insert(a, all.clone());
+        self.insert(b, all);
+    }
+}
+
 fn collect_node_conds<'a>(n: &'a Node, out: &mut Vec<&'a Cond>) {
     for g in n.guard.iter().chain(&n.only_if) {
         out.push(g);
@@ -265,7 +293,8 @@ fn collect_node_conds<'a>(n: &'a Node, out: &mut Vec<&'a Cond>) {
 fn separating(cs: Option<&BTreeSet<Decimal>>, integer: bool) -> Vec<Decimal> {
     let cs: Vec<Decimal> = cs.map(|s| s.iter().copied().collect()).unwrap_or_default();
     if cs.is_empty() {
-        return vec![Decimal::ZERO];
+        // Two points, so that a fact compared only with another fact can be either side of it.
+        return vec![Decimal::ZERO, Decimal::ONE];
     }
     let mut out = BTreeSet::new();
     let one = Decimal::ONE;
@@ -293,7 +322,7 @@ fn separating(cs: Option<&BTreeSet<Decimal>>, integer: bool) -> Vec<Decimal> {
 }
 
 fn separating_i32(cs: Option<&BTreeSet<i32>>) -> Vec<i32> {
-    let Some(cs) = cs else { return vec![0] };
+    let Some(cs) = cs else { return vec![0, 1] };
     let mut out = BTreeSet::new();
     for c in cs {
         out.extend([c.saturating_sub(1), *c, c.saturating_add(1)]);

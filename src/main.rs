@@ -181,6 +181,12 @@ fn compile_file(path: &Path, format: ErrorFormat) -> Result<Program, u8> {
         }
     };
     print_diagnostics(&checked.diagnostics, &source, format);
+    if checked.library && !checked.diagnostics.iter().any(|d| d.is_error()) {
+        eprintln!(
+            "error: {} is a library: it holds shared declarations and no indications; give a policy that imports it",
+            path.display()
+        );
+    }
     checked.program.ok_or(exit::POLICY_ERROR)
 }
 

@@ -571,7 +571,13 @@ fn derive_one(
                 let shown = show_derived(program, slot, v, calc, req);
                 match req.values[slot] {
                     None => {
-                        req.values[slot] = Some(Value::Num(v.normalize(), 0));
+                        req.values[slot] = match fact.ty {
+                            // A derived date (`date_of_service()`) is a day count.
+                            FactType::Date => {
+                                i32::try_from(v.trunc().mantissa()).ok().map(Value::Date)
+                            }
+                            _ => Some(Value::Num(v.normalize(), 0)),
+                        };
                         req.shown[slot] = Some(shown);
                     }
                     Some(Value::Num(stated, 0)) => {
