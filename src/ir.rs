@@ -17,6 +17,7 @@ pub const FORMAT: &str = "policyc-ir";
 pub const FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Program {
     pub format: String,
     pub format_version: u32,
@@ -28,6 +29,7 @@ pub struct Program {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PolicyMeta {
     pub id: String,
     pub title: String,
@@ -43,12 +45,14 @@ pub struct PolicyMeta {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Revision {
     pub date: String,
     pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EnumDef {
     pub name: String,
     pub description: Option<String>,
@@ -58,12 +62,14 @@ pub struct EnumDef {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EnumValueDef {
     pub name: String,
     pub description: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FactDef {
     pub name: String,
     pub description: String,
@@ -100,6 +106,7 @@ pub enum FactType {
 
 /// A dimension a quantity fact may also be stated in (`mg/kg` for a fact declared in `[IU]/kg`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AltDim {
     pub dim: Dim,
     pub equivalence: u32,
@@ -115,6 +122,7 @@ pub struct AltDim {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EquivalenceDef {
     pub left: String,
     pub right: String,
@@ -122,6 +130,7 @@ pub struct EquivalenceDef {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IndicationDef {
     pub label: String,
     pub title: String,
@@ -144,6 +153,7 @@ pub enum DurationUnit {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DurationDef {
     pub amount: u32,
     pub unit: DurationUnit,
@@ -167,6 +177,7 @@ impl DurationDef {
 
 /// A labelled criterion or group, with the document's label (full path, `1.A.iii`) and sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Node {
     pub label: String,
     pub text: String,
@@ -249,6 +260,7 @@ pub enum Cond {
 
 /// A constant to compare with, exact and canonical.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Limit {
     pub value: Const,
     /// As the document states it: `600,000 [IU]/kg (0.037 mg/kg)`.
@@ -258,6 +270,7 @@ pub struct Limit {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AltLimit {
     /// Which alternate dimension of the fact (1-based; 0 is the declared one).
     pub alt: u8,

@@ -93,3 +93,16 @@ fn proleukin_ir_round_trips() {
         );
     }
 }
+
+/// A field this policyc does not know (from a newer writer) is refused, not silently dropped.
+#[test]
+fn unknown_ir_fields_are_refused() {
+    let json = serde_json::to_string(&program()).expect("the IR serializes");
+    let tampered = json.replacen("\"guard\":", "\"unless\":null,\"guard\":", 1);
+    assert_ne!(tampered, json);
+    let err = policyc::ir::Program::from_json(&tampered).expect_err("an unknown field is refused");
+    assert!(err.contains("unless"), "{err}");
+    let newer = json.replacen("\"format_version\":1", "\"format_version\":2", 1);
+    let err = policyc::ir::Program::from_json(&newer).expect_err("a newer version is refused");
+    assert!(err.contains("version 2"), "{err}");
+}
