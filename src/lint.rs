@@ -249,12 +249,16 @@ fn candidates(p: &Program) -> Vec<Vec<Value>> {
                     .into_iter()
                     .map(|d| Value::Num(d, 0))
                     .collect(),
-                FactType::Number | FactType::Quantity { .. } => {
-                    separating(constants.get(&i), false)
-                        .into_iter()
-                        .map(|d| Value::Num(d, 0))
-                        .collect()
-                }
+                FactType::Number => separating(constants.get(&i), false)
+                    .into_iter()
+                    .map(|d| Value::Num(d, 0))
+                    .collect(),
+                // Quantities (doses, weights, durations) are never negative: requests are refused.
+                FactType::Quantity { .. } => separating(constants.get(&i), false)
+                    .into_iter()
+                    .filter(|d| !d.is_sign_negative())
+                    .map(|d| Value::Num(d, 0))
+                    .collect(),
             }
         })
         .collect()

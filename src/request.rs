@@ -368,6 +368,12 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
                     )),
                 ));
             };
+            if num.is_sign_negative() {
+                return Err((
+                    format!("`{}` is {}: a quantity cannot be negative", fact.name, show_json(v)),
+                    Some(format!("state it as 0 or more, e.g. {example}")),
+                ));
+            }
             let c = num
                 .checked_mul(u.factor)
                 .ok_or_else(|| (format!("`{}` is too large", fact.name), None))?;
