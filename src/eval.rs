@@ -184,31 +184,11 @@ pub type Referral = Tv;
 
 /// Evaluate a labelled node: its guards, then its body. Referral leaves count as `r`.
 pub fn node_r(n: &Node, f: &[Option<Value>], r: Referral) -> Tv {
-    let g = match &n.guard {
-        Some(g) => cond(g, f),
-        None => Tv::True,
-    };
-    if g == Tv::False {
-        return Tv::False;
-    }
-    // `if P: body` is the implication ¬P ∨ body.
-    let p = match &n.only_if {
-        Some(c) => cond(c, f),
-        None => Tv::True,
-    };
-    if p == Tv::False {
-        return g;
-    }
-    let b = body_r(n, f, r);
-    let b = match (p, b) {
-        (Tv::Unknown, Tv::True) => Tv::True,
-        (Tv::Unknown, _) => Tv::Unknown,
-        (_, b) => b,
-    };
-    match (g, b) {
-        (_, Tv::False) => Tv::False,
-        (Tv::True, b) => b,
-        _ => Tv::Unknown,
+    let (strict, lenient) = node_pair(n, f);
+    if r == Tv::False {
+        strict
+    } else {
+        lenient
     }
 }
 
@@ -221,6 +201,7 @@ fn node_pair(n: &Node, f: &[Option<Value>]) -> (Tv, Tv) {
     if g == Tv::False {
         return (Tv::False, Tv::False);
     }
+    // `if P: body` is the implication ¬P ∨ body.
     let p = match &n.only_if {
         Some(c) => cond(c, f),
         None => Tv::True,
@@ -228,14 +209,7 @@ fn node_pair(n: &Node, f: &[Option<Value>]) -> (Tv, Tv) {
     if p == Tv::False {
         return (g, g);
     }
-    let (bs, bl) = match &n.body {
-        NodeBody::Condition { condition } => {
-            let c = cond(condition, f);
-            (c, c)
-        }
-        NodeBody::Group { of, children } => group_pair(*of, children, f),
-        NodeBody::Referral { .. } => (Tv::False, Tv::True),
-    };
+    let (bs, bl) = body_pair(n, f);
     let finish = |b: Tv| {
         let b = match (p, b) {
             (Tv::Unknown, Tv::True) => Tv::True,
@@ -249,6 +223,17 @@ fn node_pair(n: &Node, f: &[Option<Value>]) -> (Tv, Tv) {
         }
     };
     (finish(bs), finish(bl))
+}
+
+fn body_pair(n: &Node, f: &[Option<Value>]) -> (Tv, Tv) {
+    match &n.body {
+        NodeBody::Condition { condition } => {
+            let c = cond(condition, f);
+            (c, c)
+        }
+        NodeBody::Group { of, children } => group_pair(*of, children, f),
+        NodeBody::Referral { .. } => (Tv::False, Tv::True),
+    }
 }
 
 fn group_pair(of: GroupKind, children: &[Node], f: &[Option<Value>]) -> (Tv, Tv) {
@@ -307,49 +292,7 @@ pub fn node(n: &Node, f: &[Option<Value>]) -> Tv {
 
 /// Evaluate a node's body, ignoring its guards, a referral leaf counting as holding.
 pub fn body(n: &Node, f: &[Option<Value>]) -> Tv {
-    body_r(n, f, Tv::True)
-}
-
-fn body_r(n: &Node, f: &[Option<Value>], r: Referral) -> Tv {
-    match &n.body {
-        NodeBody::Condition { condition } => cond(condition, f),
-        NodeBody::Group { of, children } => group(*of, children, f, r),
-        NodeBody::Referral { .. } => r,
-    }
-}
-
-fn group(of: GroupKind, children: &[Node], f: &[Option<Value>], r: Referral) -> Tv {
-    match of {
-        GroupKind::AllOf => {
-            let mut acc = Tv::True;
-            for c in children {
-                match node_r(c, f, r) {
-                    Tv::False => return Tv::False,
-                    Tv::Unknown => acc = Tv::Unknown,
-                    Tv::True => {}
-                }
-            }
-            acc
-        }
-        GroupKind::OneOf | GroupKind::NoneOf => {
-            let mut acc = Tv::False;
-            for c in children {
-                match node_r(c, f, r) {
-                    Tv::True => {
-                        acc = Tv::True;
-                        break;
-                    }
-                    Tv::Unknown => acc = Tv::Unknown,
-                    Tv::False => {}
-                }
-            }
-            if of == GroupKind::NoneOf {
-                acc.not()
-            } else {
-                acc
-            }
-        }
-    }
+    body_pair(n, f).1
 }
 
 /// How one indication stands for a request.
