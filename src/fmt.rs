@@ -1,5 +1,5 @@
 //! The canonical formatter: parse a policy, then print it in the house layout (that of
-//! `policies/proleukin.policy`), keeping every comment.
+//! the policies under `policies/`), keeping every comment.
 //!
 //! Layout:
 //! - 2-space indentation, a final newline, no trailing spaces;
