@@ -698,6 +698,7 @@ impl Checker<'_> {
                     Ty::Quantity(_) => FactType::Quantity {
                         unit: f.unit.clone().unwrap_or(Unit {
                             code: "1".into(),
+                            written: "1".into(),
                             dim: Dim::NONE,
                             factor: Decimal::ONE,
                         }),
@@ -1993,7 +1994,8 @@ impl Checker<'_> {
         let f = &self.facts[slot as usize];
         let fty = f.ty;
         let fdim = fty.dim().unwrap_or(Dim::NONE);
-        let text = q_text(v, unit.as_ref());
+        // Limits are quoted as the policy writes them (`600,000 IU/kg`, `18 years`).
+        let text = lit_text(&q.number, q.unit.as_ref());
         let canonical = match (&unit, fty) {
             (None, Ty::Quantity(_)) => {
                 let u = f.unit.as_ref().map(|u| u.code.clone()).unwrap_or_default();
@@ -2077,7 +2079,7 @@ impl Checker<'_> {
         if let Some((n, ue)) = &q.alt {
             let av = self.number(n)?;
             let au = self.unit(ue)?;
-            let atext = q_text(av, Some(&au));
+            let atext = lit_text(n, Some(ue));
             text = format!("{text} ({atext})");
             let found = self.alternates[slot as usize]
                 .iter()
@@ -2150,6 +2152,18 @@ impl Checker<'_> {
             text,
             alternates,
         })
+    }
+}
+
+/// A quantity as written in the policy: its number (with any scale word) and unit.
+fn lit_text(n: &NumberLit, u: Option<&UnitExpr>) -> String {
+    let number = match &n.scale {
+        Some(s) => format!("{} {s}", n.text),
+        None => n.text.clone(),
+    };
+    match u {
+        Some(u) => format!("{number} {}", u.text),
+        None => number,
     }
 }
 

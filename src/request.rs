@@ -379,7 +379,7 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
                 .ok_or_else(|| (format!("`{}` is too large", fact.name), None))?;
             Ok((
                 Value::Num(c.normalize(), alt),
-                format!("{} {}", format_decimal(num), u.code),
+                format!("{} {}", format_decimal(num), u.written),
             ))
         }
         FactType::Enum { enum_index } => {
@@ -760,7 +760,7 @@ fn show_derived(program: &Program, slot: usize, v: Decimal, calc: &Calc, req: &R
             format!(
                 "{} {}",
                 format_decimal(x.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)),
-                unit.code
+                unit.written
             )
         }
         FactType::Date => i32::try_from(v.trunc().mantissa())

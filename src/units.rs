@@ -343,6 +343,9 @@ struct Factor {
 pub struct Unit {
     /// The UCUM code (`[IU]/kg`).
     pub code: String,
+    /// The unit as the policy or request wrote it (`IU/kg`, `years`), for explanations in its words.
+    #[serde(default)]
+    pub written: String,
     pub dim: Dim,
     /// Multiply a value in this unit by `factor` to get the value in the canonical unit of `dim`.
     #[serde(with = "rust_decimal::serde::str")]
@@ -460,6 +463,7 @@ pub fn parse_unit(text: &str) -> Result<Unit, UnitError> {
     if text == "1" {
         return Ok(Unit {
             code: "1".into(),
+            written: "1".into(),
             dim: Dim::NONE,
             factor: Decimal::ONE,
         });
@@ -534,7 +538,12 @@ pub fn parse_unit(text: &str) -> Result<Unit, UnitError> {
     } else {
         code
     };
-    Ok(Unit { code, dim, factor })
+    Ok(Unit {
+        code,
+        written: text.to_string(),
+        dim,
+        factor,
+    })
 }
 
 fn split_exponent(tok: &str) -> (&str, i32) {
