@@ -1222,7 +1222,7 @@ impl Checker<'_> {
     fn describe_fact_type(&self, slot: u32) -> String {
         let f = &self.facts[slot as usize];
         match (&f.unit, f.ty) {
-            (Some(u), Ty::Quantity(_)) => format!("a quantity in {} ({})", u.code, u.dim),
+            (Some(u), Ty::Quantity(_)) => format!("a quantity in {} ({})", u.written, u.dim),
             _ => describe_ty(f.ty, &self.enums),
         }
     }
@@ -1998,7 +1998,11 @@ impl Checker<'_> {
         let text = lit_text(&q.number, q.unit.as_ref());
         let canonical = match (&unit, fty) {
             (None, Ty::Quantity(_)) => {
-                let u = f.unit.as_ref().map(|u| u.code.clone()).unwrap_or_default();
+                let u = f
+                    .unit
+                    .as_ref()
+                    .map(|u| u.written.clone())
+                    .unwrap_or_default();
                 self.err(
                     Diagnostic::error(
                         codes::MISSING_UNIT,
@@ -2034,20 +2038,24 @@ impl Checker<'_> {
                     .with_label(fid.span, "no unit")
                     .with_help(format!(
                         "remove the unit, or declare `{}` with a unit such as `{}`",
-                        fid.name, u.code
+                        fid.name, u.written
                     )),
                 );
                 return None;
             }
             (Some(u), _) => {
                 if u.dim != fdim {
-                    let fu = f.unit.as_ref().map(|x| x.code.clone()).unwrap_or_default();
+                    let fu = f
+                        .unit
+                        .as_ref()
+                        .map(|x| x.written.clone())
+                        .unwrap_or_default();
                     let through = self.alternates[slot as usize]
                         .iter()
                         .any(|a| a.dim == u.dim);
                     let could_relate = units::equivalence_could_relate(fdim, u.dim);
                     let help = if through {
-                        format!("state the limit in {fu} first, and its restatement in {} in parentheses: `... {fu} ({text})`", u.code)
+                        format!("state the limit in {fu} first, and its restatement in {} in parentheses: `... {fu} ({text})`", u.written)
                     } else {
                         if could_relate {
                             format!("state the limit in {fu} or another unit of {fdim}; to compare {} with {}, declare the product's `equivalence` (e.g. `equivalence 18 million IU = 1.1 mg \"label\"`)", fdim, u.dim)
@@ -2062,9 +2070,9 @@ impl Checker<'_> {
                     self.err(
                         Diagnostic::error(
                             codes::UNIT_MISMATCH,
-                            format!("`{}` is measured in {fu} ({fdim}), which cannot be compared with {} ({})", fid.name, u.code, u.dim),
+                            format!("`{}` is measured in {fu} ({fdim}), which cannot be compared with {} ({})", fid.name, u.written, u.dim),
                             q.span,
-                            format!("{} is {}", u.code, u.dim),
+                            format!("{} is {}", u.written, u.dim),
                         )
                         .with_label(fid.span, format!("{fu} is {fdim}"))
                         .with_help(help),
@@ -2090,14 +2098,14 @@ impl Checker<'_> {
                 let fu = self.facts[slot as usize]
                     .unit
                     .as_ref()
-                    .map(|x| x.code.clone())
+                    .map(|x| x.written.clone())
                     .unwrap_or_default();
                 self.err(
                     Diagnostic::error(
                         codes::UNIT_MISMATCH,
-                        format!("the limit is restated in {} ({}), which does not convert from {fu} ({fdim})", au.code, au.dim),
+                        format!("the limit is restated in {} ({}), which does not convert from {fu} ({fdim})", au.written, au.dim),
                         ue.span,
-                        format!("{} is {}", au.code, au.dim),
+                        format!("{} is {}", au.written, au.dim),
                     )
                     .with_help("declare the product's equivalence between the two units, e.g. `equivalence 18 million IU = 1.1 mg \"label\"`"),
                 );
@@ -2118,7 +2126,7 @@ impl Checker<'_> {
                     self.err(
                         Diagnostic::error(
                             codes::INCONSISTENT_ALTERNATE,
-                            format!("{} restates the limit as {atext}, but by the declared equivalence it is {} {}", q_text(v, unit.as_ref()), format_decimal(round_significant(conv_in_unit, sig + 2)), au.code),
+                            format!("{} restates the limit as {atext}, but by the declared equivalence it is {} {}", q_text(v, unit.as_ref()), format_decimal(round_significant(conv_in_unit, sig + 2)), au.written),
                             ue.span,
                             "does not match the equivalence",
                         )
@@ -2169,7 +2177,7 @@ fn lit_text(n: &NumberLit, u: Option<&UnitExpr>) -> String {
 
 fn q_text(v: Decimal, u: Option<&Unit>) -> String {
     match u {
-        Some(u) => format!("{} {}", format_decimal(v), u.code),
+        Some(u) => format!("{} {}", format_decimal(v), u.written),
         None => format_decimal(v),
     }
 }
