@@ -365,12 +365,11 @@ fn applies(ind: &IndicationDef, req: &Request) -> Tv {
 }
 
 fn collect_units(p: &Program, n: &Node, dosing: bool, out: &mut Vec<CoverageUnit>) {
-    let ex = Describer { p };
     if let Some(g) = &n.guard {
         out.push(CoverageUnit {
             label: n.label.clone(),
             kind: UnitKind::Branch,
-            what: format!("(when {})", ex.cond(g)),
+            what: format!("(when {})", crate::eval::describe(p, g)),
             held: false,
             failed: false,
             unknown: false,
@@ -380,7 +379,7 @@ fn collect_units(p: &Program, n: &Node, dosing: bool, out: &mut Vec<CoverageUnit
         out.push(CoverageUnit {
             label: n.label.clone(),
             kind: UnitKind::Branch,
-            what: format!("(if {})", ex.cond(g)),
+            what: format!("(if {})", crate::eval::describe(p, g)),
             held: false,
             failed: false,
             unknown: false,
@@ -405,7 +404,7 @@ fn collect_units(p: &Program, n: &Node, dosing: bool, out: &mut Vec<CoverageUnit
                 out.push(CoverageUnit {
                     label: n.label.clone(),
                     kind: UnitKind::Limit,
-                    what: format!("limit: {}", ex.cond(leaf)),
+                    what: format!("limit: {}", crate::eval::describe(p, leaf)),
                     held: false,
                     failed: false,
                     unknown: false,
@@ -439,62 +438,5 @@ fn truncate(s: &str, n: usize) -> String {
         s.to_string()
     } else {
         format!("{}…", s.chars().take(n).collect::<String>())
-    }
-}
-
-/// Conditions in words, for reports.
-pub struct Describer<'a> {
-    pub p: &'a Program,
-}
-
-impl Describer<'_> {
-    pub fn cond(&self, c: &Cond) -> String {
-        let name = |s: &u32| {
-            self.p
-                .facts
-                .get(*s as usize)
-                .map(|f| f.name.clone())
-                .unwrap_or_default()
-        };
-        match c {
-            Cond::All { all } => all
-                .iter()
-                .map(|x| self.cond(x))
-                .collect::<Vec<_>>()
-                .join(" and "),
-            Cond::Any { any } => any
-                .iter()
-                .map(|x| self.cond(x))
-                .collect::<Vec<_>>()
-                .join(" or "),
-            Cond::Not { not } => format!("not ({})", self.cond(not)),
-            Cond::IsTrue { fact } => name(fact),
-            Cond::Known { fact } => format!("{} is known", name(fact)),
-            Cond::EnumIn { fact, values, .. } if values.len() == 1 => {
-                format!("{} is {}", name(fact), values[0])
-            }
-            Cond::EnumIn { fact, values, .. } => {
-                format!("{} is one of [{}]", name(fact), values.join(", "))
-            }
-            Cond::SetHas {
-                fact,
-                quant,
-                values,
-                ..
-            } => {
-                let q = match quant {
-                    crate::ast::SetQuant::Any => "any of",
-                    crate::ast::SetQuant::All => "all of",
-                    crate::ast::SetQuant::None => "none of",
-                };
-                format!("{} has {q} [{}]", name(fact), values.join(", "))
-            }
-            Cond::Compare {
-                fact, op, limit, ..
-            } => format!("{} {} {}", name(fact), op.words(), limit.text),
-            Cond::CompareFacts { left, op, right } => {
-                format!("{} {} {}", name(left), op.words(), name(right))
-            }
-        }
     }
 }

@@ -964,57 +964,8 @@ impl<'a> Explainer<'a> {
         }
     }
 
-    /// What a leaf condition requires, in words.
     fn allowed(&self, c: &Cond) -> String {
-        match c {
-            Cond::Compare { op, limit, .. } => format!("{} {}", op.words(), limit.text),
-            Cond::CompareFacts { op, right, .. } => {
-                format!("{} {}", op.words(), self.p.facts[*right as usize].name)
-            }
-            Cond::EnumIn { values, .. } if values.len() == 1 => format!("is {}", values[0]),
-            Cond::EnumIn { values, .. } => format!("is one of {}", values.join(", ")),
-            Cond::SetHas { quant, values, .. } => {
-                let q = match quant {
-                    SetQuant::Any => "any of",
-                    SetQuant::All => "all of",
-                    SetQuant::None => "none of",
-                };
-                format!("has {q} {}", values.join(", "))
-            }
-            Cond::IsTrue { fact } => match self.p.facts.get(*fact as usize).map(|f| &f.ty) {
-                Some(crate::ir::FactType::Documentation) => "is provided".into(),
-                _ => "is yes".into(),
-            },
-            Cond::Known { .. } => "is stated".into(),
-            Cond::Not { not } => match not.as_ref() {
-                Cond::IsTrue { fact } => match self.p.facts.get(*fact as usize).map(|f| &f.ty) {
-                    Some(crate::ir::FactType::Documentation) => "is not provided".into(),
-                    _ => "is no".into(),
-                },
-                Cond::EnumIn { values, .. } if values.len() == 1 => format!("is not {}", values[0]),
-                Cond::EnumIn { values, .. } => format!("is none of {}", values.join(", ")),
-                Cond::SetHas {
-                    quant: SetQuant::Any,
-                    values,
-                    ..
-                } => format!("has none of {}", values.join(", ")),
-                Cond::Known { .. } => "is not stated".into(),
-                Cond::Compare { op, limit, .. } => {
-                    format!("{} {}", negate(*op).words(), limit.text)
-                }
-                other => format!("not ({})", self.allowed(other)),
-            },
-            Cond::All { all } => all
-                .iter()
-                .map(|x| self.allowed(x))
-                .collect::<Vec<_>>()
-                .join(" and "),
-            Cond::Any { any } => any
-                .iter()
-                .map(|x| self.allowed(x))
-                .collect::<Vec<_>>()
-                .join(" or "),
-        }
+        allowed(self.p, c)
     }
 
     /// Why a condition is false, in terms of the request: `age is 16 a; requires at least 18 a`.
@@ -1182,6 +1133,87 @@ impl<'a> Explainer<'a> {
                 parts.join(", ")
             )
         }
+    }
+}
+
+/// What a condition requires of its fact, in words: `at most 600,000 IU/kg`, `is intravenous`.
+pub fn allowed(p: &Program, c: &Cond) -> String {
+    match c {
+        Cond::Compare { op, limit, .. } => format!("{} {}", op.words(), limit.text),
+        Cond::CompareFacts { op, right, .. } => {
+            format!("{} {}", op.words(), p.facts[*right as usize].name)
+        }
+        Cond::EnumIn { values, .. } if values.len() == 1 => format!("is {}", values[0]),
+        Cond::EnumIn { values, .. } => format!("is one of {}", values.join(", ")),
+        Cond::SetHas { quant, values, .. } => {
+            let q = match quant {
+                SetQuant::Any => "any of",
+                SetQuant::All => "all of",
+                SetQuant::None => "none of",
+            };
+            format!("has {q} {}", values.join(", "))
+        }
+        Cond::IsTrue { fact } => match p.facts.get(*fact as usize).map(|f| &f.ty) {
+            Some(crate::ir::FactType::Documentation) => "is provided".into(),
+            _ => "is yes".into(),
+        },
+        Cond::Known { .. } => "is stated".into(),
+        Cond::Not { not } => match not.as_ref() {
+            Cond::IsTrue { fact } => match p.facts.get(*fact as usize).map(|f| &f.ty) {
+                Some(crate::ir::FactType::Documentation) => "is not provided".into(),
+                _ => "is no".into(),
+            },
+            Cond::EnumIn { values, .. } if values.len() == 1 => format!("is not {}", values[0]),
+            Cond::EnumIn { values, .. } => format!("is none of {}", values.join(", ")),
+            Cond::SetHas {
+                quant: SetQuant::Any,
+                values,
+                ..
+            } => format!("has none of {}", values.join(", ")),
+            Cond::Known { .. } => "is not stated".into(),
+            Cond::Compare { op, limit, .. } => {
+                format!("{} {}", negate(*op).words(), limit.text)
+            }
+            other => format!("not ({})", allowed(p, other)),
+        },
+        Cond::All { all } => all
+            .iter()
+            .map(|x| allowed(p, x))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        Cond::Any { any } => any
+            .iter()
+            .map(|x| allowed(p, x))
+            .collect::<Vec<_>>()
+            .join(" or "),
+    }
+}
+
+/// A condition in words, with the facts it tests: `route is intravenous and age at least 18 years`.
+pub fn describe(p: &Program, c: &Cond) -> String {
+    match c {
+        Cond::All { all } => all
+            .iter()
+            .map(|x| describe(p, x))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        Cond::Any { any } => any
+            .iter()
+            .map(|x| describe(p, x))
+            .collect::<Vec<_>>()
+            .join(" or "),
+        Cond::Not { not }
+            if matches!(
+                not.as_ref(),
+                Cond::All { .. } | Cond::Any { .. } | Cond::Not { .. }
+            ) =>
+        {
+            format!("not ({})", describe(p, not))
+        }
+        leaf => match first_fact(leaf).and_then(|f| p.facts.get(f as usize)) {
+            Some(fact) => format!("{} {}", fact.name, allowed(p, leaf)),
+            None => allowed(p, leaf),
+        },
     }
 }
 

@@ -288,7 +288,7 @@ fn width(s: &str) -> usize {
 }
 
 /// A string literal, escaped as the grammar reads it back.
-fn quote(s: &str) -> String {
+pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -431,7 +431,7 @@ fn nodes(
                     cond_facts(leaf, &mut f);
                     let s: Vec<u32> = f.into_iter().collect();
                     if let Some((true, false)) = outcomes(&single, &s, cands, p.facts.len()) {
-                        let what = crate::cases::Describer { p }.cond(leaf);
+                        let what = crate::eval::describe(p, leaf);
                         out.push(
                             Diagnostic::warning(codes::NEVER_EXCEEDED, format!("the limit `{what}` in {} can never be exceeded", n.label), span, "can never fail")
                                 .with_help("a limit that every request meets checks nothing; check it against the document"),

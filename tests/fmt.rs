@@ -694,19 +694,8 @@ fn policy_strategy() -> impl Strategy<Value = PolicySpec> {
         )
 }
 
-fn quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// Strings are quoted exactly as the formatter quotes them.
+use policyc::fmt::quote;
 
 /// Writes a generated policy as text, messily: random whitespace, line breaks and comments between
 /// tokens; a line break before each item, entry and criterion.
