@@ -152,6 +152,21 @@ pub fn check_with_imports(file: &File, imports: Vec<Import>) -> Checked {
         n_imported,
         file.items.iter().any(|i| matches!(i, Item::Import(_))),
     );
+    if !problems.is_empty() {
+        // Names the failed library would have declared are reported unknown: say so.
+        for d in &mut checked.diagnostics {
+            if matches!(
+                d.code,
+                codes::UNKNOWN_FACT
+                    | codes::UNKNOWN_TYPE
+                    | codes::UNKNOWN_DEFINE
+                    | codes::UNKNOWN_ENUM_VALUE
+            ) {
+                let help = d.help.take().unwrap_or_default();
+                d.help = Some(format!("{help} (an import of this file failed; the name may be declared in that library)"));
+            }
+        }
+    }
     checked.diagnostics.extend(problems);
     checked
         .diagnostics
