@@ -147,11 +147,7 @@ pub fn check_with_imports(file: &File, imports: Vec<Import>) -> Checked {
             .cloned(),
     );
     let merged = File { items };
-    let mut checked = check_merged(
-        &merged,
-        n_imported,
-        file.items.iter().any(|i| matches!(i, Item::Import(_))),
-    );
+    let mut checked = check_merged(&merged, n_imported);
     if !problems.is_empty() {
         // Names the failed library would have declared are reported unknown: say so.
         for d in &mut checked.diagnostics {
@@ -192,7 +188,7 @@ fn import_problem(path: &str, span: Span, p: ImportProblem) -> Diagnostic {
     }
 }
 
-fn check_merged(file: &File, n_imported: usize, _has_imports: bool) -> Checked {
+fn check_merged(file: &File, n_imported: usize) -> Checked {
     let mut c = Checker {
         diags: Vec::new(),
         enums: Vec::new(),
@@ -777,7 +773,7 @@ impl Checker<'_> {
             };
             match sides {
                 Some((x, y, lv, lu, rv, ru)) => {
-                    let (Some(a), Some(b)) = (lv.checked_mul(lu.factor), rv.checked_mul(ru.factor)) else {
+                    let (Some(a), Some(b)) = (to_canonical(lv, &lu), to_canonical(rv, &ru)) else {
                         self.err(Diagnostic::error(codes::BAD_NUMBER, "an amount in this equivalence is too large to hold exactly", e.span, "too large")
                             .with_help("numbers have at most 28 significant digits"));
                         continue;
@@ -955,7 +951,7 @@ impl Checker<'_> {
                 match unit {
                     Some(u) => Some((
                         Calc::Number {
-                            value: self.exact(v.checked_mul(u.factor), q.span)?,
+                            value: self.exact(to_canonical(v, &u), q.span)?,
                         },
                         Ty::Quantity(u.dim),
                     )),
@@ -2094,7 +2090,7 @@ impl Checker<'_> {
                     );
                     return None;
                 }
-                self.exact(v.checked_mul(u.factor), q.span)?
+                self.exact(to_canonical(v, u), q.span)?
             }
         };
         let mut alternates = Vec::new();
@@ -2126,7 +2122,7 @@ impl Checker<'_> {
                 );
                 return None;
             };
-            let acanon = self.exact(av.checked_mul(au.factor), ue.span)?;
+            let acanon = self.exact(to_canonical(av, &au), ue.span)?;
             // The restatement must be the converted limit, rounded as the document rounds it.
             // converted = canonical · mul_limit / mul_value (in canonical units of the other dimension).
             let converted = canonical
@@ -2261,6 +2257,11 @@ fn node_cond(n: &ir::Node) -> Option<Cond> {
         },
         None => body,
     })
+}
+
+/// A value in a unit, in the canonical unit of its dimension (`None` on overflow).
+fn to_canonical(v: Decimal, u: &Unit) -> Option<Decimal> {
+    units::Quantity::new(v, u.clone()).map(|q| q.canonical())
 }
 
 fn flip(op: CmpOp) -> CmpOp {

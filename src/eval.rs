@@ -11,7 +11,6 @@ use crate::ast::{CmpOp, GroupKind, SetQuant};
 use crate::check::date_from_days;
 use crate::ir::{Cond, Const, IndicationDef, Node, NodeBody, Program};
 use crate::request::{collect_inputs, Request, Value, UNLISTED};
-use crate::units::format_decimal;
 use serde::Serialize;
 
 /// A three-valued truth value.
@@ -559,6 +558,7 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
     let f = &req.values[..];
     let outcome = decide(p, req);
     let vals: Vec<Values> = p.indications.iter().map(|i| values(i, f)).collect();
+    let refers = p.policy.outside_dosing.is_some();
     let mut d = Decision {
         format: DECISION_FORMAT,
         format_version: DECISION_FORMAT_VERSION,
@@ -672,7 +672,7 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
         DecisionKind::NeedsInfo => {
             let mut slots = Vec::new();
             for (ind, v) in p.indications.iter().zip(&vals) {
-                if standing(p, ind, f) != Standing::Unknown {
+                if standing_of(*v, refers) != Standing::Unknown {
                     continue;
                 }
                 if v.applies == Tv::Unknown {
@@ -721,7 +721,7 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
             } else {
                 for i in applicable {
                     let ind = &p.indications[i];
-                    if standing(p, ind, f) == Standing::DeniedDosing {
+                    if standing_of(vals[i], refers) == Standing::DeniedDosing {
                         let mut ex = Vec::new();
                         if let Some(dn) = &ind.dosing {
                             lenient.exceeded(dn, &mut ex);
@@ -1332,9 +1332,4 @@ pub fn render_human(d: &Decision) -> String {
         }
     }
     s
-}
-
-/// Show a decimal as in a document (for callers formatting values).
-pub fn show(d: rust_decimal::Decimal) -> String {
-    format_decimal(d)
 }

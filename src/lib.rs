@@ -42,7 +42,7 @@ pub mod units;
 /// Parse and check a policy's source text: the program if there is no error, and all diagnostics.
 /// Imports are resolved relative to the current directory; use [`compile_path`] for a file.
 pub fn compile_source(text: &str) -> check::Checked {
-    compile_text(text, std::path::Path::new("."))
+    compile_source_in(text, std::path::Path::new("."))
 }
 
 /// Read, parse and check a policy file, resolving its imports relative to the file.
@@ -61,10 +61,6 @@ pub fn compile_path(path: &std::path::Path) -> std::io::Result<check::Checked> {
 /// the text would be in).
 pub fn compile_source_in(text: &str, dir: &std::path::Path) -> check::Checked {
     compile_in(text, dir, &mut Vec::new())
-}
-
-fn compile_text(text: &str, dir: &std::path::Path) -> check::Checked {
-    compile_source_in(text, dir)
 }
 
 fn canonical(p: &std::path::Path) -> std::path::PathBuf {

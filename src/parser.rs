@@ -48,11 +48,6 @@ pub fn parse(text: &str) -> Result<File, Box<Diagnostic>> {
     Ok(File { items })
 }
 
-/// Parse a unit expression on its own (used for units in requests).
-pub fn parse_unit(text: &str) -> bool {
-    matches!(PolicyParser::parse(Rule::unit_expr, text), Ok(p) if p.as_str() == text)
-}
-
 fn first(p: P) -> P {
     // Every caller passes a rule whose grammar guarantees at least one inner pair.
     p.into_inner()

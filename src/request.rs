@@ -374,13 +374,10 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
                     Some(format!("state it as 0 or more, e.g. {example}")),
                 ));
             }
-            let c = num
-                .checked_mul(u.factor)
+            let shown = format!("{} {}", format_decimal(num), u.written);
+            let q = crate::units::Quantity::new(num, u)
                 .ok_or_else(|| (format!("`{}` is too large", fact.name), None))?;
-            Ok((
-                Value::Num(c.normalize(), alt),
-                format!("{} {}", format_decimal(num), u.written),
-            ))
+            Ok((Value::Num(q.canonical().normalize(), alt), shown))
         }
         FactType::Enum { enum_index } => {
             let e = &program.enums[*enum_index as usize];
