@@ -125,30 +125,26 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
             d.decision.as_str()
         ));
     }
-    if let Some(p) = &e.path {
-        let got = d.path.last().cloned().unwrap_or_else(|| "(none)".into());
-        if *p != got {
-            f.push(format!("expected path {p}, got {got}"));
-        }
-    }
-    if let Some(x) = &e.duration {
-        let got = d
-            .approval
-            .as_ref()
-            .map(|a| a.duration.clone())
-            .unwrap_or_else(|| "(no approval)".into());
-        if *x != got {
-            f.push(format!("expected duration {x}, got {got}"));
-        }
-    }
-    if let Some(x) = &e.approval_end {
-        let got = d
-            .approval
-            .as_ref()
-            .and_then(|a| a.end.clone())
-            .unwrap_or_else(|| "(none)".into());
-        if *x != got {
-            f.push(format!("expected approval end {x}, got {got}"));
+    let approval = d.approval.as_ref();
+    let scalars = [
+        ("path", &e.path, d.path.last().cloned()),
+        (
+            "duration",
+            &e.duration,
+            approval.map(|a| a.duration.clone()),
+        ),
+        (
+            "approval end",
+            &e.approval_end,
+            approval.and_then(|a| a.end.clone()),
+        ),
+    ];
+    for (what, want, got) in scalars {
+        if let Some(want) = want {
+            let got = got.unwrap_or_else(|| "(none)".into());
+            if *want != got {
+                f.push(format!("expected {what} {want}, got {got}"));
+            }
         }
     }
     type Expected<'a> = (&'a str, &'a Option<Vec<String>>, Vec<String>);
