@@ -476,7 +476,7 @@ pub fn parse_unit(text: &str) -> Result<Unit, UnitError> {
             None => {
                 return Err(UnitError::Unknown {
                     atom: tok.clone(),
-                    suggestion: crate::diag::did_you_mean(name, known_unit_names()),
+                    suggestion: policyc_syntax::diag::did_you_mean(name, known_unit_names()),
                 })
             }
         };

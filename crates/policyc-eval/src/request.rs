@@ -4,10 +4,10 @@
 //! computes derived facts. Every problem in a request is reported (with its JSON path), not only the
 //! first. Numbers are read from their JSON text exactly (no binary floating point).
 
-use crate::check::{date_from_days, days_since_epoch};
-use crate::diag::did_you_mean;
-use crate::ir::{Calc, FactType, Program};
-use crate::units::{format_decimal, parse_unit};
+use policyc_ir::dates::{date_from_days, days_since_epoch};
+use policyc_ir::ir::{Calc, FactType, Program};
+use policyc_ir::units::{format_decimal, parse_unit};
+use policyc_syntax::diag::did_you_mean;
 use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -349,7 +349,7 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
                 0
             } else if let Some(i) = alternates.iter().position(|a| {
                 a.dim == u.dim
-                    && crate::units::numerator(&ut)
+                    && policyc_ir::units::numerator(&ut)
                         .0
                         .iter()
                         .zip(a.via.0)
@@ -375,7 +375,7 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
                 ));
             }
             let shown = format!("{} {}", format_decimal(num), u.written);
-            let q = crate::units::Quantity::new(num, u)
+            let q = policyc_ir::units::Quantity::new(num, u)
                 .ok_or_else(|| (format!("`{}` is too large", fact.name), None))?;
             Ok((Value::Num(q.canonical().normalize(), alt), shown))
         }
@@ -626,7 +626,7 @@ fn derive_one(
     done[slot] = true;
 }
 
-pub(crate) fn collect_inputs(c: &Calc, out: &mut Vec<u32>) {
+pub fn collect_inputs(c: &Calc, out: &mut Vec<u32>) {
     match c {
         Calc::Fact { fact } if !out.contains(fact) => out.push(*fact),
         Calc::Fact { .. } => {}
@@ -664,10 +664,10 @@ fn eval_calc(c: &Calc, req: &Request) -> Result<Decimal, CalcStop> {
             let l = eval_calc(left, req)?;
             let r = eval_calc(right, req)?;
             let raw = match op {
-                crate::ast::ArithOp::Add => l.checked_add(r),
-                crate::ast::ArithOp::Sub => l.checked_sub(r),
-                crate::ast::ArithOp::Mul => l.checked_mul(r),
-                crate::ast::ArithOp::Div => {
+                policyc_syntax::ast::ArithOp::Add => l.checked_add(r),
+                policyc_syntax::ast::ArithOp::Sub => l.checked_sub(r),
+                policyc_syntax::ast::ArithOp::Mul => l.checked_mul(r),
+                policyc_syntax::ast::ArithOp::Div => {
                     if r.is_zero() {
                         return Err(CalcStop::Error(
                             "a divisor is zero (is a weight or body surface area stated as 0?)"

@@ -7,10 +7,10 @@
 //! [`decide`] answers with the decision alone, reading slots and comparing decimals, with no
 //! allocation. [`evaluate`] answers with the full explanation, in the policy's own labels and words.
 
-use crate::ast::{CmpOp, GroupKind, SetQuant};
-use crate::check::date_from_days;
-use crate::ir::{Cond, Const, IndicationDef, Node, NodeBody, Program};
 use crate::request::{collect_inputs, Request, Value, UNLISTED};
+use policyc_ir::dates::date_from_days;
+use policyc_ir::ir::{Cond, Const, IndicationDef, Node, NodeBody, Program};
+use policyc_syntax::ast::{CmpOp, GroupKind, SetQuant};
 use serde::Serialize;
 
 /// A three-valued truth value.
@@ -91,7 +91,7 @@ fn dec_cmp(a: rust_decimal::Decimal, b: rust_decimal::Decimal) -> std::cmp::Orde
     }
 }
 
-fn compare_value(v: Value, op: CmpOp, limit: &crate::ir::Limit) -> Tv {
+fn compare_value(v: Value, op: CmpOp, limit: &policyc_ir::ir::Limit) -> Tv {
     match (v, limit.value) {
         (Value::Num(x, 0), Const::Number(l)) => Tv::from(cmp_holds(op, dec_cmp(x, l))),
         (Value::Num(x, alt), Const::Number(_)) => {
@@ -752,7 +752,7 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
 }
 
 fn approval(ind: &IndicationDef, req: &Request) -> Approval {
-    use crate::ir::DurationUnit::*;
+    use policyc_ir::ir::DurationUnit::*;
     let start = req.as_of.and_then(date_from_days);
     let end = start.and_then(|s| {
         let n = i64::from(ind.duration.amount);
@@ -1154,13 +1154,13 @@ pub fn allowed(p: &Program, c: &Cond) -> String {
             format!("has {q} {}", values.join(", "))
         }
         Cond::IsTrue { fact } => match p.facts.get(*fact as usize).map(|f| &f.ty) {
-            Some(crate::ir::FactType::Documentation) => "is provided".into(),
+            Some(policyc_ir::ir::FactType::Documentation) => "is provided".into(),
             _ => "is yes".into(),
         },
         Cond::Known { .. } => "is stated".into(),
         Cond::Not { not } => match not.as_ref() {
             Cond::IsTrue { fact } => match p.facts.get(*fact as usize).map(|f| &f.ty) {
-                Some(crate::ir::FactType::Documentation) => "is not provided".into(),
+                Some(policyc_ir::ir::FactType::Documentation) => "is not provided".into(),
                 _ => "is no".into(),
             },
             Cond::EnumIn { values, .. } if values.len() == 1 => format!("is not {}", values[0]),

@@ -8,8 +8,8 @@
 //! Compatibility: readers accept exactly [`FORMAT_VERSION`]; any change to the shape of this module's
 //! types that an older reader could misread increments it.
 
-use crate::ast::{CmpOp, GroupKind, SetQuant};
 use crate::units::{Dim, Unit};
+use policyc_syntax::ast::{CmpOp, GroupKind, SetQuant};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -307,7 +307,7 @@ pub enum Calc {
         days: i32,
     },
     Arith {
-        op: crate::ast::ArithOp,
+        op: policyc_syntax::ast::ArithOp,
         left: Box<Calc>,
         right: Box<Calc>,
         /// Multiply the raw result by this to land in the canonical unit of the result's dimension.

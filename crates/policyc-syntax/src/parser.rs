@@ -9,7 +9,7 @@ use pest::iterators::Pair;
 use pest::Parser as _;
 
 #[derive(pest_derive::Parser)]
-#[grammar = "../grammar/policy.pest"]
+#[grammar = "../../../grammar/policy.pest"]
 struct PolicyParser;
 
 type P<'a> = Pair<'a, Rule>;

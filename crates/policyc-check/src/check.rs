@@ -4,10 +4,11 @@
 //! its own, and a failure in one does not hide the others. The IR is produced only when there is no
 //! error.
 
-use crate::ast::{self, *};
-use crate::diag::{codes, did_you_mean, Diagnostic};
-use crate::ir::{self, Calc, Cond, Const, FactType, Limit};
-use crate::units::{self, format_decimal, parse_unit, Base, Dim, Unit, UnitError};
+pub use policyc_ir::dates::{date_from_days, days_since_epoch};
+use policyc_ir::ir::{self, Calc, Cond, Const, FactType, Limit};
+use policyc_ir::units::{self, format_decimal, parse_unit, Base, Dim, Unit, UnitError};
+use policyc_syntax::ast::{self, *};
+use policyc_syntax::diag::{codes, did_you_mean, Diagnostic};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
@@ -132,7 +133,7 @@ pub fn check_with_imports(file: &File, imports: Vec<Import>) -> Checked {
                     if matches!(it, Item::Library(_) | Item::Import(_)) {
                         continue;
                     }
-                    crate::respan::item(&mut it, imp.span);
+                    policyc_syntax::respan::item(&mut it, imp.span);
                     items.push(it);
                 }
             }
@@ -1664,13 +1665,13 @@ impl Checker<'_> {
                     .map(|p| p.name.as_str())
                     .zip(args.iter())
                     .collect();
-                if let Err((bad, why)) = crate::respan::substitute(&mut body, &bindings) {
+                if let Err((bad, why)) = policyc_syntax::respan::substitute(&mut body, &bindings) {
                     self.err(Diagnostic::error(codes::BAD_ARGUMENTS, format!("argument `{bad}` of `{}`: {why}", name.name), *span, "this use").with_help("pass a list `[a, b]` where the definition tests membership, and a value where it compares"));
                     return None;
                 }
                 if imported {
                     // The definition's text is in another file: point at this use.
-                    crate::respan::expr(&mut body, *span);
+                    policyc_syntax::respan::expr(&mut body, *span);
                 }
                 self.cond(&body, dosing)
             }
@@ -2342,20 +2343,4 @@ fn find_cycle(
     path.pop();
     state[n] = 2;
     found
-}
-
-/// Days since 1970-01-01 for a civil date.
-pub fn days_since_epoch(d: jiff::civil::Date) -> i32 {
-    let epoch = jiff::civil::date(1970, 1, 1);
-    epoch
-        .until((jiff::Unit::Day, d))
-        .map(|s| s.get_days())
-        .unwrap_or(0)
-}
-
-/// The civil date for a day count since 1970-01-01.
-pub fn date_from_days(days: i32) -> Option<jiff::civil::Date> {
-    jiff::civil::date(1970, 1, 1)
-        .checked_add(jiff::Span::new().try_days(days).ok()?)
-        .ok()
 }

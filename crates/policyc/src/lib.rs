@@ -25,19 +25,20 @@
 //! assert_eq!(decision.decision, policyc::eval::DecisionKind::Deny);
 //! ```
 
-pub mod ast;
-pub mod cases;
-pub mod check;
-pub mod diag;
-pub mod eval;
-pub mod fmt;
-pub mod ir;
-pub mod lint;
-pub mod parser;
-pub mod request;
-pub mod respan;
-pub mod schema;
-pub mod units;
+#![warn(missing_docs)]
+
+// The stage crates' modules, for tools that need more than the top-level API (the CLI, the
+// formatter, the lints). The stable API is the items below: compile, bind, decide, evaluate.
+pub use policyc_check::{check, lint};
+pub use policyc_eval::{cases, eval, request, schema};
+pub use policyc_ir::{dates, ir, units};
+pub use policyc_syntax::{ast, diag, fmt, parser, respan};
+
+pub use policyc_check::check::Checked;
+pub use policyc_eval::eval::{decide, evaluate, Decision, DecisionKind};
+pub use policyc_eval::request::{bind, Request, RequestError};
+pub use policyc_ir::ir::Program;
+pub use policyc_syntax::diag::Diagnostic;
 
 /// Parse and check a policy's source text: the program if there is no error, and all diagnostics.
 /// Imports are resolved relative to the current directory; use [`compile_path`] for a file.

@@ -13,12 +13,12 @@
 //! and above them), every enumeration value, every subset of a small set, so every distinct
 //! behaviour of the condition is tried. Conditions over too many combinations are skipped.
 
-use crate::cases::Coverage;
 use crate::check::SpanIndex;
-use crate::diag::Diagnostic;
-use crate::eval::{self, Tv};
-use crate::ir::{Cond, Const, FactType, Node, NodeBody, Program};
-use crate::request::{Value, UNLISTED};
+use policyc_eval::cases::Coverage;
+use policyc_eval::eval::{self, Tv};
+use policyc_eval::request::{Value, UNLISTED};
+use policyc_ir::ir::{Cond, Const, FactType, Node, NodeBody, Program};
+use policyc_syntax::diag::Diagnostic;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -96,7 +96,7 @@ fn unused_facts(p: &Program, spans: &SpanIndex, out: &mut Vec<Diagnostic>) {
         for (i, f) in p.facts.iter().enumerate() {
             if let (true, Some(c)) = (used.contains(&(i as u32)), &f.derived) {
                 let mut ins = Vec::new();
-                crate::request::collect_inputs(c, &mut ins);
+                policyc_eval::request::collect_inputs(c, &mut ins);
                 for x in ins {
                     changed |= used.insert(x);
                 }
@@ -431,7 +431,7 @@ fn nodes(
                     cond_facts(leaf, &mut f);
                     let s: Vec<u32> = f.into_iter().collect();
                     if let Some((true, false)) = outcomes(&single, &s, cands, p.facts.len()) {
-                        let what = crate::eval::describe(p, leaf);
+                        let what = policyc_eval::eval::describe(p, leaf);
                         out.push(
                             Diagnostic::warning(codes::NEVER_EXCEEDED, format!("the limit `{what}` in {} can never be exceeded", n.label), span, "can never fail")
                                 .with_help("a limit that every request meets checks nothing; check it against the document"),

@@ -5,8 +5,8 @@
 //! every criterion and dosing limit, whether some case has seen it hold, fail, and be unknown.
 
 use crate::eval::{self, cond, Decision, Tv};
-use crate::ir::{Cond, IndicationDef, Node, NodeBody, Program};
 use crate::request::{bind_json, Request};
+use policyc_ir::ir::{Cond, IndicationDef, Node, NodeBody, Program};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;

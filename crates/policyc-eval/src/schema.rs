@@ -1,6 +1,6 @@
 //! A JSON Schema (draft 2020-12) for the requests of one policy, for the engineers who build them.
 
-use crate::ir::{FactType, Program};
+use policyc_ir::ir::{FactType, Program};
 use serde_json::{json, Map, Value};
 
 /// The JSON Schema of requests to `p`.

@@ -1,0 +1,7 @@
+//! Evaluation: binding a JSON request to fact slots, deciding it (fast path) and explaining it,
+//! running test cases with coverage, and the JSON Schema of a policy's requests.
+
+pub mod cases;
+pub mod eval;
+pub mod request;
+pub mod schema;
