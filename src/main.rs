@@ -8,6 +8,8 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use policyc::load::{read_text, Loader, MAX_IR_BYTES, MAX_SOURCE_BYTES};
+
 /// Exit codes.
 mod exit {
     /// Success: the policies check, the decision was made.
@@ -30,6 +32,10 @@ mod exit {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Also allow imports from this folder (repeatable). By default a policy may import only
+    /// libraries inside the folders and files' folders given on the command line.
+    #[arg(long, global = true, value_name = "DIR")]
+    allow_imports_from: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -110,21 +116,26 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let mut loader = Loader::new(Vec::new());
+    for r in &cli.allow_imports_from {
+        loader.allow_root(r);
+    }
+    let loader = &mut loader;
     let code = match cli.command {
         Command::Check {
             files,
             error_format,
             strict,
-        } => cmd_check(&files, error_format, strict),
-        Command::Compile { policy, output } => cmd_compile(&policy, output.as_deref()),
+        } => cmd_check(loader, &files, error_format, strict),
+        Command::Compile { policy, output } => cmd_compile(loader, &policy, output.as_deref()),
         Command::Eval {
             policy,
             request,
             format,
             as_of,
-        } => cmd_eval(&policy, &request, format, as_of.as_deref()),
+        } => cmd_eval(loader, &policy, &request, format, as_of.as_deref()),
         Command::Fmt { paths, check, diff } => cmd_fmt(&paths, check, diff),
-        Command::Schema { policy } => match load_program(&policy) {
+        Command::Schema { policy } => match load_program(loader, &policy) {
             Ok(p) => match serde_json::to_string_pretty(&policyc::schema::request_schema(&p)) {
                 Ok(j) => {
                     println!("{j}");
@@ -138,16 +149,37 @@ fn main() -> ExitCode {
             paths,
             min_coverage,
             coverage,
-        } => cmd_test(&paths, min_coverage.as_deref(), coverage),
+        } => cmd_test(loader, &paths, min_coverage.as_deref(), coverage),
     };
     ExitCode::from(code)
 }
 
+/// Read a file named on the command line (or in a cases file), at most `MAX_SOURCE_BYTES`.
 fn read(path: &Path) -> Result<String, u8> {
-    std::fs::read_to_string(path).map_err(|e| {
+    read_capped(path, MAX_SOURCE_BYTES)
+}
+
+fn read_capped(path: &Path, max: u64) -> Result<String, u8> {
+    read_text(path, max, true).map_err(|e| {
         eprintln!("error: cannot read {}: {e}", path.display());
         exit::IO_ERROR
     })
+}
+
+/// Let the loader read imports from the folders the command names (a file's own folder, or the
+/// folder itself), in addition to those allowed by `--allow-imports-from`.
+fn allow_roots(loader: &mut Loader, paths: &[PathBuf]) {
+    for p in paths {
+        if p.is_dir() {
+            loader.allow_root(p);
+        } else {
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            loader.allow_root(dir);
+        }
+    }
 }
 
 fn print_diagnostics(diags: &[Diagnostic], source: &Source, format: ErrorFormat) {
@@ -170,16 +202,11 @@ fn print_diagnostics(diags: &[Diagnostic], source: &Source, format: ErrorFormat)
 }
 
 /// Compile a policy file, printing its diagnostics. `None` when it has errors.
-fn compile_file(path: &Path, format: ErrorFormat) -> Result<Program, u8> {
+fn compile_file(loader: &mut Loader, path: &Path, format: ErrorFormat) -> Result<Program, u8> {
     let text = read(path)?;
     let source = Source::new(path.display().to_string(), text.as_str());
-    let checked = match policyc::compile_path(path) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
-            return Err(exit::IO_ERROR);
-        }
-    };
+    allow_roots(loader, std::slice::from_ref(&path.to_path_buf()));
+    let checked = loader.compile_file(path, &text);
     print_diagnostics(&checked.diagnostics, &source, format);
     if checked.library && !checked.diagnostics.iter().any(|d| d.is_error()) {
         eprintln!(
@@ -190,7 +217,8 @@ fn compile_file(path: &Path, format: ErrorFormat) -> Result<Program, u8> {
     checked.program.ok_or(exit::POLICY_ERROR)
 }
 
-fn cmd_check(files: &[PathBuf], format: ErrorFormat, strict: bool) -> u8 {
+fn cmd_check(loader: &mut Loader, files: &[PathBuf], format: ErrorFormat, strict: bool) -> u8 {
+    allow_roots(loader, files);
     let mut code = exit::OK;
     for f in files {
         let text = match read(f) {
@@ -201,14 +229,7 @@ fn cmd_check(files: &[PathBuf], format: ErrorFormat, strict: bool) -> u8 {
             }
         };
         let source = Source::new(f.display().to_string(), text.as_str());
-        let checked = match policyc::compile_path(f) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("error: cannot read {}: {e}", f.display());
-                code = code.max(exit::IO_ERROR);
-                continue;
-            }
-        };
+        let checked = loader.compile_file(f, &text);
         let mut diags = checked.diagnostics;
         if let Some(program) = &checked.program {
             let coverage = cases_coverage(f, program);
@@ -242,15 +263,20 @@ fn cmd_check(files: &[PathBuf], format: ErrorFormat, strict: bool) -> u8 {
 
 /// The coverage of a policy's cases file (`<policy>.cases.yaml` beside it), if it has one that runs.
 fn cases_coverage(policy: &Path, program: &Program) -> Option<policyc::cases::Coverage> {
-    let text = std::fs::read_to_string(policy.with_extension("cases.yaml")).ok()?;
+    let text = read_text(
+        &policy.with_extension("cases.yaml"),
+        MAX_SOURCE_BYTES,
+        false,
+    )
+    .ok()?;
     let cases = policyc::cases::parse_cases(&text).ok()?;
     let mut coverage = policyc::cases::Coverage::new(program);
     policyc::cases::run(program, &cases, &mut coverage);
     Some(coverage)
 }
 
-fn cmd_compile(policy: &Path, output: Option<&Path>) -> u8 {
-    let program = match compile_file(policy, ErrorFormat::Human) {
+fn cmd_compile(loader: &mut Loader, policy: &Path, output: Option<&Path>) -> u8 {
+    let program = match compile_file(loader, policy, ErrorFormat::Human) {
         Ok(p) => p,
         Err(c) => return c,
     };
@@ -262,10 +288,8 @@ fn cmd_compile(policy: &Path, output: Option<&Path>) -> u8 {
         }
     };
     match output {
-        None => {
-            print!("{json}");
-            exit::OK
-        }
+        None => print_stdout(&json),
+        Some(path) if path == Path::new("-") => print_stdout(&json),
         Some(path) => match policyc::write_atomic(path, json.as_bytes()) {
             Ok(()) => exit::OK,
             Err(e) => {
@@ -276,30 +300,63 @@ fn cmd_compile(policy: &Path, output: Option<&Path>) -> u8 {
     }
 }
 
-fn load_program(path: &Path) -> Result<Program, u8> {
+/// Write to standard output; a closed or full output is an I/O error, not a panic.
+fn print_stdout(text: &str) -> u8 {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => exit::OK,
+        Err(_) => exit::IO_ERROR,
+    }
+}
+
+fn load_program(loader: &mut Loader, path: &Path) -> Result<Program, u8> {
     let is_ir = path.extension().is_some_and(|e| e == "json");
     if !is_ir {
-        return compile_file(path, ErrorFormat::Human);
+        return compile_file(loader, path, ErrorFormat::Human);
     }
-    let text = read(path)?;
+    let text = read_capped(path, MAX_IR_BYTES)?;
     Program::from_json(&text).map_err(|e| {
         eprintln!("error: {}: {e}", path.display());
         exit::POLICY_ERROR
     })
 }
 
-fn cmd_eval(policy: &Path, request: &str, format: OutputFormat, as_of: Option<&str>) -> u8 {
-    let program = match load_program(policy) {
+fn cmd_eval(
+    loader: &mut Loader,
+    policy: &Path,
+    request: &str,
+    format: OutputFormat,
+    as_of: Option<&str>,
+) -> u8 {
+    let program = match load_program(loader, policy) {
         Ok(p) => p,
         Err(c) => return c,
     };
     let text = if request == "-" {
-        let mut s = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut s) {
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::stdin()
+            .take(MAX_SOURCE_BYTES + 1)
+            .read_to_end(&mut bytes)
+        {
             eprintln!("error: cannot read the request from standard input: {e}");
             return exit::IO_ERROR;
         }
-        s
+        if bytes.len() as u64 > MAX_SOURCE_BYTES {
+            eprintln!(
+                "error: the request on standard input is larger than {MAX_SOURCE_BYTES} bytes"
+            );
+            return exit::IO_ERROR;
+        }
+        match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(_) => {
+                eprintln!("error: the request on standard input is not UTF-8 text");
+                return exit::IO_ERROR;
+            }
+        }
     } else {
         match read(Path::new(request)) {
             Ok(s) => s,
@@ -370,7 +427,7 @@ fn find_cases(paths: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
     Ok(out)
 }
 
-fn cmd_test(paths: &[PathBuf], min_coverage: Option<&str>, full: bool) -> u8 {
+fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, full: bool) -> u8 {
     let min = match min_coverage.map(|m| m.trim_end_matches('%').parse::<rust_decimal::Decimal>()) {
         None => None,
         Some(Ok(m))
@@ -389,6 +446,7 @@ fn cmd_test(paths: &[PathBuf], min_coverage: Option<&str>, full: bool) -> u8 {
         Ok(f) => f,
         Err(c) => return c,
     };
+    allow_roots(loader, &files);
     if files.is_empty() {
         eprintln!("error: no `*.cases.yaml` files found");
         return exit::TEST_FAILURE;
@@ -421,7 +479,18 @@ fn cmd_test(paths: &[PathBuf], min_coverage: Option<&str>, full: bool) -> u8 {
                     + ".policy",
             ),
         };
-        let program = match compile_file(&policy_path, ErrorFormat::Human) {
+        if policy_path.exists() && !loader.allows(&policy_path) {
+            eprintln!(
+                "error: {}: the policy `{}` is outside the folders given on the command line",
+                file.display(),
+                policy_path.display()
+            );
+            eprintln!("  help: keep the cases file beside its policy, or add the policy's folder with `--allow-imports-from`");
+            failed += cases.cases.len();
+            code = code.max(exit::TEST_FAILURE);
+            continue;
+        }
+        let program = match compile_file(loader, &policy_path, ErrorFormat::Human) {
             Ok(p) => p,
             Err(c) => {
                 eprintln!(
@@ -480,12 +549,14 @@ fn cmd_test(paths: &[PathBuf], min_coverage: Option<&str>, full: bool) -> u8 {
 
 fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
+        // Symbolic links to folders are not followed, so a link loop cannot make the walk endless.
+        let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok())
+            .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_dir())))
             .collect();
         entries.sort();
-        for p in entries {
-            if p.is_dir() {
+        for (p, is_dir) in entries {
+            if is_dir {
                 walk(&p, out)?;
             } else if p.extension().is_some_and(|e| e == "policy") {
                 out.push(p);

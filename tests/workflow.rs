@@ -61,7 +61,13 @@ fn test_output_when_a_case_fails() {
     );
     let file = dir.join("wrong.cases.yaml");
     std::fs::write(&file, cases).expect("write cases");
-    let (code, out) = policyc(&["test", &file.to_string_lossy()]);
+    // The cases file is outside `policies/`: its policy is allowed explicitly.
+    let (code, out) = policyc(&[
+        "test",
+        &file.to_string_lossy(),
+        "--allow-imports-from",
+        &policies.to_string_lossy(),
+    ]);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code, 5, "{out}");
     assert!(out.trim_end().ends_with("1 passed, 1 failed"), "{out}");

@@ -111,7 +111,13 @@ pub enum ImportProblem {
     /// A circle found further down the chain of imports, already described.
     CycleBelow(String),
     NotALibrary,
-    HasErrors(usize, String),
+    /// The library has this many errors (they are reported when it is checked on its own).
+    HasErrors(usize),
+    /// The file may not be imported: why, and how to fix it.
+    Refused {
+        why: String,
+        help: String,
+    },
 }
 
 const BUILTIN_TYPES: &[&str] = &["boolean", "count", "number", "date", "documentation"];
@@ -184,8 +190,10 @@ fn import_problem(path: &str, span: Span, p: ImportProblem) -> Diagnostic {
             .with_help("move the shared declarations into one library that both files import"),
         ImportProblem::NotALibrary => Diagnostic::error(codes::IMPORT, format!("`{path}` is a policy, not a library: only libraries can be imported"), span, "not a library")
             .with_help("move the shared enumerations, facts and definitions into a file that starts with `library name \"description\"`"),
-        ImportProblem::HasErrors(n, first) => Diagnostic::error(codes::IMPORT, format!("library `{path}` has {n} error{}; the first: {first}", if n == 1 { "" } else { "s" }), span, "library with errors")
+        ImportProblem::HasErrors(n) => Diagnostic::error(codes::IMPORT, format!("library `{path}` has {n} error{}", if n == 1 { "" } else { "s" }), span, "library with errors")
             .with_help(format!("run `policyc check {path}` to see them")),
+        ImportProblem::Refused { why, help } => Diagnostic::error(codes::IMPORT, format!("cannot import `{path}`: {why}"), span, "import refused")
+            .with_help(help),
     }
 }
 

@@ -40,153 +40,94 @@ pub use policyc_eval::request::{bind, Request, RequestError};
 pub use policyc_ir::ir::Program;
 pub use policyc_syntax::diag::Diagnostic;
 
+pub mod load;
+
 /// Parse and check a policy's source text: the program if there is no error, and all diagnostics.
-/// Imports are resolved relative to the current directory; use [`compile_path`] for a file.
+/// Imports are resolved relative to the current directory, which is also the folder they must
+/// stay in; use [`compile_path`] for a file, or a [`load::Loader`] for many.
 pub fn compile_source(text: &str) -> check::Checked {
     compile_source_in(text, std::path::Path::new("."))
 }
 
-/// Read, parse and check a policy file, resolving its imports relative to the file.
-pub fn compile_path(path: &std::path::Path) -> std::io::Result<check::Checked> {
-    let text = std::fs::read_to_string(path)?;
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    let shown = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut stack = vec![(canonical(path), shown)];
-    Ok(compile_in(&text, dir, &mut stack))
+/// Read, parse and check a policy file, resolving its imports relative to the file (and keeping
+/// them inside the file's folder). See [`load`] for the rules.
+pub fn compile_path(path: &std::path::Path) -> Result<check::Checked, load::ReadError> {
+    load::Loader::default().compile_path(path)
 }
 
 /// Parse and check a policy's source text, resolving its imports relative to `dir` (the directory
-/// the text would be in).
+/// the text would be in, and the folder imports must stay in).
 pub fn compile_source_in(text: &str, dir: &std::path::Path) -> check::Checked {
-    compile_in(text, dir, &mut Vec::new())
+    load::Loader::default().compile_source_in(text, dir)
 }
 
-fn canonical(p: &std::path::Path) -> std::path::PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-fn compile_in(
-    text: &str,
-    dir: &std::path::Path,
-    stack: &mut Vec<(std::path::PathBuf, String)>,
-) -> check::Checked {
-    let file = match parser::parse(text) {
-        Ok(f) => f,
-        Err(d) => {
-            return check::Checked {
-                program: None,
-                diagnostics: vec![*d],
-                spans: Default::default(),
-                library: false,
-            }
-        }
-    };
-    let imports = file
-        .items
-        .iter()
-        .filter_map(|i| match i {
-            ast::Item::Import(s) => Some(s.clone()),
-            _ => None,
-        })
-        .map(|s| load_import(&s, dir, stack))
-        .collect();
-    check::check_with_imports(&file, imports)
-}
-
-/// Load one imported library: its items with its own imports merged in, or the problem.
-fn load_import(
-    s: &ast::Str,
-    dir: &std::path::Path,
-    stack: &mut Vec<(std::path::PathBuf, String)>,
-) -> check::Import {
-    use check::ImportProblem;
-    let path = dir.join(&s.value);
-    let key = canonical(&path);
-    let result = (|| {
-        if let Some(pos) = stack.iter().position(|(p, _)| *p == key) {
-            let mut chain: Vec<String> = stack[pos..]
-                .iter()
-                .map(|(_, shown)| shown.clone())
-                .collect();
-            chain.push(s.value.clone());
-            return Err(ImportProblem::Cycle(chain));
-        }
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| ImportProblem::Missing(e.to_string()))?;
-        let lib_dir = path.parent().unwrap_or(std::path::Path::new("."));
-        stack.push((key.clone(), s.value.clone()));
-        let checked = compile_in(&text, lib_dir, stack);
-        stack.pop();
-        // A cycle further down is reported once, at this import.
-        if let Some(d) = checked
-            .diagnostics
-            .iter()
-            .find(|d| d.code == diag::codes::IMPORT_CYCLE)
-        {
-            return Err(ImportProblem::CycleBelow(d.message.clone()));
-        }
-        let errors: Vec<&diag::Diagnostic> = checked
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .collect();
-        if !errors.is_empty() {
-            return Err(ImportProblem::HasErrors(
-                errors.len(),
-                errors[0].message.clone(),
-            ));
-        }
-        if !checked.library {
-            return Err(ImportProblem::NotALibrary);
-        }
-        // The library's own imports, merged: parse again (cheap) to collect its items.
-        let file = parser::parse(&text).map_err(|d| ImportProblem::HasErrors(1, d.message))?;
-        let mut items = Vec::new();
-        for it in &file.items {
-            if let ast::Item::Import(inner) = it {
-                stack.push((key.clone(), s.value.clone()));
-                let sub = load_import(inner, lib_dir, stack);
-                stack.pop();
-                if let Ok(sub_items) = sub.items {
-                    items.extend(sub_items);
-                }
-            } else {
-                items.push(it.clone());
-            }
-        }
-        Ok(items)
-    })();
-    check::Import {
-        span: s.span,
-        path: s.value.clone(),
-        items: result,
-    }
-}
-
-/// Write a file atomically: to a temporary file beside it, flushed, then renamed over the target,
-/// so that a crash mid-write never leaves a truncated file.
+/// Write a file safely, and atomically where the file allows it.
+///
+/// - A regular file (or a new one) is written to a temporary file created exclusively, with an
+///   unpredictable name, in the same folder, flushed to disk, given the target's permissions (a
+///   read-only file stays read-only), then renamed over the target: a crash mid-write never leaves
+///   a truncated file, and a link planted in the folder cannot redirect the write.
+/// - A symbolic link is written through: its target is replaced, the link stays.
+/// - A regular file with several hard links is rewritten in place, so that every link sees the new
+///   content (this write is not atomic).
+/// - A device or FIFO (`/dev/null`, `/dev/stdout`) is written directly, never replaced; a folder
+///   is refused.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let dir = path
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let target = if is_link {
+        std::fs::canonicalize(path)?
+    } else {
+        path.to_path_buf()
+    };
+    let permissions = match std::fs::metadata(&target) {
+        Ok(m) if m.is_dir() => {
+            return Err(std::io::Error::other("it is a folder"));
+        }
+        Ok(m) if !m.is_file() || several_links(&m) => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(m.is_file())
+                .open(&target)?;
+            f.write_all(bytes)?;
+            if m.is_file() {
+                f.sync_all()?;
+            }
+            return Ok(());
+        }
+        Ok(m) => Some(m.permissions()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.policyc-tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".policyc-");
+    #[cfg(unix)]
+    if permissions.is_none() {
+        // A new file gets the usual mode, less the umask, as if it had been created directly.
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    result
+    let mut tmp = builder.tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    if let Some(p) = permissions {
+        tmp.as_file().set_permissions(p)?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn several_links(m: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    m.nlink() > 1
+}
+
+#[cfg(not(unix))]
+fn several_links(_: &std::fs::Metadata) -> bool {
+    false
 }

@@ -1,0 +1,369 @@
+//! Loading policy files and their imports, so that a file cannot be turned against its reader.
+//!
+//! Rules (the README's "Imports and files" section states them for analysts):
+//! - an `import` names a file relative to the importing file; absolute paths are refused;
+//! - the file it names, after every `..` and symbolic link is resolved, must be inside one of the
+//!   loader's roots (the folder given on the command line, the policy's own folder by default, and
+//!   any extra root the caller allows);
+//! - only regular files are read, at most [`MAX_SOURCE_BYTES`] of them;
+//! - a chain of imports is at most [`MAX_IMPORT_DEPTH`] libraries deep, and circles are errors;
+//! - each library is read, parsed and checked once per [`Loader`] (cached by canonical path), so a
+//!   diamond of imports (two libraries importing the same third) declares its names once, and the
+//!   cost of a chain of libraries is linear in their number;
+//! - an error about another file names the file and what is wrong with it, never its content.
+
+use crate::check::{self, Checked, Import, ImportProblem};
+use policyc_syntax::{ast, diag, parser};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// The largest policy, library, cases or request file read, in bytes (1 MiB). The largest policy
+/// of this repository is about 30 KB.
+pub const MAX_SOURCE_BYTES: u64 = 1 << 20;
+
+/// The largest compiled IR file read, in bytes (16 MiB).
+pub const MAX_IR_BYTES: u64 = 16 << 20;
+
+/// How many libraries deep a chain of imports may go.
+pub const MAX_IMPORT_DEPTH: usize = 16;
+
+/// Why a file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// The operating system's error (no such file, permission denied, …).
+    Io(String),
+    /// The path names a directory, a device, a FIFO or a socket.
+    NotAFile,
+    /// The file is larger than the limit (in bytes).
+    TooLarge(u64),
+    /// The file is not UTF-8 text.
+    NotText,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => write!(f, "{e}"),
+            ReadError::NotAFile => write!(f, "it is not a regular file"),
+            ReadError::TooLarge(max) => write!(f, "it is larger than {max} bytes"),
+            ReadError::NotText => write!(f, "it is not UTF-8 text"),
+        }
+    }
+}
+
+/// Read a text file of at most `max` bytes. Anything but a regular file is refused unless
+/// `any_kind` is set (for files the user names on the command line, which may be pipes such as
+/// `<(…)`); the size is capped either way, so `/dev/zero` ends in an error, not in exhausted memory.
+pub fn read_text(path: &Path, max: u64, any_kind: bool) -> Result<String, ReadError> {
+    // Look before opening: opening a FIFO for reading would wait for a writer.
+    if !any_kind {
+        let meta = std::fs::metadata(path).map_err(|e| ReadError::Io(e.to_string()))?;
+        if !meta.is_file() {
+            return Err(ReadError::NotAFile);
+        }
+    }
+    let file = std::fs::File::open(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| ReadError::Io(e.to_string()))?;
+    if meta.is_dir() || (!any_kind && !meta.is_file()) {
+        return Err(ReadError::NotAFile);
+    }
+    if meta.is_file() && meta.len() > max {
+        return Err(ReadError::TooLarge(max));
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Io(e.to_string()))?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge(max));
+    }
+    String::from_utf8(bytes).map_err(|_| ReadError::NotText)
+}
+
+/// Why an import failed, as kept in the cache (each importing site turns it into its diagnostic).
+#[derive(Debug, Clone)]
+enum Failure {
+    Absolute,
+    Missing(String),
+    Outside,
+    Unreadable(ReadError),
+    TooDeep,
+    Cycle(Vec<String>),
+    CycleBelow(String),
+    NotALibrary,
+    HasErrors(usize),
+}
+
+impl Failure {
+    fn problem(&self) -> ImportProblem {
+        match self {
+            Failure::Absolute => ImportProblem::Refused {
+                why: "the path is absolute".into(),
+                help: "write the path relative to the importing file, e.g. `import \"lib/common.policy\"`".into(),
+            },
+            Failure::Missing(why) => ImportProblem::Missing(why.clone()),
+            Failure::Outside => ImportProblem::Refused {
+                why: "the file is outside the policy folder".into(),
+                help: "keep libraries inside the folder of the policies (the folder given on the command line, or the policy's own folder); `..` and symbolic links may not lead out of it".into(),
+            },
+            Failure::Unreadable(e) => ImportProblem::Refused {
+                why: e.to_string(),
+                help: format!("a library is a policy-language text file of at most {MAX_SOURCE_BYTES} bytes"),
+            },
+            Failure::TooDeep => ImportProblem::Refused {
+                why: format!("the chain of imports is more than {MAX_IMPORT_DEPTH} libraries deep"),
+                help: "import the libraries that declare the names directly, instead of through a long chain".into(),
+            },
+            Failure::Cycle(chain) => ImportProblem::Cycle(chain.clone()),
+            Failure::CycleBelow(m) => ImportProblem::CycleBelow(m.clone()),
+            Failure::NotALibrary => ImportProblem::NotALibrary,
+            Failure::HasErrors(n) => ImportProblem::HasErrors(*n),
+        }
+    }
+}
+
+/// A library, loaded and checked: its own declarations, and the libraries it imports (their
+/// canonical paths, transitively, in import order, itself last).
+struct Library {
+    /// Canonical path → the library's own items (imports removed), for itself and every library
+    /// it imports, each once, dependencies first.
+    closure: Vec<(PathBuf, Rc<Vec<ast::Item>>)>,
+}
+
+/// Loads and checks policy files and their imports, each library once.
+///
+/// One loader serves a whole run (every file of `policyc check policies/`), so a library shared by
+/// a thousand policies is parsed and checked once.
+pub struct Loader {
+    roots: Vec<PathBuf>,
+    cache: HashMap<PathBuf, Result<Rc<Library>, Failure>>,
+    /// The libraries being loaded, outermost first: canonical path and the name as written.
+    stack: Vec<(PathBuf, String)>,
+}
+
+impl Default for Loader {
+    fn default() -> Self {
+        Loader::new(Vec::new())
+    }
+}
+
+impl Loader {
+    /// A loader whose imports must stay inside one of `roots`. With no root, each policy's own
+    /// folder is its root.
+    pub fn new(roots: Vec<PathBuf>) -> Loader {
+        let roots = roots
+            .into_iter()
+            .map(|r| std::fs::canonicalize(&r).unwrap_or(r))
+            .collect();
+        Loader {
+            roots,
+            cache: HashMap::new(),
+            stack: Vec::new(),
+        }
+    }
+
+    /// Allow imports from one more folder.
+    pub fn allow_root(&mut self, root: &Path) {
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        if !self.roots.contains(&root) {
+            self.roots.push(root);
+        }
+    }
+
+    /// Whether `path` (after resolving `..` and links) is inside one of the roots.
+    pub fn allows(&self, path: &Path) -> bool {
+        std::fs::canonicalize(path).is_ok_and(|k| self.roots.iter().any(|r| k.starts_with(r)))
+    }
+
+    /// Read, parse and check a policy file, resolving its imports relative to it. The file itself
+    /// may be of any kind the user can name (a pipe included); its size is capped.
+    pub fn compile_path(&mut self, path: &Path) -> Result<Checked, ReadError> {
+        let text = read_text(path, MAX_SOURCE_BYTES, true)?;
+        Ok(self.compile_file(path, &text))
+    }
+
+    /// Parse and check `text`, already read from the policy file `path`, resolving its imports
+    /// relative to the file. With no root configured, the file's folder is the root.
+    pub fn compile_file(&mut self, path: &Path, text: &str) -> Checked {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let shown = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let implicit_root = self.roots.is_empty();
+        if implicit_root {
+            self.roots.push(canonical(dir));
+        }
+        self.stack.push((canonical(path), shown));
+        let checked = self.compile_text(text, dir);
+        self.stack.clear();
+        if implicit_root {
+            self.roots.clear();
+        }
+        checked
+    }
+
+    /// Parse and check a policy's text as if it were in `dir`. With no root configured, `dir` is
+    /// the root.
+    pub fn compile_source_in(&mut self, text: &str, dir: &Path) -> Checked {
+        let implicit_root = self.roots.is_empty();
+        if implicit_root {
+            self.roots.push(canonical(dir));
+        }
+        let checked = self.compile_text(text, dir);
+        self.stack.clear();
+        if implicit_root {
+            self.roots.clear();
+        }
+        checked
+    }
+
+    fn compile_text(&mut self, text: &str, dir: &Path) -> Checked {
+        let file = match parser::parse(text) {
+            Ok(f) => f,
+            Err(d) => {
+                return Checked {
+                    program: None,
+                    diagnostics: vec![*d],
+                    spans: Default::default(),
+                    library: false,
+                }
+            }
+        };
+        let imports = self.imports_of(&file, dir);
+        check::check_with_imports(&file, imports)
+    }
+
+    /// The file's imports, loaded, with each library's declarations given once (at the first
+    /// import that brings it in).
+    fn imports_of(&mut self, file: &ast::File, dir: &Path) -> Vec<Import> {
+        let mut seen: HashSet<PathBuf> = HashSet::new();
+        let mut out = Vec::new();
+        for item in &file.items {
+            let ast::Item::Import(s) = item else { continue };
+            let items = self.load(&s.value, dir).map(|lib| {
+                let mut items = Vec::new();
+                for (path, own) in &lib.closure {
+                    if seen.insert(path.clone()) {
+                        items.extend(own.iter().cloned());
+                    }
+                }
+                items
+            });
+            out.push(Import {
+                span: s.span,
+                path: s.value.clone(),
+                items: items.map_err(|f| f.problem()),
+            });
+        }
+        out
+    }
+
+    /// Load the library `written` (as the import writes it) relative to `dir`.
+    fn load(&mut self, written: &str, dir: &Path) -> Result<Rc<Library>, Failure> {
+        if Path::new(written).is_absolute() {
+            return Err(Failure::Absolute);
+        }
+        let path = dir.join(written);
+        let key = match std::fs::canonicalize(&path) {
+            Ok(k) => k,
+            Err(e) => return Err(Failure::Missing(e.to_string())),
+        };
+        if !self.roots.iter().any(|r| key.starts_with(r)) {
+            return Err(Failure::Outside);
+        }
+        if let Some(pos) = self.stack.iter().position(|(p, _)| *p == key) {
+            let mut chain: Vec<String> = self.stack[pos..]
+                .iter()
+                .map(|(_, shown)| shown.clone())
+                .collect();
+            chain.push(written.to_string());
+            return Err(Failure::Cycle(chain));
+        }
+        if let Some(done) = self.cache.get(&key) {
+            return done.clone();
+        }
+        if self.stack.len() > MAX_IMPORT_DEPTH {
+            return Err(Failure::TooDeep);
+        }
+        self.stack.push((key.clone(), written.to_string()));
+        let result = self.load_uncached(&key);
+        self.stack.pop();
+        // A circle depends on the chain that led here; everything else is a property of the file.
+        if !matches!(result, Err(Failure::Cycle(_))) {
+            self.cache.insert(key, result.clone());
+        }
+        result
+    }
+
+    fn load_uncached(&mut self, key: &Path) -> Result<Rc<Library>, Failure> {
+        let text = read_text(key, MAX_SOURCE_BYTES, false).map_err(Failure::Unreadable)?;
+        let lib_dir = key.parent().unwrap_or(Path::new("."));
+        let file = match parser::parse(&text) {
+            Ok(f) => f,
+            Err(_) => return Err(Failure::HasErrors(1)),
+        };
+        // The library's own imports, loaded (and cached) first.
+        let mut closure: Vec<(PathBuf, Rc<Vec<ast::Item>>)> = Vec::new();
+        let mut imports = Vec::new();
+        let mut seen: HashSet<PathBuf> = HashSet::new();
+        for item in &file.items {
+            let ast::Item::Import(s) = item else { continue };
+            let loaded = self.load(&s.value, lib_dir);
+            // Too deep anywhere below is too deep here: say so at the top, not as "has errors".
+            if matches!(loaded, Err(Failure::TooDeep)) {
+                return Err(Failure::TooDeep);
+            }
+            let items = match &loaded {
+                Ok(lib) => {
+                    let mut items = Vec::new();
+                    for (path, own) in &lib.closure {
+                        if seen.insert(path.clone()) {
+                            items.extend(own.iter().cloned());
+                            closure.push((path.clone(), own.clone()));
+                        }
+                    }
+                    Ok(items)
+                }
+                Err(f) => Err(f.problem()),
+            };
+            imports.push(Import {
+                span: s.span,
+                path: s.value.clone(),
+                items,
+            });
+        }
+        let checked = check::check_with_imports(&file, imports);
+        // A circle further down is reported once, at this import.
+        if let Some(d) = checked
+            .diagnostics
+            .iter()
+            .find(|d| d.code == diag::codes::IMPORT_CYCLE)
+        {
+            return Err(Failure::CycleBelow(d.message.clone()));
+        }
+        let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+        if errors > 0 {
+            return Err(Failure::HasErrors(errors));
+        }
+        if !checked.library {
+            return Err(Failure::NotALibrary);
+        }
+        let own: Vec<ast::Item> = file
+            .items
+            .into_iter()
+            .filter(|i| !matches!(i, ast::Item::Import(_)))
+            .collect();
+        closure.push((key.to_path_buf(), Rc::new(own)));
+        Ok(Rc::new(Library { closure }))
+    }
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
