@@ -8,9 +8,13 @@ use crate::diag::{codes, Diagnostic};
 use pest::iterators::Pair;
 use pest::Parser as _;
 
-#[derive(pest_derive::Parser)]
-#[grammar = "../../../grammar/policy.pest"]
-struct PolicyParser;
+mod grammar {
+    //! The parser pest derives from the grammar; its `Rule` enum stays inside this crate.
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../../../grammar/policy.pest"]
+    pub(super) struct PolicyParser;
+}
+use grammar::{PolicyParser, Rule};
 
 type P<'a> = Pair<'a, Rule>;
 

@@ -10,11 +10,11 @@
 //! - header keys aligned (the one-word keys together, `not covered`/`outside dosing` together),
 //!   enumeration value names aligned, and criterion labels aligned across all the criteria at the
 //!   same depth of a section (so that `i`/`ii` line up with a cousin `iii`);
-//! - `LABEL "sentence" [when|if COND]: body` on one line if it fits in [`WIDTH`] columns; otherwise
+//! - `LABEL "sentence" [when|if COND]: body` on one line if it fits in 100 columns; otherwise
 //!   the condition goes on the next line, indented under the sentence (`when COND` too, if the
 //!   label's line cannot hold it), and an `and`/`or` chain that still does not fit is broken one
 //!   operand per line, the operator leading, nested chains the same way inside their parentheses.
-//!   A lone yes/no fact may overrun by [`LONE_FACT_SLACK`]; a limit carried `, as a condition of
+//!   A lone yes/no fact may overrun by 10 columns; a limit carried `, as a condition of
 //!   approval` always gets a line of its own;
 //! - numbers, scale words and units exactly as written (`600,000 IU/kg (0.037 mg/kg)`); operators
 //!   normalised (`at least`, `=`, `!=`, `*`), `is one of [a]` written `is a`, strings re-escaped;
@@ -46,11 +46,11 @@ use comments::{blank_before, collect_file, scan_comments, Comment};
 
 /// The line width the formatter aims for. Strings are never broken, so a line holding a long
 /// sentence can be wider.
-pub const WIDTH: usize = 100;
+pub(crate) const WIDTH: usize = 100;
 
 /// How far past [`WIDTH`] a criterion whose condition is a lone yes/no fact may run before the fact
 /// goes on a line of its own.
-pub const LONE_FACT_SLACK: usize = 10;
+pub(crate) const LONE_FACT_SLACK: usize = 10;
 
 /// Format a policy's source text in the canonical layout.
 ///
