@@ -18,9 +18,13 @@ use std::fmt;
 /// The base dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Base {
+    /// Mass (`ug` to `kg`).
     Mass = 0,
+    /// Length (`mm` to `m`).
     Length = 1,
+    /// Volume (`uL` to `L`).
     Volume = 2,
+    /// Clock time (`s` to `wk`).
     Time = 3,
     /// Months and years: calendar time, which does not convert exactly to days.
     Calendar = 4,
@@ -33,6 +37,7 @@ pub enum Base {
     PlaqueFormingUnit = 7,
 }
 
+/// Every base, in the order of a [`Dim`]'s exponents.
 pub const BASES: [Base; 8] = [
     Base::Mass,
     Base::Length,
@@ -45,6 +50,7 @@ pub const BASES: [Base; 8] = [
 ];
 
 impl Base {
+    /// The base's name in messages (`international units`).
     pub fn name(self) -> &'static str {
         match self {
             Base::Mass => "mass",
@@ -75,7 +81,7 @@ pub struct Dim(pub [i8; 8]);
 
 impl Base {
     /// The base's name in the IR.
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Base::Mass => "mass",
             Base::Length => "length",
@@ -121,12 +127,15 @@ impl<'de> Deserialize<'de> for Dim {
 }
 
 impl Dim {
+    /// No dimension: a plain number.
     pub const NONE: Dim = Dim([0; 8]);
 
+    /// Whether this is no dimension (a plain number).
     pub fn is_none(&self) -> bool {
         self.0 == [0; 8]
     }
 
+    /// The dimension of a product.
     pub fn times(self, o: Dim) -> Dim {
         let mut r = self.0;
         for (a, b) in r.iter_mut().zip(o.0) {
@@ -135,6 +144,7 @@ impl Dim {
         Dim(r)
     }
 
+    /// The dimension of a quotient.
     pub fn per(self, o: Dim) -> Dim {
         let mut r = self.0;
         for (a, b) in r.iter_mut().zip(o.0) {
@@ -143,6 +153,7 @@ impl Dim {
         Dim(r)
     }
 
+    /// The exponent of one base.
     pub fn exp(&self, b: Base) -> i8 {
         self.0[b as usize]
     }
@@ -346,6 +357,7 @@ pub struct Unit {
     /// The unit as the policy or request wrote it (`IU/kg`, `years`), for explanations in its words.
     #[serde(default)]
     pub written: String,
+    /// Its dimension.
     pub dim: Dim,
     /// Multiply a value in this unit by `factor` to get the value in the canonical unit of `dim`.
     #[serde(with = "rust_decimal::serde::str")]
@@ -361,11 +373,16 @@ impl fmt::Display for Unit {
 /// Why a unit could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnitError {
+    /// An atom that is not a known unit.
     Unknown {
+        /// The atom as written.
         atom: String,
+        /// A known unit name close to it, if any.
         suggestion: Option<String>,
     },
+    /// The text is not a unit expression; the message says why.
     Malformed(String),
+    /// The unit (as written) mixes units of one dimension whose ratio is not a terminating decimal.
     Inexact(String),
 }
 
@@ -383,7 +400,7 @@ impl fmt::Display for UnitError {
 }
 
 /// Every unit name accepted, for suggestions and documentation.
-pub fn known_unit_names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn known_unit_names() -> impl Iterator<Item = &'static str> {
     ATOMS
         .iter()
         .flat_map(|a| std::iter::once(a.code).chain(a.aliases.iter().copied()))
@@ -662,6 +679,7 @@ pub fn equivalence_could_relate(a: Dim, b: Dim) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quantity {
     canonical: Decimal,
+    /// The unit it is expressed in.
     pub unit: Unit,
 }
 
