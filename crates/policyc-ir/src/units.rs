@@ -15,12 +15,19 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod atoms;
+use atoms::ATOMS;
+
 /// The base dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Base {
+    /// Mass (`ug` to `kg`).
     Mass = 0,
+    /// Length (`mm` to `m`).
     Length = 1,
+    /// Volume (`uL` to `L`).
     Volume = 2,
+    /// Clock time (`s` to `wk`).
     Time = 3,
     /// Months and years: calendar time, which does not convert exactly to days.
     Calendar = 4,
@@ -33,6 +40,7 @@ pub enum Base {
     PlaqueFormingUnit = 7,
 }
 
+/// Every base, in the order of a [`Dim`]'s exponents.
 pub const BASES: [Base; 8] = [
     Base::Mass,
     Base::Length,
@@ -45,6 +53,7 @@ pub const BASES: [Base; 8] = [
 ];
 
 impl Base {
+    /// The base's name in messages (`international units`).
     pub fn name(self) -> &'static str {
         match self {
             Base::Mass => "mass",
@@ -75,7 +84,7 @@ pub struct Dim(pub [i8; 8]);
 
 impl Base {
     /// The base's name in the IR.
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Base::Mass => "mass",
             Base::Length => "length",
@@ -121,12 +130,15 @@ impl<'de> Deserialize<'de> for Dim {
 }
 
 impl Dim {
+    /// No dimension: a plain number.
     pub const NONE: Dim = Dim([0; 8]);
 
+    /// Whether this is no dimension (a plain number).
     pub fn is_none(&self) -> bool {
         self.0 == [0; 8]
     }
 
+    /// The dimension of a product.
     pub fn times(self, o: Dim) -> Dim {
         let mut r = self.0;
         for (a, b) in r.iter_mut().zip(o.0) {
@@ -135,6 +147,7 @@ impl Dim {
         Dim(r)
     }
 
+    /// The dimension of a quotient.
     pub fn per(self, o: Dim) -> Dim {
         let mut r = self.0;
         for (a, b) in r.iter_mut().zip(o.0) {
@@ -143,6 +156,7 @@ impl Dim {
         Dim(r)
     }
 
+    /// The exponent of one base.
     pub fn exp(&self, b: Base) -> i8 {
         self.0[b as usize]
     }
@@ -178,157 +192,6 @@ impl fmt::Display for Dim {
     }
 }
 
-struct Atom {
-    /// UCUM code.
-    code: &'static str,
-    /// Other spellings accepted in policies and requests.
-    aliases: &'static [&'static str],
-    base: Option<Base>,
-    /// Scale relative to the smallest atom of the same base (for pure scales, the scale itself).
-    scale: i128,
-}
-
-const ATOMS: &[Atom] = &[
-    Atom {
-        code: "ug",
-        aliases: &["mcg", "microgram", "micrograms", "µg", "μg"],
-        base: Some(Base::Mass),
-        scale: 1,
-    },
-    Atom {
-        code: "mg",
-        aliases: &["milligram", "milligrams"],
-        base: Some(Base::Mass),
-        scale: 1_000,
-    },
-    Atom {
-        code: "g",
-        aliases: &["gram", "grams"],
-        base: Some(Base::Mass),
-        scale: 1_000_000,
-    },
-    Atom {
-        code: "kg",
-        aliases: &["kilogram", "kilograms"],
-        base: Some(Base::Mass),
-        scale: 1_000_000_000,
-    },
-    Atom {
-        code: "mm",
-        aliases: &["millimetre", "millimeter", "millimetres", "millimeters"],
-        base: Some(Base::Length),
-        scale: 1,
-    },
-    Atom {
-        code: "cm",
-        aliases: &["centimetre", "centimeter", "centimetres", "centimeters"],
-        base: Some(Base::Length),
-        scale: 10,
-    },
-    Atom {
-        code: "m",
-        aliases: &["metre", "meter", "metres", "meters"],
-        base: Some(Base::Length),
-        scale: 1_000,
-    },
-    Atom {
-        code: "uL",
-        aliases: &[
-            "microlitre",
-            "microliter",
-            "microlitres",
-            "microliters",
-            "µL",
-        ],
-        base: Some(Base::Volume),
-        scale: 1,
-    },
-    Atom {
-        code: "mL",
-        aliases: &[
-            "ml",
-            "millilitre",
-            "milliliter",
-            "millilitres",
-            "milliliters",
-        ],
-        base: Some(Base::Volume),
-        scale: 1_000,
-    },
-    Atom {
-        code: "dL",
-        aliases: &["dl", "decilitre", "deciliter"],
-        base: Some(Base::Volume),
-        scale: 100_000,
-    },
-    Atom {
-        code: "L",
-        aliases: &["l", "litre", "liter", "litres", "liters"],
-        base: Some(Base::Volume),
-        scale: 1_000_000,
-    },
-    Atom {
-        code: "s",
-        aliases: &["second", "seconds"],
-        base: Some(Base::Time),
-        scale: 1,
-    },
-    Atom {
-        code: "min",
-        aliases: &["minute", "minutes"],
-        base: Some(Base::Time),
-        scale: 60,
-    },
-    Atom {
-        code: "h",
-        aliases: &["hour", "hours"],
-        base: Some(Base::Time),
-        scale: 3_600,
-    },
-    Atom {
-        code: "d",
-        aliases: &["day", "days", "daily"],
-        base: Some(Base::Time),
-        scale: 86_400,
-    },
-    Atom {
-        code: "wk",
-        aliases: &["week", "weeks", "weekly"],
-        base: Some(Base::Time),
-        scale: 604_800,
-    },
-    Atom {
-        code: "mo",
-        aliases: &["month", "months"],
-        base: Some(Base::Calendar),
-        scale: 1,
-    },
-    Atom {
-        code: "a",
-        aliases: &["year", "years"],
-        base: Some(Base::Calendar),
-        scale: 12,
-    },
-    Atom {
-        code: "{dose}",
-        aliases: &["dose", "doses"],
-        base: Some(Base::Count),
-        scale: 1,
-    },
-    Atom {
-        code: "[IU]",
-        aliases: &["IU", "iu"],
-        base: Some(Base::InternationalUnit),
-        scale: 1,
-    },
-    Atom {
-        code: "[PFU]",
-        aliases: &["PFU", "pfu"],
-        base: Some(Base::PlaqueFormingUnit),
-        scale: 1,
-    },
-];
-
 /// One atom of a unit with its exponent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Factor {
@@ -346,6 +209,7 @@ pub struct Unit {
     /// The unit as the policy or request wrote it (`IU/kg`, `years`), for explanations in its words.
     #[serde(default)]
     pub written: String,
+    /// Its dimension.
     pub dim: Dim,
     /// Multiply a value in this unit by `factor` to get the value in the canonical unit of `dim`.
     #[serde(with = "rust_decimal::serde::str")]
@@ -361,11 +225,16 @@ impl fmt::Display for Unit {
 /// Why a unit could not be understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnitError {
+    /// An atom that is not a known unit.
     Unknown {
+        /// The atom as written.
         atom: String,
+        /// A known unit name close to it, if any.
         suggestion: Option<String>,
     },
+    /// The text is not a unit expression; the message says why.
     Malformed(String),
+    /// The unit (as written) mixes units of one dimension whose ratio is not a terminating decimal.
     Inexact(String),
 }
 
@@ -383,7 +252,7 @@ impl fmt::Display for UnitError {
 }
 
 /// Every unit name accepted, for suggestions and documentation.
-pub fn known_unit_names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn known_unit_names() -> impl Iterator<Item = &'static str> {
     ATOMS
         .iter()
         .flat_map(|a| std::iter::once(a.code).chain(a.aliases.iter().copied()))
@@ -662,6 +531,7 @@ pub fn equivalence_could_relate(a: Dim, b: Dim) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quantity {
     canonical: Decimal,
+    /// The unit it is expressed in.
     pub unit: Unit,
 }
 

@@ -10,31 +10,44 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
 
+/// How serious a diagnostic is (serialized as `error` or `warning`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    /// The policy cannot be compiled.
     Error,
+    /// The policy compiles, but something in it deserves the analyst's attention.
     Warning,
 }
 
 /// A labelled location in the source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Label {
+    /// Where.
     pub span: Span,
+    /// What is there, in a few words.
     pub message: String,
 }
 
+/// An error or warning about a policy's source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// Its stable code, one of [`codes`].
     pub code: &'static str,
+    /// Error or warning.
     pub severity: Severity,
+    /// What is wrong.
     pub message: String,
+    /// Where it is wrong.
     pub primary: Label,
+    /// Other places that explain it (a first declaration, say).
     pub secondary: Vec<Label>,
+    /// How to fix it, if there is advice to give.
     pub help: Option<String>,
 }
 
 impl Diagnostic {
+    /// An error with its code, message, and primary span and label.
     pub fn error(
         code: &'static str,
         message: impl Into<String>,
@@ -54,6 +67,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning with its code, message, and primary span and label.
     pub fn warning(
         code: &'static str,
         message: impl Into<String>,
@@ -65,11 +79,13 @@ impl Diagnostic {
         d
     }
 
+    /// The same diagnostic with help saying how to fix it.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
+    /// The same diagnostic with one more secondary label.
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.secondary.push(Label {
             span,
@@ -78,6 +94,7 @@ impl Diagnostic {
         self
     }
 
+    /// Whether it is an error (rather than a warning).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -86,64 +103,110 @@ impl Diagnostic {
 /// Stable diagnostic codes. A code never changes meaning once released; retired codes are not reused.
 pub mod codes {
     // Syntax.
+    /// The text does not parse.
     pub const SYNTAX: &str = "E0100";
+    /// A number cannot be held exactly (more than 28 significant digits).
     pub const BAD_NUMBER: &str = "E0101";
+    /// A date is not a calendar date.
     pub const BAD_DATE: &str = "E0102";
+    /// A unit is unknown, malformed, or mixes units whose ratio is not a terminating decimal.
     pub const BAD_UNIT: &str = "E0103";
     // Declarations and names.
+    /// A policy file has no `policy` header.
     pub const MISSING_HEADER: &str = "E0200";
+    /// A file has a second `policy` header.
     pub const DUPLICATE_HEADER: &str = "E0201";
+    /// A policy header gives a key twice.
     pub const DUPLICATE_META: &str = "E0202";
+    /// A policy header lacks a required key.
     pub const MISSING_META: &str = "E0203";
+    /// A fact is declared twice.
     pub const DUPLICATE_FACT: &str = "E0210";
+    /// A name is not a declared fact.
     pub const UNKNOWN_FACT: &str = "E0211";
+    /// An enumeration is declared twice.
     pub const DUPLICATE_ENUM: &str = "E0212";
+    /// An enumeration lists a value twice.
     pub const DUPLICATE_ENUM_VALUE: &str = "E0213";
+    /// A fact's type is not a type, an enumeration or a unit.
     pub const UNKNOWN_TYPE: &str = "E0214";
+    /// A value is not one of its enumeration's.
     pub const UNKNOWN_ENUM_VALUE: &str = "E0215";
+    /// A call names a function policyc does not know.
     pub const UNKNOWN_FUNCTION: &str = "E0216";
+    /// An enumeration has more than 128 values.
     pub const ENUM_TOO_LARGE: &str = "E0217";
+    /// An enumeration lists no values.
     pub const EMPTY_ENUM: &str = "E0218";
     // Types and units.
+    /// A value's type does not fit its use (the other side of a comparison, a derived fact's type).
     pub const TYPE_MISMATCH: &str = "E0300";
+    /// Two quantities of different dimensions are compared or combined.
     pub const UNIT_MISMATCH: &str = "E0301";
+    /// A number is compared with a quantity fact but has no unit.
     pub const MISSING_UNIT: &str = "E0302";
+    /// A fact stands alone as a condition but is not a yes/no fact.
     pub const NOT_BOOLEAN: &str = "E0303";
+    /// `is` with a value name is applied to a fact that is not an enumeration.
     pub const NOT_ENUM: &str = "E0304";
+    /// A set test (`has`) is applied to a fact that is not a set.
     pub const NOT_SET: &str = "E0305";
+    /// A function or definition is given the wrong number or kind of arguments.
     pub const BAD_ARGUMENTS: &str = "E0306";
+    /// An equivalence does not relate a product's own unit to a mass or volume exactly.
     pub const BAD_EQUIVALENCE: &str = "E0307";
+    /// A limit's restatement in another unit disagrees with the declared equivalence.
     pub const INCONSISTENT_ALTERNATE: &str = "E0308";
+    /// Derived facts depend on each other in a cycle.
     pub const DERIVED_CYCLE: &str = "E0309";
+    /// A comparison has no fact on either side.
     pub const NOT_A_LIMIT: &str = "E0310";
+    /// A limit is carried `, as a condition of approval` outside dosing, or compares two facts.
     pub const BAD_CONDITION: &str = "E0311";
     // Structure.
+    /// A label is used twice.
     pub const DUPLICATE_LABEL: &str = "E0400";
+    /// An indication has no approval duration.
     pub const MISSING_DURATION: &str = "E0401";
+    /// An indication has a section (`applies when`, `criteria`, ...) twice.
     pub const DUPLICATE_SECTION: &str = "E0402";
+    /// An indication or reauthorization has no criteria.
     pub const MISSING_CRITERIA: &str = "E0403";
+    /// A group lists no nodes.
     pub const EMPTY_GROUP: &str = "E0404";
+    /// An approval duration is not a whole number from 1 to 100.
     pub const BAD_DURATION: &str = "E0405";
+    /// A policy has no indications.
     pub const NO_INDICATIONS: &str = "E0406";
+    /// Two indications have the same label.
     pub const DUPLICATE_INDICATION: &str = "E0407";
     /// Retired: imports are supported since the library feature.
     pub const UNSUPPORTED_IMPORT: &str = "E0408";
+    /// An import cannot be loaded: missing, not a library, or with errors of its own.
     pub const IMPORT: &str = "E0409";
+    /// Imports form a cycle.
     pub const IMPORT_CYCLE: &str = "E0410";
+    /// A library holds a policy header or indications.
     pub const LIBRARY_CONTENT: &str = "E0411";
+    /// A definition is declared twice.
     pub const DUPLICATE_DEFINE: &str = "E0412";
+    /// A call names no declared definition.
     pub const UNKNOWN_DEFINE: &str = "E0413";
+    /// A `meets` names no criteria above it, or criteria that refer the decision to people.
     pub const UNKNOWN_LABEL: &str = "E0414";
 }
 
 /// A source file: its name and text, for rendering diagnostics.
 #[derive(Debug, Clone)]
 pub struct Source {
+    /// The name diagnostics show for it (a path, usually).
     pub name: String,
+    /// Its text, which the diagnostics' spans index.
     pub text: Arc<str>,
 }
 
 impl Source {
+    /// A source with this name and text.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
         Source {
             name: name.into(),
@@ -152,7 +215,7 @@ impl Source {
     }
 
     /// 1-based line and column of a byte offset (column counted in characters).
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let before = &self.text[..floor_char_boundary(&self.text, offset)];
         let line = before.matches('\n').count() + 1;
@@ -175,13 +238,13 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 /// A diagnostic joined to its source, implementing [`miette::Diagnostic`] for rendering.
 #[derive(Debug)]
-pub struct Report {
-    pub diagnostic: Diagnostic,
+pub(crate) struct Report {
+    pub(crate) diagnostic: Diagnostic,
     source: NamedSource<Arc<str>>,
 }
 
 impl Report {
-    pub fn new(diagnostic: Diagnostic, source: &Source) -> Self {
+    pub(crate) fn new(diagnostic: Diagnostic, source: &Source) -> Self {
         Report {
             diagnostic,
             source: NamedSource::new(source.name.clone(), source.text.clone()),

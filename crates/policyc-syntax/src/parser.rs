@@ -8,9 +8,16 @@ use crate::diag::{codes, Diagnostic};
 use pest::iterators::Pair;
 use pest::Parser as _;
 
-#[derive(pest_derive::Parser)]
-#[grammar = "../../../grammar/policy.pest"]
-struct PolicyParser;
+mod grammar {
+    //! The parser pest derives from the grammar; its `Rule` enum stays inside this crate.
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../../../grammar/policy.pest"]
+    pub(super) struct PolicyParser;
+}
+use grammar::{PolicyParser, Rule};
+
+mod errors;
+use errors::syntax_error;
 
 type P<'a> = Pair<'a, Rule>;
 
@@ -670,115 +677,4 @@ fn quantity(p: P) -> QuantityLit {
         alt,
         span: sp,
     }
-}
-
-/// Turn a pest error into a diagnostic an analyst can act on.
-fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
-    use pest::error::{ErrorVariant, InputLocation};
-    let (start, end) = match e.location {
-        InputLocation::Pos(p) => (p, p),
-        InputLocation::Span((s, e)) => (s, e),
-    };
-    // Point at the whole offending word, not an empty position.
-    let word_end = text[start..]
-        .char_indices()
-        .find(|(_, c)| c.is_whitespace())
-        .map(|(i, _)| start + i)
-        .unwrap_or(text.len());
-    let span = Span::new(start, end.max(word_end).max(start));
-    let found = if start >= text.len() {
-        "the end of the file".to_string()
-    } else {
-        format!("`{}`", &text[span.start..span.end])
-    };
-    let expected: Vec<String> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            let mut v: Vec<String> = positives.iter().filter_map(|r| describe(*r)).collect();
-            v.sort();
-            v.dedup();
-            v
-        }
-        ErrorVariant::CustomError { message } => vec![message.clone()],
-    };
-    let expected_text = match expected.len() {
-        0 => "something else".to_string(),
-        1 => expected[0].clone(),
-        _ => {
-            let (last, rest) = expected.split_last().expect("non-empty");
-            format!("{} or {}", rest.join(", "), last)
-        }
-    };
-    let help = syntax_help(text, start, &expected);
-    Diagnostic::error(
-        codes::SYNTAX,
-        format!("unexpected {found}: expected {expected_text}"),
-        span,
-        format!("expected {expected_text} here"),
-    )
-    .with_help(help)
-}
-
-fn syntax_help(text: &str, pos: usize, expected: &[String]) -> String {
-    let rest = &text[pos.min(text.len())..];
-    let before = text[..pos.min(text.len())].trim_end();
-    let previous = before
-        .rsplit(|c: char| c.is_whitespace())
-        .next()
-        .unwrap_or("");
-    if matches!(previous, "and" | "or" | "not") {
-        return format!(
-            "`{previous}` must be followed by a condition; remove it, or complete the condition"
-        );
-    }
-    let word: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
-    if word.chars().next().is_some_and(|c| c.is_ascii_digit()) && word.contains('/') {
-        return "write dates as YYYY-MM-DD, e.g. 2022-01-01".into();
-    }
-    if expected.iter().any(|e| e.contains("`when`")) {
-        return "after a criterion's label and sentence comes `:` and its condition (or `when ...:` / `if ...:` first)".into();
-    }
-    if rest.starts_with('"') || expected.iter().any(|e| e.contains("closing")) {
-        return "check that every string is closed with `\"` on the same line".into();
-    }
-    if expected.iter().any(|e| e.contains("label")) {
-        return "each criterion starts with its label and sentence from the document, e.g. `iii \"Patient has tried at least one other systemic therapy\": prior_systemic_therapies at least 1`".into();
-    }
-    if expected.iter().any(|e| e.contains("item")) {
-        return "a policy file holds `policy`, `enum`, `fact`, `equivalence` and `indication` blocks; check for a missing `}` or a misspelled keyword".into();
-    }
-    "compare this line with the language tour in the README; a missing `:`, `{` or `}` is the usual cause".into()
-}
-
-fn describe(r: Rule) -> Option<String> {
-    let s = match r {
-        Rule::EOI => "the end of the file",
-        Rule::import
-        | Rule::policy_header
-        | Rule::enum_decl
-        | Rule::fact_decl
-        | Rule::equivalence
-        | Rule::indication => "an item (`policy`, `enum`, `fact`, `equivalence`, `indication`)",
-        Rule::meta_entry => "a header entry (`title`, `drug`, `plan`, `effective`, `review`, `revision`, `not covered`, `outside dosing`)",
-        Rule::enum_value => "an enumeration value (`name \"description\"`)",
-        Rule::ident | Rule::fact_ref => "a name",
-        Rule::string => "a quoted sentence",
-        Rule::date => "a date (YYYY-MM-DD)",
-        Rule::number => "a number",
-        Rule::type_ref | Rule::set_type => "a type (`boolean`, `count`, `number`, `date`, a unit, an enumeration or `set of ...`)",
-        Rule::unit_expr => "a unit",
-        Rule::applies | Rule::duration | Rule::criteria | Rule::dosing => {
-            "`applies when`, `approve for`, `criteria` or `dosing`"
-        }
-        Rule::duration_unit => "a duration unit (`years`, `months`, `weeks`, `days`)",
-        Rule::body | Rule::group | Rule::group_kind => "`all of {`, `one of {`, `none of {` or a condition",
-        Rule::node | Rule::label => "a labelled criterion (`A \"sentence\": ...`)",
-        Rule::guard | Rule::only_if => "`:`, `when` or `if`",
-        Rule::expr | Rule::and_expr | Rule::not_expr | Rule::comparison | Rule::membership | Rule::set_test | Rule::fact_test | Rule::known_test => "a condition",
-        Rule::cmp_op => "a comparison (`at least`, `at most`, `more than`, `less than`, `is`, `=`)",
-        Rule::value_expr | Rule::value_term | Rule::quantity => "a value",
-        Rule::list => "a list `[a, b]`",
-        Rule::and_op | Rule::or_op => "`and` or `or`",
-        _ => return None,
-    };
-    Some(s.to_string())
 }

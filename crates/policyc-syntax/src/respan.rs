@@ -8,6 +8,7 @@
 use crate::ast::*;
 use std::collections::HashMap;
 
+/// Point every span in a top-level item at `sp`.
 pub fn item(it: &mut Item, sp: Span) {
     match it {
         Item::Import(s) => s.span = sp,
@@ -68,7 +69,8 @@ fn quantity(q: &mut QuantityLit, sp: Span) {
     q.span = sp;
 }
 
-pub fn value(v: &mut ValueExpr, sp: Span) {
+/// Point every span in a value at `sp`.
+pub(crate) fn value(v: &mut ValueExpr, sp: Span) {
     match v {
         ValueExpr::Fact(i) => i.span = sp,
         ValueExpr::Quantity(q) => quantity(q, sp),
@@ -88,6 +90,7 @@ pub fn value(v: &mut ValueExpr, sp: Span) {
     }
 }
 
+/// Point every span in a condition at `sp`.
 pub fn expr(e: &mut Expr, sp: Span) {
     match e {
         Expr::And(v, s) | Expr::Or(v, s) => {
