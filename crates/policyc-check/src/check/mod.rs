@@ -5,15 +5,18 @@
 //! error.
 
 mod declare;
+mod derive;
+mod literals;
+
+use literals::{lit_text, q_text, to_canonical};
 
 pub use policyc_ir::dates::{date_from_days, days_since_epoch};
 use policyc_ir::ir::{self, Calc, Cond, Const, FactType, Limit};
-use policyc_ir::units::{self, format_decimal, parse_unit, Base, Dim, Unit, UnitError};
+use policyc_ir::units::{self, format_decimal, Base, Dim, Unit};
 use policyc_syntax::ast::{self, *};
 use policyc_syntax::diag::{codes, did_you_mean, Diagnostic};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::{BTreeMap, HashMap};
-use std::str::FromStr;
 
 /// The result of checking a file: the program when there is no error, and every diagnostic.
 #[derive(Debug)]
@@ -268,26 +271,6 @@ impl Checker<'_> {
         self.diags.push(d);
     }
 
-    fn date(&mut self, d: &DateLit) -> Option<jiff::civil::Date> {
-        match d.text.parse::<jiff::civil::Date>() {
-            Ok(x) => Some(x),
-            Err(_) => {
-                self.err(
-                    Diagnostic::error(
-                        codes::BAD_DATE,
-                        format!("`{}` is not a calendar date", d.text),
-                        d.span,
-                        "no such date",
-                    )
-                    .with_help(
-                        "write dates as YYYY-MM-DD with a real month and day, e.g. 2025-02-05",
-                    ),
-                );
-                None
-            }
-        }
-    }
-
     fn fact_defs(&self, mut derived: Vec<Option<Calc>>) -> Vec<ir::FactDef> {
         self.facts
             .iter()
@@ -460,348 +443,6 @@ impl Checker<'_> {
                 alts
             })
             .collect();
-    }
-
-    // ------------------------------------------------------------------ derived facts
-    fn derived_facts(&mut self) -> Vec<Option<Calc>> {
-        let mut out: Vec<Option<Calc>> = vec![None; self.facts.len()];
-        let mut deps: Vec<Vec<u32>> = vec![Vec::new(); self.facts.len()];
-        let file = self.file;
-        for (idx, item) in file.items.iter().enumerate() {
-            let Item::Fact(f) = item else { continue };
-            let Some(expr) = &f.derived else { continue };
-            let Some(&slot) = self.fact_index.get(&f.name.name) else {
-                continue;
-            };
-            if self.facts[slot as usize].item != idx || self.facts[slot as usize].ty == Ty::Error {
-                continue; // a duplicate declaration, or an unresolved type, already reported
-            }
-            let Some((calc, ty)) = self.calc(expr) else {
-                continue;
-            };
-            let want = self.facts[slot as usize].ty;
-            if !same_type(ty, want) {
-                let (want_s, got_s) = (self.describe_fact_type(slot), describe_ty(ty, &self.enums));
-                self.err(
-                    Diagnostic::error(
-                        codes::TYPE_MISMATCH,
-                        format!(
-                            "`{}` is declared as {want_s}, but its formula gives {got_s}",
-                            f.name.name
-                        ),
-                        expr.span(),
-                        format!("this gives {got_s}"),
-                    )
-                    .with_label(f.name.span, format!("declared as {want_s}"))
-                    .with_help("change the declared type or the formula so that they agree"),
-                );
-                continue;
-            }
-            collect_calc_facts(&calc, &mut deps[slot as usize]);
-            out[slot as usize] = Some(calc);
-        }
-        // Cycles among derived facts: each reported once, from its first fact.
-        let mut state = vec![0u8; self.facts.len()];
-        let mut in_reported = vec![false; self.facts.len()];
-        for start in 0..self.facts.len() {
-            if state[start] != 0 {
-                continue;
-            }
-            let mut path = Vec::new();
-            if let Some(cycle) = find_cycle(start, &deps, &mut state, &mut path) {
-                if cycle.is_empty() || cycle.iter().any(|&i| in_reported[i]) {
-                    continue;
-                }
-                let names: Vec<String> = cycle
-                    .iter()
-                    .map(|&i| format!("`{}`", self.facts[i].name))
-                    .collect();
-                let span = self.facts[cycle[0]].span;
-                let message = if cycle.len() == 1 {
-                    format!("derived fact {} is computed from itself", names[0])
-                } else {
-                    format!(
-                        "derived facts depend on each other in a circle: {} → {}",
-                        names.join(" → "),
-                        names[0]
-                    )
-                };
-                self.err(
-                    Diagnostic::error(codes::DERIVED_CYCLE, message, span, "this fact is computed from itself")
-                        .with_help("one of these facts must be supplied by the request; remove its `=` formula"),
-                );
-                for &i in &cycle {
-                    in_reported[i] = true;
-                    out[i] = None;
-                }
-            }
-        }
-        out
-    }
-
-    fn calc(&mut self, e: &ValueExpr) -> Option<(Calc, Ty)> {
-        match e {
-            ValueExpr::Fact(id) => {
-                let slot = self.fact(id)?;
-                Some((Calc::Fact { fact: slot }, self.facts[slot as usize].ty))
-            }
-            ValueExpr::Quantity(q) => {
-                let (v, unit) = self.quantity_lit(q)?;
-                match unit {
-                    Some(u) => Some((
-                        Calc::Number {
-                            value: self.exact(to_canonical(v, &u), q.span)?,
-                        },
-                        Ty::Quantity(u.dim),
-                    )),
-                    None => Some((Calc::Number { value: v }, Ty::Number)),
-                }
-            }
-            ValueExpr::Date(d) => {
-                let date = self.date(d)?;
-                Some((
-                    Calc::Date {
-                        days: days_since_epoch(date),
-                    },
-                    Ty::Date,
-                ))
-            }
-            ValueExpr::Binary {
-                op,
-                left,
-                right,
-                span,
-            } => {
-                let l = self.calc(left);
-                let r = self.calc(right);
-                let ((lc, lt), (rc, rt)) = (l?, r?);
-                let (Some(ld), Some(rd)) = (lt.dim(), rt.dim()) else {
-                    self.err(
-                        Diagnostic::error(
-                            codes::TYPE_MISMATCH,
-                            format!(
-                                "arithmetic needs numbers or quantities, not {} and {}",
-                                describe_ty(lt, &self.enums),
-                                describe_ty(rt, &self.enums)
-                            ),
-                            *span,
-                            "cannot compute this",
-                        )
-                        .with_help("use `+ - * /` only between counts, numbers and quantities"),
-                    );
-                    return None;
-                };
-                let (dim, rescale) = match op {
-                    ArithOp::Add | ArithOp::Sub => {
-                        if ld != rd {
-                            self.err(
-                                Diagnostic::error(
-                                    codes::UNIT_MISMATCH,
-                                    format!("cannot add or subtract {ld} and {rd}"),
-                                    *span,
-                                    "different dimensions",
-                                )
-                                .with_help("both sides of `+` or `-` must be in units of the same dimension"),
-                            );
-                            return None;
-                        }
-                        (ld, Decimal::ONE)
-                    }
-                    ArithOp::Mul => (ld.times(rd), units::rescale(ld, rd, false)?),
-                    ArithOp::Div => (ld.per(rd), units::rescale(ld, rd, true)?),
-                };
-                let ty = if dim.is_none()
-                    && matches!((lt, rt), (Ty::Count, Ty::Count))
-                    && !matches!(op, ArithOp::Div)
-                {
-                    Ty::Count
-                } else if dim.is_none() {
-                    Ty::Number
-                } else {
-                    Ty::Quantity(dim)
-                };
-                Some((
-                    Calc::Arith {
-                        op: *op,
-                        left: Box::new(lc),
-                        right: Box::new(rc),
-                        rescale,
-                    },
-                    ty,
-                ))
-            }
-            ValueExpr::Call { name, args, span } => self.call(name, args, *span),
-        }
-    }
-
-    fn call(&mut self, name: &Ident, args: &[ValueExpr], span: Span) -> Option<(Calc, Ty)> {
-        let calcs: Vec<Option<(Calc, Ty)>> = args.iter().map(|a| self.calc(a)).collect();
-        let arity = match name.name.as_str() {
-            "age_in_years" => 1,
-            "bsa_mosteller" => 2,
-            "date_of_service" => 0,
-            _ => {
-                let help = match did_you_mean(&name.name, FUNCTIONS.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!(
-                        "the functions are {}",
-                        FUNCTIONS
-                            .iter()
-                            .map(|f| format!("`{f}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                };
-                self.err(
-                    Diagnostic::error(
-                        codes::UNKNOWN_FUNCTION,
-                        format!("`{}` is not a function policyc knows", name.name),
-                        name.span,
-                        "unknown function",
-                    )
-                    .with_help(help),
-                );
-                return None;
-            }
-        };
-        if calcs.len() != arity {
-            self.err(
-                Diagnostic::error(
-                    codes::BAD_ARGUMENTS,
-                    format!("`{}` takes {arity} argument{}, but is given {}", name.name, if arity == 1 { "" } else { "s" }, calcs.len()),
-                    span,
-                    "wrong number of arguments",
-                )
-                .with_help(match name.name.as_str() {
-                    "age_in_years" => "write `age_in_years(date_of_birth)`",
-                    "bsa_mosteller" => "write `bsa_mosteller(height, weight)` with a height in a length unit and a weight in a mass unit",
-                    _ => "write `date_of_service()`",
-                }),
-            );
-            return None;
-        }
-        let calcs: Vec<(Calc, Ty)> = calcs.into_iter().collect::<Option<_>>()?;
-        let length = parse_unit("cm").ok()?.dim;
-        let mass = parse_unit("kg").ok()?.dim;
-        let arg_err = |c: &mut Self, i: usize, want: &str| {
-            c.err(
-                Diagnostic::error(
-                    codes::BAD_ARGUMENTS,
-                    format!("argument {} of `{}` must be {want}", i + 1, name.name),
-                    args[i].span(),
-                    format!("this is {}", describe_ty(calcs[i].1, &c.enums)),
-                )
-                .with_help(format!("pass {want}")),
-            );
-        };
-        match name.name.as_str() {
-            "age_in_years" => {
-                if calcs[0].1 != Ty::Date {
-                    arg_err(self, 0, "a date (the date of birth)");
-                    return None;
-                }
-                let years = parse_unit("a").ok()?;
-                Some((
-                    Calc::AgeInYears {
-                        date: Box::new(calcs[0].0.clone()),
-                    },
-                    Ty::Quantity(years.dim),
-                ))
-            }
-            "bsa_mosteller" => {
-                let mut ok = true;
-                if calcs[0].1 != Ty::Quantity(length) {
-                    arg_err(self, 0, "a height in a length unit (cm, m)");
-                    ok = false;
-                }
-                if calcs[1].1 != Ty::Quantity(mass) {
-                    arg_err(self, 1, "a weight in a mass unit (kg)");
-                    ok = false;
-                }
-                if !ok {
-                    return None;
-                }
-                let m2 = parse_unit("m2").ok()?;
-                Some((
-                    Calc::BsaMosteller {
-                        height: Box::new(calcs[0].0.clone()),
-                        weight: Box::new(calcs[1].0.clone()),
-                    },
-                    Ty::Quantity(m2.dim),
-                ))
-            }
-            _ => Some((Calc::DateOfService, Ty::Date)),
-        }
-    }
-
-    // ------------------------------------------------------------------ literals
-    /// A number as written, with thousands separators and a scale word, as an exact decimal.
-    fn number(&mut self, n: &NumberLit) -> Option<Decimal> {
-        let digits: String = n.text.chars().filter(|c| *c != ',').collect();
-        let Ok(mut v) = Decimal::from_str(&digits) else {
-            self.err(
-                Diagnostic::error(
-                    codes::BAD_NUMBER,
-                    format!("`{}` is not a number policyc can hold exactly", n.text),
-                    n.span,
-                    "this number",
-                )
-                .with_help("numbers have at most 28 significant digits"),
-            );
-            return None;
-        };
-        if let Some(s) = &n.scale {
-            let m = match s.as_str() {
-                "thousand" => Decimal::from(1_000),
-                "million" => Decimal::from(1_000_000),
-                _ => Decimal::from(1_000_000_000),
-            };
-            v = self.exact(v.checked_mul(m), n.span)?;
-        }
-        Some(v)
-    }
-
-    /// An arithmetic result, or an error when it overflows exact decimals.
-    fn exact(&mut self, v: Option<Decimal>, span: Span) -> Option<Decimal> {
-        if v.is_none() {
-            self.err(
-                Diagnostic::error(codes::BAD_NUMBER, "this number is too large to hold exactly", span, "too large")
-                    .with_help("numbers have at most 28 significant digits; check for extra digits or a wrong scale word"),
-            );
-        }
-        v
-    }
-
-    /// A quantity literal's primary value and unit (the unit is `None` for a plain number).
-    fn quantity_lit(&mut self, q: &QuantityLit) -> Option<(Decimal, Option<Unit>)> {
-        let v = self.number(&q.number)?;
-        match &q.unit {
-            None => Some((v, None)),
-            Some(u) => Some((v, Some(self.unit(u)?))),
-        }
-    }
-
-    fn unit(&mut self, u: &UnitExpr) -> Option<Unit> {
-        match parse_unit(&u.text) {
-            Ok(x) => Some(x),
-            Err(e) => {
-                let help = match &e {
-                    UnitError::Unknown { suggestion: Some(s), .. } => format!("did you mean `{s}`?"),
-                    UnitError::Inexact(_) => "state the quantity in a single unit of each dimension, e.g. `{dose}/d` rather than `{dose}/h.d`".into(),
-                    _ => "write a UCUM unit such as `[IU]/kg`, `mg/kg`, `[IU]/m2`, `{dose}/d`, `d`, `wk`, `a`, or its plain name (`IU/kg`, `doses/day`, `days`, `weeks`, `years`)".into(),
-                };
-                self.err(
-                    Diagnostic::error(
-                        codes::BAD_UNIT,
-                        format!("unknown unit: {e}"),
-                        u.span,
-                        "unknown unit",
-                    )
-                    .with_help(help),
-                );
-                None
-            }
-        }
     }
 
     fn describe_fact_type(&self, slot: u32) -> String {
@@ -1748,25 +1389,6 @@ impl Checker<'_> {
     }
 }
 
-/// A quantity as written in the policy: its number (with any scale word) and unit.
-fn lit_text(n: &NumberLit, u: Option<&UnitExpr>) -> String {
-    let number = match &n.scale {
-        Some(s) => format!("{} {s}", n.text),
-        None => n.text.clone(),
-    };
-    match u {
-        Some(u) => format!("{number} {}", u.text),
-        None => number,
-    }
-}
-
-fn q_text(v: Decimal, u: Option<&Unit>) -> String {
-    match u {
-        Some(u) => format!("{} {}", format_decimal(v), u.written),
-        None => format_decimal(v),
-    }
-}
-
 fn significant_digits(d: Decimal) -> u32 {
     let m = d.normalize().mantissa().unsigned_abs();
     (m.to_string().len() as u32).max(1)
@@ -1833,11 +1455,6 @@ fn node_cond(n: &ir::Node) -> Option<Cond> {
     })
 }
 
-/// A value in a unit, in the canonical unit of its dimension (`None` on overflow).
-fn to_canonical(v: Decimal, u: &Unit) -> Option<Decimal> {
-    units::Quantity::new(v, u.clone()).map(|q| q.canonical())
-}
-
 fn flip(op: CmpOp) -> CmpOp {
     match op {
         CmpOp::Ge => CmpOp::Le,
@@ -1872,48 +1489,4 @@ fn describe_ty(t: Ty, enums: &[ir::EnumDef]) -> String {
         Ty::Set(i) => format!("a set of `{}` values", en(i)),
         Ty::Error => "of an unresolved type".into(),
     }
-}
-
-fn collect_calc_facts(c: &Calc, out: &mut Vec<u32>) {
-    match c {
-        Calc::Fact { fact } => out.push(*fact),
-        Calc::Arith { left, right, .. } => {
-            collect_calc_facts(left, out);
-            collect_calc_facts(right, out);
-        }
-        Calc::AgeInYears { date } => collect_calc_facts(date, out),
-        Calc::BsaMosteller { height, weight } => {
-            collect_calc_facts(height, out);
-            collect_calc_facts(weight, out);
-        }
-        Calc::Number { .. } | Calc::Date { .. } | Calc::DateOfService => {}
-    }
-}
-
-fn find_cycle(
-    n: usize,
-    deps: &[Vec<u32>],
-    state: &mut [u8],
-    path: &mut Vec<usize>,
-) -> Option<Vec<usize>> {
-    match state[n] {
-        2 => return None,
-        1 => {
-            let pos = path.iter().position(|&p| p == n)?;
-            return Some(path[pos..].to_vec());
-        }
-        _ => {}
-    }
-    state[n] = 1;
-    path.push(n);
-    let mut found = None;
-    for &d in &deps[n] {
-        if let Some(c) = find_cycle(d as usize, deps, state, path) {
-            found = Some(c);
-            break;
-        }
-    }
-    path.pop();
-    state[n] = 2;
-    found
 }
