@@ -7,15 +7,18 @@
 mod cond;
 mod declare;
 mod derive;
+mod imports;
 mod limits;
 mod literals;
+mod lower;
 mod structure;
 
+pub use imports::{check_with_imports, Import, ImportProblem};
 pub use policyc_ir::dates::{date_from_days, days_since_epoch};
-use policyc_ir::ir::{self, Calc, FactType};
+use policyc_ir::ir;
 use policyc_ir::units::{Base, Dim, Unit};
 use policyc_syntax::ast::*;
-use policyc_syntax::diag::{codes, Diagnostic};
+use policyc_syntax::diag::Diagnostic;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 
@@ -102,97 +105,12 @@ struct Checker<'a> {
     reauthorization: bool,
 }
 
-/// An `import` of a policy file: the library it names, loaded, or why it could not be.
-pub struct Import {
-    /// The `import` statement in the importing file.
-    pub span: Span,
-    pub path: String,
-    /// The library's items (its own imports already merged in), or the problem loading it.
-    pub items: Result<Vec<Item>, ImportProblem>,
-}
-
-pub enum ImportProblem {
-    Missing(String),
-    Cycle(Vec<String>),
-    /// A circle found further down the chain of imports, already described.
-    CycleBelow(String),
-    NotALibrary,
-    HasErrors(usize, String),
-}
-
 const BUILTIN_TYPES: &[&str] = &["boolean", "count", "number", "date", "documentation"];
 const FUNCTIONS: &[&str] = &["age_in_years", "bsa_mosteller", "date_of_service"];
 
 /// Check a parsed file (with no imports) and lower it to IR.
 pub fn check(file: &File) -> Checked {
     check_with_imports(file, Vec::new())
-}
-
-/// Check a parsed file whose imports have been loaded, and lower it to IR.
-pub fn check_with_imports(file: &File, imports: Vec<Import>) -> Checked {
-    let mut problems = Vec::new();
-    let mut items: Vec<Item> = Vec::new();
-    for imp in imports {
-        match imp.items {
-            Ok(lib) => {
-                for mut it in lib {
-                    if matches!(it, Item::Library(_) | Item::Import(_)) {
-                        continue;
-                    }
-                    policyc_syntax::respan::item(&mut it, imp.span);
-                    items.push(it);
-                }
-            }
-            Err(p) => problems.push(import_problem(&imp.path, imp.span, p)),
-        }
-    }
-    let n_imported = items.len();
-    items.extend(
-        file.items
-            .iter()
-            .filter(|i| !matches!(i, Item::Import(_)))
-            .cloned(),
-    );
-    let merged = File { items };
-    let mut checked = check_merged(&merged, n_imported);
-    if !problems.is_empty() {
-        // Names the failed library would have declared are reported unknown: say so.
-        for d in &mut checked.diagnostics {
-            if matches!(
-                d.code,
-                codes::UNKNOWN_FACT
-                    | codes::UNKNOWN_TYPE
-                    | codes::UNKNOWN_DEFINE
-                    | codes::UNKNOWN_ENUM_VALUE
-            ) {
-                let help = d.help.take().unwrap_or_default();
-                d.help = Some(format!("{help} (an import of this file failed; the name may be declared in that library)"));
-            }
-        }
-    }
-    checked.diagnostics.extend(problems);
-    checked
-        .diagnostics
-        .sort_by_key(|d| (d.primary.span.start, d.code));
-    if checked.diagnostics.iter().any(|d| d.is_error()) {
-        checked.program = None;
-    }
-    checked
-}
-
-fn import_problem(path: &str, span: Span, p: ImportProblem) -> Diagnostic {
-    match p {
-        ImportProblem::Missing(why) => Diagnostic::error(codes::IMPORT, format!("cannot import `{path}`: {why}"), span, "no such library")
-            .with_help("the path is relative to the importing file; check its spelling and that the library exists"),
-        ImportProblem::Cycle(chain) => Diagnostic::error(codes::IMPORT_CYCLE, format!("imports form a circle: {}", chain.join(" → ")), span, "this import leads back to the importing file")
-            .with_help("move the shared declarations into one library that both files import"),
-        ImportProblem::CycleBelow(message) => Diagnostic::error(codes::IMPORT_CYCLE, message, span, "this import leads into a circle of imports")
-            .with_help("move the shared declarations into one library that both files import"),
-        ImportProblem::NotALibrary => Diagnostic::error(codes::IMPORT, format!("`{path}` is a policy, not a library: only libraries can be imported"), span, "not a library")
-            .with_help("move the shared enumerations, facts and definitions into a file that starts with `library name \"description\"`"),
-        ImportProblem::HasErrors(n, first) => Diagnostic::error(codes::IMPORT, format!("library `{path}` has {n} error{}; the first: {first}", if n == 1 { "" } else { "s" }), span, "library with errors")
-            .with_help(format!("run `policyc check {path}` to see them")),
-    }
 }
 
 fn check_merged(file: &File, n_imported: usize) -> Checked {
@@ -230,37 +148,7 @@ fn check_merged(file: &File, n_imported: usize) -> Checked {
     c.compute_alternates();
     let derived = c.derived_facts();
     let indications = c.indications();
-    let facts = c.fact_defs(derived);
-    let has_error = c.diags.iter().any(|d| d.is_error());
-    let program = match (meta, has_error) {
-        (Some(policy), false) => Some(ir::Program {
-            format: ir::FORMAT.to_string(),
-            format_version: ir::FORMAT_VERSION,
-            policy,
-            enums: c.enums,
-            facts,
-            equivalences,
-            indications,
-        }),
-        _ => None,
-    };
-    let spans = SpanIndex {
-        labels: c.labels.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-        facts: c
-            .facts
-            .iter()
-            .filter(|f| !f.imported && f.name != AUTHORIZATION)
-            .map(|f| (f.name.clone(), f.span))
-            .collect(),
-    };
-    let mut diagnostics = c.diags;
-    diagnostics.sort_by_key(|d| (d.primary.span.start, d.code));
-    Checked {
-        program: if library { None } else { program },
-        diagnostics,
-        spans,
-        library,
-    }
+    c.lower(library, meta, equivalences, indications, derived)
 }
 
 /// The fact that tells initial authorization from reauthorization, declared by the compiler when a
@@ -270,47 +158,6 @@ pub const AUTHORIZATION: &str = "authorization";
 impl Checker<'_> {
     fn err(&mut self, d: Diagnostic) {
         self.diags.push(d);
-    }
-
-    fn fact_defs(&self, mut derived: Vec<Option<Calc>>) -> Vec<ir::FactDef> {
-        self.facts
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let decl = match self.file.items.get(f.item) {
-                    Some(Item::Fact(d)) => Some(d),
-                    _ => None,
-                };
-                let ty = match f.ty {
-                    Ty::Bool if f.documentation => FactType::Documentation,
-                    Ty::Bool | Ty::Error => FactType::Boolean,
-                    Ty::Count => FactType::Count,
-                    Ty::Number => FactType::Number,
-                    Ty::Date => FactType::Date,
-                    Ty::Enum(e) => FactType::Enum { enum_index: e },
-                    Ty::Set(e) => FactType::Set { enum_index: e },
-                    Ty::Quantity(_) => FactType::Quantity {
-                        unit: f.unit.clone().unwrap_or(Unit {
-                            code: "1".into(),
-                            written: "1".into(),
-                            dim: Dim::NONE,
-                            factor: Decimal::ONE,
-                        }),
-                        alternates: self.alternates.get(i).cloned().unwrap_or_default(),
-                    },
-                };
-                ir::FactDef {
-                    name: f.name.clone(),
-                    description: match decl {
-                        Some(d) => d.description.value.clone(),
-                        None if f.name == AUTHORIZATION => "Whether the request is for initial authorization or reauthorization (continued therapy)".into(),
-                        None => String::new(),
-                    },
-                    ty,
-                    derived: derived.get_mut(i).and_then(|d| d.take()),
-                }
-            })
-            .collect()
     }
 
     fn describe_fact_type(&self, slot: u32) -> String {
