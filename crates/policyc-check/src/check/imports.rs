@@ -9,17 +9,23 @@ use policyc_syntax::diag::{codes, Diagnostic};
 pub struct Import {
     /// The `import` statement in the importing file.
     pub span: Span,
+    /// The path as written in the `import` statement (relative to the importing file).
     pub path: String,
     /// The library's items (its own imports already merged in), or the problem loading it.
     pub items: Result<Vec<Item>, ImportProblem>,
 }
 
+/// Why an imported library could not be loaded; each is reported as an error at its `import`.
 pub enum ImportProblem {
+    /// The file could not be read; the reason (as the operating system gives it).
     Missing(String),
+    /// The import leads back to a file already being imported: the chain of paths, in order.
     Cycle(Vec<String>),
     /// A circle found further down the chain of imports, already described.
     CycleBelow(String),
+    /// The file is a policy (it has a `policy` header), not a `library`.
     NotALibrary,
+    /// The library has errors of its own: how many, and the message of the first.
     HasErrors(usize, String),
 }
 

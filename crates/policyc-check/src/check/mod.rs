@@ -3,6 +3,19 @@
 //! It reports every error of a file in one run: each declaration and each condition is checked on
 //! its own, and a failure in one does not hide the others. The IR is produced only when there is no
 //! error.
+//!
+//! One `Checker` holds what the rooms share (the diagnostics, the symbol tables of enumerations,
+//! facts and definitions, the labels seen). Each room is an `impl Checker` block (`imports` is free
+//! functions); `check_merged` runs the passes in order:
+//!
+//! - `imports`: the imported libraries merged ahead of the file's items;
+//! - `declare`: the policy header, enumerations, facts and their types, definitions;
+//! - `literals`: numbers, units, quantities and dates as written;
+//! - `limits`: equivalences, alternate dimensions, and quantity limits;
+//! - `derive`: formulas of derived facts, and their circles;
+//! - `structure`: indications, phases, sections and the labelled tree of criteria;
+//! - `cond`: the conditions of the criteria;
+//! - `lower`: the program assembled, with the spans of its labels and facts.
 
 mod cond;
 mod declare;
@@ -14,6 +27,7 @@ mod lower;
 mod structure;
 
 pub use imports::{check_with_imports, Import, ImportProblem};
+// Dates as day counts, as the IR holds them: kept here for the checker's callers.
 pub use policyc_ir::dates::{date_from_days, days_since_epoch};
 use policyc_ir::ir;
 use policyc_ir::units::{Base, Dim, Unit};
@@ -25,7 +39,9 @@ use std::collections::{BTreeMap, HashMap};
 /// The result of checking a file: the program when there is no error, and every diagnostic.
 #[derive(Debug)]
 pub struct Checked {
+    /// The lowered program; `None` when there is any error, and always for a library.
     pub program: Option<ir::Program>,
+    /// Every error and warning of the file, and the problems of its imports, in source order.
     pub diagnostics: Vec<Diagnostic>,
     /// The file is a library (no program is produced for it).
     pub library: bool,
@@ -36,7 +52,10 @@ pub struct Checked {
 /// Source locations of the names the IR keeps: labels (full, `1.A.iii`) and facts.
 #[derive(Debug, Clone, Default)]
 pub struct SpanIndex {
+    /// Where each label is written, by its full label (`1.A.iii`, `1.Dosing`).
     pub labels: BTreeMap<String, Span>,
+    /// Where each fact of this file is declared, by name (not those of imported libraries, nor
+    /// the `authorization` fact policyc declares).
     pub facts: BTreeMap<String, Span>,
 }
 
@@ -86,6 +105,7 @@ struct EquivInfo {
     b: Decimal,
 }
 
+/// The state of one check, shared by the rooms: the diagnostics so far and the symbol tables.
 struct Checker<'a> {
     diags: Vec<Diagnostic>,
     enums: Vec<ir::EnumDef>,
@@ -113,6 +133,7 @@ pub fn check(file: &File) -> Checked {
     check_with_imports(file, Vec::new())
 }
 
+/// Check a file whose first `n_imported` items come from its imports, pass by pass.
 fn check_merged(file: &File, n_imported: usize) -> Checked {
     let mut c = Checker {
         diags: Vec::new(),
@@ -153,13 +174,15 @@ fn check_merged(file: &File, n_imported: usize) -> Checked {
 
 /// The fact that tells initial authorization from reauthorization, declared by the compiler when a
 /// policy has reauthorization criteria.
-pub const AUTHORIZATION: &str = "authorization";
+pub(crate) const AUTHORIZATION: &str = "authorization";
 
 impl Checker<'_> {
+    /// Record a diagnostic.
     fn err(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
 
+    /// A fact's type in words, with its declared unit, for messages.
     fn describe_fact_type(&self, slot: u32) -> String {
         let f = &self.facts[slot as usize];
         match (&f.unit, f.ty) {
