@@ -9,6 +9,7 @@ use policyc_syntax::diag::{codes, did_you_mean, Diagnostic};
 use std::collections::HashMap;
 
 impl Checker<'_> {
+    /// A condition typed and lowered; `None` (after reporting) if any part of it is wrong.
     pub(super) fn cond(&mut self, e: &Expr, dosing: bool) -> Option<Cond> {
         match e {
             Expr::Meets { label, span } => {

@@ -9,6 +9,8 @@ use policyc_syntax::diag::{codes, did_you_mean, Diagnostic};
 use std::collections::HashMap;
 
 impl Checker<'_> {
+    /// The policy header as the program's metadata: each key once, `title`, `drug` and
+    /// `effective` required.
     pub(super) fn header(&mut self) -> Option<ir::PolicyMeta> {
         let headers: Vec<&PolicyHeader> = self
             .file
@@ -139,6 +141,7 @@ impl Checker<'_> {
         None
     }
 
+    /// Record each `define`, reporting a name defined twice.
     pub(super) fn declare_defines(&mut self) {
         let file = self.file;
         for (i, it) in file.items.iter().enumerate() {
@@ -188,6 +191,7 @@ impl Checker<'_> {
         }
     }
 
+    /// Declare the enumerations (and `Authorization` when there are reauthorization criteria).
     pub(super) fn declare_enums(&mut self) {
         if self.reauthorization {
             self.enum_index
@@ -285,6 +289,8 @@ impl Checker<'_> {
         }
     }
 
+    /// Declare the facts with their types (and `authorization` when there are reauthorization
+    /// criteria).
     pub(super) fn declare_facts(&mut self) {
         if self.reauthorization {
             let e = self.enum_index.get("Authorization").copied().unwrap_or(0);
@@ -410,6 +416,8 @@ impl Checker<'_> {
         );
     }
 
+    /// The slot of a declared fact, or an unknown-fact error; `None` too for a fact whose type
+    /// was not resolved.
     pub(super) fn fact(&mut self, id: &Ident) -> Option<u32> {
         if let Some(&i) = self.fact_index.get(&id.name) {
             // A fact whose type is unresolved was reported at its declaration; say nothing more.

@@ -11,6 +11,8 @@ use policyc_syntax::diag::{codes, did_you_mean, Diagnostic};
 use rust_decimal::Decimal;
 
 impl Checker<'_> {
+    /// The formula of each derived fact by slot, typed against its declaration; those in a
+    /// circle are reported and left out.
     pub(super) fn derived_facts(&mut self) -> Vec<Option<Calc>> {
         let mut out: Vec<Option<Calc>> = vec![None; self.facts.len()];
         let mut deps: Vec<Vec<u32>> = vec![Vec::new(); self.facts.len()];

@@ -11,6 +11,7 @@ use policyc_syntax::diag::{codes, Diagnostic};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 impl Checker<'_> {
+    /// The equivalences between a product's own unit (IU, PFU) and a mass or volume.
     pub(super) fn equivalences(&mut self) -> Vec<ir::EquivalenceDef> {
         let mut out = Vec::new();
         for item in &self.file.items {

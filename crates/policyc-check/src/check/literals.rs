@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use std::str::FromStr;
 
 impl Checker<'_> {
+    /// A date literal as a calendar date, or an error if there is no such date.
     pub(super) fn date(&mut self, d: &DateLit) -> Option<jiff::civil::Date> {
         match d.text.parse::<jiff::civil::Date>() {
             Ok(x) => Some(x),
@@ -75,6 +76,7 @@ impl Checker<'_> {
         }
     }
 
+    /// A unit as written, or an unknown-unit error.
     pub(super) fn unit(&mut self, u: &UnitExpr) -> Option<Unit> {
         match parse_unit(&u.text) {
             Ok(x) => Some(x),
@@ -111,6 +113,7 @@ pub(super) fn lit_text(n: &NumberLit, u: Option<&UnitExpr>) -> String {
     }
 }
 
+/// A value in a unit, as a message quotes it.
 pub(super) fn q_text(v: Decimal, u: Option<&Unit>) -> String {
     match u {
         Some(u) => format!("{} {}", format_decimal(v), u.written),

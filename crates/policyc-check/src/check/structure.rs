@@ -9,6 +9,7 @@ use policyc_syntax::diag::{codes, Diagnostic};
 use std::collections::HashMap;
 
 impl Checker<'_> {
+    /// The indications, each number once; a policy with none is an error.
     pub(super) fn indications(&mut self) -> Vec<ir::IndicationDef> {
         let mut out = Vec::new();
         let file = self.file;
