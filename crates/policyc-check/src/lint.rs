@@ -22,13 +22,21 @@ use policyc_syntax::diag::Diagnostic;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub mod codes {
+/// The codes of the lints' warnings.
+pub(crate) mod codes {
+    /// A fact no criterion, limit or derivation uses.
     pub const UNUSED_FACT: &str = "W0100";
+    /// A criterion that can never hold.
     pub const NEVER_HOLDS: &str = "W0101";
+    /// A criterion that can never fail.
     pub const NEVER_FAILS: &str = "W0102";
+    /// Dosing limits that contradict each other.
     pub const CONTRADICTORY_LIMITS: &str = "W0103";
+    /// A limit that can never be exceeded.
     pub const NEVER_EXCEEDED: &str = "W0104";
+    /// Labels with a gap or out of sequence.
     pub const LABEL_GAP: &str = "W0105";
+    /// An indication no test case exercises.
     pub const INDICATION_WITHOUT_CASES: &str = "W0106";
 }
 

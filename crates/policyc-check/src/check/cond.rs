@@ -1,0 +1,475 @@
+//! Conditions: each `Expr` of the criteria typed and lowered to an IR [`Cond`] — fact tests,
+//! enumeration and set membership, comparisons, uses of definitions and `meets` references.
+
+use super::{same_type, Checker, Ty, FUNCTIONS};
+use policyc_ir::dates::days_since_epoch;
+use policyc_ir::ir::{self, Cond, Const, Limit};
+use policyc_syntax::ast::*;
+use policyc_syntax::diag::{codes, did_you_mean, Diagnostic};
+use std::collections::HashMap;
+
+impl Checker<'_> {
+    /// A condition typed and lowered; `None` (after reporting) if any part of it is wrong.
+    pub(super) fn cond(&mut self, e: &Expr, dosing: bool) -> Option<Cond> {
+        match e {
+            Expr::Meets { label, span } => {
+                let Some(n) = self.compiled.get(label).cloned() else {
+                    let known: Vec<String> = self.compiled.keys().cloned().collect();
+                    let help = match did_you_mean(label, known.iter().map(|s| s.as_str())) {
+                        Some(s) => format!("did you mean `meets {s}`? A criterion can refer only to criteria written above it"),
+                        None => "`meets` names the full label of criteria written above it in this policy, e.g. `meets 1.A`".into(),
+                    };
+                    self.err(
+                        Diagnostic::error(
+                            codes::UNKNOWN_LABEL,
+                            format!("there are no criteria labelled {label} above this line"),
+                            *span,
+                            "unknown label",
+                        )
+                        .with_help(help),
+                    );
+                    return None;
+                };
+                match node_cond(&n) {
+                    Some(c) => Some(c),
+                    None => {
+                        self.err(
+                            Diagnostic::error(codes::UNKNOWN_LABEL, format!("criteria {label} leave the decision to people (`refer` or `redirect`), so they cannot be met by reference"), *span, "refers to a referral")
+                                .with_help("refer to the criteria inside it that decide automatically"),
+                        );
+                        None
+                    }
+                }
+            }
+            Expr::UseDefine { name, args, span } => {
+                let Some((def, imported)) = self.defines.get(&name.name).copied() else {
+                    let known: Vec<String> = self
+                        .defines
+                        .keys()
+                        .cloned()
+                        .chain(FUNCTIONS.iter().map(|s| s.to_string()))
+                        .collect();
+                    let help = match did_you_mean(&name.name, known.iter().map(|s| s.as_str())) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("define it: `define {}(...) \"what it means\" = condition`, or import the library that defines it", name.name),
+                    };
+                    self.err(
+                        Diagnostic::error(
+                            codes::UNKNOWN_DEFINE,
+                            format!("`{}` is not defined", name.name),
+                            name.span,
+                            "not defined",
+                        )
+                        .with_help(help),
+                    );
+                    return None;
+                };
+                if def.params.len() != args.len() {
+                    let params: Vec<&str> = def.params.iter().map(|p| p.name.as_str()).collect();
+                    self.err(
+                        Diagnostic::error(
+                            codes::BAD_ARGUMENTS,
+                            format!(
+                                "`{}` takes {} argument{}, but is given {}",
+                                name.name,
+                                params.len(),
+                                if params.len() == 1 { "" } else { "s" },
+                                args.len()
+                            ),
+                            *span,
+                            "wrong number of arguments",
+                        )
+                        .with_help(format!(
+                            "write `{}({})`",
+                            name.name,
+                            params.join(", ")
+                        )),
+                    );
+                    return None;
+                }
+                let mut body = def.body.clone();
+                let bindings: HashMap<&str, &DefineArg> = def
+                    .params
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .zip(args.iter())
+                    .collect();
+                if let Err((bad, why)) = policyc_syntax::respan::substitute(&mut body, &bindings) {
+                    self.err(Diagnostic::error(codes::BAD_ARGUMENTS, format!("argument `{bad}` of `{}`: {why}", name.name), *span, "this use").with_help("pass a list `[a, b]` where the definition tests membership, and a value where it compares"));
+                    return None;
+                }
+                if imported {
+                    // The definition's text is in another file: point at this use.
+                    policyc_syntax::respan::expr(&mut body, *span);
+                }
+                self.cond(&body, dosing)
+            }
+            Expr::And(parts, _) | Expr::Or(parts, _) => {
+                let cs: Vec<Option<Cond>> = parts.iter().map(|p| self.cond(p, dosing)).collect();
+                let cs: Vec<Cond> = cs.into_iter().collect::<Option<_>>()?;
+                Some(if matches!(e, Expr::And(..)) {
+                    Cond::All { all: cs }
+                } else {
+                    Cond::Any { any: cs }
+                })
+            }
+            Expr::Not(inner, _) => Some(Cond::Not {
+                not: Box::new(self.cond(inner, dosing)?),
+            }),
+            Expr::FactTest(id) => {
+                let slot = self.fact(id)?;
+                if self.facts[slot as usize].ty != Ty::Bool {
+                    let t = self.describe_fact_type(slot);
+                    self.err(
+                        Diagnostic::error(codes::NOT_BOOLEAN, format!("`{}` is {t}, not a yes/no fact, so it cannot stand alone as a condition", id.name), id.span, "not yes/no")
+                            .with_help(format!("compare it with something, e.g. `{} at least ...` or `{} is ...`", id.name, id.name)),
+                    );
+                    return None;
+                }
+                Some(Cond::IsTrue { fact: slot })
+            }
+            Expr::Known { fact, negated, .. } => {
+                let slot = self.fact(fact)?;
+                let c = Cond::Known { fact: slot };
+                Some(if *negated {
+                    Cond::Not { not: Box::new(c) }
+                } else {
+                    c
+                })
+            }
+            Expr::Membership {
+                fact,
+                negated,
+                values,
+                span,
+                ..
+            } => {
+                let slot = self.fact(fact)?;
+                let c = match self.facts[slot as usize].ty {
+                    Ty::Enum(en) => {
+                        let mask = self.enum_mask(en, values)?;
+                        Cond::EnumIn {
+                            fact: slot,
+                            mask,
+                            values: values.iter().map(|v| v.name.clone()).collect(),
+                        }
+                    }
+                    Ty::Bool if values.len() == 1 => match values[0].name.as_str() {
+                        "yes" | "true" => Cond::IsTrue { fact: slot },
+                        "no" | "false" => Cond::Not {
+                            not: Box::new(Cond::IsTrue { fact: slot }),
+                        },
+                        other => {
+                            self.err(
+                                Diagnostic::error(
+                                    codes::TYPE_MISMATCH,
+                                    format!(
+                                        "`{}` is a yes/no fact; `{other}` is not yes or no",
+                                        fact.name
+                                    ),
+                                    values[0].span,
+                                    "not yes or no",
+                                )
+                                .with_help(format!(
+                                    "write `{} is yes`, `{} is no`, or just `{}`",
+                                    fact.name, fact.name, fact.name
+                                )),
+                            );
+                            return None;
+                        }
+                    },
+                    Ty::Set(_) => {
+                        self.err(
+                            Diagnostic::error(
+                                codes::NOT_ENUM,
+                                format!(
+                                    "`{}` is a set of values, so `is` does not apply",
+                                    fact.name
+                                ),
+                                *span,
+                                "a set",
+                            )
+                            .with_help(format!(
+                                "test its members with `{} has {}` or `{} has any of [...]`",
+                                fact.name,
+                                values.first().map(|v| v.name.as_str()).unwrap_or("value"),
+                                fact.name
+                            )),
+                        );
+                        return None;
+                    }
+                    _ => {
+                        // `age is 18 years` and the like parse as a value; `age is adult` does not.
+                        let t = self.describe_fact_type(slot);
+                        let v = values.first().map(|v| v.name.clone()).unwrap_or_default();
+                        self.err(
+                            Diagnostic::error(codes::NOT_ENUM, format!("`{}` is {t}; `{v}` is not a value it can take", fact.name), *span, "not an enumeration")
+                                .with_help("`is` with a name tests an enumeration fact; compare numbers and quantities with `at least`, `at most`, `=`"),
+                        );
+                        return None;
+                    }
+                };
+                Some(if *negated {
+                    Cond::Not { not: Box::new(c) }
+                } else {
+                    c
+                })
+            }
+            Expr::SetTest {
+                fact,
+                quant,
+                values,
+                span,
+                ..
+            } => {
+                let slot = self.fact(fact)?;
+                let Ty::Set(en) = self.facts[slot as usize].ty else {
+                    let t = self.describe_fact_type(slot);
+                    let help = if matches!(self.facts[slot as usize].ty, Ty::Enum(_)) {
+                        format!("`{}` holds one value: test it with `{} is ...` or `{} is one of [...]`", fact.name, fact.name, fact.name)
+                    } else {
+                        "`has` tests a fact declared as `set of` an enumeration".to_string()
+                    };
+                    self.err(
+                        Diagnostic::error(
+                            codes::NOT_SET,
+                            format!("`{}` is {t}, not a set of values", fact.name),
+                            *span,
+                            "not a set",
+                        )
+                        .with_help(help),
+                    );
+                    return None;
+                };
+                let mask = self.enum_mask(en, values)?;
+                Some(Cond::SetHas {
+                    fact: slot,
+                    quant: *quant,
+                    mask,
+                    values: values.iter().map(|v| v.name.clone()).collect(),
+                })
+            }
+            Expr::Compare {
+                left,
+                op,
+                right,
+                condition,
+                span,
+            } => self.compare(left, *op, right, *condition, *span, dosing),
+        }
+    }
+
+    fn enum_mask(&mut self, en: u32, values: &[Ident]) -> Option<u128> {
+        let mut mask = 0u128;
+        let mut ok = true;
+        for v in values {
+            let def = &self.enums[en as usize];
+            match def.values.iter().position(|x| x.name == v.name) {
+                Some(i) => mask |= 1u128 << i,
+                None => {
+                    let name = def.name.clone();
+                    let listed: Vec<String> = def.values.iter().map(|x| x.name.clone()).collect();
+                    let help = match did_you_mean(&v.name, listed.iter().map(|s| s.as_str())) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!(
+                            "`{name}` lists: {}; add `{}` to it if the policy names it",
+                            listed.join(", "),
+                            v.name
+                        ),
+                    };
+                    self.err(
+                        Diagnostic::error(
+                            codes::UNKNOWN_ENUM_VALUE,
+                            format!("`{}` is not a value of `{name}`", v.name),
+                            v.span,
+                            format!("not in `{name}`"),
+                        )
+                        .with_help(help),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(mask)
+    }
+
+    fn compare(
+        &mut self,
+        left: &ValueExpr,
+        op: CmpOp,
+        right: &ValueExpr,
+        condition: bool,
+        span: Span,
+        dosing: bool,
+    ) -> Option<Cond> {
+        if condition && !dosing {
+            self.err(
+                Diagnostic::error(codes::BAD_CONDITION, "only a dosing limit can be carried as a condition of approval", span, "in the criteria")
+                    .with_help("remove `, as a condition of approval`, or move this limit into the indication's `dosing`"),
+            );
+            return None;
+        }
+        // `route = intravenous`: an enumeration value on the right.
+        if let (ValueExpr::Fact(f), ValueExpr::Fact(v)) = (left, right) {
+            if let (Some(&slot), None) =
+                (self.fact_index.get(&f.name), self.fact_index.get(&v.name))
+            {
+                if let Ty::Enum(en) = self.facts[slot as usize].ty {
+                    if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                        let mask = self.enum_mask(en, std::slice::from_ref(v))?;
+                        let c = Cond::EnumIn {
+                            fact: slot,
+                            mask,
+                            values: vec![v.name.clone()],
+                        };
+                        return Some(if op == CmpOp::Ne {
+                            Cond::Not { not: Box::new(c) }
+                        } else {
+                            c
+                        });
+                    }
+                }
+            }
+        }
+        let (fact_side, other, op) = match (left, right) {
+            (ValueExpr::Fact(_), _) => (left, right, op),
+            (_, ValueExpr::Fact(_)) => (right, left, flip(op)),
+            _ => {
+                self.err(
+                    Diagnostic::error(codes::NOT_A_LIMIT, "a comparison needs a fact on one side", span, "no fact here")
+                        .with_help("compare a fact with a value (`age at least 18 years`); compute anything else as a derived fact: `fact dose_per_kg: [IU]/kg \"...\" = dose / body_weight`"),
+                );
+                return None;
+            }
+        };
+        let ValueExpr::Fact(fid) = fact_side else {
+            return None;
+        };
+        let slot = self.fact(fid)?;
+        let fty = self.facts[slot as usize].ty;
+        if let ValueExpr::Fact(oid) = other {
+            let oslot = self.fact(oid)?;
+            let oty = self.facts[oslot as usize].ty;
+            if !same_type(fty, oty) {
+                self.mismatch(fid, slot, other.span(), &self.describe_fact_type(oslot));
+                return None;
+            }
+            if condition {
+                self.err(
+                    Diagnostic::error(
+                        codes::BAD_CONDITION,
+                        "a condition of approval compares a fact with a stated limit",
+                        span,
+                        "two facts",
+                    )
+                    .with_help("compare the fact with a value, e.g. `rest_days at least 9 days`"),
+                );
+                return None;
+            }
+            return Some(Cond::CompareFacts {
+                left: slot,
+                op,
+                right: oslot,
+            });
+        }
+        let limit = match other {
+            ValueExpr::Quantity(_) if fty == Ty::Date => {
+                self.err(
+                    Diagnostic::error(codes::TYPE_MISMATCH, format!("`{}` is a date, but is compared with a quantity", fid.name), other.span(), "a quantity, not a date")
+                        .with_label(fid.span, "a date")
+                        .with_help(format!("compare a date with a date (`{} at least 2020-01-01`); for an age, compare `age` (computed from the date of birth) with years", fid.name)),
+                );
+                return None;
+            }
+            ValueExpr::Quantity(q) => self.limit(fid, slot, q)?,
+            ValueExpr::Date(d) => {
+                let date = self.date(d)?;
+                if fty != Ty::Date {
+                    self.mismatch(fid, slot, d.span, "a date");
+                    return None;
+                }
+                Limit {
+                    value: Const::Date(days_since_epoch(date)),
+                    text: d.text.clone(),
+                    alternates: Vec::new(),
+                }
+            }
+            _ => {
+                self.err(
+                    Diagnostic::error(codes::NOT_A_LIMIT, "a fact can be compared with a stated value or another fact, not a formula", other.span(), "a formula")
+                        .with_help("declare a derived fact for the formula (`fact x: ... = ...`) and compare that"),
+                );
+                return None;
+            }
+        };
+        if matches!(fty, Ty::Bool | Ty::Enum(_) | Ty::Set(_)) {
+            self.mismatch(fid, slot, other.span(), "a number");
+            return None;
+        }
+        Some(Cond::Compare {
+            fact: slot,
+            op,
+            limit,
+            condition,
+        })
+    }
+
+    fn mismatch(&mut self, fid: &Ident, slot: u32, other: Span, other_desc: &str) {
+        let t = self.describe_fact_type(slot);
+        self.err(
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!("`{}` is {t}, but is compared with {other_desc}", fid.name),
+                other,
+                format!("this is {other_desc}"),
+            )
+            .with_label(fid.span, format!("this is {t}"))
+            .with_help("compare facts only with values of their own type"),
+        );
+    }
+}
+
+/// A node as a plain condition (for `meets`); `None` if it contains a referral.
+fn node_cond(n: &ir::Node) -> Option<Cond> {
+    let body = match &n.body {
+        ir::NodeBody::Condition { condition } => condition.clone(),
+        ir::NodeBody::Referral { .. } => return None,
+        ir::NodeBody::Group { of, children } => {
+            let cs: Vec<Cond> = children.iter().map(node_cond).collect::<Option<_>>()?;
+            match of {
+                GroupKind::AllOf => Cond::All { all: cs },
+                GroupKind::OneOf => Cond::Any { any: cs },
+                GroupKind::NoneOf => Cond::Not {
+                    not: Box::new(Cond::Any { any: cs }),
+                },
+            }
+        }
+    };
+    let body = match &n.only_if {
+        Some(p) => Cond::Any {
+            any: vec![
+                Cond::Not {
+                    not: Box::new(p.clone()),
+                },
+                body,
+            ],
+        },
+        None => body,
+    };
+    Some(match &n.guard {
+        Some(g) => Cond::All {
+            all: vec![g.clone(), body],
+        },
+        None => body,
+    })
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Ge => CmpOp::Le,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Lt => CmpOp::Gt,
+        o => o,
+    }
+}

@@ -1,0 +1,445 @@
+//! Declarations: the policy header (or a library's rule that it holds declarations only),
+//! enumerations, facts and their types, and definitions; and the look-up of a fact by name.
+
+use super::{Checker, FactInfo, Ty, AUTHORIZATION, BUILTIN_TYPES};
+use policyc_ir::ir;
+use policyc_ir::units::{parse_unit, Unit, UnitError};
+use policyc_syntax::ast::*;
+use policyc_syntax::diag::{codes, did_you_mean, Diagnostic};
+use std::collections::HashMap;
+
+impl Checker<'_> {
+    /// The policy header as the program's metadata: each key once, `title`, `drug` and
+    /// `effective` required.
+    pub(super) fn header(&mut self) -> Option<ir::PolicyMeta> {
+        let headers: Vec<&PolicyHeader> = self
+            .file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Policy(h) => Some(h),
+                _ => None,
+            })
+            .collect();
+        let Some(h) = headers.first() else {
+            let span = Span::new(0, 0);
+            self.err(
+                Diagnostic::error(
+                    codes::MISSING_HEADER,
+                    "this file has no `policy` header",
+                    span,
+                    "the header should come first",
+                )
+                .with_help("start the file with `policy my_policy { title \"...\" drug \"...\" effective 2024-01-01 }`"),
+            );
+            return None;
+        };
+        for extra in &headers[1..] {
+            self.err(
+                Diagnostic::error(
+                    codes::DUPLICATE_HEADER,
+                    "a file holds one policy, but this is a second `policy` header",
+                    extra.id.span,
+                    "second header",
+                )
+                .with_label(h.id.span, "first header")
+                .with_help("put each policy in its own file"),
+            );
+        }
+        let mut meta = ir::PolicyMeta {
+            id: h.id.name.clone(),
+            title: String::new(),
+            drugs: Vec::new(),
+            plans: Vec::new(),
+            effective: String::new(),
+            review: None,
+            revisions: Vec::new(),
+            not_covered: None,
+            outside_dosing: None,
+        };
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        for e in &h.entries {
+            match e {
+                MetaEntry::Text { key, value, span } => {
+                    let single = !matches!(key, MetaKey::Drug | MetaKey::Plan);
+                    if single && self.once(&mut seen, key.keyword(), *span) {
+                        continue;
+                    }
+                    let v = value.value.clone();
+                    match key {
+                        MetaKey::Title => meta.title = v,
+                        MetaKey::Drug => meta.drugs.push(v),
+                        MetaKey::Plan => meta.plans.push(v),
+                        MetaKey::NotCovered => meta.not_covered = Some(v),
+                        _ => meta.outside_dosing = Some(v),
+                    }
+                }
+                MetaEntry::Date { key, date, span } => {
+                    if self.once(&mut seen, key.keyword(), *span) {
+                        continue;
+                    }
+                    if self.date(date).is_none() {
+                        continue;
+                    }
+                    match key {
+                        MetaKey::Effective => meta.effective = date.text.clone(),
+                        _ => meta.review = Some(date.text.clone()),
+                    }
+                }
+                MetaEntry::Revision { date, text, .. } => {
+                    self.date(date);
+                    meta.revisions.push(ir::Revision {
+                        date: date.text.clone(),
+                        text: text.value.clone(),
+                    });
+                }
+            }
+        }
+        for (key, example) in [
+            (
+                "title",
+                "title \"Oncology (Injectable) – Utilization Management Medical Policy\"",
+            ),
+            ("drug", "drug \"Brand name (generic name)\""),
+            ("effective", "effective 2022-01-01"),
+        ] {
+            let present = match key {
+                "drug" => !meta.drugs.is_empty(),
+                _ => seen.contains_key(key),
+            };
+            if !present {
+                self.err(
+                    Diagnostic::error(
+                        codes::MISSING_META,
+                        format!("the policy header has no `{key}`"),
+                        h.id.span,
+                        format!("`{key}` is missing from this header"),
+                    )
+                    .with_help(format!("add a line such as `{example}` inside the header")),
+                );
+            }
+        }
+        Some(meta)
+    }
+
+    /// A library holds declarations only.
+    pub(super) fn library_checks(&mut self) -> Option<ir::PolicyMeta> {
+        for (i, it) in self.file.items.iter().enumerate() {
+            if self.imported.contains(&i) {
+                continue;
+            }
+            let span = match it {
+                Item::Policy(h) => h.id.span,
+                Item::Indication(ind) => ind.label.span,
+                _ => continue,
+            };
+            self.err(
+                Diagnostic::error(codes::LIBRARY_CONTENT, "a library holds enumerations, facts, definitions and equivalences, not a policy or indications", span, "not allowed in a library")
+                    .with_help("move the policy and its indications into their own file, which imports this library"),
+            );
+        }
+        None
+    }
+
+    /// Record each `define`, reporting a name defined twice.
+    pub(super) fn declare_defines(&mut self) {
+        let file = self.file;
+        for (i, it) in file.items.iter().enumerate() {
+            let Item::Define(d) = it else { continue };
+            if let Some((first, _)) = self.defines.get(&d.name.name) {
+                let first = first.name.span;
+                self.err(
+                    Diagnostic::error(
+                        codes::DUPLICATE_DEFINE,
+                        format!("`{}` is defined twice", d.name.name),
+                        d.name.span,
+                        "second definition",
+                    )
+                    .with_label(first, "first definition")
+                    .with_help("keep one definition, or rename one of them"),
+                );
+                continue;
+            }
+            self.defines
+                .insert(d.name.name.clone(), (d, self.imported.contains(&i)));
+        }
+    }
+
+    /// Record a header key; true (and an error) if it was already given.
+    fn once(
+        &mut self,
+        seen: &mut HashMap<&'static str, Span>,
+        key: &'static str,
+        span: Span,
+    ) -> bool {
+        if let Some(first) = seen.get(key) {
+            let first = *first;
+            self.err(
+                Diagnostic::error(
+                    codes::DUPLICATE_META,
+                    format!("`{key}` is given twice in the policy header"),
+                    span,
+                    "second one",
+                )
+                .with_label(first, "first one")
+                .with_help(format!("keep one `{key}` line")),
+            );
+            true
+        } else {
+            seen.insert(key, span);
+            false
+        }
+    }
+
+    /// Declare the enumerations (and `Authorization` when there are reauthorization criteria).
+    pub(super) fn declare_enums(&mut self) {
+        if self.reauthorization {
+            self.enum_index
+                .insert("Authorization".into(), self.enums.len() as u32);
+            self.enums.push(ir::EnumDef {
+                name: "Authorization".into(),
+                description: Some("Whether a request is for initial authorization or for reauthorization (continued therapy)".into()),
+                open: false,
+                values: vec![
+                    ir::EnumValueDef { name: "initial".into(), description: "Initial authorization".into() },
+                    ir::EnumValueDef { name: "reauthorization".into(), description: "Reauthorization: continued therapy".into() },
+                ],
+            });
+        }
+        let mut spans: HashMap<String, Span> = HashMap::new();
+        if self.reauthorization {
+            spans.insert("Authorization".into(), Span::default());
+        }
+        for item in &self.file.items {
+            let Item::Enum(e) = item else { continue };
+            if let Some(first) = spans.get(&e.name.name) {
+                let first = *first;
+                self.err(
+                    Diagnostic::error(
+                        codes::DUPLICATE_ENUM,
+                        format!("enumeration `{}` is declared twice", e.name.name),
+                        e.name.span,
+                        "second declaration",
+                    )
+                    .with_label(first, "first declaration")
+                    .with_help("merge the two lists of values into one `enum`"),
+                );
+                continue;
+            }
+            spans.insert(e.name.name.clone(), e.name.span);
+            if e.values.is_empty() {
+                self.err(
+                    Diagnostic::error(
+                        codes::EMPTY_ENUM,
+                        format!("enumeration `{}` lists no values", e.name.name),
+                        e.name.span,
+                        "empty enumeration",
+                    )
+                    .with_help(
+                        "list its values inside the braces, one per line: `name \"description\"`",
+                    ),
+                );
+            }
+            if e.values.len() > 128 {
+                self.err(
+                    Diagnostic::error(
+                        codes::ENUM_TOO_LARGE,
+                        format!("enumeration `{}` has {} values; at most 128 are supported", e.name.name, e.values.len()),
+                        e.name.span,
+                        "too many values",
+                    )
+                    .with_help("split it into smaller enumerations, or make it `open` and list only the values the policy names"),
+                );
+            }
+            let mut vspans: HashMap<&str, Span> = HashMap::new();
+            let mut values = Vec::new();
+            for v in &e.values {
+                if let Some(first) = vspans.get(v.name.name.as_str()) {
+                    let first = *first;
+                    self.err(
+                        Diagnostic::error(
+                            codes::DUPLICATE_ENUM_VALUE,
+                            format!(
+                                "`{}` is listed twice in enumeration `{}`",
+                                v.name.name, e.name.name
+                            ),
+                            v.name.span,
+                            "listed again here",
+                        )
+                        .with_label(first, "first listed here")
+                        .with_help("remove one of the two lines"),
+                    );
+                    continue;
+                }
+                vspans.insert(&v.name.name, v.name.span);
+                values.push(ir::EnumValueDef {
+                    name: v.name.name.clone(),
+                    description: v.description.value.clone(),
+                });
+            }
+            values.truncate(128);
+            self.enum_index
+                .insert(e.name.name.clone(), self.enums.len() as u32);
+            self.enums.push(ir::EnumDef {
+                name: e.name.name.clone(),
+                description: e.description.as_ref().map(|d| d.value.clone()),
+                open: e.open,
+                values,
+            });
+        }
+    }
+
+    /// Declare the facts with their types (and `authorization` when there are reauthorization
+    /// criteria).
+    pub(super) fn declare_facts(&mut self) {
+        if self.reauthorization {
+            let e = self.enum_index.get("Authorization").copied().unwrap_or(0);
+            self.fact_index
+                .insert(AUTHORIZATION.into(), self.facts.len() as u32);
+            self.facts.push(FactInfo {
+                name: AUTHORIZATION.into(),
+                item: usize::MAX,
+                documentation: false,
+                imported: false,
+                ty: Ty::Enum(e),
+                unit: None,
+                span: Span::default(),
+            });
+        }
+        let file = self.file;
+        for (idx, item) in file.items.iter().enumerate() {
+            let Item::Fact(f) = item else { continue };
+            if let Some(&first) = self.fact_index.get(&f.name.name) {
+                let first_span = self.facts[first as usize].span;
+                self.err(
+                    Diagnostic::error(
+                        codes::DUPLICATE_FACT,
+                        format!("fact `{}` is declared twice", f.name.name),
+                        f.name.span,
+                        "second declaration",
+                    )
+                    .with_label(first_span, "first declaration")
+                    .with_help(if f.name.name == AUTHORIZATION && self.reauthorization {
+                        "`authorization` is declared by policyc for policies with reauthorization criteria; rename this fact"
+                    } else {
+                        "each fact is declared once; remove one declaration or rename it"
+                    }),
+                );
+                continue;
+            }
+            let documentation = matches!(&f.ty, TypeRef::Named(u) if u.text == "documentation");
+            let (ty, unit) = self.resolve_type(&f.ty).unwrap_or((Ty::Error, None));
+            self.fact_index
+                .insert(f.name.name.clone(), self.facts.len() as u32);
+            self.facts.push(FactInfo {
+                name: f.name.name.clone(),
+                item: idx,
+                documentation,
+                imported: self.imported.contains(&idx),
+                ty,
+                unit,
+                span: f.name.span,
+            });
+        }
+    }
+
+    fn resolve_type(&mut self, t: &TypeRef) -> Option<(Ty, Option<Unit>)> {
+        match t {
+            TypeRef::Set(id) => match self.enum_index.get(&id.name) {
+                Some(&i) => Some((Ty::Set(i), None)),
+                None => {
+                    self.unknown_enum(id);
+                    None
+                }
+            },
+            TypeRef::Named(u) => {
+                match u.text.as_str() {
+                    "boolean" | "documentation" => return Some((Ty::Bool, None)),
+                    "count" => return Some((Ty::Count, None)),
+                    "number" => return Some((Ty::Number, None)),
+                    "date" => return Some((Ty::Date, None)),
+                    _ => {}
+                }
+                if let Some(&i) = self.enum_index.get(&u.text) {
+                    return Some((Ty::Enum(i), None));
+                }
+                match parse_unit(&u.text) {
+                    Ok(unit) => Some((Ty::Quantity(unit.dim), Some(unit))),
+                    Err(e) => {
+                        let names: Vec<String> = BUILTIN_TYPES
+                            .iter()
+                            .map(|s| s.to_string())
+                            .chain(self.enums.iter().map(|e| e.name.clone()))
+                            .collect();
+                        let suggestion = did_you_mean(&u.text, names.iter().map(|s| s.as_str()))
+                            .or(match &e {
+                                UnitError::Unknown { suggestion, .. } => suggestion.clone(),
+                                _ => None,
+                            });
+                        let help = match suggestion {
+                            Some(s) => format!("did you mean `{s}`? A fact's type is `boolean`, `count`, `number`, `date`, a unit (`[IU]/kg`, `days`), an enumeration, or `set of` an enumeration"),
+                            None => "a fact's type is `boolean`, `count`, `number`, `date`, a unit (`[IU]/kg`, `days`), an enumeration declared with `enum`, or `set of` an enumeration".into(),
+                        };
+                        self.err(
+                            Diagnostic::error(
+                                codes::UNKNOWN_TYPE,
+                                format!("`{}` is not a type: {e}", u.text),
+                                u.span,
+                                "unknown type",
+                            )
+                            .with_help(help),
+                        );
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn unknown_enum(&mut self, id: &Ident) {
+        let names: Vec<String> = self.enums.iter().map(|e| e.name.clone()).collect();
+        let help = match did_you_mean(&id.name, names.iter().map(|s| s.as_str())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "declare it first: `enum {} {{ value \"description\" }}`",
+                id.name
+            ),
+        };
+        self.err(
+            Diagnostic::error(
+                codes::UNKNOWN_TYPE,
+                format!("`{}` is not a declared enumeration", id.name),
+                id.span,
+                "unknown enumeration",
+            )
+            .with_help(help),
+        );
+    }
+
+    /// The slot of a declared fact, or an unknown-fact error; `None` too for a fact whose type
+    /// was not resolved.
+    pub(super) fn fact(&mut self, id: &Ident) -> Option<u32> {
+        if let Some(&i) = self.fact_index.get(&id.name) {
+            // A fact whose type is unresolved was reported at its declaration; say nothing more.
+            return (self.facts[i as usize].ty != Ty::Error).then_some(i);
+        }
+        let names: Vec<String> = self.facts.iter().map(|f| f.name.clone()).collect();
+        let help = match did_you_mean(&id.name, names.iter().map(|s| s.as_str())) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "declare it: `fact {}: boolean \"what the request states\"`",
+                id.name
+            ),
+        };
+        self.err(
+            Diagnostic::error(
+                codes::UNKNOWN_FACT,
+                format!("`{}` is not a declared fact", id.name),
+                id.span,
+                "unknown fact",
+            )
+            .with_help(help),
+        );
+        None
+    }
+}

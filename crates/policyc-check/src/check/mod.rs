@@ -1,0 +1,219 @@
+//! The type checker, which also lowers the checked AST to the IR.
+//!
+//! It reports every error of a file in one run: each declaration and each condition is checked on
+//! its own, and a failure in one does not hide the others. The IR is produced only when there is no
+//! error.
+//!
+//! One `Checker` holds what the rooms share (the diagnostics, the symbol tables of enumerations,
+//! facts and definitions, the labels seen). Each room is an `impl Checker` block (`imports` is free
+//! functions); `check_merged` runs the passes in order:
+//!
+//! - `imports`: the imported libraries merged ahead of the file's items;
+//! - `declare`: the policy header, enumerations, facts and their types, definitions;
+//! - `literals`: numbers, units, quantities and dates as written;
+//! - `limits`: equivalences, alternate dimensions, and quantity limits;
+//! - `derive`: formulas of derived facts, and their circles;
+//! - `structure`: indications, phases, sections and the labelled tree of criteria;
+//! - `cond`: the conditions of the criteria;
+//! - `lower`: the program assembled, with the spans of its labels and facts.
+
+mod cond;
+mod declare;
+mod derive;
+mod imports;
+mod limits;
+mod literals;
+mod lower;
+mod structure;
+
+pub use imports::{check_with_imports, Import, ImportProblem};
+// Dates as day counts, as the IR holds them: kept here for the checker's callers.
+pub use policyc_ir::dates::{date_from_days, days_since_epoch};
+use policyc_ir::ir;
+use policyc_ir::units::{Base, Dim, Unit};
+use policyc_syntax::ast::*;
+use policyc_syntax::diag::Diagnostic;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
+
+/// The result of checking a file: the program when there is no error, and every diagnostic.
+#[derive(Debug)]
+pub struct Checked {
+    /// The lowered program; `None` when there is any error, and always for a library.
+    pub program: Option<ir::Program>,
+    /// Every error and warning of the file, and the problems of its imports, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The file is a library (no program is produced for it).
+    pub library: bool,
+    /// Where each label and fact is written, for later passes (lints) that report on the IR.
+    pub spans: SpanIndex,
+}
+
+/// Source locations of the names the IR keeps: labels (full, `1.A.iii`) and facts.
+#[derive(Debug, Clone, Default)]
+pub struct SpanIndex {
+    /// Where each label is written, by its full label (`1.A.iii`, `1.Dosing`).
+    pub labels: BTreeMap<String, Span>,
+    /// Where each fact of this file is declared, by name (not those of imported libraries, nor
+    /// the `authorization` fact policyc declares).
+    pub facts: BTreeMap<String, Span>,
+}
+
+/// The type of a value in a condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    Bool,
+    Count,
+    Number,
+    Date,
+    Quantity(Dim),
+    Enum(u32),
+    Set(u32),
+    /// A fact whose type could not be resolved (already reported): it raises no further errors.
+    Error,
+}
+
+impl Ty {
+    fn dim(self) -> Option<Dim> {
+        match self {
+            Ty::Count | Ty::Number => Some(Dim::NONE),
+            Ty::Quantity(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+struct FactInfo {
+    name: String,
+    /// Index of its declaration in the (merged) file's items.
+    item: usize,
+    /// A documentation requirement (`documentation` type), read as yes/no.
+    documentation: bool,
+    /// Declared in an imported library.
+    imported: bool,
+    ty: Ty,
+    /// The unit the fact is declared in, for messages.
+    unit: Option<Unit>,
+    span: Span,
+}
+
+struct EquivInfo {
+    /// Base and canonical amount of each side: `a` of base `x` equals `b` of base `y`.
+    x: Base,
+    a: Decimal,
+    y: Base,
+    b: Decimal,
+}
+
+/// The state of one check, shared by the rooms: the diagnostics so far and the symbol tables.
+struct Checker<'a> {
+    diags: Vec<Diagnostic>,
+    enums: Vec<ir::EnumDef>,
+    enum_index: HashMap<String, u32>,
+    facts: Vec<FactInfo>,
+    fact_index: HashMap<String, u32>,
+    equivs: Vec<EquivInfo>,
+    alternates: Vec<Vec<ir::AltDim>>,
+    labels: HashMap<String, Span>,
+    file: &'a File,
+    /// Items that come from imported libraries (their indices in `file.items`).
+    imported: std::collections::HashSet<usize>,
+    defines: HashMap<String, (&'a DefineDecl, bool)>,
+    /// Compiled criteria by full label, for `meets`.
+    compiled: HashMap<String, ir::Node>,
+    /// Whether any indication has reauthorization criteria (then `authorization` is declared).
+    reauthorization: bool,
+}
+
+const BUILTIN_TYPES: &[&str] = &["boolean", "count", "number", "date", "documentation"];
+const FUNCTIONS: &[&str] = &["age_in_years", "bsa_mosteller", "date_of_service"];
+
+/// Check a parsed file (with no imports) and lower it to IR.
+pub fn check(file: &File) -> Checked {
+    check_with_imports(file, Vec::new())
+}
+
+/// Check a file whose first `n_imported` items come from its imports, pass by pass.
+fn check_merged(file: &File, n_imported: usize) -> Checked {
+    let mut c = Checker {
+        diags: Vec::new(),
+        enums: Vec::new(),
+        enum_index: HashMap::new(),
+        facts: Vec::new(),
+        fact_index: HashMap::new(),
+        equivs: Vec::new(),
+        alternates: Vec::new(),
+        labels: HashMap::new(),
+        file,
+        imported: (0..n_imported).collect(),
+        defines: HashMap::new(),
+        compiled: HashMap::new(),
+        reauthorization: file.items.iter().any(|i| match i {
+            Item::Indication(ind) => ind
+                .items
+                .iter()
+                .any(|x| matches!(x, IndicationItem::Reauthorization(_))),
+            _ => false,
+        }),
+    };
+    let library = file.items.iter().any(|i| matches!(i, Item::Library(_)));
+    let meta = if library {
+        c.library_checks()
+    } else {
+        c.header()
+    };
+    c.declare_enums();
+    c.declare_facts();
+    c.declare_defines();
+    let equivalences = c.equivalences();
+    c.compute_alternates();
+    let derived = c.derived_facts();
+    let indications = c.indications();
+    c.lower(library, meta, equivalences, indications, derived)
+}
+
+/// The fact that tells initial authorization from reauthorization, declared by the compiler when a
+/// policy has reauthorization criteria.
+pub(crate) const AUTHORIZATION: &str = "authorization";
+
+impl Checker<'_> {
+    /// Record a diagnostic.
+    fn err(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// A fact's type in words, with its declared unit, for messages.
+    fn describe_fact_type(&self, slot: u32) -> String {
+        let f = &self.facts[slot as usize];
+        match (&f.unit, f.ty) {
+            (Some(u), Ty::Quantity(_)) => format!("a quantity in {} ({})", u.written, u.dim),
+            _ => describe_ty(f.ty, &self.enums),
+        }
+    }
+}
+
+fn same_type(a: Ty, b: Ty) -> bool {
+    match (a, b) {
+        (Ty::Count | Ty::Number, Ty::Count | Ty::Number) => true,
+        _ => a == b,
+    }
+}
+
+fn describe_ty(t: Ty, enums: &[ir::EnumDef]) -> String {
+    let en = |i: u32| {
+        enums
+            .get(i as usize)
+            .map(|e| e.name.clone())
+            .unwrap_or_default()
+    };
+    match t {
+        Ty::Bool => "a yes/no fact".into(),
+        Ty::Count => "a count".into(),
+        Ty::Number => "a plain number".into(),
+        Ty::Date => "a date".into(),
+        Ty::Quantity(d) => format!("a quantity of {d}"),
+        Ty::Enum(i) => format!("one value of `{}`", en(i)),
+        Ty::Set(i) => format!("a set of `{}` values", en(i)),
+        Ty::Error => "of an unresolved type".into(),
+    }
+}
