@@ -89,10 +89,17 @@ enum Command {
         #[arg(long)]
         diff: bool,
     },
-    /// Print a JSON Schema for the requests of a policy.
+    /// Print a JSON Schema: of a policy's requests, or with `--decision` of decisions.
+    #[command(
+        long_about = "Print a JSON Schema (draft 2020-12).\n\nGiven a policy, the schema of its requests: the facts it takes, their types and units. With --decision (and no policy), the schema of the decision JSON that `policyc eval --format json` prints, the same for every policy (see docs/decision-format.md).",
+        group(clap::ArgGroup::new("what").required(true).args(["policy", "decision"]))
+    )]
     Schema {
-        /// A `.policy` file or a compiled IR `.json` file.
-        policy: PathBuf,
+        /// A `.policy` file or a compiled IR `.json` file. Required unless `--decision` is given.
+        policy: Option<PathBuf>,
+        /// Print the schema of decisions instead (format `policyc-decision`); takes no policy.
+        #[arg(long)]
+        decision: bool,
     },
     /// Run the test cases kept beside policies (`<policy>.cases.yaml`) and report criterion coverage.
     Test {
@@ -124,16 +131,7 @@ fn main() -> ExitCode {
             as_of,
         } => cmd_eval(&policy, &request, format, as_of.as_deref()),
         Command::Fmt { paths, check, diff } => cmd_fmt(&paths, check, diff),
-        Command::Schema { policy } => match load_program(&policy) {
-            Ok(p) => match serde_json::to_string_pretty(&policyc::schema::request_schema(&p)) {
-                Ok(j) => {
-                    println!("{j}");
-                    exit::OK
-                }
-                Err(_) => exit::POLICY_ERROR,
-            },
-            Err(c) => c,
-        },
+        Command::Schema { policy, decision } => cmd_schema(policy.as_deref(), decision),
         Command::Test {
             paths,
             min_coverage,
@@ -141,6 +139,29 @@ fn main() -> ExitCode {
         } => cmd_test(&paths, min_coverage.as_deref(), coverage),
     };
     ExitCode::from(code)
+}
+
+/// `policyc schema`: the decision schema with `--decision`, else the request schema of `policy`.
+fn cmd_schema(policy: Option<&Path>, decision: bool) -> u8 {
+    let schema = match (decision, policy) {
+        (true, _) => policyc_eval::decision_schema::decision_schema(),
+        (false, Some(path)) => match load_program(path) {
+            Ok(p) => policyc::schema::request_schema(&p),
+            Err(c) => return c,
+        },
+        // clap requires a policy unless --decision is given.
+        (false, None) => {
+            eprintln!("error: give a policy file, or --decision for the schema of decisions");
+            return exit::USAGE;
+        }
+    };
+    match serde_json::to_string_pretty(&schema) {
+        Ok(j) => {
+            println!("{j}");
+            exit::OK
+        }
+        Err(_) => exit::POLICY_ERROR,
+    }
 }
 
 fn read(path: &Path) -> Result<String, u8> {
