@@ -10,6 +10,27 @@ use std::process::ExitCode;
 
 use policyc::load::{read_text, Loader, MAX_IR_BYTES, MAX_SOURCE_BYTES};
 
+/// `println!` to standard output, ending the program quietly with exit code 4 when standard output
+/// is closed (`policyc test | head`) instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(i32::from(exit::IO_ERROR));
+        }
+    }};
+}
+
+/// `print!` to standard output, as [`out!`].
+macro_rules! outp {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if write!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(i32::from(exit::IO_ERROR));
+        }
+    }};
+}
+
 /// Exit codes.
 mod exit {
     /// Success: the policies check, the decision was made.
@@ -95,10 +116,17 @@ enum Command {
         #[arg(long)]
         diff: bool,
     },
-    /// Print a JSON Schema for the requests of a policy.
+    /// Print a JSON Schema: of a policy's requests, or with `--decision` of decisions.
+    #[command(
+        long_about = "Print a JSON Schema (draft 2020-12).\n\nGiven a policy, the schema of its requests: the facts it takes, their types and units. With --decision (and no policy), the schema of the decision JSON that `policyc eval --format json` prints, the same for every policy (see docs/decision-format.md).",
+        group(clap::ArgGroup::new("what").required(true).args(["policy", "decision"]))
+    )]
     Schema {
-        /// A `.policy` file or a compiled IR `.json` file.
-        policy: PathBuf,
+        /// A `.policy` file or a compiled IR `.json` file. Required unless `--decision` is given.
+        policy: Option<PathBuf>,
+        /// Print the schema of decisions instead (format `policyc-decision`); takes no policy.
+        #[arg(long)]
+        decision: bool,
     },
     /// Run the test cases kept beside policies (`<policy>.cases.yaml`) and report criterion coverage.
     Test {
@@ -135,16 +163,7 @@ fn main() -> ExitCode {
             as_of,
         } => cmd_eval(loader, &policy, &request, format, as_of.as_deref()),
         Command::Fmt { paths, check, diff } => cmd_fmt(&paths, check, diff),
-        Command::Schema { policy } => match load_program(loader, &policy) {
-            Ok(p) => match serde_json::to_string_pretty(&policyc::schema::request_schema(&p)) {
-                Ok(j) => {
-                    println!("{j}");
-                    exit::OK
-                }
-                Err(_) => exit::POLICY_ERROR,
-            },
-            Err(c) => c,
-        },
+        Command::Schema { policy, decision } => cmd_schema(loader, policy.as_deref(), decision),
         Command::Test {
             paths,
             min_coverage,
@@ -154,6 +173,26 @@ fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// `policyc schema`: the decision schema with `--decision`, else the request schema of `policy`.
+fn cmd_schema(loader: &mut Loader, policy: Option<&Path>, decision: bool) -> u8 {
+    let schema = match (decision, policy) {
+        (true, _) => policyc::decision_schema::decision_schema(),
+        (false, Some(path)) => match load_program(loader, path) {
+            Ok(p) => policyc::schema::request_schema(&p),
+            Err(c) => return c,
+        },
+        // clap requires a policy unless --decision is given.
+        (false, None) => {
+            eout!("error: give a policy file, or --decision for the schema of decisions");
+            return exit::USAGE;
+        }
+    };
+    match serde_json::to_string_pretty(&schema) {
+        Ok(j) => print_stdout(&(j + "\n")),
+        Err(_) => exit::POLICY_ERROR,
+    }
+}
+
 /// Read a file named on the command line (or in a cases file), at most `MAX_SOURCE_BYTES`.
 fn read(path: &Path) -> Result<String, u8> {
     read_capped(path, MAX_SOURCE_BYTES)
@@ -161,7 +200,7 @@ fn read(path: &Path) -> Result<String, u8> {
 
 fn read_capped(path: &Path, max: u64) -> Result<String, u8> {
     read_text(path, max, true).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", path.display());
+        eout!("error: cannot read {}: {e}", path.display());
         exit::IO_ERROR
     })
 }
@@ -190,12 +229,12 @@ fn print_diagnostics(diags: &[Diagnostic], source: &Source, format: ErrorFormat)
         }
         ErrorFormat::Json => {
             for d in diags {
-                println!("{}", policyc::diag::to_json_line(d, source));
+                out!("{}", policyc::diag::to_json_line(d, source));
             }
         }
         ErrorFormat::Github => {
             for d in diags {
-                println!("{}", policyc::diag::to_github_line(d, source));
+                out!("{}", policyc::diag::to_github_line(d, source));
             }
         }
     }
@@ -209,7 +248,7 @@ fn compile_file(loader: &mut Loader, path: &Path, format: ErrorFormat) -> Result
     let checked = loader.compile_file(path, &text);
     print_diagnostics(&checked.diagnostics, &source, format);
     if checked.library && !checked.diagnostics.iter().any(|d| d.is_error()) {
-        eprintln!(
+        eout!(
             "error: {} is a library: it holds shared declarations and no indications; give a policy that imports it",
             path.display()
         );
@@ -255,7 +294,7 @@ fn cmd_check(loader: &mut Loader, files: &[PathBuf], format: ErrorFormat, strict
                     if warnings == 1 { "" } else { "s" }
                 )
             };
-            eprintln!("{}: ok{w}", f.display());
+            eout!("{}: ok{w}", f.display());
         }
     }
     code
@@ -283,7 +322,7 @@ fn cmd_compile(loader: &mut Loader, policy: &Path, output: Option<&Path>) -> u8 
     let json = match serde_json::to_string_pretty(&program) {
         Ok(j) => j + "\n",
         Err(e) => {
-            eprintln!("error: cannot serialize the IR: {e}");
+            eout!("error: cannot serialize the IR: {e}");
             return exit::POLICY_ERROR;
         }
     };
@@ -293,7 +332,7 @@ fn cmd_compile(loader: &mut Loader, policy: &Path, output: Option<&Path>) -> u8 
         Some(path) => match policyc::write_atomic(path, json.as_bytes()) {
             Ok(()) => exit::OK,
             Err(e) => {
-                eprintln!("error: cannot write {}: {e}", path.display());
+                eout!("error: cannot write {}: {e}", path.display());
                 exit::IO_ERROR
             }
         },
@@ -319,7 +358,7 @@ fn load_program(loader: &mut Loader, path: &Path) -> Result<Program, u8> {
     }
     let text = read_capped(path, MAX_IR_BYTES)?;
     Program::from_json(&text).map_err(|e| {
-        eprintln!("error: {}: {e}", path.display());
+        eout!("error: {}: {e}", path.display());
         exit::POLICY_ERROR
     })
 }
@@ -341,11 +380,11 @@ fn cmd_eval(
             .take(MAX_SOURCE_BYTES + 1)
             .read_to_end(&mut bytes)
         {
-            eprintln!("error: cannot read the request from standard input: {e}");
+            eout!("error: cannot read the request from standard input: {e}");
             return exit::IO_ERROR;
         }
         if bytes.len() as u64 > MAX_SOURCE_BYTES {
-            eprintln!(
+            eout!(
                 "error: the request on standard input is larger than {MAX_SOURCE_BYTES} bytes"
             );
             return exit::IO_ERROR;
@@ -353,7 +392,7 @@ fn cmd_eval(
         match String::from_utf8(bytes) {
             Ok(s) => s,
             Err(_) => {
-                eprintln!("error: the request on standard input is not UTF-8 text");
+                eout!("error: the request on standard input is not UTF-8 text");
                 return exit::IO_ERROR;
             }
         }
@@ -367,14 +406,14 @@ fn cmd_eval(
         Ok(r) => r,
         Err(errors) => {
             let name = if request == "-" { "<stdin>" } else { request };
-            eprintln!(
+            eout!(
                 "error: the request {name} is invalid for policy `{}` ({} problem{}):",
                 program.policy.id,
                 errors.len(),
                 if errors.len() == 1 { "" } else { "s" }
             );
             for e in &errors {
-                eprintln!("  - {e}");
+                eout!("  - {e}");
             }
             return exit::REQUEST_ERROR;
         }
@@ -385,7 +424,7 @@ fn cmd_eval(
         OutputFormat::Json => match serde_json::to_string_pretty(&decision) {
             Ok(j) => j + "\n",
             Err(e) => {
-                eprintln!("error: cannot serialize the decision: {e}");
+                eout!("error: cannot serialize the decision: {e}");
                 return exit::POLICY_ERROR;
             }
         },
@@ -409,7 +448,7 @@ fn find_cases(paths: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
     for p in paths {
         if p.is_dir() {
             let entries = std::fs::read_dir(p).map_err(|e| {
-                eprintln!("error: cannot read directory {}: {e}", p.display());
+                eout!("error: cannot read directory {}: {e}", p.display());
                 exit::IO_ERROR
             })?;
             let mut found: Vec<PathBuf> = entries
@@ -436,7 +475,7 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
             Some(m)
         }
         Some(_) => {
-            eprintln!(
+            eout!(
                 "error: --min-coverage takes a percentage from 0 to 100, e.g. `--min-coverage 100`"
             );
             return exit::USAGE;
@@ -448,7 +487,7 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
     };
     allow_roots(loader, &files);
     if files.is_empty() {
-        eprintln!("error: no `*.cases.yaml` files found");
+        eout!("error: no `*.cases.yaml` files found");
         return exit::TEST_FAILURE;
     }
     let (mut passed, mut failed) = (0usize, 0usize);
@@ -464,7 +503,7 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
         let cases = match policyc::cases::parse_cases(&text) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("error: {}: {e}", file.display());
+                eout!("error: {}: {e}", file.display());
                 failed += 1;
                 code = code.max(exit::TEST_FAILURE);
                 continue;
@@ -480,12 +519,12 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
             ),
         };
         if policy_path.exists() && !loader.allows(&policy_path) {
-            eprintln!(
+            eout!(
                 "error: {}: the policy `{}` is outside the folders given on the command line",
                 file.display(),
                 policy_path.display()
             );
-            eprintln!("  help: keep the cases file beside its policy, or add the policy's folder with `--allow-imports-from`");
+            eout!("  help: keep the cases file beside its policy, or add the policy's folder with `--allow-imports-from`");
             failed += cases.cases.len();
             code = code.max(exit::TEST_FAILURE);
             continue;
@@ -493,7 +532,7 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
         let program = match compile_file(loader, &policy_path, ErrorFormat::Human) {
             Ok(p) => p,
             Err(c) => {
-                eprintln!(
+                eout!(
                     "error: {}: cannot run cases: the policy {} does not compile",
                     file.display(),
                     policy_path.display()
@@ -503,25 +542,25 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
                 continue;
             }
         };
-        println!("{} (policy {})", file.display(), program.policy.id);
+        out!("{} (policy {})", file.display(), program.policy.id);
         let mut coverage = policyc::cases::Coverage::new(&program);
         let results = policyc::cases::run(&program, &cases, &mut coverage);
         for r in &results {
             if r.passed() {
                 passed += 1;
-                println!("  ok    {}", r.name);
+                out!("  ok    {}", r.name);
             } else {
                 failed += 1;
-                println!("  FAIL  {} (line {})", r.name, r.line);
+                out!("  FAIL  {} (line {})", r.name, r.line);
                 for f in &r.failures {
-                    println!("          {}", f.replace('\n', "\n          "));
+                    out!("          {}", f.replace('\n', "\n          "));
                 }
                 if let Some(s) = &r.summary {
-                    println!("          actual: {s}");
+                    out!("          actual: {s}");
                 }
             }
         }
-        print!(
+        outp!(
             "{}",
             coverage
                 .render(full)
@@ -531,7 +570,7 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
         );
         if let Some(m) = min {
             if !coverage.meets(m) {
-                println!(
+                out!(
                     "  coverage {} is below the required {}%",
                     coverage.percent_text(),
                     m.normalize()
@@ -543,7 +582,7 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
     if failed > 0 {
         code = code.max(exit::TEST_FAILURE);
     }
-    println!("{passed} passed, {failed} failed");
+    out!("{passed} passed, {failed} failed");
     code
 }
 
@@ -574,7 +613,7 @@ fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
     for p in paths {
         if p.is_dir() {
             walk(p, &mut out).map_err(|e| {
-                eprintln!("error: cannot read directory {}: {e}", p.display());
+                eout!("error: cannot read directory {}: {e}", p.display());
                 exit::IO_ERROR
             })?;
         } else {
@@ -615,7 +654,7 @@ fn cmd_fmt(paths: &[PathBuf], check: bool, diff: bool) -> u8 {
         if diff {
             let name = f.display().to_string();
             let d = similar::TextDiff::from_lines(&text, &formatted);
-            print!(
+            outp!(
                 "{}",
                 d.unified_diff()
                     .context_radius(3)
@@ -624,7 +663,7 @@ fn cmd_fmt(paths: &[PathBuf], check: bool, diff: bool) -> u8 {
         }
         if check || diff {
             if check {
-                eprintln!(
+                eout!(
                     "{}: not formatted (run `policyc fmt {}`)",
                     f.display(),
                     f.display()
@@ -633,9 +672,9 @@ fn cmd_fmt(paths: &[PathBuf], check: bool, diff: bool) -> u8 {
             continue;
         }
         match policyc::write_atomic(f, formatted.as_bytes()) {
-            Ok(()) => eprintln!("formatted {}", f.display()),
+            Ok(()) => eout!("formatted {}", f.display()),
             Err(e) => {
-                eprintln!("error: cannot write {}: {e}", f.display());
+                eout!("error: cannot write {}: {e}", f.display());
                 code = code.max(exit::IO_ERROR);
             }
         }

@@ -2,6 +2,8 @@
 //! running test cases with coverage, and the JSON Schema of a policy's requests.
 
 pub mod cases;
+/// The JSON Schema of the decision JSON (`policyc schema --decision`).
+pub mod decision_schema;
 pub mod eval;
 pub mod request;
 pub mod schema;

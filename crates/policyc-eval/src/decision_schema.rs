@@ -1,0 +1,487 @@
+//! The schema describes format `policyc-decision`, version 1, the JSON output of
+//! `policyc eval --format json`, for the integrators who read decisions. It is written by hand
+//! from [`crate::eval::Decision`] and the structs it contains, and checked against every decision
+//! the test corpus produces: it describes exactly what is serialized. Every field is always
+//! present; a field with no value is `null` (an object or string) or `[]` (a list). Beyond the
+//! shape of each field, the schema states which fields each kind of decision fills in.
+//! `docs/decision-format.md` is the same format in prose.
+
+use crate::eval::{DECISION_FORMAT, DECISION_FORMAT_VERSION};
+use serde_json::{json, Map, Value};
+
+/// The `$id` of the decision schema: the format and its version.
+pub const DECISION_SCHEMA_ID: &str = "policyc:decision:1";
+
+/// The JSON Schema (draft 2020-12) of a decision, as `policyc schema --decision` prints it.
+pub fn decision_schema() -> Value {
+    let props = decision_properties();
+    let fields: Vec<&str> = props.iter().map(|(name, _)| *name).collect();
+    let mut properties = Map::new();
+    for (name, schema) in props {
+        properties.insert(name.to_string(), schema);
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": DECISION_SCHEMA_ID,
+        "title": "A policyc coverage decision",
+        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present; a field with no value is null (objects and strings) or an empty list. Any change to the fields or to the decision kinds comes with a new format_version.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": fields,
+        "properties": properties,
+        "allOf": kind_rules(),
+        "$defs": defs(),
+    })
+}
+
+/// A string field.
+fn text(description: &str) -> Value {
+    json!({"type": "string", "description": description})
+}
+
+/// A calendar date (`YYYY-MM-DD`), or `null` when `nullable`.
+fn date(description: &str, nullable: bool) -> Value {
+    let ty = if nullable {
+        json!(["string", "null"])
+    } else {
+        json!("string")
+    };
+    json!({"type": ty, "format": "date", "description": description})
+}
+
+/// A list of items of one `$defs` entry.
+fn list_of(def: &str, description: &str) -> Value {
+    json!({
+        "type": "array",
+        "description": description,
+        "items": {"$ref": format!("#/$defs/{def}")},
+    })
+}
+
+/// An object with exactly these properties, all required.
+fn record(description: &str, props: Vec<(&str, Value)>) -> Value {
+    let required: Vec<&str> = props.iter().map(|(k, _)| *k).collect();
+    let mut properties = Map::new();
+    for (k, v) in props {
+        properties.insert(k.to_string(), v);
+    }
+    json!({
+        "type": "object",
+        "description": description,
+        "additionalProperties": false,
+        "required": required,
+        "properties": properties,
+    })
+}
+
+/// Makes an object schema nullable: `"type": ["object", "null"]`.
+fn nullable(mut schema: Value) -> Value {
+    if let Some(m) = schema.as_object_mut() {
+        m.insert("type".into(), json!(["object", "null"]));
+    }
+    schema
+}
+
+/// The fields of a decision, in the order they are serialized.
+fn decision_properties() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "format",
+            json!({
+                "const": DECISION_FORMAT,
+                "description": "Always `policyc-decision`: tells a decision apart from other JSON (a request, a compiled policy, a diagnostic).",
+            }),
+        ),
+        (
+            "format_version",
+            json!({
+                "type": "integer",
+                "const": DECISION_FORMAT_VERSION,
+                "description": "The version of this format. Any change to what a decision holds (a field added, removed, renamed, or given another type or meaning; a new decision kind) comes with a new version; a reader should refuse a version it does not know.",
+            }),
+        ),
+        (
+            "policy",
+            record(
+                "The policy the request was decided under.",
+                vec![
+                    (
+                        "id",
+                        text("The policy's identifier, as in its `policy <id> { … }` header (e.g. `proleukin`)."),
+                    ),
+                    ("title", text("The policy's title, as the policy document gives it.")),
+                    (
+                        "effective",
+                        date("The date the policy took effect, from its header.", false),
+                    ),
+                ],
+            ),
+        ),
+        (
+            "request_id",
+            json!({
+                "type": ["string", "null"],
+                "description": "The request's own `request_id`, passed through unchanged so that the decision can be matched to its request; null when the request has none.",
+            }),
+        ),
+        (
+            "as_of",
+            date(
+                "The date of service the request was decided on: the request's `as_of`, or the `--as-of` of `policyc eval` when given; null when neither states one (then no age is computed from a date of birth and the approval has no dates).",
+                true,
+            ),
+        ),
+        (
+            "decision",
+            json!({
+                "enum": ["approve", "deny", "needs_info", "refer"],
+                "description": "The outcome. `approve`: an indication's criteria and dosing limits are met. `deny`: no indication covers the request (its criteria are not met, its dosing is outside the policy's where the policy has no case-by-case review, or no indication applies). `needs_info`: the decision depends on facts the request does not state. `refer`: the request goes to a person: a criterion sends it to a clinician or redirects it to another review, or the criteria are met but the dosing is outside the policy's and the policy reviews such requests case by case.",
+            }),
+        ),
+        (
+            "summary",
+            text("One sentence for a person, stating the decision and why (e.g. `Approve for 1 year under 1.A (Cutaneous Melanoma).`). Its wording may change between releases: read the structured fields, not this."),
+        ),
+        (
+            "statement",
+            json!({
+                "type": ["string", "null"],
+                "description": "The policy's own sentence on this outcome, verbatim: its statement on doses outside its dosing (refer because of the dosing), or its statement on what it does not cover (deny because no indication applies). Null otherwise, and when the policy has no such statement.",
+            }),
+        ),
+        (
+            "indication",
+            nullable(record(
+                "The indication the decision is under (approve, refer); null for deny and needs_info.",
+                vec![
+                    ("label", text("The indication's number in the policy document (e.g. `1`).")),
+                    ("title", text("The indication's title (e.g. `Cutaneous Melanoma`).")),
+                ],
+            )),
+        ),
+        (
+            "path",
+            json!({
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The labels of the branches of the indication's criteria that held, outermost first, starting with the indication's label (e.g. `[\"1\", \"1.A\"]`): which alternative of the policy the request qualified under. Empty for deny and needs_info.",
+            }),
+        ),
+        (
+            "approval",
+            nullable(record(
+                "The approval (approve only; null otherwise).",
+                vec![
+                    (
+                        "duration",
+                        json!({
+                            "type": "string",
+                            "pattern": "^[0-9]+ (year|month|week|day)s?$",
+                            "description": "How long the approval lasts, as the policy states it (e.g. `1 year`, `6 months`).",
+                        }),
+                    ),
+                    (
+                        "start",
+                        date("The first day of the approval: the date of service (`as_of`); null when the request states none.", true),
+                    ),
+                    (
+                        "end",
+                        date("The last day of the approval (start + duration − 1 day); null when there is no start.", true),
+                    ),
+                ],
+            )),
+        ),
+        (
+            "referral",
+            nullable(record(
+                "For a referral through a criterion that refers the request to a clinician or redirects it to another review: that criterion. Null otherwise (including a referral because of the dosing: see `exceeded`).",
+                vec![
+                    ("label", text("The criterion's label in the policy document (e.g. `1.B.ii`).")),
+                    ("text", text("The criterion's sentence, as the policy document words it.")),
+                    (
+                        "redirect_to",
+                        json!({
+                            "type": ["string", "null"],
+                            "description": "The review the request is redirected to (e.g. another product's policy), as the policy names it; null for a referral to a clinician's review.",
+                        }),
+                    ),
+                ],
+            )),
+        ),
+        (
+            "criteria_met",
+            list_of(
+                "cited",
+                "The criteria of the indication that the request meets, by label, in the policy's order (approve, refer). Empty for deny and needs_info.",
+            ),
+        ),
+        (
+            "conditions",
+            list_of(
+                "limit",
+                "The dosing limits the approval is conditional on, one per limited fact, with what the request states (approve only; empty otherwise).",
+            ),
+        ),
+        (
+            "unmet",
+            list_of(
+                "unmet",
+                "Why the request is denied: the criteria it does not meet, or the dosing limits it exceeds, for every indication that applies to it; or the single entry labelled `not covered` when no indication applies (deny only; empty otherwise).",
+            ),
+        ),
+        (
+            "missing",
+            list_of(
+                "missing",
+                "The facts the decision depends on that the request does not state, in the order the policy asks for them (needs_info only; empty otherwise). Stating them gives a decision.",
+            ),
+        ),
+        (
+            "exceeded",
+            list_of(
+                "limit",
+                "The dosing limits the request exceeds or does not state, for the clinician who reviews it (refer only; empty otherwise, and for a referral by a criterion that is not about dosing).",
+            ),
+        ),
+    ]
+}
+
+fn defs() -> Value {
+    json!({
+        "cited": record(
+            "A criterion of the policy, cited.",
+            vec![
+                ("label", text("The criterion's label in the policy document (e.g. `1.A.iii`).")),
+                ("text", text("The criterion's sentence, as the policy document words it.")),
+            ],
+        ),
+        "unmet": record(
+            "A reason for a denial: a criterion the request does not meet, or a dosing limit it exceeds.",
+            vec![
+                ("label", text("The criterion's or limit's label in the policy document (e.g. `1.A.iii`, `1.Dosing.A.i`), or `not covered` when no indication applies to the request.")),
+                ("text", text("The criterion's or limit's sentence, as the policy document words it; for `not covered`, the policy's statement on what it does not cover (empty when it has none).")),
+                ("reason", text("Why it is not met, in terms of the request's facts (e.g. `disease_extent is localized; required: disease_extent has any of metastatic, unresectable`).")),
+            ],
+        ),
+        "missing": record(
+            "A fact the decision needs that the request does not state.",
+            vec![
+                ("fact", text("The fact's name, as a request's `facts` object names it (e.g. `body_weight`).")),
+                ("description", text("What the fact is, as the policy describes it.")),
+                (
+                    "or_inputs",
+                    json!({
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "For a fact the policy can compute from others (e.g. a dose per kilogram from the dose and the body weight): the facts the request could state instead, among those it does not state. Empty for a fact that can only be stated.",
+                    }),
+                ),
+            ],
+        ),
+        "limit": record(
+            "A dosing limit of the policy, on one fact, with what the request states.",
+            vec![
+                ("label", text("The limit's label in the policy document (e.g. `1.Dosing.A.i`). A limit whose sentence bounds several facts appears once per fact.")),
+                ("text", text("The limit's sentence, as the policy document words it.")),
+                ("fact", text("The fact the limit bounds (e.g. `doses_per_day`).")),
+                (
+                    "requested",
+                    json!({
+                        "type": ["string", "null"],
+                        "description": "What the request states for the fact, with its unit (e.g. `4 doses/day`; for a computed fact, the facts it was computed from); null when the request does not state it.",
+                    }),
+                ),
+                ("allowed", text("What the limit allows (e.g. `at most 3 doses/day`).")),
+            ],
+        ),
+    })
+}
+
+/// `then` for one decision kind: the fields that must be null or empty, and those that must not.
+fn kind_rule(kind: &str, objects: &[&str], nulls: &[&str], empty: &[&str]) -> Value {
+    let mut props = Map::new();
+    for f in objects {
+        props.insert(f.to_string(), json!({"type": "object"}));
+    }
+    for f in nulls {
+        props.insert(f.to_string(), json!({"type": "null"}));
+    }
+    for f in empty {
+        props.insert(f.to_string(), json!({"maxItems": 0}));
+    }
+    if objects.contains(&"indication") {
+        props.insert("path".into(), json!({"minItems": 1}));
+    }
+    json!({
+        "if": {"properties": {"decision": {"const": kind}}, "required": ["decision"]},
+        "then": {"properties": props},
+    })
+}
+
+/// Which fields each kind of decision fills in.
+fn kind_rules() -> Value {
+    json!([
+        kind_rule(
+            "approve",
+            &["indication", "approval"],
+            &["statement", "referral"],
+            &["unmet", "missing", "exceeded"],
+        ),
+        kind_rule(
+            "refer",
+            &["indication"],
+            &["approval"],
+            &["conditions", "unmet", "missing"],
+        ),
+        kind_rule(
+            "needs_info",
+            &[],
+            &["statement", "indication", "approval", "referral"],
+            &["path", "criteria_met", "conditions", "unmet", "exceeded"],
+        ),
+        kind_rule(
+            "deny",
+            &[],
+            &["indication", "approval", "referral"],
+            &["path", "criteria_met", "conditions", "missing", "exceeded"],
+        ),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::*;
+
+    /// A decision with every optional field filled in and every list non-empty.
+    fn full() -> Decision {
+        let limit = Limit {
+            label: "1.Dosing.A".into(),
+            text: "At most 3 doses a day".into(),
+            fact: "doses_per_day".into(),
+            requested: Some("4 doses/day".into()),
+            allowed: "at most 3 doses/day".into(),
+        };
+        let cited = Cited {
+            label: "1.A".into(),
+            text: "Patient is ≥ 18 years of age".into(),
+        };
+        Decision {
+            format: DECISION_FORMAT,
+            format_version: DECISION_FORMAT_VERSION,
+            policy: PolicyRef {
+                id: "p".into(),
+                title: "P".into(),
+                effective: "2024-01-01".into(),
+            },
+            request_id: Some("r".into()),
+            as_of: Some("2026-01-15".into()),
+            decision: DecisionKind::Refer,
+            summary: "S.".into(),
+            statement: Some("S".into()),
+            indication: Some(IndicationRef {
+                label: "1".into(),
+                title: "I".into(),
+            }),
+            path: vec!["1".into()],
+            approval: Some(Approval {
+                duration: "1 year".into(),
+                start: Some("2026-01-15".into()),
+                end: Some("2027-01-14".into()),
+            }),
+            referral: Some(ReferralInfo {
+                label: "1.B".into(),
+                text: "T".into(),
+                redirect_to: Some("Another policy".into()),
+            }),
+            criteria_met: vec![cited],
+            conditions: vec![limit.clone()],
+            unmet: vec![Unmet {
+                label: "1.C".into(),
+                text: "T".into(),
+                reason: "R".into(),
+            }],
+            missing: vec![Missing {
+                fact: "body_weight".into(),
+                description: "D".into(),
+                or_inputs: vec!["height".into()],
+            }],
+            exceeded: vec![limit],
+        }
+    }
+
+    /// The keys of every object in `value` and the schema's `properties` and `required` at the
+    /// same place agree, all the way down (following `items` and `$ref`).
+    fn same_keys(schema: &Value, root: &Value, value: &Value, at: &str) {
+        let schema = match schema.get("$ref").and_then(Value::as_str) {
+            Some(r) => {
+                let name = r.trim_start_matches("#/$defs/");
+                &root["$defs"][name]
+            }
+            None => schema,
+        };
+        match value {
+            Value::Object(m) => {
+                let serialized: Vec<&String> = m.keys().collect();
+                let props = schema["properties"].as_object().expect("properties");
+                let described: Vec<&String> = props.keys().collect();
+                assert_eq!(serialized, described, "properties at {at}");
+                let required: Vec<&str> = schema["required"]
+                    .as_array()
+                    .expect("required")
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect();
+                let mut required = required;
+                required.sort_unstable();
+                let mut keys: Vec<&str> = m.keys().map(String::as_str).collect();
+                keys.sort_unstable();
+                assert_eq!(keys, required, "required at {at}");
+                assert_eq!(schema["additionalProperties"], json!(false), "at {at}");
+                for (k, v) in m {
+                    same_keys(&props[k], root, v, &format!("{at}.{k}"));
+                }
+            }
+            Value::Array(items) => {
+                for v in items {
+                    same_keys(&schema["items"], root, v, &format!("{at}[]"));
+                }
+            }
+            _ => {
+                assert!(
+                    schema.get("description").is_some() || at.ends_with("[]"),
+                    "no description at {at}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_schema_names_exactly_the_serialized_fields() {
+        let schema = decision_schema();
+        let value = serde_json::to_value(full()).expect("a decision serializes");
+        same_keys(&schema, &schema, &value, "decision");
+    }
+
+    #[test]
+    fn the_required_fields_are_in_serialization_order() {
+        let schema = decision_schema();
+        let value = serde_json::to_value(full()).expect("a decision serializes");
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .expect("required")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let text = serde_json::to_string(&full()).expect("a decision serializes");
+        let positions: Vec<usize> = required
+            .iter()
+            .map(|k| {
+                text.find(&format!("\"{k}\":"))
+                    .expect("the field is serialized")
+            })
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{required:?}");
+        assert_eq!(required.len(), value.as_object().map_or(0, |m| m.len()));
+    }
+}
