@@ -69,6 +69,11 @@ const NEEDS_INFO_IMPRECISE: &str = "needs-info-after-completion-imprecise";
 /// not list.
 const NEEDS_INFO_INCOMPLETE: &str = "needs-info-incomplete";
 
+/// Finding: with a `when` in the dosing that is unknown, the limits cited as exceeded are not
+/// the ones the request is outside of (a false part of an unknown guard instead of the false
+/// limit behind it).
+const EXCEEDED_UNKNOWN_GUARD: &str = "exceeded-through-unknown-guard";
+
 /// Whether any condition of the policy tests `fact is (not) known`.
 fn uses_known(p: &Policy, fact: usize) -> bool {
     fn c(x: &C, fact: usize) -> bool {
@@ -196,7 +201,12 @@ fn compare(
             if let Some(ex) = &want.exceeded {
                 let got = dedup(full.exceeded.iter().map(|l| l.label.clone()));
                 if &got != ex {
-                    bad.push(format!("exceeded: expected {ex:?}, got {got:?}"));
+                    let text = format!("exceeded: expected {ex:?}, got {got:?}");
+                    if want.unknown_dosing_guard {
+                        found.push((EXCEEDED_UNKNOWN_GUARD, text));
+                    } else {
+                        bad.push(text);
+                    }
                 }
                 if full.statement.is_none() {
                     bad.push("a referral for dosing quotes no statement".into());
@@ -207,7 +217,12 @@ fn compare(
             let got = dedup(full.unmet.iter().map(|u| u.label.clone()));
             let exp = dedup(want.unmet.iter().cloned());
             if got != exp {
-                bad.push(format!("unmet: expected {exp:?}, got {got:?}"));
+                let text = format!("unmet: expected {exp:?}, got {got:?}");
+                if want.unknown_dosing_guard {
+                    found.push((EXCEEDED_UNKNOWN_GUARD, text));
+                } else {
+                    bad.push(text);
+                }
             }
         }
         Kind::NeedsInfo => {
@@ -610,5 +625,46 @@ indication 1 "One" {{
         );
         // policyc: approve.
         assert_eq!(outer.decision, inner.decision);
+    }
+
+    /// A `when` branch of the dosing whose guard is unknown and whose limit is exceeded: the
+    /// branch fails whatever the route, so the dosing is outside the policy's, and the request is
+    /// referred (with the statement) or denied (without). README: a referral for dosing "lists
+    /// each exceeded limit with the requested and allowed value", a denial "lists the criteria not
+    /// met". policyc lists none: its summary reads "outside the policy's ()" / "criteria not met
+    /// ()".
+    #[test]
+    #[ignore = "policyc bug: a limit exceeded behind an unknown `when` is not cited (empty exceeded/unmet)"]
+    fn exceeded_limit_behind_an_unknown_guard_is_cited() {
+        let policy = |statement: &str| {
+            format!(
+                r#"
+policy p {{
+  title "T" drug "D" effective 2024-01-01
+  {statement}
+}}
+enum Route "The route" {{ iv "Intravenous" sc "Subcutaneous" }}
+fact route: Route "The route"
+fact dose: mg "The dose"
+indication 1 "One" {{
+  approve for 1 year
+  criteria: all of {{ A "The dose is stated": dose is known }}
+  dosing: all of {{ A "Intravenous: at most 100 mg" when route is iv: dose at most 100 mg }}
+}}
+"#
+            )
+        };
+        let request = r#"{"facts": {"dose": "200 mg"}}"#;
+        let refer = eval(
+            &policy(r#"outside dosing "Other doses are reviewed by a clinician.""#),
+            request,
+        );
+        assert_eq!(refer.decision, DecisionKind::Refer);
+        let deny = eval(&policy(""), request);
+        assert_eq!(deny.decision, DecisionKind::Deny);
+        let exceeded: Vec<&str> = refer.exceeded.iter().map(|l| l.label.as_str()).collect();
+        let unmet: Vec<&str> = deny.unmet.iter().map(|u| u.label.as_str()).collect();
+        // policyc: [] and [].
+        assert_eq!((exceeded, unmet), (vec!["1.Dosing.A"], vec!["1.Dosing.A"]));
     }
 }

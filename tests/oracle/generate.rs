@@ -242,13 +242,15 @@ impl Gen<'_> {
                     let fact = *self.r.pick(&[N, SCORE, DOSE, DOSE_MAX, REST]);
                     let (op, spelled) = self.op();
                     let (v, text) = self.constant(fact);
+                    let coa = coa && self.r.chance(40);
                     return C::Cmp {
                         fact,
                         op,
                         spelled,
                         value: V::Num(v),
                         text,
-                        coa: coa && self.r.chance(40),
+                        coa,
+                        flipped: !coa && self.r.chance(15),
                     };
                 }
                 6 => {
@@ -262,6 +264,7 @@ impl Gen<'_> {
                         value: V::Date(d),
                         text: date_text(d),
                         coa: false,
+                        flipped: self.r.chance(15),
                     };
                 }
                 7 => {

@@ -136,6 +136,8 @@ pub enum C {
         text: String,
         /// `, as a condition of approval`.
         coa: bool,
+        /// Written constant first: `3 < n`.
+        flipped: bool,
     },
     CmpFacts {
         left: usize,
@@ -283,6 +285,13 @@ pub fn render_cond(c: &C) -> String {
                 format!("{} has {w} of [{}]", NAMES[*fact], values.join(", "))
             }
         },
+        C::Cmp {
+            fact,
+            spelled,
+            text,
+            flipped: true,
+            ..
+        } => format!("{text} {spelled} {}", NAMES[*fact]),
         C::Cmp {
             fact,
             spelled,

@@ -15,6 +15,14 @@
 //!   apply or cannot hold; unknown otherwise.
 //! - The decision: approve under the first indication that approves; else needs_info if any is
 //!   unknown; else refer under the first that refers; else deny.
+//!
+//! Where the README is silent, the choices (checked against the implementation's intent, written
+//! here independently): an indication with reauthorization criteria adds `authorization is
+//! initial` / `is reauthorization` to its `applies when` (one without serves both phases); the
+//! path follows the first branch of each `one of` that holds, through `all of`s; indications are
+//! considered in document order, a reauthorization right after its indication.
+//! [`decide_by_outcomes`] is a second, stricter reading of "the result depends on facts the
+//! request does not state"; the differential test counts where it differs instead of failing.
 
 use super::model::*;
 
@@ -124,10 +132,13 @@ impl Ref<'_> {
                 op,
                 value,
                 coa,
+                flipped,
                 ..
             } => match (self.value(*fact), value) {
                 (None, _) if *coa => Tv::T,
                 (None, _) => Tv::U,
+                (Some(V::Num(x)), V::Num(l)) if *flipped => Tv::of(op.holds(l, x)),
+                (Some(V::Date(x)), V::Date(l)) if *flipped => Tv::of(op.holds(l, x)),
                 (Some(V::Num(x)), V::Num(l)) => Tv::of(op.holds(x, l)),
                 (Some(V::Date(x)), V::Date(l)) => Tv::of(op.holds(x, l)),
                 (Some(v), l) => panic!("reference: {v:?} compared with {l:?}"),
@@ -379,6 +390,8 @@ pub struct RefDecision {
     /// For a referral: the path read leniently, and whether the criteria hold without people.
     pub lenient_path: Vec<String>,
     pub criteria_strict: bool,
+    /// Whether the limits cited (exceeded, or unmet dosing) come through a `when` that is unknown.
+    pub unknown_dosing_guard: bool,
 }
 
 pub fn decide(p: &Policy, req: &Req) -> RefDecision {
@@ -400,6 +413,7 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
         unmet: vec![],
         lenient_path: vec![],
         criteria_strict: false,
+        unknown_dosing_guard: false,
     };
     if let Some(i) = st.iter().position(|s| *s == Standing::Approve) {
         let u = &us[i];
@@ -440,6 +454,7 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
             let mut ex = Vec::new();
             if let Some(n) = &u.phase.dosing {
                 r.exceeded(n, &mut ex);
+                d.unknown_dosing_guard |= r.unknown_guard(n);
             }
             d.exceeded = Some(ex);
         }
@@ -456,6 +471,7 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
         if st[i] == Standing::DeniedDosing {
             if let Some(n) = &us[i].phase.dosing {
                 r.exceeded(n, &mut d.unmet);
+                d.unknown_dosing_guard |= r.unknown_guard(n);
             }
         } else {
             r.unmet(&us[i].phase.criteria, &mut d.unmet);
@@ -583,8 +599,8 @@ impl Ref<'_> {
         }
     }
 
-    /// The dosing limits exceeded, in the branches that apply (whose guard holds): false leaves;
-    /// when no branch of a group applies, the branches whose guard is false.
+    /// The dosing limits exceeded: the false leaves, through the false branches that apply (whose
+    /// guard is not false); when no branch of a group applies, the branches themselves.
     fn exceeded(&self, n: &Node, out: &mut Vec<String>) {
         match &n.body {
             Body::Leaf(_) => {
@@ -594,24 +610,26 @@ impl Ref<'_> {
             }
             Body::Refer(_) => {}
             Body::Group(_, ch) => {
-                let applying: Vec<&Node> = ch
-                    .iter()
-                    .filter(|c| c.guard.as_ref().is_none_or(|g| self.cond(g) == Tv::T))
-                    .collect();
-                if applying.is_empty() {
-                    for c in ch {
-                        if c.guard.as_ref().is_some_and(|g| self.cond(g) == Tv::F) {
-                            out.push(c.full.clone());
-                        }
-                    }
-                } else {
-                    for c in applying {
+                let applies = |c: &Node| c.guard.as_ref().is_none_or(|g| self.cond(g) != Tv::F);
+                if ch.iter().any(applies) {
+                    for c in ch.iter().filter(|c| applies(c)) {
                         if self.node(c, Tv::T) == Tv::F {
                             self.exceeded(c, out);
                         }
                     }
+                } else {
+                    out.extend(ch.iter().map(|c| c.full.clone()));
                 }
             }
         }
+    }
+
+    /// Whether any `when` in the node is unknown for the request.
+    pub fn unknown_guard(&self, n: &Node) -> bool {
+        n.guard.as_ref().is_some_and(|g| self.cond(g) == Tv::U)
+            || match &n.body {
+                Body::Group(_, ch) => ch.iter().any(|c| self.unknown_guard(c)),
+                _ => false,
+            }
     }
 }
