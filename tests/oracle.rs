@@ -1,0 +1,670 @@
+//! Differential tests: `decide`, `evaluate` and an independent reference evaluator
+//! (tests/oracle/reference.rs, written from the README) on random small policies, compiled from
+//! source, and many random requests each, bound from JSON.
+//!
+//! `ORACLE_SEED=<n>` runs with another seed; `ORACLE_POLICIES` / `ORACLE_REQUESTS` change the
+//! counts. A failure prints the policy source and the request JSON.
+
+#[path = "oracle/generate.rs"]
+mod generate;
+#[path = "oracle/model.rs"]
+mod model;
+#[path = "oracle/reference.rs"]
+mod reference;
+
+use generate::{Gen, Rng};
+use model::*;
+use policyc::eval::DecisionKind;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+use reference::Kind;
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+fn kind_of(k: DecisionKind) -> Kind {
+    match k {
+        DecisionKind::Approve => Kind::Approve,
+        DecisionKind::Deny => Kind::Deny,
+        DecisionKind::NeedsInfo => Kind::NeedsInfo,
+        DecisionKind::Refer => Kind::Refer,
+    }
+}
+
+fn dedup(v: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = v.into_iter().collect();
+    v.dedup();
+    v
+}
+
+#[derive(Default)]
+struct Stats {
+    policies: usize,
+    pairs: usize,
+    by_kind: [usize; 4],
+    /// Pairs where the decision by possible outcomes differs from the implementation's.
+    outcome_diffs: usize,
+    first_outcome_diff: Option<String>,
+    outcome_diff_kinds: std::collections::BTreeMap<String, usize>,
+    /// Disagreements where the README says policyc is wrong (see the ignored tests), by kind:
+    /// how many pairs, and the first.
+    findings: std::collections::BTreeMap<&'static str, (usize, String)>,
+}
+
+/// Finding: a referral for dosing (the criteria hold on their own) cites the branches that would
+/// hold if people agreed (a `refer`/`redirect` branch) instead of those that hold.
+const REFER_PATH: &str = "refer-path";
+/// Finding: needs_info leaves out facts that matter once a fact it lists, read by `is known`,
+/// is stated.
+const NEEDS_INFO_KNOWN: &str = "needs-info-after-is-known";
+
+/// Finding: after stating what needs_info asked for, policyc still needs information, though
+/// by the possible outcomes the request is decided (see `decide_by_outcomes`).
+const NEEDS_INFO_IMPRECISE: &str = "needs-info-after-completion-imprecise";
+/// Finding: after stating what needs_info asked for, the decision still depends on facts it did
+/// not list.
+const NEEDS_INFO_INCOMPLETE: &str = "needs-info-incomplete";
+
+/// Finding: with a `when` in the dosing that is unknown, the limits cited as exceeded are not
+/// the ones the request is outside of (a false part of an unknown guard instead of the false
+/// limit behind it).
+const EXCEEDED_UNKNOWN_GUARD: &str = "exceeded-through-unknown-guard";
+
+/// Whether any condition of the policy tests `fact is (not) known`.
+fn uses_known(p: &Policy, fact: usize) -> bool {
+    fn c(x: &C, fact: usize) -> bool {
+        match x {
+            C::Known { fact: f, .. } => *f == fact,
+            C::And(cs) | C::Or(cs) => cs.iter().any(|y| c(y, fact)),
+            C::Not(y) => c(y, fact),
+            C::Meets(n) => node(n, fact),
+            _ => false,
+        }
+    }
+    fn node(n: &Node, fact: usize) -> bool {
+        n.guard.iter().chain(&n.only_if).any(|g| c(g, fact))
+            || match &n.body {
+                Body::Leaf(x) => c(x, fact),
+                Body::Group(_, ch) => ch.iter().any(|y| node(y, fact)),
+                Body::Refer(_) => false,
+            }
+    }
+    c(&p.def1, fact)
+        || p.indications.iter().any(|i| {
+            i.applies.as_ref().is_some_and(|a| c(a, fact))
+                || [Some(&i.initial), i.reauth.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|ph| {
+                        node(&ph.criteria, fact)
+                            || ph.dosing.as_ref().is_some_and(|d| node(d, fact))
+                    })
+        })
+}
+
+fn idx(k: Kind) -> usize {
+    match k {
+        Kind::Approve => 0,
+        Kind::Deny => 1,
+        Kind::NeedsInfo => 2,
+        Kind::Refer => 3,
+    }
+}
+
+/// Everything the reference and the implementation disagree on for one pair (empty: agreement).
+fn compare(
+    policy: &Policy,
+    program: &policyc::Program,
+    req: &Req,
+    bound: &policyc::Request,
+    r: &mut Rng,
+    g: &Gen,
+    found: &mut Vec<(&'static str, String)>,
+) -> Vec<String> {
+    let mut bad = Vec::new();
+    let fast = policyc::eval::decide(program, bound);
+    let full = policyc::eval::evaluate(program, bound);
+    let want = reference::decide(policy, req);
+    if fast.kind != full.decision {
+        bad.push(format!(
+            "decide says {:?}, evaluate says {:?}",
+            fast.kind, full.decision
+        ));
+    }
+    let fast_ind = fast
+        .indication
+        .map(|i| program.indications[i].label.clone());
+    let full_ind = full.indication.as_ref().map(|i| i.label.clone());
+    if fast_ind != full_ind {
+        bad.push(format!(
+            "decide's indication {fast_ind:?}, evaluate's {full_ind:?}"
+        ));
+    }
+    let got = kind_of(full.decision);
+    if got != want.kind {
+        bad.push(format!("decision: expected {:?}, got {:?}", want.kind, got));
+        return bad;
+    }
+    if full_ind != want.indication {
+        bad.push(format!(
+            "indication: expected {:?}, got {full_ind:?}",
+            want.indication
+        ));
+    }
+    if full.path != want.path
+        && want.kind == Kind::Refer
+        && want.criteria_strict
+        && full.path == want.lenient_path
+    {
+        found.push((
+            REFER_PATH,
+            format!(
+                "path: expected {:?} (the criteria hold without people), got {:?}",
+                want.path, full.path
+            ),
+        ));
+    } else if full.path != want.path {
+        bad.push(format!(
+            "path: expected {:?}, got {:?}",
+            want.path, full.path
+        ));
+    }
+    match want.kind {
+        Kind::Approve => {
+            let met: Vec<String> = full.criteria_met.iter().map(|c| c.label.clone()).collect();
+            if met != want.criteria_met {
+                bad.push(format!(
+                    "criteria met: expected {:?}, got {met:?}",
+                    want.criteria_met
+                ));
+            }
+            let dur = full.approval.as_ref().map(|a| a.duration.clone());
+            if dur != want.duration {
+                bad.push(format!(
+                    "approval: expected {:?}, got {dur:?}",
+                    want.duration
+                ));
+            }
+        }
+        Kind::Refer => {
+            let referral = full.referral.as_ref().map(|r| r.label.clone());
+            if referral != want.referral {
+                bad.push(format!(
+                    "referral: expected {:?}, got {referral:?}",
+                    want.referral
+                ));
+            }
+            if let Some(ex) = &want.exceeded {
+                let got = dedup(full.exceeded.iter().map(|l| l.label.clone()));
+                if &got != ex {
+                    let text = format!("exceeded: expected {ex:?}, got {got:?}");
+                    if want.unknown_dosing_guard {
+                        found.push((EXCEEDED_UNKNOWN_GUARD, text));
+                    } else {
+                        bad.push(text);
+                    }
+                }
+                if full.statement.is_none() {
+                    bad.push("a referral for dosing quotes no statement".into());
+                }
+            }
+        }
+        Kind::Deny => {
+            let got = dedup(full.unmet.iter().map(|u| u.label.clone()));
+            let exp = dedup(want.unmet.iter().cloned());
+            if got != exp {
+                let text = format!("unmet: expected {exp:?}, got {got:?}");
+                if want.unknown_dosing_guard {
+                    found.push((EXCEEDED_UNKNOWN_GUARD, text));
+                } else {
+                    bad.push(text);
+                }
+            }
+        }
+        Kind::NeedsInfo => {
+            let names: Vec<&str> = full.missing.iter().map(|m| m.fact.as_str()).collect();
+            if names.is_empty() {
+                bad.push("needs_info lists no missing fact".into());
+            }
+            let mut completed = req.clone();
+            for (k, name) in names.iter().enumerate() {
+                if names[..k].contains(name) {
+                    bad.push(format!("missing lists {name} twice"));
+                }
+                match NAMES.iter().position(|n| n == name) {
+                    None => bad.push(format!("missing names an unknown fact {name}")),
+                    Some(f) if req.values[f].is_some() => {
+                        bad.push(format!("missing names {name}, which the request states"))
+                    }
+                    Some(f) => {
+                        let (v, j) = generate::value(r, g, policy.has_reauth(), f);
+                        completed.values[f] = Some(v);
+                        completed.json[f] = Some(j);
+                    }
+                }
+            }
+            // Stating every fact it asks for must let the request be decided.
+            if bad.is_empty() {
+                let json = completed.to_json();
+                let rebound = policyc::request::bind(program, &json, None).unwrap_or_else(|e| {
+                    panic!("the completed request does not bind: {e:?}\n{json}")
+                });
+                let again = policyc::eval::decide(program, &rebound);
+                if again.kind == DecisionKind::NeedsInfo {
+                    let still = policyc::eval::evaluate(program, &rebound);
+                    let more: Vec<&str> = still.missing.iter().map(|m| m.fact.as_str()).collect();
+                    let text = format!(
+                        "stating what needs_info asked for ({names:?}) still needs {more:?}: {json}"
+                    );
+                    // Stating a fact that an `is known` test reads changes which other facts
+                    // matter; the README's "together with the other unstated facts" covers these
+                    // too, but they are a separate kind of finding.
+                    let known = names.iter().any(|n| {
+                        NAMES
+                            .iter()
+                            .position(|x| x == n)
+                            .is_some_and(|f| uses_known(policy, f))
+                    });
+                    if known {
+                        found.push((NEEDS_INFO_KNOWN, text));
+                    } else if reference::decide_by_outcomes(policy, &completed) != Kind::NeedsInfo {
+                        found.push((NEEDS_INFO_IMPRECISE, text));
+                    } else {
+                        found.push((NEEDS_INFO_INCOMPLETE, text));
+                    }
+                }
+            }
+        }
+    }
+    bad
+}
+
+/// One generated policy and its requests.
+fn one_policy(seed: u64, requests: usize, stats: &mut Stats) -> Result<(), String> {
+    let mut r = Rng::new(seed);
+    let mut rr = Rng::new(seed ^ 0x5EED);
+    let mut g = Gen {
+        r: &mut r,
+        consts: vec![Vec::new(); NFACTS],
+        dates: Vec::new(),
+        meetable: Vec::new(),
+        allow_meets: false,
+    };
+    let policy = g.policy();
+    let source = render_policy(&policy);
+    let checked = policyc::compile_source(&source);
+    let Some(program) = checked.program else {
+        let msgs: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect();
+        panic!("seed {seed}: the generated policy does not compile: {msgs:#?}\n{source}");
+    };
+    stats.policies += 1;
+    let reauth = policy.has_reauth();
+    for _ in 0..requests {
+        let req = generate::request(&mut rr, &g, reauth);
+        let json = req.to_json();
+        let bound = policyc::request::bind(&program, &json, None)
+            .unwrap_or_else(|e| panic!("seed {seed}: request does not bind: {e:?}\n{json}"));
+        let mut found = Vec::new();
+        let bad = compare(&policy, &program, &req, &bound, &mut rr, &g, &mut found);
+        for (what, text) in found {
+            let e = stats.findings.entry(what).or_insert((0, String::new()));
+            e.0 += 1;
+            if e.1.is_empty() {
+                e.1 = format!("{text}\n--- policy\n{source}--- request\n{json}\n");
+            }
+        }
+        if !bad.is_empty() {
+            return Err(format!(
+                "seed {seed}: {}\n--- policy\n{source}--- request\n{json}\n",
+                bad.join("\n")
+            ));
+        }
+        stats.pairs += 1;
+        let kind = kind_of(policyc::eval::decide(&program, &bound).kind);
+        stats.by_kind[idx(kind)] += 1;
+        let precise = reference::decide_by_outcomes(&policy, &req);
+        if precise != kind {
+            stats.outcome_diffs += 1;
+            *stats
+                .outcome_diff_kinds
+                .entry(format!("{precise:?} by outcomes, {kind:?} by policyc"))
+                .or_default() += 1;
+            if stats.first_outcome_diff.is_none() {
+                stats.first_outcome_diff = Some(format!(
+                    "by possible outcomes {precise:?}, policyc {kind:?}\n--- policy\n{source}--- request\n{json}\n"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run(policies: u64, requests: u64) -> Stats {
+    let mut stats = Stats::default();
+    let seed = env("ORACLE_SEED", 0);
+    if seed != 0 && std::env::var("ORACLE_ONE").is_ok() {
+        one_policy(seed, requests as usize, &mut stats).unwrap_or_else(|e| panic!("{e}"));
+        return stats;
+    }
+    let config = Config {
+        cases: policies as u32,
+        failure_persistence: None,
+        max_shrink_iters: 0,
+        ..Config::default()
+    };
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    let cell = std::cell::RefCell::new(&mut stats);
+    let result = runner.run(&any::<u64>(), |s| {
+        one_policy(s, requests as usize, &mut cell.borrow_mut()).map_err(TestCaseError::fail)
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    stats
+}
+
+/// The implementation and the reference agree on every pair.
+#[test]
+fn decide_evaluate_and_reference_agree() {
+    let start = std::time::Instant::now();
+    let stats = run(env("ORACLE_POLICIES", 300), env("ORACLE_REQUESTS", 400));
+    eprintln!(
+        "{} policies, {} pairs in {:.1?}; approve/deny/needs_info/refer: {:?}; {} pairs decided otherwise by possible outcomes",
+        stats.policies,
+        stats.pairs,
+        start.elapsed(),
+        stats.by_kind,
+        stats.outcome_diffs
+    );
+    if let Some(ex) = &stats.first_outcome_diff {
+        eprintln!("{:?}; first: {ex}", stats.outcome_diff_kinds);
+    }
+    for (what, (n, first)) in &stats.findings {
+        eprintln!("finding {what}: {n} pairs; first:\n{first}");
+    }
+    // Every decision is exercised.
+    assert!(stats.by_kind.iter().all(|&n| n > 0), "{:?}", stats.by_kind);
+}
+
+/// The same run, failing on any pair where the README and policyc disagree: the findings below,
+/// and decisions that differ from the decision by possible outcomes.
+#[test]
+#[ignore = "finds the disagreements listed in the tests of mod `findings` (policyc is wrong by the README there)"]
+fn no_findings_on_generated_policies() {
+    let stats = run(env("ORACLE_POLICIES", 100), env("ORACLE_REQUESTS", 200));
+    let mut problems: Vec<String> = stats
+        .findings
+        .iter()
+        .map(|(what, (n, first))| format!("{what}: {n} pairs; first:\n{first}"))
+        .collect();
+    if let Some(first) = &stats.first_outcome_diff {
+        problems.push(format!(
+            "decided otherwise by possible outcomes: {} pairs; first:\n{first}",
+            stats.outcome_diffs
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Minimal reproductions of the disagreements the differential tests found, with what the README
+/// says the answer is. Each fails today and is ignored so that the suite stays green.
+mod findings {
+    use policyc::eval::{Decision, DecisionKind};
+
+    fn eval(source: &str, request: &str) -> Decision {
+        let checked = policyc::compile_source(source);
+        let program = checked
+            .program
+            .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
+        let req = policyc::request::bind(&program, request, None).expect("a valid request");
+        let d = policyc::eval::evaluate(&program, &req);
+        assert_eq!(d.decision, policyc::eval::decide(&program, &req).kind);
+        d
+    }
+
+    fn missing(d: &Decision) -> Vec<&str> {
+        d.missing.iter().map(|m| m.fact.as_str()).collect()
+    }
+
+    const REDIRECT_OR_FLAG: &str = r#"
+policy p {
+  title "T" drug "D" effective 2024-01-01
+  outside dosing "Other doses are reviewed by a clinician."
+}
+fact flag_a: boolean "A"
+fact flag_b: boolean "B"
+fact dose: mg "The dose"
+indication 1 "One" {
+  approve for 1 year
+  criteria: one of {
+    A "Reviewed under another policy" when flag_a: redirect to "Another review"
+    B "Flag B": flag_b
+  }
+  dosing: all of { A "At most 100 mg": dose at most 100 mg }
+}
+"#;
+
+    /// README: `path` is "labels of the branches that held"; a referral for dosing outside the
+    /// policy's is for a request whose "criteria hold but its dosing does not". Here the criteria
+    /// hold through 1.B; 1.A would hold only if another review agreed. policyc explains the
+    /// criteria as if the redirect held: the path, the criteria met and the summary cite 1.A.
+    #[test]
+    #[ignore = "policyc bug: a referral for dosing cites a redirect branch as the criteria that hold"]
+    fn refer_for_dosing_cites_the_branch_that_holds() {
+        let d = eval(
+            REDIRECT_OR_FLAG,
+            r#"{"facts": {"flag_a": true, "flag_b": true, "dose": "200 mg"}}"#,
+        );
+        assert_eq!(d.decision, DecisionKind::Refer);
+        assert_eq!(d.exceeded[0].label, "1.Dosing.A");
+        // policyc: ["1", "1.A"], criteria met ["1.A"], "the criteria of 1.A (One) are met".
+        assert_eq!(d.path, ["1", "1.B"]);
+        let met: Vec<&str> = d.criteria_met.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(met, ["1.B"]);
+    }
+
+    /// README (Known limitations): needs_info "lists every unstated fact whose value could change
+    /// the decision together with the other unstated facts". With `{}`, flag_b decides, together
+    /// with flag_a, between approve (flag_b no) and refer (flag_b yes); policyc lists only flag_a,
+    /// and once flag_a is stated, asks again, for flag_b.
+    #[test]
+    #[ignore = "policyc bug: needs_info omits the facts that decide whether the criteria hold without a referral"]
+    fn needs_info_lists_the_facts_that_decide_a_referral() {
+        let policy = r#"
+policy p { title "T" drug "D" effective 2024-01-01 }
+fact flag_a: boolean "A"
+fact flag_b: boolean "B"
+indication 1 "One" {
+  approve for 1 year
+  criteria: all of {
+    A "Flag A": flag_a
+    B "Reviewed by a clinician if B" if flag_b: refer to a clinician
+  }
+}
+"#;
+        let then = eval(policy, r#"{"facts": {"flag_a": true}}"#);
+        assert_eq!(then.decision, DecisionKind::NeedsInfo);
+        assert_eq!(missing(&then), ["flag_b"]);
+        let d = eval(policy, r#"{"facts": {}}"#);
+        assert_eq!(d.decision, DecisionKind::NeedsInfo);
+        // policyc: ["flag_a"].
+        assert_eq!(missing(&d), ["flag_a", "flag_b"]);
+    }
+
+    /// README: needs_info is for when "the result depends on facts the request does not state",
+    /// and "without an `outside dosing` statement, dosing outside the policy's is a denial". A
+    /// dose of 200 mg is outside; whatever the diagnosis, the request is denied (not covered, or
+    /// dosing outside). policyc asks for the diagnosis.
+    #[test]
+    #[ignore = "policyc bug: needs_info when every value of the missing facts gives the same decision (deny)"]
+    fn dosing_outside_without_statement_is_denied_whatever_the_diagnosis() {
+        let d = eval(
+            r#"
+policy p { title "T" drug "D" effective 2024-01-01 }
+enum Diagnosis open "The condition" { melanoma "Melanoma" }
+fact diagnosis: Diagnosis "The condition"
+fact dose: mg "The dose"
+indication 1 "Melanoma" {
+  applies when diagnosis is melanoma
+  approve for 1 year
+  criteria: all of { A "The dose is stated": dose is known }
+  dosing: all of { A "At most 100 mg": dose at most 100 mg }
+}
+"#,
+            r#"{"facts": {"dose": "200 mg"}}"#,
+        );
+        // policyc: needs_info, missing ["diagnosis"].
+        assert_eq!(d.decision, DecisionKind::Deny, "{:?}", missing(&d));
+    }
+
+    /// The same with an `outside dosing` statement: the dose is outside, so the request is referred
+    /// whether flag_a holds (criteria met, dosing outside) or not (criteria met only through the
+    /// clinician's review). policyc asks for flag_a.
+    #[test]
+    #[ignore = "policyc bug: needs_info when every value of the missing facts gives the same decision (refer)"]
+    fn dosing_outside_is_referred_whether_or_not_the_criteria_need_a_clinician() {
+        let d = eval(
+            r#"
+policy p {
+  title "T" drug "D" effective 2024-01-01
+  outside dosing "Other doses are reviewed by a clinician."
+}
+fact flag_a: boolean "A"
+fact dose: mg "The dose"
+indication 1 "One" {
+  approve for 1 year
+  criteria: one of {
+    A "Flag A": flag_a
+    B "Otherwise a clinician decides": refer to a clinician
+  }
+  dosing: all of { A "At most 100 mg": dose at most 100 mg }
+}
+"#,
+            r#"{"facts": {"dose": "200 mg"}}"#,
+        );
+        // policyc: needs_info, missing ["flag_a"].
+        assert_eq!(d.decision, DecisionKind::Refer, "{:?}", missing(&d));
+    }
+
+    /// Arguable: with `is known`, stating a fact changes which other facts matter. With `{}`,
+    /// indication 1 fails (flag_a is not known) and needs_info asks for flag_a (indication 2);
+    /// once flag_a is stated, indication 1 depends on flag_b, which was not listed, though the
+    /// README's "could change the decision together with the other unstated facts" covers it.
+    #[test]
+    #[ignore = "arguable: needs_info omits facts that matter only once a fact read by `is known` is stated"]
+    fn needs_info_lists_facts_behind_is_known() {
+        let policy = r#"
+policy p { title "T" drug "D" effective 2024-01-01 }
+fact flag_a: boolean "A"
+fact flag_b: boolean "B"
+indication 1 "One" {
+  approve for 1 year
+  criteria: all of {
+    A "A is stated": flag_a is known
+    B "Flag B": flag_b
+  }
+}
+indication 2 "Two" {
+  approve for 1 year
+  criteria: all of { A "Flag A": flag_a }
+}
+"#;
+        let then = eval(policy, r#"{"facts": {"flag_a": false}}"#);
+        assert_eq!(then.decision, DecisionKind::NeedsInfo);
+        assert_eq!(missing(&then), ["flag_b"]);
+        let d = eval(policy, r#"{"facts": {}}"#);
+        // policyc: ["flag_a"].
+        assert_eq!(missing(&d), ["flag_a", "flag_b"]);
+    }
+
+    /// A `refer to a clinician` under `none of`: policyc approves the request outright, without
+    /// anyone's review, while its own lint W0101 says the criterion can never hold; and the same
+    /// `none of` as one part of an `all of` makes the request a denial instead. The README
+    /// approves only when the criteria hold, and leaves referral criteria to people; an approval
+    /// that holds only by reading a clinician's review as not happening is neither.
+    #[test]
+    #[ignore = "policyc bug: a referral under `none of` makes the criteria hold without review (approve)"]
+    fn referral_under_none_of_is_not_an_approval() {
+        let policy = |criteria: &str| {
+            format!(
+                r#"
+policy p {{ title "T" drug "D" effective 2024-01-01 }}
+fact flag_a: boolean "A"
+indication 1 "One" {{
+  approve for 1 year
+  criteria: {criteria}
+}}
+"#
+            )
+        };
+        let request = r#"{"facts": {"flag_a": true}}"#;
+        let inner = eval(
+            &policy(
+                r#"all of {
+    A "Flag A": flag_a
+    B "Not left to a clinician": none of { i "A clinician decides": refer to a clinician }
+  }"#,
+            ),
+            request,
+        );
+        assert_eq!(inner.decision, DecisionKind::Deny);
+        let outer = eval(
+            &policy(r#"none of { A "A clinician decides": refer to a clinician }"#),
+            request,
+        );
+        // policyc: approve.
+        assert_eq!(outer.decision, inner.decision);
+    }
+
+    /// A `when` branch of the dosing whose guard is unknown and whose limit is exceeded: the
+    /// branch fails whatever the route, so the dosing is outside the policy's, and the request is
+    /// referred (with the statement) or denied (without). README: a referral for dosing "lists
+    /// each exceeded limit with the requested and allowed value", a denial "lists the criteria not
+    /// met". policyc lists none: its summary reads "outside the policy's ()" / "criteria not met
+    /// ()".
+    #[test]
+    #[ignore = "policyc bug: a limit exceeded behind an unknown `when` is not cited (empty exceeded/unmet)"]
+    fn exceeded_limit_behind_an_unknown_guard_is_cited() {
+        let policy = |statement: &str| {
+            format!(
+                r#"
+policy p {{
+  title "T" drug "D" effective 2024-01-01
+  {statement}
+}}
+enum Route "The route" {{ iv "Intravenous" sc "Subcutaneous" }}
+fact route: Route "The route"
+fact dose: mg "The dose"
+indication 1 "One" {{
+  approve for 1 year
+  criteria: all of {{ A "The dose is stated": dose is known }}
+  dosing: all of {{ A "Intravenous: at most 100 mg" when route is iv: dose at most 100 mg }}
+}}
+"#
+            )
+        };
+        let request = r#"{"facts": {"dose": "200 mg"}}"#;
+        let refer = eval(
+            &policy(r#"outside dosing "Other doses are reviewed by a clinician.""#),
+            request,
+        );
+        assert_eq!(refer.decision, DecisionKind::Refer);
+        let deny = eval(&policy(""), request);
+        assert_eq!(deny.decision, DecisionKind::Deny);
+        let exceeded: Vec<&str> = refer.exceeded.iter().map(|l| l.label.as_str()).collect();
+        let unmet: Vec<&str> = deny.unmet.iter().map(|u| u.label.as_str()).collect();
+        // policyc: [] and [].
+        assert_eq!((exceeded, unmet), (vec!["1.Dosing.A"], vec!["1.Dosing.A"]));
+    }
+}

@@ -1,0 +1,635 @@
+//! The reference evaluator: the README's semantics, written as plainly as possible over the
+//! generated policy model (not the IR), sharing nothing with `policyc::eval`.
+//!
+//! - A fact the request does not state is unknown. `and`/`all of` is false if any part is false,
+//!   else unknown if any part is unknown, else true; `or`/`one of` is the dual; `not` and
+//!   `none of` swap true and false.
+//! - A branch with `when G` holds iff G and its body hold; a requirement with `if P` is "P implies
+//!   the body".
+//! - `refer to a clinician` / `redirect to` leave the decision to people: read once as false (what
+//!   holds without people, "strict") and once as true (what holds if people agree, "lenient").
+//! - A limit `, as a condition of approval` that the request does not state holds.
+//! - Per indication: approve if it applies and its criteria and dosing hold strictly; refer if it
+//!   applies and the criteria hold (perhaps through a referral) and either the dosing fails with an
+//!   `outside dosing` statement or something holds only through a referral; deny if it does not
+//!   apply or cannot hold; unknown otherwise.
+//! - The decision: approve under the first indication that approves; else needs_info if any is
+//!   unknown; else refer under the first that refers; else deny.
+//!
+//! Where the README is silent, the choices (checked against the implementation's intent, written
+//! here independently): an indication with reauthorization criteria adds `authorization is
+//! initial` / `is reauthorization` to its `applies when` (one without serves both phases); the
+//! path follows the first branch of each `one of` that holds, through `all of`s; indications are
+//! considered in document order, a reauthorization right after its indication.
+//! [`decide_by_outcomes`] is a second, stricter reading of "the result depends on facts the
+//! request does not state"; the differential test counts where it differs instead of failing.
+
+use super::model::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tv {
+    F,
+    U,
+    T,
+}
+
+impl Tv {
+    pub fn of(b: bool) -> Tv {
+        if b {
+            Tv::T
+        } else {
+            Tv::F
+        }
+    }
+    pub fn not(self) -> Tv {
+        match self {
+            Tv::T => Tv::F,
+            Tv::F => Tv::T,
+            Tv::U => Tv::U,
+        }
+    }
+    /// The truth values this could turn out to be, once every fact is stated.
+    pub fn possible(self) -> &'static [bool] {
+        match self {
+            Tv::T => &[true],
+            Tv::F => &[false],
+            Tv::U => &[true, false],
+        }
+    }
+}
+
+pub fn and(ts: impl IntoIterator<Item = Tv>) -> Tv {
+    let ts: Vec<Tv> = ts.into_iter().collect();
+    if ts.contains(&Tv::F) {
+        Tv::F
+    } else if ts.contains(&Tv::U) {
+        Tv::U
+    } else {
+        Tv::T
+    }
+}
+
+pub fn or(ts: impl IntoIterator<Item = Tv>) -> Tv {
+    let ts: Vec<Tv> = ts.into_iter().collect();
+    if ts.contains(&Tv::T) {
+        Tv::T
+    } else if ts.contains(&Tv::U) {
+        Tv::U
+    } else {
+        Tv::F
+    }
+}
+
+pub struct Ref<'a> {
+    pub policy: &'a Policy,
+    pub req: &'a Req,
+}
+
+impl Ref<'_> {
+    fn value(&self, fact: usize) -> Option<&V> {
+        self.req.values[fact].as_ref()
+    }
+
+    pub fn cond(&self, c: &C) -> Tv {
+        match c {
+            C::Flag { fact, .. } => match self.value(*fact) {
+                Some(V::B(b)) => Tv::of(*b),
+                _ => Tv::U,
+            },
+            C::FlagNo { fact, .. } => match self.value(*fact) {
+                Some(V::B(b)) => Tv::of(!*b),
+                _ => Tv::U,
+            },
+            C::EnumIn {
+                fact,
+                values,
+                negated,
+                ..
+            } => match self.value(*fact) {
+                Some(V::Enum(v)) => {
+                    let listed = values.iter().any(|x| x == v);
+                    Tv::of(listed != *negated)
+                }
+                _ => Tv::U,
+            },
+            C::SetHas {
+                fact,
+                quant,
+                values,
+            } => match self.value(*fact) {
+                Some(V::Set(s)) => {
+                    let has = |x: &&str| s.iter().any(|y| y == x);
+                    Tv::of(match quant {
+                        Quant::Single | Quant::Any => values.iter().any(has),
+                        Quant::All => values.iter().all(has),
+                        Quant::None => !values.iter().any(has),
+                    })
+                }
+                _ => Tv::U,
+            },
+            C::Cmp {
+                fact,
+                op,
+                value,
+                coa,
+                flipped,
+                ..
+            } => match (self.value(*fact), value) {
+                (None, _) if *coa => Tv::T,
+                (None, _) => Tv::U,
+                (Some(V::Num(x)), V::Num(l)) if *flipped => Tv::of(op.holds(l, x)),
+                (Some(V::Date(x)), V::Date(l)) if *flipped => Tv::of(op.holds(l, x)),
+                (Some(V::Num(x)), V::Num(l)) => Tv::of(op.holds(x, l)),
+                (Some(V::Date(x)), V::Date(l)) => Tv::of(op.holds(x, l)),
+                (Some(v), l) => panic!("reference: {v:?} compared with {l:?}"),
+            },
+            C::CmpFacts {
+                left, op, right, ..
+            } => match (self.value(*left), self.value(*right)) {
+                (Some(V::Num(a)), Some(V::Num(b))) => Tv::of(op.holds(a, b)),
+                (Some(V::Date(a)), Some(V::Date(b))) => Tv::of(op.holds(a, b)),
+                _ => Tv::U,
+            },
+            C::Known { fact, negated } => Tv::of(self.value(*fact).is_some() != *negated),
+            C::And(cs) => and(cs.iter().map(|c| self.cond(c))),
+            C::Or(cs) => or(cs.iter().map(|c| self.cond(c))),
+            C::Not(c) => self.cond(c).not(),
+            C::Def1 => self.cond(&self.policy.def1),
+            C::OnRoute(vs) => match self.value(ROUTE) {
+                Some(V::Enum(v)) => Tv::of(vs.iter().any(|x| x == v)),
+                _ => Tv::U,
+            },
+            // `meets` names criteria without referrals, so either reading is the same.
+            C::Meets(n) => self.node(n, Tv::F),
+        }
+    }
+
+    /// A labelled node; referral leaves count as `referral`.
+    pub fn node(&self, n: &Node, referral: Tv) -> Tv {
+        let body = match &n.body {
+            Body::Leaf(c) => self.cond(c),
+            Body::Refer(_) => referral,
+            Body::Group(Gk::All, ch) => and(ch.iter().map(|c| self.node(c, referral))),
+            Body::Group(Gk::One, ch) => or(ch.iter().map(|c| self.node(c, referral))),
+            Body::Group(Gk::None, ch) => or(ch.iter().map(|c| self.node(c, referral))).not(),
+        };
+        // `if P`: P implies the body.
+        let required = match &n.only_if {
+            Some(p) => or([self.cond(p).not(), body]),
+            None => body,
+        };
+        // `when G`: the guard and the requirement.
+        match &n.guard {
+            Some(g) => and([self.cond(g), required]),
+            None => required,
+        }
+    }
+}
+
+/// What one phase of an indication (initial or reauthorization) comes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    NotApplicable,
+    Denied,
+    /// The criteria hold but the dosing is outside and the policy has no outside-dosing statement.
+    DeniedDosing,
+    Approve,
+    Refer,
+    Unknown,
+}
+
+/// A section's (criteria's or dosing's) strict and lenient truth values.
+#[derive(Debug, Clone, Copy)]
+pub struct Sec {
+    pub strict: Tv,
+    pub lenient: Tv,
+}
+
+/// One phase, flattened, in the order the README's decision rules consider them.
+pub struct Unit<'a> {
+    pub label: String,
+    pub applies: Option<C>,
+    pub phase: &'a Phase,
+}
+
+pub fn units(p: &Policy) -> Vec<Unit<'_>> {
+    let reauth = p.has_reauth();
+    let mut out = Vec::new();
+    for ind in &p.indications {
+        let phase_cond = |initial: bool| C::EnumIn {
+            fact: AUTH,
+            values: vec![if initial {
+                "initial"
+            } else {
+                "reauthorization"
+            }],
+            negated: false,
+            one_of: false,
+        };
+        let with = |initial: bool| {
+            let mut parts: Vec<C> = ind.applies.iter().cloned().collect();
+            // Only an indication with reauthorization criteria tells the phases apart (the
+            // README is silent; the checker's comment says so).
+            if reauth && ind.reauth.is_some() {
+                parts.push(phase_cond(initial));
+            }
+            match parts.len() {
+                0 => None,
+                1 => parts.pop(),
+                _ => Some(C::And(parts)),
+            }
+        };
+        out.push(Unit {
+            label: ind.label.clone(),
+            applies: with(true),
+            phase: &ind.initial,
+        });
+        if let Some(r) = &ind.reauth {
+            out.push(Unit {
+                label: format!("{}.R", ind.label),
+                applies: with(false),
+                phase: r,
+            });
+        }
+    }
+    out
+}
+
+pub struct Facts {
+    pub applies: Tv,
+    pub criteria: Sec,
+    /// `None`: the phase has no dosing section (it holds).
+    pub dosing: Option<Sec>,
+}
+
+impl Ref<'_> {
+    pub fn sec(&self, n: &Node) -> Sec {
+        Sec {
+            strict: self.node(n, Tv::F),
+            lenient: self.node(n, Tv::T),
+        }
+    }
+
+    pub fn facts(&self, u: &Unit) -> Facts {
+        Facts {
+            applies: u.applies.as_ref().map_or(Tv::T, |a| self.cond(a)),
+            criteria: self.sec(&u.phase.criteria),
+            dosing: u.phase.dosing.as_ref().map(|d| self.sec(d)),
+        }
+    }
+}
+
+/// The standing from the three-valued section values, the rules read directly: an unknown part
+/// makes the standing unknown unless the indication already cannot apply or cannot be met.
+pub fn standing(f: &Facts, outside_dosing: bool) -> Standing {
+    if f.applies == Tv::F {
+        return Standing::NotApplicable;
+    }
+    if f.criteria.lenient == Tv::F {
+        return Standing::Denied;
+    }
+    let criteria_known =
+        f.criteria.strict == Tv::T || (f.criteria.strict == Tv::F && f.criteria.lenient == Tv::T);
+    if f.applies == Tv::U || !criteria_known {
+        return Standing::Unknown;
+    }
+    // The criteria hold, strictly or through a referral.
+    let crit_strict = f.criteria.strict == Tv::T;
+    let (dos_strict, dos_lenient) = match &f.dosing {
+        None => (Tv::T, Tv::T),
+        Some(d) => (d.strict, d.lenient),
+    };
+    if dos_strict == Tv::T {
+        return if crit_strict {
+            Standing::Approve
+        } else {
+            Standing::Refer
+        };
+    }
+    if dos_lenient == Tv::F {
+        return if outside_dosing {
+            Standing::Refer
+        } else {
+            Standing::DeniedDosing
+        };
+    }
+    if dos_lenient == Tv::T && dos_strict == Tv::F {
+        return Standing::Refer;
+    }
+    Standing::Unknown
+}
+
+/// The outcomes a phase could have once every fact is stated, treating each unknown section
+/// value as "either": the README's "the result depends on facts the request does not state".
+pub fn possible_standings(f: &Facts, outside_dosing: bool) -> Vec<Standing> {
+    let states = |s: Sec| -> Vec<(Tv, Tv)> {
+        let mut v = Vec::new();
+        for &st in s.strict.possible() {
+            for &le in s.lenient.possible() {
+                // What holds without people holds with them.
+                if st && !le {
+                    continue;
+                }
+                v.push((Tv::of(st), Tv::of(le)));
+            }
+        }
+        v
+    };
+    let mut out = Vec::new();
+    for &a in f.applies.possible() {
+        for (cs, cl) in states(f.criteria) {
+            let dosings = match f.dosing {
+                None => vec![(Tv::T, Tv::T)],
+                Some(d) => states(d),
+            };
+            for (ds, dl) in dosings {
+                let one = Facts {
+                    applies: Tv::of(a),
+                    criteria: Sec {
+                        strict: cs,
+                        lenient: cl,
+                    },
+                    dosing: Some(Sec {
+                        strict: ds,
+                        lenient: dl,
+                    }),
+                };
+                let s = match standing(&one, outside_dosing) {
+                    Standing::NotApplicable | Standing::DeniedDosing => Standing::Denied,
+                    s => s,
+                };
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Approve,
+    Deny,
+    NeedsInfo,
+    Refer,
+}
+
+/// The reference decision and what it cites.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefDecision {
+    pub kind: Kind,
+    pub indication: Option<String>,
+    pub path: Vec<String>,
+    pub criteria_met: Vec<String>,
+    pub duration: Option<String>,
+    pub referral: Option<String>,
+    /// Exceeded limits' labels (refer for dosing outside the policy's).
+    pub exceeded: Option<Vec<String>>,
+    pub unmet: Vec<String>,
+    /// For a referral: the path read leniently, and whether the criteria hold without people.
+    pub lenient_path: Vec<String>,
+    pub criteria_strict: bool,
+    /// Whether the limits cited (exceeded, or unmet dosing) come through a `when` that is unknown.
+    pub unknown_dosing_guard: bool,
+}
+
+pub fn decide(p: &Policy, req: &Req) -> RefDecision {
+    let r = Ref { policy: p, req };
+    let us = units(p);
+    let facts: Vec<Facts> = us.iter().map(|u| r.facts(u)).collect();
+    let st: Vec<Standing> = facts
+        .iter()
+        .map(|f| standing(f, p.outside_dosing))
+        .collect();
+    let mut d = RefDecision {
+        kind: Kind::Deny,
+        indication: None,
+        path: vec![],
+        criteria_met: vec![],
+        duration: None,
+        referral: None,
+        exceeded: None,
+        unmet: vec![],
+        lenient_path: vec![],
+        criteria_strict: false,
+        unknown_dosing_guard: false,
+    };
+    if let Some(i) = st.iter().position(|s| *s == Standing::Approve) {
+        let u = &us[i];
+        d.kind = Kind::Approve;
+        d.indication = Some(u.label.clone());
+        d.path = r.path(&u.phase.criteria, Tv::F);
+        r.met(&u.phase.criteria, Tv::F, &mut d.criteria_met);
+        let (n, unit) = u.phase.duration;
+        let unit = unit.trim_end_matches('s');
+        d.duration = Some(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
+        return d;
+    }
+    if st.contains(&Standing::Unknown) {
+        d.kind = Kind::NeedsInfo;
+        return d;
+    }
+    if let Some(i) = st.iter().position(|s| *s == Standing::Refer) {
+        let u = &us[i];
+        let f = &facts[i];
+        d.kind = Kind::Refer;
+        d.indication = Some(u.label.clone());
+        // The branches that held: strictly, if the criteria hold without people.
+        let reading = if f.criteria.strict == Tv::T {
+            Tv::F
+        } else {
+            Tv::T
+        };
+        d.path = r.path(&u.phase.criteria, reading);
+        d.lenient_path = r.path(&u.phase.criteria, Tv::T);
+        d.criteria_strict = f.criteria.strict == Tv::T;
+        let dosing_fails = f.dosing.is_some_and(|s| s.lenient == Tv::F);
+        if f.criteria.strict != Tv::T {
+            d.referral = r.referral_leaf(&u.phase.criteria);
+        } else if !dosing_fails {
+            d.referral = u.phase.dosing.as_ref().and_then(|n| r.referral_leaf(n));
+        }
+        if d.referral.is_none() {
+            let mut ex = Vec::new();
+            if let Some(n) = &u.phase.dosing {
+                r.exceeded(n, &mut ex);
+                d.unknown_dosing_guard |= r.unknown_guard(n);
+            }
+            d.exceeded = Some(ex);
+        }
+        return d;
+    }
+    // Deny.
+    let applicable: Vec<usize> = (0..us.len())
+        .filter(|&i| facts[i].applies != Tv::F)
+        .collect();
+    if applicable.is_empty() {
+        d.unmet.push("not covered".into());
+    }
+    for i in applicable {
+        if st[i] == Standing::DeniedDosing {
+            if let Some(n) = &us[i].phase.dosing {
+                r.exceeded(n, &mut d.unmet);
+                d.unknown_dosing_guard |= r.unknown_guard(n);
+            }
+        } else {
+            r.unmet(&us[i].phase.criteria, &mut d.unmet);
+        }
+    }
+    d
+}
+
+/// The decision kind by possible outcomes: needs_info only if stating the missing facts could
+/// still change the decision.
+pub fn decide_by_outcomes(p: &Policy, req: &Req) -> Kind {
+    let r = Ref { policy: p, req };
+    let poss: Vec<Vec<Standing>> = units(p)
+        .iter()
+        .map(|u| possible_standings(&r.facts(u), p.outside_dosing))
+        .collect();
+    // Every combination of the phases' possible outcomes.
+    let mut kinds: Vec<Kind> = Vec::new();
+    let mut idx = vec![0usize; poss.len()];
+    loop {
+        let combo: Vec<Standing> = idx.iter().zip(&poss).map(|(&i, p)| p[i]).collect();
+        let k = if combo.contains(&Standing::Approve) {
+            Kind::Approve
+        } else if combo.contains(&Standing::Refer) {
+            Kind::Refer
+        } else {
+            Kind::Deny
+        };
+        if !kinds.contains(&k) {
+            kinds.push(k);
+        }
+        // Next combination.
+        let mut j = 0;
+        loop {
+            if j == idx.len() {
+                return if kinds.len() == 1 {
+                    kinds[0]
+                } else {
+                    Kind::NeedsInfo
+                };
+            }
+            idx[j] += 1;
+            if idx[j] < poss[j].len() {
+                break;
+            }
+            idx[j] = 0;
+            j += 1;
+        }
+    }
+}
+
+impl Ref<'_> {
+    /// The labels of the branches that held: the section, then the branch each `one of` chose
+    /// (the first that holds), through `all of`s, in document order.
+    fn path(&self, root: &Node, reading: Tv) -> Vec<String> {
+        let mut out = vec![root.full.clone()];
+        self.chosen(root, reading, &mut out);
+        out
+    }
+
+    fn chosen(&self, n: &Node, reading: Tv, out: &mut Vec<String>) {
+        match &n.body {
+            Body::Group(Gk::One, ch) => {
+                if let Some(c) = ch.iter().find(|c| self.node(c, reading) == Tv::T) {
+                    out.push(c.full.clone());
+                    self.chosen(c, reading, out);
+                }
+            }
+            Body::Group(Gk::All, ch) => ch.iter().for_each(|c| self.chosen(c, reading, out)),
+            _ => {}
+        }
+    }
+
+    /// The criteria met: each leaf that holds along the chosen branches; a `none of` as a whole.
+    fn met(&self, n: &Node, reading: Tv, out: &mut Vec<String>) {
+        if self.node(n, reading) != Tv::T {
+            return;
+        }
+        match &n.body {
+            Body::Leaf(_) | Body::Refer(_) | Body::Group(Gk::None, _) => out.push(n.full.clone()),
+            Body::Group(Gk::One, ch) => {
+                if let Some(c) = ch.iter().find(|c| self.node(c, reading) == Tv::T) {
+                    self.met(c, reading, out);
+                }
+            }
+            Body::Group(Gk::All, ch) => ch.iter().for_each(|c| self.met(c, reading, out)),
+        }
+    }
+
+    /// The referral leaf through which a node holds if people agree, but not without them.
+    fn referral_leaf(&self, n: &Node) -> Option<String> {
+        if self.node(n, Tv::F) == Tv::T || self.node(n, Tv::T) != Tv::T {
+            return None;
+        }
+        match &n.body {
+            Body::Refer(_) => Some(n.full.clone()),
+            Body::Leaf(_) => None,
+            Body::Group(Gk::One, ch) => ch
+                .iter()
+                .find(|c| self.node(c, Tv::T) == Tv::T)
+                .and_then(|c| self.referral_leaf(c)),
+            Body::Group(_, ch) => ch.iter().find_map(|c| self.referral_leaf(c)),
+        }
+    }
+
+    /// The criteria not met, leniently read: a branch whose guard is false; a leaf that is false;
+    /// under a false `none of`, the parts that hold; under other groups, their false parts.
+    fn unmet(&self, n: &Node, out: &mut Vec<String>) {
+        if self.node(n, Tv::T) != Tv::F {
+            return;
+        }
+        if n.guard.as_ref().is_some_and(|g| self.cond(g) == Tv::F) {
+            out.push(n.full.clone());
+            return;
+        }
+        match &n.body {
+            Body::Refer(_) => {}
+            Body::Leaf(_) => out.push(n.full.clone()),
+            Body::Group(Gk::None, ch) => {
+                for c in ch.iter().filter(|c| self.node(c, Tv::T) == Tv::T) {
+                    out.push(c.full.clone());
+                }
+            }
+            Body::Group(_, ch) => ch.iter().for_each(|c| self.unmet(c, out)),
+        }
+    }
+
+    /// The dosing limits exceeded: the false leaves, through the false branches that apply (whose
+    /// guard is not false); when no branch of a group applies, the branches themselves.
+    fn exceeded(&self, n: &Node, out: &mut Vec<String>) {
+        match &n.body {
+            Body::Leaf(_) => {
+                if self.node(n, Tv::T) == Tv::F {
+                    out.push(n.full.clone())
+                }
+            }
+            Body::Refer(_) => {}
+            Body::Group(_, ch) => {
+                let applies = |c: &Node| c.guard.as_ref().is_none_or(|g| self.cond(g) != Tv::F);
+                if ch.iter().any(applies) {
+                    for c in ch.iter().filter(|c| applies(c)) {
+                        if self.node(c, Tv::T) == Tv::F {
+                            self.exceeded(c, out);
+                        }
+                    }
+                } else {
+                    out.extend(ch.iter().map(|c| c.full.clone()));
+                }
+            }
+        }
+    }
+
+    /// Whether any `when` in the node is unknown for the request.
+    pub fn unknown_guard(&self, n: &Node) -> bool {
+        n.guard.as_ref().is_some_and(|g| self.cond(g) == Tv::U)
+            || match &n.body {
+                Body::Group(_, ch) => ch.iter().any(|c| self.unknown_guard(c)),
+                _ => false,
+            }
+    }
+}
