@@ -7,16 +7,22 @@
 //! [`decide`] answers with the decision alone, reading slots and comparing decimals, with no
 //! allocation. [`evaluate`] answers with the full explanation, in the policy's own labels and words.
 //!
-//! The module is split by concern: `logic` (the three-valued core and the fast path), `decision`
-//! (the decision as data), `explain` (the explanation) and `words` (conditions and decisions in
-//! words); everything public is re-exported here.
+//! [`evaluate_with`] also reports to an [`Observer`] how each part of the policy evaluates; test
+//! coverage is recorded that way. Without an observer the reports compile away.
+//!
+//! The module is split by concern: `logic` (the three-valued core and the fast path), `observe`
+//! (the evaluator's reports), `decision` (the decision as data), `explain` (the explanation) and
+//! `words` (conditions and decisions in words); everything public is re-exported here.
 
 mod decision;
 mod explain;
 mod logic;
+mod observe;
 mod words;
 
 pub use decision::*;
-pub use explain::evaluate;
-pub use logic::{body, cond, decide, node, node_r, standing, Outcome, Referral, Standing, Tv};
+pub use explain::{evaluate, evaluate_with};
+pub use logic::{cond, decide, node, node_r, standing, Outcome, Referral, Standing, Tv};
+pub(crate) use observe::limit_leaves;
+pub use observe::{NoObserver, Observer, Part};
 pub use words::{allowed, describe, render_human};

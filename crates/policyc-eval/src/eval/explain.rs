@@ -1,6 +1,7 @@
 //! [`evaluate`]: the decision with its explanation, in the policy's own labels and words.
 
 use super::logic::{node_r, standing_of, values, Referral, Section, Standing, Values};
+use super::observe::{NoObserver, Observer};
 use super::words::{allowed, facts_of, first_fact};
 use super::{cond, decide, Decision, DecisionKind, Tv};
 use super::{Approval, Cited, IndicationRef, Limit, Missing, PolicyRef, ReferralInfo, Unmet};
@@ -12,9 +13,15 @@ use policyc_syntax::ast::GroupKind;
 
 /// Evaluate a request and explain the decision.
 pub fn evaluate(p: &Program, req: &Request) -> Decision {
+    evaluate_with(p, req, &mut NoObserver)
+}
+
+/// Evaluate a request and explain the decision, reporting to `o` how every indication's parts
+/// evaluate (see [`Observer`]). The decision is the same as [`evaluate`]'s.
+pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Decision {
     let f = &req.values[..];
     let outcome = decide(p, req);
-    let vals: Vec<Values> = p.indications.iter().map(|i| values(i, f)).collect();
+    let vals: Vec<Values> = p.indications.iter().map(|i| values(i, f, o)).collect();
     let refers = p.policy.outside_dosing.is_some();
     let mut d = Decision {
         format: DECISION_FORMAT,

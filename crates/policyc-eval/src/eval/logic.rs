@@ -1,6 +1,7 @@
 //! The three-valued core: conditions, labelled nodes, how an indication stands, and [`decide`],
 //! the decision without explanation.
 
+use super::observe::{limit_leaves, NoObserver, Observer, Part};
 use super::DecisionKind;
 use crate::request::{Request, Value, UNLISTED};
 use policyc_ir::ir::{Cond, Const, IndicationDef, Node, NodeBody, Program};
@@ -156,7 +157,7 @@ pub type Referral = Tv;
 
 /// Evaluate a labelled node: its guards, then its body. Referral leaves count as `r`.
 pub fn node_r(n: &Node, f: &[Option<Value>], r: Referral) -> Tv {
-    let (strict, lenient) = node_pair(n, f);
+    let (strict, lenient) = node_pair(n, f, &mut NoObserver);
     if r == Tv::False {
         strict
     } else {
@@ -164,10 +165,15 @@ pub fn node_r(n: &Node, f: &[Option<Value>], r: Referral) -> Tv {
     }
 }
 
-/// Both readings of a node at once, (strict, lenient), evaluating each condition once.
-fn node_pair(n: &Node, f: &[Option<Value>]) -> (Tv, Tv) {
+/// Both readings of a node at once, (strict, lenient), evaluating each condition once, reporting
+/// to `o`.
+fn node_pair<O: Observer>(n: &Node, f: &[Option<Value>], o: &mut O) -> (Tv, Tv) {
     let g = match &n.guard {
-        Some(g) => cond(g, f),
+        Some(c) => {
+            let g = cond(c, f);
+            o.guard(n, g);
+            g
+        }
         None => Tv::True,
     };
     if g == Tv::False {
@@ -175,13 +181,18 @@ fn node_pair(n: &Node, f: &[Option<Value>]) -> (Tv, Tv) {
     }
     // `if P: body` is the implication ¬P ∨ body.
     let p = match &n.only_if {
-        Some(c) => cond(c, f),
+        Some(c) => {
+            let p = cond(c, f);
+            o.only_if(n, p);
+            p
+        }
         None => Tv::True,
     };
     if p == Tv::False {
         return (g, g);
     }
-    let (bs, bl) = body_pair(n, f);
+    let (bs, bl) = body_pair(n, f, o);
+    o.body(n, bl);
     let finish = |b: Tv| {
         let b = match (p, b) {
             (Tv::Unknown, Tv::True) => Tv::True,
@@ -197,26 +208,41 @@ fn node_pair(n: &Node, f: &[Option<Value>]) -> (Tv, Tv) {
     (finish(bs), finish(bl))
 }
 
-fn body_pair(n: &Node, f: &[Option<Value>]) -> (Tv, Tv) {
+fn body_pair<O: Observer>(n: &Node, f: &[Option<Value>], o: &mut O) -> (Tv, Tv) {
     match &n.body {
         NodeBody::Condition { condition } => {
             let c = cond(condition, f);
+            if O::ACTIVE && o.wants_limits() {
+                let mut leaves = Vec::new();
+                limit_leaves(condition, &mut leaves);
+                for (k, leaf) in leaves.into_iter().enumerate() {
+                    o.limit(n, k, cond(leaf, f));
+                }
+            }
             (c, c)
         }
-        NodeBody::Group { of, children } => group_pair(*of, children, f),
+        NodeBody::Group { of, children } => group_pair(*of, children, f, o),
         NodeBody::Referral { .. } => (Tv::False, Tv::True),
     }
 }
 
-fn group_pair(of: GroupKind, children: &[Node], f: &[Option<Value>]) -> (Tv, Tv) {
+fn group_pair<O: Observer>(
+    of: GroupKind,
+    children: &[Node],
+    f: &[Option<Value>],
+    o: &mut O,
+) -> (Tv, Tv) {
     match of {
         GroupKind::AllOf => {
             let (mut s, mut l) = (Tv::True, Tv::True);
-            for c in children {
-                let (cs, cl) = node_pair(c, f);
+            for (i, c) in children.iter().enumerate() {
+                let (cs, cl) = node_pair(c, f, o);
                 s = and3(s, cs);
                 l = and3(l, cl);
                 if l == Tv::False {
+                    if O::ACTIVE {
+                        observe_rest(&children[i + 1..], f, o);
+                    }
                     return (Tv::False, Tv::False);
                 }
             }
@@ -224,11 +250,14 @@ fn group_pair(of: GroupKind, children: &[Node], f: &[Option<Value>]) -> (Tv, Tv)
         }
         GroupKind::OneOf | GroupKind::NoneOf => {
             let (mut s, mut l) = (Tv::False, Tv::False);
-            for c in children {
-                let (cs, cl) = node_pair(c, f);
+            for (i, c) in children.iter().enumerate() {
+                let (cs, cl) = node_pair(c, f, o);
                 s = or3(s, cs);
                 l = or3(l, cl);
                 if s == Tv::True {
+                    if O::ACTIVE {
+                        observe_rest(&children[i + 1..], f, o);
+                    }
                     break;
                 }
             }
@@ -238,6 +267,13 @@ fn group_pair(of: GroupKind, children: &[Node], f: &[Option<Value>]) -> (Tv, Tv)
                 (s, l)
             }
         }
+    }
+}
+
+/// For an active observer: evaluate the children a settled group skips, for their reports only.
+fn observe_rest<O: Observer>(rest: &[Node], f: &[Option<Value>], o: &mut O) {
+    for c in rest {
+        node_pair(c, f, o);
     }
 }
 
@@ -260,11 +296,6 @@ fn or3(a: Tv, b: Tv) -> Tv {
 /// Evaluate a labelled node, a referral leaf counting as holding.
 pub fn node(n: &Node, f: &[Option<Value>]) -> Tv {
     node_r(n, f, Tv::True)
-}
-
-/// Evaluate a node's body, ignoring its guards, a referral leaf counting as holding.
-pub fn body(n: &Node, f: &[Option<Value>]) -> Tv {
-    body_pair(n, f).1
 }
 
 /// How one indication stands for a request.
@@ -297,9 +328,9 @@ pub(super) enum Section {
     Unknown,
 }
 
-fn section(n: Option<&Node>, f: &[Option<Value>]) -> Section {
+fn section<O: Observer>(n: Option<&Node>, f: &[Option<Value>], o: &mut O) -> Section {
     let Some(n) = n else { return Section::Holds };
-    match node_pair(n, f) {
+    match node_pair(n, f, o) {
         (Tv::True, _) => Section::Holds,
         (_, Tv::False) => Section::Fails,
         (Tv::False, Tv::True) => Section::Referral,
@@ -314,8 +345,11 @@ pub(super) struct Values {
     pub(super) dosing: Section,
 }
 
-pub(super) fn values(ind: &IndicationDef, f: &[Option<Value>]) -> Values {
+/// The values of an indication's parts, reporting to `o`. Dosing is not read when the criteria
+/// fail (for an active observer it is evaluated, and its value still not used).
+pub(super) fn values<O: Observer>(ind: &IndicationDef, f: &[Option<Value>], o: &mut O) -> Values {
     let applies = ind.applies.as_ref().map_or(Tv::True, |a| cond(a, f));
+    o.applies(ind, applies);
     if applies == Tv::False {
         return Values {
             applies,
@@ -323,11 +357,17 @@ pub(super) fn values(ind: &IndicationDef, f: &[Option<Value>]) -> Values {
             dosing: Section::Unknown,
         };
     }
-    let criteria = section(Some(&ind.criteria), f);
+    o.section(ind, Part::Criteria);
+    let criteria = section(Some(&ind.criteria), f, o);
     let dosing = if criteria == Section::Fails {
+        if O::ACTIVE {
+            o.section(ind, Part::Dosing);
+            section(ind.dosing.as_ref(), f, o);
+        }
         Section::Unknown
     } else {
-        section(ind.dosing.as_ref(), f)
+        o.section(ind, Part::Dosing);
+        section(ind.dosing.as_ref(), f, o)
     };
     Values {
         applies,
@@ -355,7 +395,10 @@ pub(super) fn standing_of(v: Values, refers_outside_dosing: bool) -> Standing {
 
 /// How an indication of `p` stands for a request.
 pub fn standing(p: &Program, ind: &IndicationDef, f: &[Option<Value>]) -> Standing {
-    standing_of(values(ind, f), p.policy.outside_dosing.is_some())
+    standing_of(
+        values(ind, f, &mut NoObserver),
+        p.policy.outside_dosing.is_some(),
+    )
 }
 
 /// How an indication stands, doing only the work that can change the decision: dosing is read
@@ -373,14 +416,14 @@ fn standing_lean(
         Tv::Unknown if already_unknown => return Standing::Unknown,
         _ => {}
     }
-    let criteria = section(Some(&ind.criteria), f);
+    let criteria = section(Some(&ind.criteria), f, &mut NoObserver);
     match criteria {
         Section::Fails => return Standing::Denied,
         Section::Unknown => return Standing::Unknown,
         _ if applies == Tv::Unknown => return Standing::Unknown,
         _ => {}
     }
-    let dosing = section(ind.dosing.as_ref(), f);
+    let dosing = section(ind.dosing.as_ref(), f, &mut NoObserver);
     standing_of(
         Values {
             applies,
