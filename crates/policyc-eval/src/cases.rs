@@ -19,20 +19,26 @@ pub struct CaseFile {
     pub policy: Option<String>,
     /// The date of service for cases that do not state their own.
     pub as_of: Option<String>,
+    /// The cases, each with the place it is written (for messages).
     pub cases: Vec<serde_saphyr::Spanned<Case>>,
 }
 
+/// One test case: a request and what the policy should decide for it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
+    /// The case's name, for reports.
     pub name: String,
+    /// The date of service; default: the file's `as_of`.
     pub as_of: Option<String>,
     /// The request's facts, as in a request's `facts` object.
     #[serde(default)]
     pub facts: serde_json::Map<String, serde_json::Value>,
+    /// What the decision should be.
     pub expect: Expect,
 }
 
+/// The expected decision of a case; what it leaves out is not checked.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
@@ -61,15 +67,20 @@ pub fn parse_cases(text: &str) -> Result<CaseFile, String> {
 /// The result of one case.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseResult {
+    /// The case's name.
     pub name: String,
+    /// The line of the cases file the case starts on.
     pub line: u64,
     /// Empty when the case passed; otherwise each way the result differs from the expectation.
     pub failures: Vec<String>,
+    /// The decision the policy made (`approve`); `None` when the case's request did not bind.
     pub decision: Option<String>,
+    /// The decision's summary sentence; `None` when the case's request did not bind.
     pub summary: Option<String>,
 }
 
 impl CaseResult {
+    /// Whether the result is what the case expects.
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
     }
@@ -189,23 +200,33 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
+    /// A labelled criterion or group: its body, ignoring its `when` and `if`.
     Criterion,
+    /// A branch's `when` or `if`.
     Branch,
+    /// One limit of a dosing condition that has several.
     Limit,
 }
 
+/// One thing coverage counts, and what the cases have made of it so far.
 #[derive(Debug, Clone, Serialize)]
 pub struct CoverageUnit {
+    /// The label of the node it belongs to (`1.A`).
     pub label: String,
+    /// What kind of unit it is.
     pub kind: UnitKind,
     /// What it tests, for a person.
     pub what: String,
+    /// Some case reached it and it held.
     pub held: bool,
+    /// Some case reached it and it failed.
     pub failed: bool,
+    /// Some case reached it and it was unknown.
     pub unknown: bool,
 }
 
 impl CoverageUnit {
+    /// Covered: seen both holding and failing.
     pub fn covered(&self) -> bool {
         self.held && self.failed
     }
@@ -214,6 +235,7 @@ impl CoverageUnit {
 /// Criterion coverage of one policy.
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
+    /// Every unit of the program, in document order: per node, its `when`, `if`, body, limits.
     pub units: Vec<CoverageUnit>,
     /// Labels of the indications some case fell under (its `applies when` did not fail).
     pub reached: BTreeSet<String>,
@@ -247,7 +269,7 @@ impl Coverage {
 
     /// Evaluate and explain one request, recording what it makes of every unit it reaches. The
     /// program must be the one the coverage was made for.
-    pub fn record(&mut self, program: &Program, req: &Request) -> Decision {
+    pub(crate) fn record(&mut self, program: &Program, req: &Request) -> Decision {
         eval::evaluate_with(
             program,
             req,
@@ -258,6 +280,7 @@ impl Coverage {
         )
     }
 
+    /// How many units are covered.
     pub fn covered(&self) -> usize {
         self.units.iter().filter(|u| u.covered()).count()
     }

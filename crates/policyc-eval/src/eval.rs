@@ -22,7 +22,7 @@ mod words;
 
 pub use decision::*;
 pub use explain::{evaluate, evaluate_with};
-pub use logic::{cond, decide, node, node_r, standing, Outcome, Referral, Standing, Tv};
+pub use logic::{cond, decide, node, Outcome, Tv};
 pub(crate) use observe::limit_leaves;
 pub use observe::{NoObserver, Observer, Part};
-pub use words::{allowed, describe, render_human};
+pub use words::{describe, render_human};

@@ -10,8 +10,11 @@ use policyc_syntax::ast::{CmpOp, GroupKind, SetQuant};
 /// A three-valued truth value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tv {
+    /// Does not hold.
     False,
+    /// Depends on facts the request does not state.
     Unknown,
+    /// Holds.
     True,
 }
 
@@ -35,8 +38,10 @@ impl Tv {
 /// The decision without its explanation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
+    /// The decision.
     pub kind: DecisionKind,
-    /// The indication the decision is under (approve, refer).
+    /// The index, in the program's indications, of the indication the decision is under
+    /// (approve, refer); `None` otherwise.
     pub indication: Option<usize>,
 }
 
@@ -83,7 +88,7 @@ fn compare_value(v: Value, op: CmpOp, limit: &policyc_ir::ir::Limit) -> Tv {
     }
 }
 
-/// Evaluate a condition.
+/// Evaluate a condition over the request's fact slots (`f`, indexed by slot; `None`: not stated).
 pub fn cond(c: &Cond, f: &[Option<Value>]) -> Tv {
     match c {
         Cond::All { all } => {
@@ -153,10 +158,10 @@ pub fn cond(c: &Cond, f: &[Option<Value>]) -> Tv {
 /// How a referral leaf (`refer to a clinician`, `redirect to ...`) counts: `Tv::False` for the
 /// *strict* reading (what holds without leaving the decision to people), `Tv::True` for the
 /// *lenient* one (what holds if people decide).
-pub type Referral = Tv;
+pub(crate) type Referral = Tv;
 
 /// Evaluate a labelled node: its guards, then its body. Referral leaves count as `r`.
-pub fn node_r(n: &Node, f: &[Option<Value>], r: Referral) -> Tv {
+pub(crate) fn node_r(n: &Node, f: &[Option<Value>], r: Referral) -> Tv {
     let (strict, lenient) = node_pair(n, f, &mut NoObserver);
     if r == Tv::False {
         strict
@@ -300,7 +305,7 @@ pub fn node(n: &Node, f: &[Option<Value>]) -> Tv {
 
 /// How one indication stands for a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
+pub(crate) enum Standing {
     /// The indication does not cover the request (its `applies when` is false).
     NotApplicable,
     /// Its criteria are not met.
@@ -308,6 +313,7 @@ pub enum Standing {
     /// Its criteria are met but the dosing is outside the policy's, and the policy makes no
     /// provision for doses outside its dosing: denied.
     DeniedDosing,
+    /// Its criteria and dosing hold.
     Approve,
     /// Left to people: the dosing is outside the policy's and the policy sends such requests to a
     /// clinician, or the request meets the criteria only through a referral leaf.
@@ -325,6 +331,7 @@ pub(super) enum Section {
     Referral,
     /// Cannot hold, even through a referral.
     Fails,
+    /// Depends on facts the request does not state.
     Unknown,
 }
 
@@ -391,14 +398,6 @@ pub(super) fn standing_of(v: Values, refers_outside_dosing: bool) -> Standing {
         (_, _, Fails) => outside,
         _ => Standing::Refer,
     }
-}
-
-/// How an indication of `p` stands for a request.
-pub fn standing(p: &Program, ind: &IndicationDef, f: &[Option<Value>]) -> Standing {
-    standing_of(
-        values(ind, f, &mut NoObserver),
-        p.policy.outside_dosing.is_some(),
-    )
 }
 
 /// How an indication stands, doing only the work that can change the decision: dosing is read

@@ -51,8 +51,9 @@ pub trait Observer {
         false
     }
 
-    /// What the `k`-th limit of a node's condition is: the `k`-th of its leaves (see
-    /// [`limit_leaves`]), reported with the node's body when [`Observer::wants_limits`].
+    /// What the `k`-th limit of a node's condition is: the `k`-th leaf under its `all of` and
+    /// `one of` (only for a condition with more than one), reported with the node's body when
+    /// [`Observer::wants_limits`].
     fn limit(&mut self, _n: &Node, _k: usize, _tv: Tv) {}
 }
 

@@ -6,7 +6,7 @@ use policyc_ir::ir::{Cond, Program};
 use policyc_syntax::ast::{CmpOp, SetQuant};
 
 /// What a condition requires of its fact, in words: `at most 600,000 IU/kg`, `is intravenous`.
-pub fn allowed(p: &Program, c: &Cond) -> String {
+pub(crate) fn allowed(p: &Program, c: &Cond) -> String {
     match c {
         Cond::Compare { op, limit, .. } => format!("{} {}", op.words(), limit.text),
         Cond::CompareFacts { op, right, .. } => {
@@ -119,7 +119,8 @@ pub(super) fn facts_of(c: &Cond, out: &mut Vec<u32>) {
     }
 }
 
-/// Render a decision for a person.
+/// Render a decision for a person: the decision and policy, the summary, then what was met, not
+/// met, exceeded or missing, one item a line.
 pub fn render_human(d: &Decision) -> String {
     let mut s = String::new();
     let head = match d.decision {
