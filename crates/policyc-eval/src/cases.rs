@@ -4,12 +4,12 @@
 //! duration, unmet criteria, missing facts and exceeded limits. Running the cases also records, for
 //! every criterion and dosing limit, whether some case has seen it hold, fail, and be unknown.
 
-use crate::eval::{self, cond, Decision, Tv};
+use crate::eval::{self, limit_leaves, Decision, Observer, Part, Tv};
 use crate::request::{bind_json, Request};
-use policyc_ir::ir::{Cond, IndicationDef, Node, NodeBody, Program};
+use policyc_ir::ir::{IndicationDef, Node, NodeBody, Program};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// A cases file.
 #[derive(Debug, Deserialize)]
@@ -19,20 +19,26 @@ pub struct CaseFile {
     pub policy: Option<String>,
     /// The date of service for cases that do not state their own.
     pub as_of: Option<String>,
+    /// The cases, each with the place it is written (for messages).
     pub cases: Vec<serde_saphyr::Spanned<Case>>,
 }
 
+/// One test case: a request and what the policy should decide for it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
+    /// The case's name, for reports.
     pub name: String,
+    /// The date of service; default: the file's `as_of`.
     pub as_of: Option<String>,
     /// The request's facts, as in a request's `facts` object.
     #[serde(default)]
     pub facts: serde_json::Map<String, serde_json::Value>,
+    /// What the decision should be.
     pub expect: Expect,
 }
 
+/// The expected decision of a case; what it leaves out is not checked.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
@@ -61,15 +67,20 @@ pub fn parse_cases(text: &str) -> Result<CaseFile, String> {
 /// The result of one case.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseResult {
+    /// The case's name.
     pub name: String,
+    /// The line of the cases file the case starts on.
     pub line: u64,
     /// Empty when the case passed; otherwise each way the result differs from the expectation.
     pub failures: Vec<String>,
+    /// The decision the policy made (`approve`); `None` when the case's request did not bind.
     pub decision: Option<String>,
+    /// The decision's summary sentence; `None` when the case's request did not bind.
     pub summary: Option<String>,
 }
 
 impl CaseResult {
+    /// Whether the result is what the case expects.
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
     }
@@ -104,8 +115,7 @@ pub fn run(program: &Program, file: &CaseFile, coverage: &mut Coverage) -> Vec<C
                         .collect();
                 }
                 Ok(req) => {
-                    coverage.record(program, &req);
-                    let d = eval::evaluate(program, &req);
+                    let d = coverage.record(program, &req);
                     r.failures = compare(&case.expect, &d);
                     r.decision = Some(d.decision.as_str().to_string());
                     r.summary = Some(d.summary.clone());
@@ -190,23 +200,33 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
+    /// A labelled criterion or group: its body, ignoring its `when` and `if`.
     Criterion,
+    /// A branch's `when` or `if`.
     Branch,
+    /// One limit of a dosing condition that has several.
     Limit,
 }
 
+/// One thing coverage counts, and what the cases have made of it so far.
 #[derive(Debug, Clone, Serialize)]
 pub struct CoverageUnit {
+    /// The label of the node it belongs to (`1.A`).
     pub label: String,
+    /// What kind of unit it is.
     pub kind: UnitKind,
     /// What it tests, for a person.
     pub what: String,
+    /// Some case reached it and it held.
     pub held: bool,
+    /// Some case reached it and it failed.
     pub failed: bool,
+    /// Some case reached it and it was unknown.
     pub unknown: bool,
 }
 
 impl CoverageUnit {
+    /// Covered: seen both holding and failing.
     pub fn covered(&self) -> bool {
         self.held && self.failed
     }
@@ -215,99 +235,52 @@ impl CoverageUnit {
 /// Criterion coverage of one policy.
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
+    /// Every unit of the program, in document order: per node, its `when`, `if`, body, limits.
     pub units: Vec<CoverageUnit>,
     /// Labels of the indications some case fell under (its `applies when` did not fail).
     pub reached: BTreeSet<String>,
+    /// For each node of the program (by address), the index of its first unit.
+    #[serde(skip)]
+    first_unit: HashMap<usize, usize>,
+}
+
+/// A node's identity while its program is borrowed: its address.
+fn node_key(n: &Node) -> usize {
+    n as *const Node as usize
 }
 
 impl Coverage {
     /// Every unit of the program, none seen yet.
     pub fn new(program: &Program) -> Coverage {
         let mut units = Vec::new();
+        let mut first_unit = HashMap::new();
         for ind in &program.indications {
-            collect_units(program, &ind.criteria, false, &mut units);
+            collect_units(program, &ind.criteria, false, &mut units, &mut first_unit);
             if let Some(d) = &ind.dosing {
-                collect_units(program, d, true, &mut units);
+                collect_units(program, d, true, &mut units, &mut first_unit);
             }
         }
         Coverage {
             units,
             reached: BTreeSet::new(),
+            first_unit,
         }
     }
 
-    /// Record what one request makes of every unit it reaches.
-    pub fn record(&mut self, program: &Program, req: &Request) {
-        let mut i = 0;
-        for ind in &program.indications {
-            let reached = applies(ind, req) != Tv::False;
-            if reached {
-                self.reached.insert(ind.label.clone());
-            }
-            self.walk(&ind.criteria, false, reached, req, &mut i);
-            if let Some(d) = &ind.dosing {
-                self.walk(d, true, reached, req, &mut i);
-            }
-        }
+    /// Evaluate and explain one request, recording what it makes of every unit it reaches. The
+    /// program must be the one the coverage was made for.
+    pub(crate) fn record(&mut self, program: &Program, req: &Request) -> Decision {
+        eval::evaluate_with(
+            program,
+            req,
+            &mut Recorder {
+                coverage: self,
+                dosing: false,
+            },
+        )
     }
 
-    fn mark(&mut self, i: usize, tv: Tv) {
-        if let Some(u) = self.units.get_mut(i) {
-            match tv {
-                Tv::True => u.held = true,
-                Tv::False => u.failed = true,
-                Tv::Unknown => u.unknown = true,
-            }
-        }
-    }
-
-    /// Walk units in the same order as [`collect_units`], marking those the request reaches.
-    fn walk(&mut self, n: &Node, dosing: bool, reached: bool, req: &Request, i: &mut usize) {
-        let f = &req.values[..];
-        let mut reached = reached;
-        if let Some(g) = &n.guard {
-            let gv = cond(g, f);
-            if reached {
-                self.mark(*i, gv);
-            }
-            *i += 1;
-            reached = reached && gv != Tv::False;
-        }
-        if let Some(g) = &n.only_if {
-            let gv = cond(g, f);
-            if reached {
-                self.mark(*i, gv);
-            }
-            *i += 1;
-            reached = reached && gv != Tv::False;
-        }
-        if !matches!(n.body, NodeBody::Referral { .. }) {
-            let body = eval::body(n, f);
-            if reached {
-                self.mark(*i, body);
-            }
-            *i += 1;
-        }
-        match &n.body {
-            NodeBody::Condition { condition } if dosing => {
-                let mut leaves = Vec::new();
-                limit_leaves(condition, &mut leaves);
-                for leaf in leaves {
-                    if reached {
-                        self.mark(*i, cond(leaf, f));
-                    }
-                    *i += 1;
-                }
-            }
-            NodeBody::Condition { .. } | NodeBody::Referral { .. } => {}
-            NodeBody::Group { children, .. } => {
-                for c in children {
-                    self.walk(c, dosing, reached, req, i);
-                }
-            }
-        }
-    }
-
+    /// How many units are covered.
     pub fn covered(&self) -> usize {
         self.units.iter().filter(|u| u.covered()).count()
     }
@@ -354,13 +327,77 @@ impl Coverage {
     }
 }
 
-fn applies(ind: &IndicationDef, req: &Request) -> Tv {
-    ind.applies
-        .as_ref()
-        .map_or(Tv::True, |a| cond(a, &req.values))
+/// Records the evaluator's reports as coverage: each report marks the unit it is about.
+struct Recorder<'c> {
+    coverage: &'c mut Coverage,
+    /// Whether the reports are about a dosing section (whose conditions are broken into limits).
+    dosing: bool,
 }
 
-fn collect_units(p: &Program, n: &Node, dosing: bool, out: &mut Vec<CoverageUnit>) {
+impl Recorder<'_> {
+    /// Mark the unit `offset` places after the first of node `n`.
+    fn mark(&mut self, n: &Node, offset: usize, tv: Tv) {
+        let Some(&first) = self.coverage.first_unit.get(&node_key(n)) else {
+            return;
+        };
+        if let Some(u) = self.coverage.units.get_mut(first + offset) {
+            match tv {
+                Tv::True => u.held = true,
+                Tv::False => u.failed = true,
+                Tv::Unknown => u.unknown = true,
+            }
+        }
+    }
+}
+
+/// How many of a node's units are its `when` and `if`: they come first, then its body (none for a
+/// referral), then its limits (the order of [`collect_units`]).
+fn guards(n: &Node) -> usize {
+    usize::from(n.guard.is_some()) + usize::from(n.only_if.is_some())
+}
+
+impl Observer for Recorder<'_> {
+    fn applies(&mut self, ind: &IndicationDef, tv: Tv) {
+        if tv != Tv::False {
+            self.coverage.reached.insert(ind.label.clone());
+        }
+    }
+
+    fn section(&mut self, _ind: &IndicationDef, part: Part) {
+        self.dosing = part == Part::Dosing;
+    }
+
+    fn guard(&mut self, n: &Node, tv: Tv) {
+        self.mark(n, 0, tv);
+    }
+
+    fn only_if(&mut self, n: &Node, tv: Tv) {
+        self.mark(n, usize::from(n.guard.is_some()), tv);
+    }
+
+    fn body(&mut self, n: &Node, tv: Tv) {
+        if !matches!(n.body, NodeBody::Referral { .. }) {
+            self.mark(n, guards(n), tv);
+        }
+    }
+
+    fn wants_limits(&self) -> bool {
+        self.dosing
+    }
+
+    fn limit(&mut self, n: &Node, k: usize, tv: Tv) {
+        self.mark(n, guards(n) + 1 + k, tv);
+    }
+}
+
+fn collect_units(
+    p: &Program,
+    n: &Node,
+    dosing: bool,
+    out: &mut Vec<CoverageUnit>,
+    first_unit: &mut HashMap<usize, usize>,
+) {
+    first_unit.insert(node_key(n), out.len());
     if let Some(g) = &n.guard {
         out.push(CoverageUnit {
             label: n.label.clone(),
@@ -410,22 +447,7 @@ fn collect_units(p: &Program, n: &Node, dosing: bool, out: &mut Vec<CoverageUnit
         NodeBody::Condition { .. } | NodeBody::Referral { .. } => {}
         NodeBody::Group { children, .. } => children
             .iter()
-            .for_each(|c| collect_units(p, c, dosing, out)),
-    }
-}
-
-/// The individual limits of a dosing condition (only when it has more than one).
-fn limit_leaves<'a>(c: &'a Cond, out: &mut Vec<&'a Cond>) {
-    fn leaves<'a>(c: &'a Cond, out: &mut Vec<&'a Cond>) {
-        match c {
-            Cond::All { all: v } | Cond::Any { any: v } => v.iter().for_each(|x| leaves(x, out)),
-            leaf => out.push(leaf),
-        }
-    }
-    let mut all = Vec::new();
-    leaves(c, &mut all);
-    if all.len() > 1 {
-        out.extend(all);
+            .for_each(|c| collect_units(p, c, dosing, out, first_unit)),
     }
 }
 

@@ -17,6 +17,7 @@ use std::str::FromStr;
 /// The value of a fact, as the evaluator reads it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value {
+    /// A yes/no or documentation fact.
     Bool(bool),
     /// A count, number, or quantity in the canonical unit of its dimension; `alt` says which
     /// dimension (0: the declared one; i > 0: the fact's i-th alternate, through an equivalence).
@@ -25,6 +26,7 @@ pub enum Value {
     Date(i32),
     /// Index of an enumeration value, or [`UNLISTED`].
     Enum(u32),
+    /// A set of enumeration values, one bit per value index.
     Set(u128),
 }
 
@@ -34,9 +36,11 @@ pub const UNLISTED: u32 = u32::MAX;
 /// A request bound to a program's slots.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
+    /// The request's own identifier, if it states one.
     pub request_id: Option<String>,
     /// Days since 1970-01-01.
     pub as_of: Option<i32>,
+    /// Each fact's value by slot (stated or derived); `None`: unknown.
     pub values: Vec<Option<Value>>,
     /// Each stated or derived value as a person reads it (`540,000 [IU]/kg`), for explanations.
     pub shown: Vec<Option<String>>,
@@ -49,7 +53,9 @@ pub struct Request {
 pub struct RequestError {
     /// Where in the request: a JSON path such as `facts.dose_per_kg`.
     pub path: String,
+    /// What is wrong.
     pub message: String,
+    /// How to put it right, when there is something to suggest.
     pub help: Option<String>,
 }
 
@@ -87,7 +93,9 @@ pub fn bind(
     bind_json(program, &json, as_of)
 }
 
-pub fn bind_json(
+/// Bind a request already parsed as JSON. `as_of_override` overrides the request's own date of
+/// service.
+pub(crate) fn bind_json(
     program: &Program,
     json: &Json,
     as_of_override: Option<&str>,
@@ -626,6 +634,8 @@ fn derive_one(
     done[slot] = true;
 }
 
+/// The slots of the facts a calculation reads directly, each once, in first-use order, added to
+/// `out` (which may already hold some).
 pub fn collect_inputs(c: &Calc, out: &mut Vec<u32>) {
     match c {
         Calc::Fact { fact } if !out.contains(fact) => out.push(*fact),
