@@ -183,7 +183,7 @@ fn cmd_schema(loader: &mut Loader, policy: Option<&Path>, decision: bool) -> u8 
         },
         // clap requires a policy unless --decision is given.
         (false, None) => {
-            eout!("error: give a policy file, or --decision for the schema of decisions");
+            eprintln!("error: give a policy file, or --decision for the schema of decisions");
             return exit::USAGE;
         }
     };
@@ -200,7 +200,7 @@ fn read(path: &Path) -> Result<String, u8> {
 
 fn read_capped(path: &Path, max: u64) -> Result<String, u8> {
     read_text(path, max, true).map_err(|e| {
-        eout!("error: cannot read {}: {e}", path.display());
+        eprintln!("error: cannot read {}: {e}", path.display());
         exit::IO_ERROR
     })
 }
@@ -248,7 +248,7 @@ fn compile_file(loader: &mut Loader, path: &Path, format: ErrorFormat) -> Result
     let checked = loader.compile_file(path, &text);
     print_diagnostics(&checked.diagnostics, &source, format);
     if checked.library && !checked.diagnostics.iter().any(|d| d.is_error()) {
-        eout!(
+        eprintln!(
             "error: {} is a library: it holds shared declarations and no indications; give a policy that imports it",
             path.display()
         );
@@ -294,7 +294,7 @@ fn cmd_check(loader: &mut Loader, files: &[PathBuf], format: ErrorFormat, strict
                     if warnings == 1 { "" } else { "s" }
                 )
             };
-            eout!("{}: ok{w}", f.display());
+            eprintln!("{}: ok{w}", f.display());
         }
     }
     code
@@ -322,7 +322,7 @@ fn cmd_compile(loader: &mut Loader, policy: &Path, output: Option<&Path>) -> u8 
     let json = match serde_json::to_string_pretty(&program) {
         Ok(j) => j + "\n",
         Err(e) => {
-            eout!("error: cannot serialize the IR: {e}");
+            eprintln!("error: cannot serialize the IR: {e}");
             return exit::POLICY_ERROR;
         }
     };
@@ -332,7 +332,7 @@ fn cmd_compile(loader: &mut Loader, policy: &Path, output: Option<&Path>) -> u8 
         Some(path) => match policyc::write_atomic(path, json.as_bytes()) {
             Ok(()) => exit::OK,
             Err(e) => {
-                eout!("error: cannot write {}: {e}", path.display());
+                eprintln!("error: cannot write {}: {e}", path.display());
                 exit::IO_ERROR
             }
         },
@@ -358,7 +358,7 @@ fn load_program(loader: &mut Loader, path: &Path) -> Result<Program, u8> {
     }
     let text = read_capped(path, MAX_IR_BYTES)?;
     Program::from_json(&text).map_err(|e| {
-        eout!("error: {}: {e}", path.display());
+        eprintln!("error: {}: {e}", path.display());
         exit::POLICY_ERROR
     })
 }
@@ -380,11 +380,11 @@ fn cmd_eval(
             .take(MAX_SOURCE_BYTES + 1)
             .read_to_end(&mut bytes)
         {
-            eout!("error: cannot read the request from standard input: {e}");
+            eprintln!("error: cannot read the request from standard input: {e}");
             return exit::IO_ERROR;
         }
         if bytes.len() as u64 > MAX_SOURCE_BYTES {
-            eout!(
+            eprintln!(
                 "error: the request on standard input is larger than {MAX_SOURCE_BYTES} bytes"
             );
             return exit::IO_ERROR;
@@ -392,7 +392,7 @@ fn cmd_eval(
         match String::from_utf8(bytes) {
             Ok(s) => s,
             Err(_) => {
-                eout!("error: the request on standard input is not UTF-8 text");
+                eprintln!("error: the request on standard input is not UTF-8 text");
                 return exit::IO_ERROR;
             }
         }
@@ -406,14 +406,14 @@ fn cmd_eval(
         Ok(r) => r,
         Err(errors) => {
             let name = if request == "-" { "<stdin>" } else { request };
-            eout!(
+            eprintln!(
                 "error: the request {name} is invalid for policy `{}` ({} problem{}):",
                 program.policy.id,
                 errors.len(),
                 if errors.len() == 1 { "" } else { "s" }
             );
             for e in &errors {
-                eout!("  - {e}");
+                eprintln!("  - {e}");
             }
             return exit::REQUEST_ERROR;
         }
@@ -424,7 +424,7 @@ fn cmd_eval(
         OutputFormat::Json => match serde_json::to_string_pretty(&decision) {
             Ok(j) => j + "\n",
             Err(e) => {
-                eout!("error: cannot serialize the decision: {e}");
+                eprintln!("error: cannot serialize the decision: {e}");
                 return exit::POLICY_ERROR;
             }
         },
@@ -448,7 +448,7 @@ fn find_cases(paths: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
     for p in paths {
         if p.is_dir() {
             let entries = std::fs::read_dir(p).map_err(|e| {
-                eout!("error: cannot read directory {}: {e}", p.display());
+                eprintln!("error: cannot read directory {}: {e}", p.display());
                 exit::IO_ERROR
             })?;
             let mut found: Vec<PathBuf> = entries
@@ -475,7 +475,7 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
             Some(m)
         }
         Some(_) => {
-            eout!(
+            eprintln!(
                 "error: --min-coverage takes a percentage from 0 to 100, e.g. `--min-coverage 100`"
             );
             return exit::USAGE;
@@ -487,7 +487,7 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
     };
     allow_roots(loader, &files);
     if files.is_empty() {
-        eout!("error: no `*.cases.yaml` files found");
+        eprintln!("error: no `*.cases.yaml` files found");
         return exit::TEST_FAILURE;
     }
     let (mut passed, mut failed) = (0usize, 0usize);
@@ -503,7 +503,7 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
         let cases = match policyc::cases::parse_cases(&text) {
             Ok(c) => c,
             Err(e) => {
-                eout!("error: {}: {e}", file.display());
+                eprintln!("error: {}: {e}", file.display());
                 failed += 1;
                 code = code.max(exit::TEST_FAILURE);
                 continue;
@@ -519,12 +519,12 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
             ),
         };
         if policy_path.exists() && !loader.allows(&policy_path) {
-            eout!(
+            eprintln!(
                 "error: {}: the policy `{}` is outside the folders given on the command line",
                 file.display(),
                 policy_path.display()
             );
-            eout!("  help: keep the cases file beside its policy, or add the policy's folder with `--allow-imports-from`");
+            eprintln!("  help: keep the cases file beside its policy, or add the policy's folder with `--allow-imports-from`");
             failed += cases.cases.len();
             code = code.max(exit::TEST_FAILURE);
             continue;
@@ -532,7 +532,7 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
         let program = match compile_file(loader, &policy_path, ErrorFormat::Human) {
             Ok(p) => p,
             Err(c) => {
-                eout!(
+                eprintln!(
                     "error: {}: cannot run cases: the policy {} does not compile",
                     file.display(),
                     policy_path.display()
@@ -613,7 +613,7 @@ fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
     for p in paths {
         if p.is_dir() {
             walk(p, &mut out).map_err(|e| {
-                eout!("error: cannot read directory {}: {e}", p.display());
+                eprintln!("error: cannot read directory {}: {e}", p.display());
                 exit::IO_ERROR
             })?;
         } else {
@@ -663,7 +663,7 @@ fn cmd_fmt(paths: &[PathBuf], check: bool, diff: bool) -> u8 {
         }
         if check || diff {
             if check {
-                eout!(
+                eprintln!(
                     "{}: not formatted (run `policyc fmt {}`)",
                     f.display(),
                     f.display()
@@ -672,9 +672,9 @@ fn cmd_fmt(paths: &[PathBuf], check: bool, diff: bool) -> u8 {
             continue;
         }
         match policyc::write_atomic(f, formatted.as_bytes()) {
-            Ok(()) => eout!("formatted {}", f.display()),
+            Ok(()) => eprintln!("formatted {}", f.display()),
             Err(e) => {
-                eout!("error: cannot write {}: {e}", f.display());
+                eprintln!("error: cannot write {}: {e}", f.display());
                 code = code.max(exit::IO_ERROR);
             }
         }

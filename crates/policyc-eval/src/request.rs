@@ -95,7 +95,7 @@ pub fn bind(
 
 /// Bind a request already parsed as JSON. `as_of_override` overrides the request's own date of
 /// service.
-pub(crate) fn bind_json(
+pub fn bind_json(
     program: &Program,
     json: &Json,
     as_of_override: Option<&str>,
