@@ -38,7 +38,6 @@ mod exit {
     /// A policy has errors (diagnostics were printed).
     pub const POLICY_ERROR: u8 = 1;
     /// The command line is wrong (clap's own code).
-    #[allow(dead_code)]
     pub const USAGE: u8 = 2;
     /// The request is invalid (each problem was printed).
     pub const REQUEST_ERROR: u8 = 3;
@@ -102,7 +101,7 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: OutputFormat,
         /// The date of service (YYYY-MM-DD), overriding the request's `as_of`.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_as_of)]
         as_of: Option<String>,
     },
     /// Format policy files in the canonical layout (in place, atomically), or check that they are.
@@ -171,6 +170,78 @@ fn main() -> ExitCode {
         } => cmd_test(loader, &paths, min_coverage.as_deref(), coverage),
     };
     ExitCode::from(code)
+}
+
+/// `--as-of`: a date of service written YYYY-MM-DD; anything else is a command-line error (exit 2).
+fn parse_as_of(text: &str) -> Result<String, String> {
+    match policyc::dates::parse_date(text) {
+        Some(_) => Ok(text.to_string()),
+        None => Err(format!(
+            "`{text}` is not a date: write the date of service as YYYY-MM-DD, e.g. 2026-01-15"
+        )),
+    }
+}
+
+/// The JSON error document (`policyc-error`, version 1), fields in this order.
+#[derive(serde::Serialize)]
+struct ErrorDoc<'a> {
+    format: &'static str,
+    format_version: u32,
+    /// Stable: `invalid_request`, `io_error`.
+    code: &'a str,
+    exit_code: u8,
+    message: &'a str,
+    problems: Vec<Problem<'a>>,
+}
+
+/// One problem of a request: its JSON path, what is wrong, how to fix it.
+#[derive(serde::Serialize)]
+struct Problem<'a> {
+    path: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+/// An error of `eval`: for people on standard error, or with `--format json` a JSON document on
+/// standard output (`policyc-error`, version 1) with a stable `code`. Returns the exit code.
+fn eval_error(
+    format: OutputFormat,
+    exit_code: u8,
+    code: &str,
+    message: &str,
+    problems: &[policyc::RequestError],
+) -> u8 {
+    match format {
+        OutputFormat::Human => {
+            let colon = if problems.is_empty() { "" } else { ":" };
+            eprintln!("error: {message}{colon}");
+            for e in problems {
+                eprintln!("  - {e}");
+            }
+        }
+        OutputFormat::Json => {
+            let doc = ErrorDoc {
+                format: "policyc-error",
+                format_version: 1,
+                code,
+                exit_code,
+                message,
+                problems: problems
+                    .iter()
+                    .map(|e| Problem {
+                        path: &e.path,
+                        message: &e.message,
+                        help: e.help.as_deref(),
+                    })
+                    .collect(),
+            };
+            let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
+            if print_stdout(&text) != exit::OK {
+                return exit::IO_ERROR;
+            }
+        }
+    }
+    exit_code
 }
 
 /// `policyc schema`: the decision schema with `--decision`, else the request schema of `policy`.
@@ -376,46 +447,48 @@ fn cmd_eval(
     };
     let text = if request == "-" {
         let mut bytes = Vec::new();
+        let io = |m: String| eval_error(format, exit::IO_ERROR, "io_error", &m, &[]);
         if let Err(e) = std::io::stdin()
             .take(MAX_SOURCE_BYTES + 1)
             .read_to_end(&mut bytes)
         {
-            eprintln!("error: cannot read the request from standard input: {e}");
-            return exit::IO_ERROR;
+            return io(format!("cannot read the request from standard input: {e}"));
         }
         if bytes.len() as u64 > MAX_SOURCE_BYTES {
-            eprintln!(
-                "error: the request on standard input is larger than {MAX_SOURCE_BYTES} bytes"
-            );
-            return exit::IO_ERROR;
+            return io(format!(
+                "the request on standard input is larger than {MAX_SOURCE_BYTES} bytes"
+            ));
         }
         match String::from_utf8(bytes) {
             Ok(s) => s,
-            Err(_) => {
-                eprintln!("error: the request on standard input is not UTF-8 text");
-                return exit::IO_ERROR;
-            }
+            Err(_) => return io("the request on standard input is not UTF-8 text".into()),
         }
     } else {
-        match read(Path::new(request)) {
+        match read_text(Path::new(request), MAX_SOURCE_BYTES, true) {
             Ok(s) => s,
-            Err(c) => return c,
+            Err(e) => {
+                let m = format!("cannot read {request}: {e}");
+                return eval_error(format, exit::IO_ERROR, "io_error", &m, &[]);
+            }
         }
     };
     let req = match policyc::request::bind(&program, &text, as_of) {
         Ok(r) => r,
         Err(errors) => {
             let name = if request == "-" { "<stdin>" } else { request };
-            eprintln!(
-                "error: the request {name} is invalid for policy `{}` ({} problem{}):",
+            let message = format!(
+                "the request {name} is invalid for policy `{}` ({} problem{})",
                 program.policy.id,
                 errors.len(),
                 if errors.len() == 1 { "" } else { "s" }
             );
-            for e in &errors {
-                eprintln!("  - {e}");
-            }
-            return exit::REQUEST_ERROR;
+            return eval_error(
+                format,
+                exit::REQUEST_ERROR,
+                "invalid_request",
+                &message,
+                &errors,
+            );
         }
     };
     let decision = evaluate(&program, &req);

@@ -309,3 +309,77 @@ fn eval_reports_every_problem_of_a_request() {
     );
     insta::assert_snapshot!(run.snapshot(None));
 }
+
+#[test]
+fn eval_request_errors_are_a_json_document_with_format_json() {
+    let run = policyc(
+        &[
+            "eval",
+            POLICY,
+            &input("several-problems.json"),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.is_empty(), "{run:?}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("a JSON document");
+    assert_eq!(doc["format"], "policyc-error");
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["code"], "invalid_request");
+    assert_eq!(doc["exit_code"], 3);
+    let problems = doc["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 4, "{doc:#}");
+    let paths: Vec<&str> = problems.iter().filter_map(|p| p["path"].as_str()).collect();
+    assert!(paths.contains(&"facts.prescriber_speciality"), "{paths:?}");
+    assert!(problems.iter().any(|p| p["help"]
+        .as_str()
+        .is_some_and(|h| h.contains("prescriber_specialty"))));
+    insta::assert_snapshot!(run.snapshot(None));
+}
+
+#[test]
+fn eval_unreadable_request_is_a_json_io_error_with_format_json() {
+    let run = policyc(
+        &[
+            "eval",
+            POLICY,
+            "tests/cli-inputs/no-such.json",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 4, "{run:?}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("a JSON document");
+    assert_eq!(doc["code"], "io_error");
+    assert!(doc["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("no-such.json")));
+}
+
+#[test]
+fn a_bad_as_of_is_a_command_line_error() {
+    for bad in ["2026-1-15", "01/15/2026", "2026-02-30", "tomorrow"] {
+        let run = policyc(
+            &["eval", POLICY, &input("approve-rcc.json"), "--as-of", bad],
+            None,
+        );
+        assert_eq!(run.code, 2, "{bad}: {run:?}");
+        assert!(run.stderr.contains("YYYY-MM-DD"), "{bad}: {run:?}");
+        assert!(run.stdout.is_empty());
+    }
+    let run = policyc(
+        &[
+            "eval",
+            POLICY,
+            &input("approve-rcc.json"),
+            "--as-of",
+            "2026-03-01",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("2026-03-01"), "{run:?}");
+}
