@@ -111,9 +111,8 @@ impl Checker<'_> {
                         if ex != 1 && ex != -1 {
                             continue;
                         }
-                        let mut nd = d;
-                        nd.0[from as usize] = 0;
-                        nd.0[to as usize] += ex;
+                        // `[IU]/kg` becomes `mg/kg`: a ratio of masses, not a plain number.
+                        let nd = d.exchange(from, to);
                         // `a` of `from` is `b` of `to`. A value p of the declared dimension is
                         // p·(b/a)^ex in the other; compare v·a^ex with l·b^ex, clearing denominators.
                         let (mv, ml) = if ex == 1 { (a, b) } else { (b, a) };
