@@ -6,7 +6,7 @@
 
 use policyc_ir::dates::{date_from_days, days_since_epoch};
 use policyc_ir::ir::{Calc, FactType, Program};
-use policyc_ir::units::{format_decimal, parse_unit};
+use policyc_ir::units::{format_decimal, format_measured, parse_unit};
 use policyc_syntax::diag::did_you_mean;
 use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 use serde::Serialize;
@@ -765,11 +765,7 @@ fn show_derived(program: &Program, slot: usize, v: Decimal, calc: &Calc, req: &R
     let value = match &fact.ty {
         FactType::Quantity { unit, .. } => {
             let x = v.checked_div(unit.factor).unwrap_or(v);
-            format!(
-                "{} {}",
-                format_decimal(x.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)),
-                unit.written
-            )
+            format!("{} {}", format_measured(x), unit.written)
         }
         FactType::Date => i32::try_from(v.trunc().mantissa())
             .ok()

@@ -652,6 +652,26 @@ pub fn format_decimal(d: Decimal) -> String {
     }
 }
 
+/// A computed value for an explanation (`6.8611` mg/kg): rounded to 4 decimal places, or to 3
+/// significant digits when it is smaller (`0.0000417`), so that a small ratio never shows as `0`.
+/// Half away from zero; thousands grouped as [`format_decimal`].
+pub fn format_measured(d: Decimal) -> String {
+    use rust_decimal::RoundingStrategy::MidpointAwayFromZero;
+    let mut dp = 4;
+    let abs = d.abs();
+    if !abs.is_zero() {
+        // Decimal places needed for 3 significant digits.
+        let mut scaled = abs;
+        let mut lead = 0u32;
+        while scaled < Decimal::ONE && lead < 28 {
+            scaled *= Decimal::TEN;
+            lead += 1;
+        }
+        dp = dp.max((lead + 2).min(28));
+    }
+    format_decimal(d.round_dp_with_strategy(dp, MidpointAwayFromZero))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -707,6 +727,52 @@ mod tests {
                 assert_eq!(suggestion.as_deref(), Some("kg"))
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn small_measured_values_keep_three_significant_digits() {
+        let d = |t: &str| Decimal::from_str(t).unwrap();
+        assert_eq!(format_measured(d("6.861111111")), "6.8611");
+        assert_eq!(format_measured(d("0.0000416666")), "0.0000417");
+        assert_eq!(format_measured(d("0.0123456")), "0.0123");
+        assert_eq!(format_measured(d("1234.56789")), "1,234.5679");
+        assert_eq!(format_measured(Decimal::ZERO), "0");
+    }
+
+    #[test]
+    fn ratio_units_do_not_cancel_to_a_plain_number() {
+        let mgkg = parse_unit("mg/kg").unwrap();
+        assert!(!mgkg.dim.is_none());
+        assert_eq!(mgkg.dim, parse_unit("ug/kg").unwrap().dim);
+        assert_eq!(mgkg.dim, parse_unit("g/kg").unwrap().dim);
+        assert_ne!(mgkg.dim, parse_unit("1").unwrap().dim);
+        let mass = parse_unit("kg").unwrap().dim;
+        assert_eq!(mass.per(mass), mgkg.dim);
+        assert_eq!(mgkg.dim.times(mass), mass);
+        let iu_kg = parse_unit("[IU]/kg").unwrap().dim;
+        assert_eq!(iu_kg.times(mass), parse_unit("[IU]").unwrap().dim);
+        assert_eq!(parse_unit("[IU]").unwrap().dim.per(iu_kg), mass);
+        assert_eq!(
+            iu_kg.exchange(Base::InternationalUnit, Base::Mass),
+            mgkg.dim
+        );
+        let per_day = parse_unit("mg/d").unwrap().dim.per(mass);
+        assert_eq!(per_day, parse_unit("mg/kg/d").unwrap().dim);
+        assert_eq!(mgkg.dim.to_string(), "mass per mass");
+        assert_eq!(
+            parse_unit("ug/kg/min").unwrap().dim.to_string(),
+            "mass per mass × time"
+        );
+    }
+
+    #[test]
+    fn ratio_dimensions_survive_the_ir() {
+        for u in ["mg/kg", "mg/kg/d", "mL/kg", "[IU]/kg", "1"] {
+            let d = parse_unit(u).unwrap().dim;
+            let json = serde_json::to_string(&d).unwrap();
+            let back: Dim = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, d, "{u}: {json}");
         }
     }
 
