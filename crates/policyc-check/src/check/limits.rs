@@ -183,18 +183,19 @@ impl Checker<'_> {
                     Diagnostic::error(
                         codes::UNIT_MISMATCH,
                         format!(
-                            "`{}` is a plain {}, but `{text}` has a unit ({})",
+                            "`{}` is a plain {}, but `{text}` is in {} ({})",
                             fid.name,
                             if fty == Ty::Count { "count" } else { "number" },
+                            u.written,
                             u.dim
                         ),
                         q.span,
-                        "has a unit",
+                        format!("in {}", u.written),
                     )
                     .with_label(fid.span, "no unit")
                     .with_help(format!(
-                        "remove the unit, or declare `{}` with a unit such as `{}`",
-                        fid.name, u.written
+                        "declare `{}` in the unit the document states its limit in (`fact {}: {} ...`); a plain number is not in {}, so do not remove the unit",
+                        fid.name, fid.name, u.written, u.written
                     )),
                 );
                 return None;
