@@ -102,7 +102,13 @@ fn unknown_ir_fields_are_refused() {
     assert_ne!(tampered, json);
     let err = policyc::ir::Program::from_json(&tampered).expect_err("an unknown field is refused");
     assert!(err.contains("unless"), "{err}");
-    let newer = json.replacen("\"format_version\":1", "\"format_version\":2", 1);
+    let (now, next) = (policyc::ir::FORMAT_VERSION, policyc::ir::FORMAT_VERSION + 1);
+    let newer = json.replacen(
+        &format!("\"format_version\":{now}"),
+        &format!("\"format_version\":{next}"),
+        1,
+    );
+    assert_ne!(newer, json);
     let err = policyc::ir::Program::from_json(&newer).expect_err("a newer version is refused");
-    assert!(err.contains("version 2"), "{err}");
+    assert!(err.contains(&format!("version {next}")), "{err}");
 }

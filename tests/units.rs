@@ -9,15 +9,21 @@ use std::path::Path;
 
 /// Units grouped by dimension.
 const FAMILIES: &[&[&str]] = &[
-    &["ug", "mg", "g", "kg"],
-    &["mm", "cm", "m"],
+    &["ug", "mg", "g", "kg", "[lb_av]"],
+    &["mm", "cm", "m", "[in_i]", "[ft_i]"],
     &["uL", "mL", "dL", "L"],
     &["s", "min", "h", "d", "wk"],
     &["mo", "a"],
     &["[IU]", "10*6.[IU]"],
     &["[IU]/kg", "[IU]/g", "10*6.[IU]/kg", "IU/mg"],
     &["{dose}/d", "{dose}/wk", "{dose}/h"],
-    &["mg/kg", "ug/kg", "mg/g"],
+    &["mg/kg", "ug/kg", "mg/g", "g/kg"],
+    &["mg/kg/d", "ug/kg/d", "mg/kg/wk", "g/kg/h"],
+    &["ug/kg/min", "mg/kg/h", "mg/kg/min"],
+    &["mL/kg", "L/kg", "uL/g"],
+    &["mg/m2", "ug/cm2"],
+    // A plain number: no ratio above ever compares with it.
+    &["1"],
     &["[IU]/m2", "[IU]/cm2"],
     &["[PFU]/mL", "[PFU]/L"],
 ];
@@ -37,6 +43,12 @@ const RATIOS: &[(&str, &str, i64)] = &[
     ("[IU]/g", "[IU]/kg", 1000),
     ("10*6.[IU]", "[IU]", 1_000_000),
     ("mg/kg", "ug/kg", 1000),
+    ("g/kg", "mg/kg", 1000),
+    ("mg/kg/d", "mg/kg/wk", 7),
+    ("mg/kg/min", "mg/kg/h", 60),
+    ("[lb_av]", "ug", 453_592_370),
+    ("[ft_i]", "[in_i]", 12),
+    ("m", "mm", 1000),
     ("[IU]/cm2", "[IU]/m2", 10_000),
 ];
 

@@ -12,7 +12,8 @@
 //! - Per indication: approve if it applies and its criteria and dosing hold strictly; refer if it
 //!   applies and the criteria hold (perhaps through a referral) and either the dosing fails with an
 //!   `outside dosing` statement or something holds only through a referral; deny if it does not
-//!   apply or cannot hold; unknown otherwise.
+//!   apply or cannot hold; unknown otherwise. A reauthorization without a `dosing` of its own is
+//!   under its indication's dosing.
 //! - The decision: approve under the first indication that approves; else needs_info if any is
 //!   unknown; else refer under the first that refers; else deny.
 //!
@@ -210,6 +211,8 @@ pub struct Unit<'a> {
     pub label: String,
     pub applies: Option<C>,
     pub phase: &'a Phase,
+    /// The phase's dosing: a reauthorization without its own is under the indication's (README).
+    pub dosing: Option<&'a Node>,
 }
 
 pub fn units(p: &Policy) -> Vec<Unit<'_>> {
@@ -243,12 +246,14 @@ pub fn units(p: &Policy) -> Vec<Unit<'_>> {
             label: ind.label.clone(),
             applies: with(true),
             phase: &ind.initial,
+            dosing: ind.initial.dosing.as_ref(),
         });
         if let Some(r) = &ind.reauth {
             out.push(Unit {
                 label: format!("{}.R", ind.label),
                 applies: with(false),
                 phase: r,
+                dosing: r.dosing.as_ref().or(ind.initial.dosing.as_ref()),
             });
         }
     }
@@ -274,7 +279,7 @@ impl Ref<'_> {
         Facts {
             applies: u.applies.as_ref().map_or(Tv::T, |a| self.cond(a)),
             criteria: self.sec(&u.phase.criteria),
-            dosing: u.phase.dosing.as_ref().map(|d| self.sec(d)),
+            dosing: u.dosing.map(|d| self.sec(d)),
         }
     }
 }
@@ -448,11 +453,11 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
         if f.criteria.strict != Tv::T {
             d.referral = r.referral_leaf(&u.phase.criteria);
         } else if !dosing_fails {
-            d.referral = u.phase.dosing.as_ref().and_then(|n| r.referral_leaf(n));
+            d.referral = u.dosing.and_then(|n| r.referral_leaf(n));
         }
         if d.referral.is_none() {
             let mut ex = Vec::new();
-            if let Some(n) = &u.phase.dosing {
+            if let Some(n) = u.dosing {
                 r.exceeded(n, &mut ex);
                 d.unknown_dosing_guard |= r.unknown_guard(n);
             }
@@ -469,7 +474,7 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
     }
     for i in applicable {
         if st[i] == Standing::DeniedDosing {
-            if let Some(n) = &us[i].phase.dosing {
+            if let Some(n) = us[i].dosing {
                 r.exceeded(n, &mut d.unmet);
                 d.unknown_dosing_guard |= r.unknown_guard(n);
             }

@@ -6,7 +6,8 @@
 //! - W0103 dosing limits that contradict each other (the dosing can never hold);
 //!   W0104 a limit that can never be exceeded;
 //! - W0105 labels with a gap or out of sequence (`1.A.i` then `1.A.iii`);
-//! - W0106 an indication no test case exercises.
+//! - W0106 an indication no test case exercises;
+//! - W0107 a way to approve with no dosing limit in an indication that has dosing limits.
 //!
 //! "Can never hold / fail" is decided exactly for conditions over comparisons with constants: each
 //! fact ranges over the points that separate the policy's own constants for it (below, at, between
@@ -17,7 +18,8 @@ use crate::check::SpanIndex;
 use policyc_eval::cases::Coverage;
 use policyc_eval::eval::{self, Tv};
 use policyc_eval::request::{Value, UNLISTED};
-use policyc_ir::ir::{Cond, Const, FactType, Node, NodeBody, Program};
+use policyc_ir::ir::{Cond, Const, FactType, IndicationDef, Node, NodeBody, Program};
+use policyc_syntax::ast::GroupKind;
 use policyc_syntax::diag::Diagnostic;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,6 +40,8 @@ pub(crate) mod codes {
     pub const LABEL_GAP: &str = "W0105";
     /// An indication no test case exercises.
     pub const INDICATION_WITHOUT_CASES: &str = "W0106";
+    /// A way to approve with no dosing limit in an indication that has dosing limits.
+    pub const APPROVAL_WITHOUT_LIMIT: &str = "W0107";
 }
 
 /// The most value combinations tried for one condition.
@@ -52,7 +56,10 @@ pub fn lint(p: &Program, spans: &SpanIndex, coverage: Option<&Coverage>) -> Vec<
         let label_span = spans.labels.get(&ind.label).copied().unwrap_or_default();
         nodes(p, spans, &candidates, &ind.criteria, false, &mut out);
         if let Some(d) = &ind.dosing {
-            nodes(p, spans, &candidates, d, true, &mut out);
+            // A reauthorization under the indication's own dosing: its limits are linted once.
+            if !inherited_dosing(p, ind) {
+                nodes(p, spans, &candidates, d, true, &mut out);
+            }
         }
         match coverage {
             None => out.push(
@@ -81,6 +88,7 @@ pub fn lint(p: &Program, spans: &SpanIndex, coverage: Option<&Coverage>) -> Vec<
         }
     }
     label_gaps(p, spans, &mut out);
+    approvals_without_limits(p, spans, &mut out);
     out.sort_by_key(|d| (d.primary.span.start, d.code));
     out
 }
@@ -552,5 +560,158 @@ fn label_gaps(p: &Program, spans: &SpanIndex, out: &mut Vec<Diagnostic>) {
         if let Some(d) = &ind.dosing {
             walk(d, spans, out);
         }
+    }
+}
+
+/// The initial phase of the indication a reauthorization belongs to.
+fn initial_of<'p>(p: &'p Program, ind: &IndicationDef) -> Option<&'p IndicationDef> {
+    let of = ind.reauthorization_of.as_ref()?;
+    p.indications
+        .iter()
+        .find(|i| i.reauthorization_of.is_none() && &i.label == of)
+}
+
+/// A reauthorization whose dosing is its indication's (it states none of its own).
+fn inherited_dosing(p: &Program, ind: &IndicationDef) -> bool {
+    initial_of(p, ind).is_some_and(|i| i.dosing.is_some() && i.dosing == ind.dosing)
+}
+
+/// W0107: in an indication with dosing limits, a phase (initial or reauthorization) that approves
+/// with no dosing at all, or a dosing that can hold without checking any limit (a `one of`
+/// alternative with no limit, a dosing of conditions that are not limits). A referral is not an
+/// approval, and a limit under `if` is the document's own exception, so neither is reported.
+fn approvals_without_limits(p: &Program, spans: &SpanIndex, out: &mut Vec<Diagnostic>) {
+    for ind in &p.indications {
+        if inherited_dosing(p, ind) {
+            continue;
+        }
+        let base = ind.reauthorization_of.as_ref().unwrap_or(&ind.label);
+        let phases: Vec<&IndicationDef> = p
+            .indications
+            .iter()
+            .filter(|i| &i.label == base || i.reauthorization_of.as_ref() == Some(base))
+            .collect();
+        let Some(with_limits) = phases
+            .iter()
+            .find(|i| i.dosing.as_ref().is_some_and(node_has_limit))
+        else {
+            continue;
+        };
+        let what = match &ind.reauthorization_of {
+            Some(_) => format!("reauthorization {}", ind.label),
+            None => format!("indication {}", ind.label),
+        };
+        match &ind.dosing {
+            None => {
+                let span = spans.labels.get(&ind.label).copied().unwrap_or_default();
+                out.push(
+                    Diagnostic::warning(
+                        codes::APPROVAL_WITHOUT_LIMIT,
+                        format!(
+                            "{what} (\"{}\") approves any dose: it has no dosing, but {} has dosing limits",
+                            ind.title, with_limits.label
+                        ),
+                        span,
+                        "no dosing here",
+                    )
+                    .with_help(format!(
+                        "add the document's dosing for {what}: `dosing \"...\": ...` with its limits (e.g. `dose at most 10 mg`)"
+                    )),
+                );
+            }
+            Some(d) if node_free(d) => {
+                let at = free_node(d);
+                let span = spans
+                    .labels
+                    .get(&at.label)
+                    .or_else(|| spans.labels.get(&ind.label))
+                    .copied()
+                    .unwrap_or_default();
+                out.push(
+                    Diagnostic::warning(
+                        codes::APPROVAL_WITHOUT_LIMIT,
+                        if with_limits.label == ind.label {
+                            format!(
+                                "{what} can approve through {} without checking any dosing limit, although other parts of its dosing have limits",
+                                at.label
+                            )
+                        } else {
+                            format!(
+                                "{what} can approve through {} without checking any dosing limit, although {} has dosing limits",
+                                at.label, with_limits.label
+                            )
+                        },
+                        span,
+                        "approves any dose",
+                    )
+                    .with_help(format!(
+                        "state the document's dosing limit in {} (e.g. `dose at most 10 mg`), or, if the document leaves such doses to a clinician, write `refer to a clinician` there",
+                        at.label
+                    )),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Whether a node checks a limit anywhere (a comparison with a stated value or another fact).
+fn node_has_limit(n: &Node) -> bool {
+    match &n.body {
+        NodeBody::Referral { .. } => false,
+        NodeBody::Condition { condition } => cond_has_limit(condition),
+        NodeBody::Group { children, .. } => children.iter().any(node_has_limit),
+    }
+}
+
+fn cond_has_limit(c: &Cond) -> bool {
+    match c {
+        Cond::Compare { .. } | Cond::CompareFacts { .. } => true,
+        Cond::All { all: v } | Cond::Any { any: v } => v.iter().any(cond_has_limit),
+        Cond::Not { not } => cond_has_limit(not),
+        Cond::IsTrue { .. } | Cond::Known { .. } | Cond::EnumIn { .. } | Cond::SetHas { .. } => {
+            false
+        }
+    }
+}
+
+/// Whether a node can hold, as an approval, without any limit being checked.
+fn node_free(n: &Node) -> bool {
+    if n.only_if.is_some() {
+        // The document's own exception (`if dose_increase`): the limit is there, conditionally.
+        return false;
+    }
+    match &n.body {
+        NodeBody::Referral { .. } => false,
+        NodeBody::Condition { condition } => cond_free(condition),
+        NodeBody::Group { of, children } => match of {
+            GroupKind::AllOf => children.iter().all(node_free),
+            GroupKind::OneOf => children.iter().any(node_free),
+            GroupKind::NoneOf => !children.iter().any(node_has_limit),
+        },
+    }
+}
+
+fn cond_free(c: &Cond) -> bool {
+    match c {
+        Cond::Compare { .. } | Cond::CompareFacts { .. } => false,
+        Cond::All { all } => all.iter().all(cond_free),
+        Cond::Any { any } => any.iter().any(cond_free),
+        Cond::Not { not } => !cond_has_limit(not),
+        Cond::IsTrue { .. } | Cond::Known { .. } | Cond::EnumIn { .. } | Cond::SetHas { .. } => {
+            true
+        }
+    }
+}
+
+/// The node to point at for a free node: the first free alternative of a `one of`, down to the
+/// innermost.
+fn free_node(n: &Node) -> &Node {
+    match &n.body {
+        NodeBody::Group {
+            of: GroupKind::OneOf,
+            children,
+        } => children.iter().find(|c| node_free(c)).map_or(n, free_node),
+        _ => n,
     }
 }

@@ -6,7 +6,7 @@
 
 use policyc_ir::dates::{date_from_days, days_since_epoch};
 use policyc_ir::ir::{Calc, FactType, Program};
-use policyc_ir::units::{format_decimal, parse_unit};
+use policyc_ir::units::{format_decimal, format_measured, parse_unit};
 use policyc_syntax::diag::did_you_mean;
 use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 use serde::Serialize;
@@ -711,24 +711,25 @@ fn eval_calc(c: &Calc, req: &Request) -> Result<Decimal, CalcStop> {
             Ok(Decimal::from(years) * Decimal::from(12))
         }
         Calc::BsaMosteller { height, weight } => {
-            let h = eval_calc(height, req)?; // canonical: mm
-            let w = eval_calc(weight, req)?; // canonical: ug
+            let h = eval_calc(height, req)?; // canonical length
+            let w = eval_calc(weight, req)?; // canonical mass
             if h <= Decimal::ZERO || w <= Decimal::ZERO {
                 return Err(CalcStop::Error(
                     "height and weight must be more than zero to compute body surface area".into(),
                     None,
                 ));
             }
-            let h_cm = h / Decimal::from(10);
-            let w_kg = w / Decimal::from(1_000_000_000);
+            let factor = |code: &str| parse_unit(code).map(|u| u.factor).map_err(|_| overflow());
+            let (cm, kg, m2) = (factor("cm")?, factor("kg")?, factor("m2")?);
+            let h_cm = h.checked_div(cm).ok_or_else(overflow)?;
+            let w_kg = w.checked_div(kg).ok_or_else(overflow)?;
             let bsa = h_cm
                 .checked_mul(w_kg)
                 .and_then(|x| x.checked_div(Decimal::from(3600)))
                 .and_then(|x| x.sqrt())
                 .ok_or_else(overflow)?;
             let bsa = bsa.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-            // Canonical area unit: mm².
-            Ok(bsa * Decimal::from(1_000_000))
+            bsa.checked_mul(m2).ok_or_else(overflow)
         }
     }
 }
@@ -764,11 +765,7 @@ fn show_derived(program: &Program, slot: usize, v: Decimal, calc: &Calc, req: &R
     let value = match &fact.ty {
         FactType::Quantity { unit, .. } => {
             let x = v.checked_div(unit.factor).unwrap_or(v);
-            format!(
-                "{} {}",
-                format_decimal(x.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)),
-                unit.written
-            )
+            format!("{} {}", format_measured(x), unit.written)
         }
         FactType::Date => i32::try_from(v.trunc().mantissa())
             .ok()

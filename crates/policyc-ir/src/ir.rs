@@ -16,7 +16,8 @@
 //!   (snake case); a [`Const`] is `{"kind": ..., "value": ...}`;
 //! - decimals are strings (`"0.037"`), so that no value passes through binary floating point, and
 //!   enumeration bitmasks are decimal strings, since JSON numbers cannot hold 128 bits portably;
-//! - dimensions ([`Dim`]) are objects of their non-zero exponents by base name;
+//! - dimensions ([`Dim`]) are objects of their non-zero exponents by base name, and of a ratio
+//!   base (mass in `mg/kg`) with exponent 0;
 //! - the structs of this module reject fields they do not know.
 //!
 //! # Invariants
@@ -41,7 +42,7 @@ use serde::{Deserialize, Serialize};
 /// The `format` every serialized program states.
 pub const FORMAT: &str = "policyc-ir";
 /// The `format_version` this crate writes and the only one it reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A compiled policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 //!
 //! Exactness: every quantity is converted, by a multiplication only, to the *canonical unit* of its
 //! dimension, and compared there. Within a base dimension every atom's scale is an integer multiple
-//! of the smallest atom (`ug`, `mm`, `uL`, `s`, `mo`, ...), and the canonical unit uses the smallest
+//! of the smallest atom (`ug`, a tenth of a `mm`, `uL`, `s`, `mo`, ...), and the canonical unit uses the smallest
 //! atom for a positive total exponent and the largest for a negative one, so the factor from any
 //! unit to its canonical unit is an integer or a power of ten: a terminating decimal. Units whose
 //! factor would not terminate (`h/d`) are rejected with a message. No binary floating point is used.
@@ -21,9 +21,9 @@ use atoms::ATOMS;
 /// The base dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Base {
-    /// Mass (`ug` to `kg`).
+    /// Mass (`ug` to `kg`, `[lb_av]`).
     Mass = 0,
-    /// Length (`mm` to `m`).
+    /// Length (`mm` to `m`, `[in_i]`, `[ft_i]`); its smallest atom is a tenth of a millimetre.
     Length = 1,
     /// Volume (`uL` to `L`).
     Volume = 2,
@@ -77,10 +77,20 @@ impl Base {
     }
 }
 
-/// A dimension: exponents over the base dimensions.
-/// Serialized as the non-zero exponents by base name: `{"international_units": 1, "mass": -1}`.
+/// A dimension: exponents over the base dimensions, and the bases that are a *ratio* of two amounts
+/// of the same base.
+///
+/// A ratio does not cancel to a plain number: `mg/kg` (a dose per kilogram of body weight) is mass
+/// per mass, which compares with `ug/kg` and `g/kg` but never with a plain number, and `mg/kg/d` is
+/// mass per mass and per time. A base is a ratio when its exponent is 0 and the unit divides an
+/// amount of it by another (`mg/kg`, or a formula `dose / body_weight`); multiplying by an amount of
+/// the base gives the amount again (`mg/kg` × `kg` is `mg`). Multiplying a mass by a per-mass
+/// (`kg` × `[IU]/kg`) cancels as usual: that is a conversion, not a ratio.
+///
+/// Serialized as the non-zero exponents by base name, and a ratio base with exponent 0:
+/// `{"international_units": 1, "mass": -1}`, `{"mass": 0, "time": -1}` (mg/kg/d).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Dim(pub [i8; 8]);
+pub struct Dim(pub [i8; 8], u8);
 
 impl Base {
     /// The base's name in the IR.
@@ -104,7 +114,7 @@ impl Serialize for Dim {
         let nonzero: Vec<Base> = BASES
             .iter()
             .copied()
-            .filter(|b| self.exp(*b) != 0)
+            .filter(|b| self.exp(*b) != 0 || self.is_ratio(*b))
             .collect();
         let mut m = s.serialize_map(Some(nonzero.len()))?;
         for b in nonzero {
@@ -124,6 +134,9 @@ impl<'de> Deserialize<'de> for Dim {
                 .find(|b| b.key() == k)
                 .ok_or_else(|| serde::de::Error::custom(format!("unknown dimension `{k}`")))?;
             dim.0[*b as usize] = v;
+            if v == 0 {
+                dim.1 |= 1 << (*b as u8);
+            }
         }
         Ok(dim)
     }
@@ -131,29 +144,64 @@ impl<'de> Deserialize<'de> for Dim {
 
 impl Dim {
     /// No dimension: a plain number.
-    pub const NONE: Dim = Dim([0; 8]);
+    pub const NONE: Dim = Dim([0; 8], 0);
 
-    /// Whether this is no dimension (a plain number).
+    /// Whether this is no dimension (a plain number). A ratio (`mg/kg`) is not.
     pub fn is_none(&self) -> bool {
-        self.0 == [0; 8]
+        self.0 == [0; 8] && self.1 == 0
     }
 
-    /// The dimension of a product.
+    /// Whether `b` is a ratio of two amounts of that base in this dimension (mass in `mg/kg`).
+    pub fn is_ratio(&self, b: Base) -> bool {
+        self.1 & (1 << (b as u8)) != 0
+    }
+
+    /// The dimension with exponent `e` for base `b`; `ratio` marks a base of exponent 0 as a ratio.
+    fn with(mut self, b: Base, e: i8, ratio: bool) -> Dim {
+        self.0[b as usize] = e;
+        if e == 0 && ratio {
+            self.1 |= 1 << (b as u8);
+        } else {
+            self.1 &= !(1 << (b as u8));
+        }
+        self
+    }
+
+    /// The dimension of a product. A ratio stays a ratio while its base cancels (`mg/kg` × `d`);
+    /// an amount times a per-amount cancels (`kg` × `[IU]/kg` is `[IU]`).
     pub fn times(self, o: Dim) -> Dim {
-        let mut r = self.0;
-        for (a, b) in r.iter_mut().zip(o.0) {
-            *a += b;
+        let mut r = self;
+        for b in BASES {
+            let e = self.exp(b).saturating_add(o.exp(b));
+            r = r.with(b, e, self.is_ratio(b) || o.is_ratio(b));
         }
-        Dim(r)
+        r
     }
 
-    /// The dimension of a quotient.
+    /// The dimension of a quotient. Dividing by an amount (a dimension with no negative exponent,
+    /// such as a body weight) of a base the dividend also has gives their ratio (`dose /
+    /// body_weight` in mass per mass, `mg/d` by `kg` in mass per mass and per time), never a
+    /// plain number. Dividing by a rate cancels as usual (`[IU]` by `[IU]/kg` is `kg`).
     pub fn per(self, o: Dim) -> Dim {
-        let mut r = self.0;
-        for (a, b) in r.iter_mut().zip(o.0) {
-            *a -= b;
+        let amount = BASES.iter().all(|b| o.exp(*b) >= 0);
+        let mut r = self;
+        for b in BASES {
+            let e = self.exp(b).saturating_sub(o.exp(b));
+            let ratio =
+                self.is_ratio(b) || o.is_ratio(b) || (amount && self.exp(b) > 0 && o.exp(b) > 0);
+            r = r.with(b, e, ratio);
         }
-        Dim(r)
+        r
+    }
+
+    /// The dimension with the amount of `from` (exponent ±1) exchanged for the same exponent of
+    /// `to`, as a product equivalence converts a dose in IU to mg: `[IU]/kg` becomes `mg/kg`, a
+    /// ratio of masses.
+    pub fn exchange(self, from: Base, to: Base) -> Dim {
+        let ex = self.exp(from);
+        let e = self.exp(to).saturating_add(ex);
+        self.with(from, 0, false)
+            .with(to, e, self.exp(to) != 0 || self.is_ratio(to))
     }
 
     /// The exponent of one base.
@@ -175,6 +223,7 @@ impl fmt::Display for Dim {
                     let e = self.exp(*b);
                     let e = if pos { e } else { -e };
                     match e {
+                        0 if self.is_ratio(*b) => Some(b.name().to_string()),
                         e if e <= 0 => None,
                         1 => Some(b.name().to_string()),
                         e => Some(format!("{}^{}", b.name(), e)),
@@ -352,10 +401,17 @@ pub fn parse_unit(text: &str) -> Result<Unit, UnitError> {
         f.exp = if op == '/' { -exp } else { exp };
         factors.push(f);
     }
+    // Each factor multiplies or divides, so that `mg/kg` is a ratio of masses, as `dose / body_weight`.
     let mut dim = Dim::NONE;
     for f in &factors {
         if let Some(b) = f.base {
-            dim.0[b as usize] += f.exp as i8;
+            let mut one = Dim::NONE;
+            one.0[b as usize] = f.exp.unsigned_abs().min(i8::MAX as u32) as i8;
+            dim = if f.exp < 0 {
+                dim.per(one)
+            } else {
+                dim.times(one)
+            };
         }
     }
     // factor = Π (scale / ref)^exp, where ref is 1 (smallest atom) for a base with a non-negative
@@ -596,6 +652,26 @@ pub fn format_decimal(d: Decimal) -> String {
     }
 }
 
+/// A computed value for an explanation (`6.8611` mg/kg): rounded to 4 decimal places, or to 3
+/// significant digits when it is smaller (`0.0000417`), so that a small ratio never shows as `0`.
+/// Half away from zero; thousands grouped as [`format_decimal`].
+pub fn format_measured(d: Decimal) -> String {
+    use rust_decimal::RoundingStrategy::MidpointAwayFromZero;
+    let mut dp = 4;
+    let abs = d.abs();
+    if !abs.is_zero() {
+        // Decimal places needed for 3 significant digits.
+        let mut scaled = abs;
+        let mut lead = 0u32;
+        while scaled < Decimal::ONE && lead < 28 {
+            scaled *= Decimal::TEN;
+            lead += 1;
+        }
+        dp = dp.max((lead + 2).min(28));
+    }
+    format_decimal(d.round_dp_with_strategy(dp, MidpointAwayFromZero))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -651,6 +727,52 @@ mod tests {
                 assert_eq!(suggestion.as_deref(), Some("kg"))
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn small_measured_values_keep_three_significant_digits() {
+        let d = |t: &str| Decimal::from_str(t).unwrap();
+        assert_eq!(format_measured(d("6.861111111")), "6.8611");
+        assert_eq!(format_measured(d("0.0000416666")), "0.0000417");
+        assert_eq!(format_measured(d("0.0123456")), "0.0123");
+        assert_eq!(format_measured(d("1234.56789")), "1,234.5679");
+        assert_eq!(format_measured(Decimal::ZERO), "0");
+    }
+
+    #[test]
+    fn ratio_units_do_not_cancel_to_a_plain_number() {
+        let mgkg = parse_unit("mg/kg").unwrap();
+        assert!(!mgkg.dim.is_none());
+        assert_eq!(mgkg.dim, parse_unit("ug/kg").unwrap().dim);
+        assert_eq!(mgkg.dim, parse_unit("g/kg").unwrap().dim);
+        assert_ne!(mgkg.dim, parse_unit("1").unwrap().dim);
+        let mass = parse_unit("kg").unwrap().dim;
+        assert_eq!(mass.per(mass), mgkg.dim);
+        assert_eq!(mgkg.dim.times(mass), mass);
+        let iu_kg = parse_unit("[IU]/kg").unwrap().dim;
+        assert_eq!(iu_kg.times(mass), parse_unit("[IU]").unwrap().dim);
+        assert_eq!(parse_unit("[IU]").unwrap().dim.per(iu_kg), mass);
+        assert_eq!(
+            iu_kg.exchange(Base::InternationalUnit, Base::Mass),
+            mgkg.dim
+        );
+        let per_day = parse_unit("mg/d").unwrap().dim.per(mass);
+        assert_eq!(per_day, parse_unit("mg/kg/d").unwrap().dim);
+        assert_eq!(mgkg.dim.to_string(), "mass per mass");
+        assert_eq!(
+            parse_unit("ug/kg/min").unwrap().dim.to_string(),
+            "mass per mass × time"
+        );
+    }
+
+    #[test]
+    fn ratio_dimensions_survive_the_ir() {
+        for u in ["mg/kg", "mg/kg/d", "mL/kg", "[IU]/kg", "1"] {
+            let d = parse_unit(u).unwrap().dim;
+            let json = serde_json::to_string(&d).unwrap();
+            let back: Dim = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, d, "{u}: {json}");
         }
     }
 

@@ -31,7 +31,19 @@ impl Checker<'_> {
             };
             let want = self.facts[slot as usize].ty;
             if !same_type(ty, want) {
-                let (want_s, got_s) = (self.describe_fact_type(slot), describe_ty(ty, &self.enums));
+                let written = self.formula_unit(expr);
+                let want_s = self.describe_fact_type(slot);
+                let got_s = match (ty, &written) {
+                    (Ty::Quantity(d), Some(w)) => format!("a quantity in {w} ({d})"),
+                    _ => describe_ty(ty, &self.enums),
+                };
+                let help = match (ty, &written) {
+                    (Ty::Quantity(_), Some(w)) => format!(
+                        "declare `{}` in a unit of the formula's dimension, as the document states its limits (`fact {}: {w} ...`), or change the formula",
+                        f.name.name, f.name.name
+                    ),
+                    _ => "change the declared type or the formula so that they agree".to_string(),
+                };
                 self.err(
                     Diagnostic::error(
                         codes::TYPE_MISMATCH,
@@ -43,7 +55,7 @@ impl Checker<'_> {
                         format!("this gives {got_s}"),
                     )
                     .with_label(f.name.span, format!("declared as {want_s}"))
-                    .with_help("change the declared type or the formula so that they agree"),
+                    .with_help(help),
                 );
                 continue;
             }
@@ -181,6 +193,53 @@ impl Checker<'_> {
                 ))
             }
             ValueExpr::Call { name, args, span } => self.call(name, args, *span),
+        }
+    }
+
+    /// The unit a formula's value is in, written from its operands' units as the policy writes
+    /// them (`mg/kg` for `dose / body_weight`), for messages; `None` for a plain number.
+    fn formula_unit(&self, e: &ValueExpr) -> Option<String> {
+        match e {
+            ValueExpr::Fact(id) => {
+                let slot = self.fact_index.get(&id.name)?;
+                let f = &self.facts[*slot as usize];
+                match f.ty {
+                    Ty::Quantity(_) => f.unit.as_ref().map(|u| u.written.clone()),
+                    _ => None,
+                }
+            }
+            ValueExpr::Quantity(q) => q.unit.as_ref().map(|u| u.text.clone()),
+            ValueExpr::Date(_) => None,
+            ValueExpr::Binary {
+                op, left, right, ..
+            } => {
+                let (l, r) = (self.formula_unit(left), self.formula_unit(right));
+                let group = |u: String| {
+                    if u.contains(['/', '.']) {
+                        format!("({u})")
+                    } else {
+                        u
+                    }
+                };
+                match op {
+                    ArithOp::Add | ArithOp::Sub => l.or(r),
+                    ArithOp::Mul => match (l, r) {
+                        (Some(a), Some(b)) => Some(format!("{a}.{}", group(b))),
+                        (a, b) => a.or(b),
+                    },
+                    ArithOp::Div => match (l, r) {
+                        (Some(a), Some(b)) => Some(format!("{a}/{}", group(b))),
+                        (Some(a), None) => Some(a),
+                        (None, Some(b)) => Some(format!("1/{}", group(b))),
+                        (None, None) => None,
+                    },
+                }
+            }
+            ValueExpr::Call { name, .. } => match name.name.as_str() {
+                "age_in_years" => Some("years".into()),
+                "bsa_mosteller" => Some("m2".into()),
+                _ => None,
+            },
         }
     }
 

@@ -111,9 +111,8 @@ impl Checker<'_> {
                         if ex != 1 && ex != -1 {
                             continue;
                         }
-                        let mut nd = d;
-                        nd.0[from as usize] = 0;
-                        nd.0[to as usize] += ex;
+                        // `[IU]/kg` becomes `mg/kg`: a ratio of masses, not a plain number.
+                        let nd = d.exchange(from, to);
                         // `a` of `from` is `b` of `to`. A value p of the declared dimension is
                         // p·(b/a)^ex in the other; compare v·a^ex with l·b^ex, clearing denominators.
                         let (mv, ml) = if ex == 1 { (a, b) } else { (b, a) };
@@ -184,18 +183,19 @@ impl Checker<'_> {
                     Diagnostic::error(
                         codes::UNIT_MISMATCH,
                         format!(
-                            "`{}` is a plain {}, but `{text}` has a unit ({})",
+                            "`{}` is a plain {}, but `{text}` is in {} ({})",
                             fid.name,
                             if fty == Ty::Count { "count" } else { "number" },
+                            u.written,
                             u.dim
                         ),
                         q.span,
-                        "has a unit",
+                        format!("in {}", u.written),
                     )
                     .with_label(fid.span, "no unit")
                     .with_help(format!(
-                        "remove the unit, or declare `{}` with a unit such as `{}`",
-                        fid.name, u.written
+                        "declare `{}` in the unit the document states its limit in (`fact {}: {} ...`); a plain number is not in {}, so do not remove the unit",
+                        fid.name, fid.name, u.written, u.written
                     )),
                 );
                 return None;

@@ -146,6 +146,18 @@ impl Checker<'_> {
         if !applies_ok {
             return Vec::new();
         }
+        // A reauthorization without a `dosing` of its own is under the indication's: continued
+        // therapy is never approved at a dose the document does not allow. Its limits keep their
+        // labels (`1.Dosing.A`), since they are the indication's.
+        let initial_dosing = out
+            .first()
+            .filter(|d| d.reauthorization_of.is_none())
+            .and_then(|d| d.dosing.clone());
+        for def in out.iter_mut().skip(1) {
+            if def.dosing.is_none() {
+                def.dosing = initial_dosing.clone();
+            }
+        }
         out
     }
 

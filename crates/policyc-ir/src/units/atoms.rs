@@ -40,23 +40,44 @@ pub(super) const ATOMS: &[Atom] = &[
         base: Some(Base::Mass),
         scale: 1_000_000_000,
     },
+    // The avoirdupois pound is 453.59237 g exactly (as FHIR and UCUM define it).
+    Atom {
+        code: "[lb_av]",
+        aliases: &["lb", "lbs", "pound", "pounds"],
+        base: Some(Base::Mass),
+        scale: 453_592_370,
+    },
     Atom {
         code: "mm",
         aliases: &["millimetre", "millimeter", "millimetres", "millimeters"],
         base: Some(Base::Length),
-        scale: 1,
+        scale: 10,
     },
     Atom {
         code: "cm",
         aliases: &["centimetre", "centimeter", "centimetres", "centimeters"],
         base: Some(Base::Length),
-        scale: 10,
+        scale: 100,
     },
     Atom {
         code: "m",
         aliases: &["metre", "meter", "metres", "meters"],
         base: Some(Base::Length),
-        scale: 1_000,
+        scale: 10_000,
+    },
+    // The international inch is 25.4 mm and the foot 304.8 mm exactly: the smallest length atom
+    // is a tenth of a millimetre (no unit is named for it) so that both are whole multiples.
+    Atom {
+        code: "[in_i]",
+        aliases: &["in", "inch", "inches"],
+        base: Some(Base::Length),
+        scale: 254,
+    },
+    Atom {
+        code: "[ft_i]",
+        aliases: &["ft", "foot", "feet"],
+        base: Some(Base::Length),
+        scale: 3_048,
     },
     Atom {
         code: "uL",
