@@ -111,6 +111,13 @@ pub mod codes {
     pub const BAD_DATE: &str = "E0102";
     /// A unit is unknown, malformed, or mixes units whose ratio is not a terminating decimal.
     pub const BAD_UNIT: &str = "E0103";
+    // Limits (see [`crate::limits`]).
+    /// Conditions, groups, brackets or formulas nested deeper than the limit.
+    pub const TOO_DEEP: &str = "E0110";
+    /// A line longer than the limit.
+    pub const LINE_TOO_LONG: &str = "E0111";
+    /// A file larger than the limit, or with more items than the limit.
+    pub const TOO_LARGE: &str = "E0112";
     // Declarations and names.
     /// A policy file has no `policy` header.
     pub const MISSING_HEADER: &str = "E0200";
@@ -194,6 +201,10 @@ pub mod codes {
     pub const UNKNOWN_DEFINE: &str = "E0413";
     /// A `meets` names no criteria above it, or criteria that refer the decision to people.
     pub const UNKNOWN_LABEL: &str = "E0414";
+    /// A definition that uses itself, directly or through others.
+    pub const DEFINE_CYCLE: &str = "E0420";
+    /// Criteria that, with their definitions and `meets` expanded, are too large or too deep.
+    pub const EXPANSION_LIMIT: &str = "E0421";
 }
 
 /// A source file: its name and text, for rendering diagnostics.
@@ -218,9 +229,12 @@ impl Source {
     pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
+        // A line ends at LF, CR or CRLF.
+        let line = before.matches('\n').count() + before.matches('\r').count()
+            - before.matches("\r\n").count()
+            + 1;
         let col = before
-            .rsplit('\n')
+            .rsplit(['\n', '\r'])
             .next()
             .map(|l| l.chars().count())
             .unwrap_or(0)
@@ -250,6 +264,41 @@ impl Report {
             source: NamedSource::new(source.name.clone(), source.text.clone()),
         }
     }
+}
+
+/// The text as miette reads it: a lone CR (an old Mac line ending) becomes LF, byte for byte, so
+/// that spans still index it and miette sees the same lines as the parser.
+fn lf_lines(text: &Arc<str>) -> Arc<str> {
+    if !text.contains('\r') {
+        return text.clone();
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if c == '\r' && b.get(i + 1) != Some(&b'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+/// Whether a label of the diagnostic is on a line too long for the graphical renderer (which
+/// cannot show columns past 65,535); such a diagnostic is rendered without its source excerpt.
+fn on_long_line(d: &Diagnostic, text: &str) -> bool {
+    let long = |offset: usize| {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let start = text[..offset].rfind('\n').map(|n| n + 1).unwrap_or(0);
+        let end = text[offset..]
+            .find('\n')
+            .map(|n| offset + n)
+            .unwrap_or(text.len());
+        end - start > crate::limits::MAX_LINE_CHARS
+    };
+    std::iter::once(&d.primary)
+        .chain(&d.secondary)
+        .any(|l| long(l.span.start) || long(l.span.end))
 }
 
 impl fmt::Display for Report {
@@ -307,7 +356,24 @@ pub fn render(diags: &[Diagnostic], source: &Source, color: bool) -> String {
         .with_width(100)
         .with_links(false);
     let mut out = String::new();
+    let source = Source {
+        name: source.name.clone(),
+        text: lf_lines(&source.text),
+    };
+    let source = &source;
     for d in diags {
+        if on_long_line(d, &source.text) {
+            let (line, col) = source.line_col(d.primary.span.start);
+            out.push_str(&format!(
+                "{}: {}\n  --> {}:{line}:{col}: {}\n",
+                d.code, d.message, source.name, d.primary.message
+            ));
+            if let Some(h) = &d.help {
+                out.push_str(&format!("  help: {h}\n"));
+            }
+            out.push('\n');
+            continue;
+        }
         let report = Report::new(d.clone(), source);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}: {}\n", d.code, d.message));
