@@ -143,13 +143,7 @@ fn lines_too_long_are_refused_before_rendering() {
             1,
             &["E0111", "longer than 10000 characters"],
         );
-        expect(
-            "check",
-            file,
-            &["--error-format", "json"],
-            1,
-            &["E0111"],
-        );
+        expect("check", file, &["--error-format", "json"], 1, &["E0111"]);
     }
 }
 
@@ -193,12 +187,20 @@ fn cr_only_line_endings_end_comments() {
 #[test]
 fn lf_cr_and_crlf_read_alike() {
     let lf = std::fs::read_to_string(hostile("valid-source.policy")).expect("readable");
-    let lf = lf.replace("approve for 1 year", "# a comment\n  approve for 1 year # another");
+    let lf = lf.replace(
+        "approve for 1 year",
+        "# a comment\n  approve for 1 year # another",
+    );
     let want = policyc::compile_source(&lf).program.expect("compiles");
     for ending in ["\r", "\r\n"] {
         let text = lf.replace('\n', ending);
         let got = policyc::compile_source(&text);
-        assert_eq!(got.program.as_ref(), Some(&want), "{ending:?}: {:?}", got.diagnostics);
+        assert_eq!(
+            got.program.as_ref(),
+            Some(&want),
+            "{ending:?}: {:?}",
+            got.diagnostics
+        );
     }
 }
 
@@ -226,13 +228,34 @@ fn tampered_ir_is_refused() {
     let r = request.as_str();
     expect("eval", "valid.ir.json", &[r], 0, &["APPROVE"]);
     let cases: &[(&str, &str)] = &[
-        ("zero-duration.ir.json", "approval duration 0 is not a whole number from 1 to 100"),
-        ("wrong-operand-type.ir.json", "a comparison of fact `start` has a limit of another type"),
-        ("is-true-on-enum.ir.json", "tests fact `route` as a yes/no fact, which it is not"),
-        ("derived-cycle.ir.json", "derived fact `weight` depends on itself"),
-        ("duplicate-key.ir.json", "the key `indications` appears twice in one object"),
-        ("too-deep.ir.json", "the IR is nested more than 400 levels deep"),
-        ("past-depth-limit.ir.json", "nested 132 levels deep; at most 128 are allowed"),
+        (
+            "zero-duration.ir.json",
+            "approval duration 0 is not a whole number from 1 to 100",
+        ),
+        (
+            "wrong-operand-type.ir.json",
+            "a comparison of fact `start` has a limit of another type",
+        ),
+        (
+            "is-true-on-enum.ir.json",
+            "tests fact `route` as a yes/no fact, which it is not",
+        ),
+        (
+            "derived-cycle.ir.json",
+            "derived fact `weight` depends on itself",
+        ),
+        (
+            "duplicate-key.ir.json",
+            "the key `indications` appears twice in one object",
+        ),
+        (
+            "too-deep.ir.json",
+            "the IR is nested more than 400 levels deep",
+        ),
+        (
+            "past-depth-limit.ir.json",
+            "nested 132 levels deep; at most 128 are allowed",
+        ),
     ];
     for (file, message) in cases {
         expect("eval", file, &[r], 1, &["error:", message]);
@@ -335,7 +358,11 @@ fn policies_at_the_depth_limit_read_back() {
     for k in 0..4 {
         g = format!("all of {{\n X{k} \"Nested\": {g} }}");
     }
-    round_trip("expanded definition", &format!("{HEAD}{def}{}", indication(&g)), Path::new("."));
+    round_trip(
+        "expanded definition",
+        &format!("{HEAD}{def}{}", indication(&g)),
+        Path::new("."),
+    );
 }
 
 #[test]

@@ -708,7 +708,12 @@ impl Program {
     fn check_types(&self, c: &Cond, count: &mut usize) -> Result<(), String> {
         *count += 1;
         let fact = |slot: u32| &self.facts[slot as usize];
-        let enum_len = |i: u32| self.enums.get(i as usize).map(|e| e.values.len()).unwrap_or(0);
+        let enum_len = |i: u32| {
+            self.enums
+                .get(i as usize)
+                .map(|e| e.values.len())
+                .unwrap_or(0)
+        };
         let mask_fits = |mask: u128, n: usize| n >= 128 || mask >> n == 0;
         let wrong = |slot: u32, what: &str| {
             Err(format!(
@@ -831,9 +836,11 @@ pub fn cond_size(c: &Cond) -> usize {
 /// The nesting depth of a formula: one per operation, and one for a value.
 pub fn calc_depth(c: &Calc) -> usize {
     match c {
-        Calc::Arith { left, right, .. } | Calc::BsaMosteller { height: left, weight: right } => {
-            1 + calc_depth(left).max(calc_depth(right))
-        }
+        Calc::Arith { left, right, .. }
+        | Calc::BsaMosteller {
+            height: left,
+            weight: right,
+        } => 1 + calc_depth(left).max(calc_depth(right)),
         Calc::AgeInYears { date } => 1 + calc_depth(date),
         _ => 1,
     }

@@ -117,7 +117,10 @@ pub fn prescan(text: &str) -> Result<(), Box<Diagnostic>> {
             b'(' | b'{' | b'[' => {
                 let depth = stack.last().copied().unwrap_or(0) + nots + 1;
                 if depth > MAX_DEPTH {
-                    return Err(too_deep(Span::new(i, i + 1), "groups, parentheses and `not`s"));
+                    return Err(too_deep(
+                        Span::new(i, i + 1),
+                        "groups, parentheses and `not`s",
+                    ));
                 }
                 stack.push(depth);
                 nots = 0;
@@ -137,7 +140,10 @@ pub fn prescan(text: &str) -> Result<(), Box<Diagnostic>> {
                 if word == "not" && !after_is {
                     nots += 1;
                     if stack.last().copied().unwrap_or(0) + nots > MAX_DEPTH {
-                        return Err(too_deep(Span::new(start, i), "groups, parentheses and `not`s"));
+                        return Err(too_deep(
+                            Span::new(start, i),
+                            "groups, parentheses and `not`s",
+                        ));
                     }
                 } else {
                     nots = 0;

@@ -33,7 +33,11 @@ pub fn parse(text: &str) -> Result<File, Box<Diagnostic>> {
         return Err(crate::limits::too_deep_tree(sp));
     }
     if file.items.len() > crate::limits::MAX_ITEMS {
-        let sp = file.items.get(crate::limits::MAX_ITEMS).map(item_span).unwrap_or_default();
+        let sp = file
+            .items
+            .get(crate::limits::MAX_ITEMS)
+            .map(item_span)
+            .unwrap_or_default();
         return Err(Box::new(
             Diagnostic::error(
                 codes::TOO_LARGE,

@@ -76,7 +76,7 @@ impl Checker<'_> {
         let mut names: Vec<&str> = self.defines.keys().map(|s| s.as_str()).collect();
         names.sort_unstable_by_key(|n| self.defines[*n].0.span.start);
         // The definitions each one uses, with the span of the use.
-        let uses = |d: &DefineDecl| -> Vec<(String, Span)> {
+        let uses = |d: &DefineDecl| -> Vec<Use> {
             let mut out = Vec::new();
             let mut todo = vec![&d.body];
             while let Some(e) = todo.pop() {
@@ -96,7 +96,7 @@ impl Checker<'_> {
                 continue;
             }
             // Depth first, with an explicit stack: (definition, its uses, next use).
-            let mut stack: Vec<(String, Vec<(String, Span)>, usize)> = Vec::new();
+            let mut stack: Vec<(String, Vec<Use>, usize)> = Vec::new();
             state.insert(start.to_string(), 1);
             stack.push((start.to_string(), uses(self.defines[start].0), 0));
             while let Some((_, us, next)) = stack.last_mut() {
@@ -610,6 +610,9 @@ impl Checker<'_> {
         );
     }
 }
+
+/// A use of a definition in another's body: its name, and where it is written.
+type Use = (String, Span);
 
 /// A node as a plain condition (for `meets`); `None` if it contains a referral.
 fn node_cond(n: &ir::Node) -> Option<Cond> {

@@ -78,7 +78,8 @@ pub(super) fn scan_comments(src: &str, opaque: &[Span]) -> Vec<Comment> {
             b'"' => {
                 // A string literal: up to the closing quote on the same line.
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r'
+                {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
