@@ -377,3 +377,33 @@ fn too_many_items_are_refused() {
         checked.diagnostics
     );
 }
+
+#[test]
+fn expansions_at_the_size_limit_read_back() {
+    // e_k uses e_{k-1} twice: e_15 expands to 65,535 conditions, e_16 to 131,071.
+    let defs = |levels: usize| -> String {
+        let mut d = "define e0() \"Level 0\" = a\n".to_string();
+        for k in 1..=levels {
+            d.push_str(&format!(
+                "define e{k}() \"Level {k}\" = e{}() and e{}()\n",
+                k - 1,
+                k - 1
+            ));
+        }
+        d
+    };
+    let policy = |levels: usize| {
+        format!(
+            "{HEAD}{}{}",
+            defs(levels),
+            indication(&format!("all of {{ A \"Uses e{levels}\": e{levels}() }}"))
+        )
+    };
+    round_trip("65,535 conditions", &policy(15), Path::new("."));
+    let checked = policyc::compile_source(&policy(16));
+    assert!(
+        checked.diagnostics.iter().any(|d| d.code == "E0421"),
+        "{:?}",
+        checked.diagnostics
+    );
+}

@@ -22,16 +22,23 @@
 //! # Invariants
 //!
 //! [`Program::from_json`] accepts a program only if, besides its format and version:
+//! - no JSON object states a key twice, and the JSON is nested at most `3 × MAX_DEPTH + 16` deep;
 //! - every enumeration has at most 128 values, so that bit `i` of a mask stands for value `i`;
-//! - every [`FactType::Enum`] and [`FactType::Set`] names an enumeration that exists;
+//! - every [`FactType::Enum`] and [`FactType::Set`] names an enumeration that exists, and every
+//!   [`AltDim::equivalence`] indexes [`Program::equivalences`];
 //! - every fact slot, in the conditions of the indications (`applies`, criteria, dosing, guards and
-//!   `only_if`s) and in the formulas of derived facts, is an index into [`Program::facts`].
+//!   `only_if`s) and in the formulas of derived facts, is an index into [`Program::facts`];
+//! - every condition's operands have the types the checker gives them: `is_true` of a yes/no or
+//!   documentation fact, `enum_in` and `set_has` of an enumeration or set fact with values it has,
+//!   a comparison of a date with a date and of a number or quantity with a number (an
+//!   [`AltLimit::alt`] between 1 and the fact's alternates, increasing), two facts of one type;
+//! - approval durations are from 1 to 100, and derived facts do not depend on themselves;
+//! - each indication nests at most [`MAX_DEPTH`] levels, each formula too, and the program holds at
+//!   most [`MAX_CONDITIONS`] conditions; the checker refuses to write more, so the reader reads
+//!   whatever the compiler writes.
 //!
-//! The compiler also guarantees what reading does not check: derived facts do not depend on
-//! themselves; an [`AltDim::equivalence`] indexes [`Program::equivalences`]; an [`AltLimit::alt`]
-//! is between 1 and the number of the compared fact's alternates, each at most once per limit and
-//! in increasing order; node labels are full paths from the indication's label (`1.A.iii`; a dosing
-//! section's is `1.Dosing`).
+//! The compiler also guarantees what reading does not check: node labels are full paths from the
+//! indication's label (`1.A.iii`; a dosing section's is `1.Dosing`).
 
 use crate::units::{Dim, Unit};
 use policyc_syntax::ast::{CmpOp, GroupKind, SetQuant};
@@ -599,13 +606,7 @@ impl Program {
                     i.label, i.duration.amount
                 ));
             }
-            let depth = i
-                .applies
-                .as_ref()
-                .map(cond_depth)
-                .unwrap_or(0)
-                .max(node_depth(&i.criteria))
-                .max(i.dosing.as_ref().map(node_depth).unwrap_or(0));
+            let depth = indication_depth(i);
             if depth > MAX_DEPTH {
                 return Err(format!(
                     "indication {}: its criteria are nested {depth} levels deep; at most {MAX_DEPTH} are allowed",
@@ -794,6 +795,35 @@ impl Program {
             }
         }
     }
+}
+
+/// The nesting depth of an indication's criteria: its `applies`, criteria and dosing.
+pub fn indication_depth(i: &IndicationDef) -> usize {
+    i.applies
+        .as_ref()
+        .map(cond_depth)
+        .unwrap_or(0)
+        .max(node_depth(&i.criteria))
+        .max(i.dosing.as_ref().map(node_depth).unwrap_or(0))
+}
+
+/// The number of condition nodes of an indication (`applies`, guards, `if`s and conditions).
+pub fn indication_conditions(i: &IndicationDef) -> usize {
+    fn node(n: &Node) -> usize {
+        n.guard
+            .iter()
+            .chain(&n.only_if)
+            .map(cond_size)
+            .sum::<usize>()
+            + match &n.body {
+                NodeBody::Group { children, .. } => children.iter().map(node).sum(),
+                NodeBody::Condition { condition } => cond_size(condition),
+                NodeBody::Referral { .. } => 0,
+            }
+    }
+    i.applies.as_ref().map(cond_size).unwrap_or(0)
+        + node(&i.criteria)
+        + i.dosing.as_ref().map(node).unwrap_or(0)
 }
 
 /// The nesting depth of a node: one per group level, plus the depth of its conditions.

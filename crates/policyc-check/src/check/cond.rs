@@ -31,8 +31,14 @@ impl Checker<'_> {
         self.cond_depth += 1;
         let c = self.cond_inner(e, dosing);
         self.cond_depth -= 1;
-        if c.is_some() {
-            self.count_conditions(1, e.span())?;
+        if let Some(c) = &c {
+            // As many as the IR holds: a test may lower to two (`is not`: `not` of a test).
+            let n = match e {
+                Expr::And(..) | Expr::Or(..) | Expr::Not(..) => 1,
+                Expr::Meets { .. } | Expr::UseDefine { .. } => 1,
+                _ => ir::cond_size(c),
+            };
+            self.count_conditions(n, e.span())?;
         }
         c
     }

@@ -197,14 +197,28 @@ impl Checker<'_> {
     /// Every lowered indication within the IR's nesting limit, so that the reader reads what the
     /// compiler writes (groups and expanded conditions together may go deeper than either alone).
     fn check_depths(&mut self, indications: &[ir::IndicationDef]) {
+        let conditions: usize = indications.iter().map(ir::indication_conditions).sum();
+        if conditions > ir::MAX_CONDITIONS && !self.expansion_reported {
+            self.expansion_reported = true;
+            let span = indications
+                .first()
+                .and_then(|i| self.labels.get(&i.label).copied())
+                .unwrap_or_default();
+            self.err(
+                Diagnostic::error(
+                    policyc_syntax::diag::codes::EXPANSION_LIMIT,
+                    format!(
+                        "with definitions and `meets` expanded, the criteria hold {conditions} conditions; at most {} are allowed",
+                        ir::MAX_CONDITIONS
+                    ),
+                    span,
+                    "the first indication",
+                )
+                .with_help("use fewer copies of definitions and `meets`, or split the policy"),
+            );
+        }
         for i in indications {
-            let depth = i
-                .applies
-                .as_ref()
-                .map(ir::cond_depth)
-                .unwrap_or(0)
-                .max(ir::node_depth(&i.criteria))
-                .max(i.dosing.as_ref().map(ir::node_depth).unwrap_or(0));
+            let depth = ir::indication_depth(i);
             if depth > ir::MAX_DEPTH {
                 let span = self.labels.get(&i.label).copied().unwrap_or_default();
                 self.err(
