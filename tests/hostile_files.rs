@@ -407,3 +407,47 @@ fn expansions_at_the_size_limit_read_back() {
         checked.diagnostics
     );
 }
+
+#[test]
+fn the_binary_formats_compiles_and_evaluates_at_the_depth_limit() {
+    let deepest = (1..=64)
+        .rev()
+        .find(|&n| policyc::compile_source(&nested_groups(n)).program.is_some())
+        .expect("some depth compiles");
+    // In a test thread's smaller stack too: format, and evaluate the IR read back.
+    let formatted = policyc::fmt::format_source(&nested_groups(deepest)).expect("formats");
+    let program = policyc::compile_source(&formatted)
+        .program
+        .expect("compiles");
+    let json = serde_json::to_string(&program).expect("serializes");
+    let back = Program::from_json(&json).expect("reads back");
+    let request = policyc::bind(&back, r#"{"facts": {"a": true}}"#, None).expect("binds");
+    // Neither recursion overflows the stack at this depth.
+    let _ = policyc::evaluate(&back, &request);
+    let _ = policyc::decide(&back, &request);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let source = dir.path().join("deep.policy");
+    std::fs::write(&source, nested_groups(deepest)).expect("write");
+    let src = path_str(&source);
+    let (rc, out) = policyc(&["fmt", src.as_str()]);
+    assert_eq!(rc, 0, "fmt: {out}");
+    let (rc, out) = policyc(&["fmt", "--check", src.as_str()]);
+    assert_eq!(rc, 0, "fmt --check: {out}");
+    let ir = path_str(&dir.path().join("deep.json"));
+    let (rc, out) = policyc(&["compile", src.as_str(), "-o", ir.as_str()]);
+    assert_eq!(rc, 0, "compile: {out}");
+    let request = dir.path().join("request.json");
+    std::fs::write(&request, r#"{"facts": {"a": true}}"#).expect("write");
+    let req = path_str(&request);
+    let (rc_ir, from_ir) = policyc(&["eval", ir.as_str(), req.as_str()]);
+    let (rc_src, from_src) = policyc(&["eval", src.as_str(), req.as_str()]);
+    assert!(
+        rc_ir == 0 || rc_ir == 1,
+        "eval of the IR: exit {rc_ir}: {from_ir}"
+    );
+    assert_eq!(
+        (rc_ir, from_ir),
+        (rc_src, from_src),
+        "IR and source decide alike"
+    );
+}
