@@ -64,8 +64,12 @@ impl Checker<'_> {
             return;
         }
         self.expansion_reported = true;
+        let mut d = Diagnostic::error(codes::EXPANSION_LIMIT, message, span, "expanded here");
+        if let Some(root) = self.expansion_root.filter(|r| *r != span) {
+            d = d.with_label(root, "in the expansion of this use");
+        }
         self.err(
-            Diagnostic::error(codes::EXPANSION_LIMIT, message, span, "expanded here")
+            d
                 .with_help(format!(
                     "each use of a definition or `meets` copies its condition: a definition that uses another \
                      twice doubles at each level. Write the shared condition once (as a criterion) and refer to it, \
@@ -279,6 +283,9 @@ impl Checker<'_> {
                         .with_help("a definition is expanded where it is used, so it cannot use itself, directly or through other definitions: write the condition out"),
                     );
                     return None;
+                }
+                if self.expanding.is_empty() {
+                    self.expansion_root = Some(name.span);
                 }
                 self.expanding.push(name.name.clone());
                 // The expansion is one level: the definition's body takes this use's place.

@@ -131,6 +131,8 @@ struct Checker<'a> {
     expanded: usize,
     /// The expansion limit has been reported (once per file is enough).
     expansion_reported: bool,
+    /// The use (of a definition or `meets`) in the criteria that the current expansion started at.
+    expansion_root: Option<Span>,
     /// Definitions on a circle of uses (reported by `define_cycles`).
     cyclic: std::collections::HashSet<String>,
 }
@@ -170,6 +172,7 @@ fn check_merged(file: &File, n_imported: usize) -> Checked {
         expanded: 0,
         expansion_reported: false,
         cyclic: Default::default(),
+        expansion_root: None,
     };
     let library = file.items.iter().any(|i| matches!(i, Item::Library(_)));
     let meta = if library {
