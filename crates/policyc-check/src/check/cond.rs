@@ -293,6 +293,9 @@ impl Checker<'_> {
                 let c = self.cond(&body, dosing);
                 self.cond_depth += 1;
                 self.expanding.pop();
+                if self.expanding.is_empty() {
+                    self.expansion_root = None;
+                }
                 // The body's nodes are counted by the inner call; this use adds none.
                 if c.is_some() {
                     self.expanded -= 1;
