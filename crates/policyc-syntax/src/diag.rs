@@ -225,20 +225,27 @@ impl Source {
         }
     }
 
-    /// 1-based line and column of a byte offset (column counted in characters).
+    /// 1-based line and column of a byte offset (column counted in characters; a line ends at LF,
+    /// CR or CRLF).
     pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        // A line ends at LF, CR or CRLF.
-        let line = before.matches('\n').count() + before.matches('\r').count()
-            - before.matches("\r\n").count()
-            + 1;
-        let col = before
-            .rsplit(['\n', '\r'])
-            .next()
-            .map(|l| l.chars().count())
-            .unwrap_or(0)
-            + 1;
+        // A line ends at LF, CR or CRLF (std's searches, which are fast even in a debug build).
+        let mut line = before.matches('\n').count() + 1;
+        let mut start = before.rfind('\n').map(|n| n + 1).unwrap_or(0);
+        if before.contains('\r') {
+            line += before.matches('\r').count() - before.matches("\r\n").count();
+            let mut cr_before = before;
+            if before.ends_with('\r') && self.text[before.len()..].starts_with('\n') {
+                // The CR of a CRLF whose LF is at the offset: not a line ending of its own.
+                line -= 1;
+                cr_before = &before[..before.len() - 1];
+            }
+            if let Some(r) = cr_before.rfind('\r') {
+                start = start.max(r + 1);
+            }
+        }
+        let col = before[start..].chars().count() + 1;
         (line, col)
     }
 }
@@ -458,4 +465,28 @@ fn escape_data(s: &str) -> String {
 
 fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Source;
+
+    #[test]
+    fn lines_end_at_lf_cr_and_crlf() {
+        for (text, at, want) in [
+            ("ab\ncd", 4, (2, 2)),
+            ("ab\rcd", 4, (2, 2)),
+            ("ab\r\ncd", 5, (2, 2)),
+            ("ab\r\ncd", 3, (1, 4)),
+            ("a\rb\r\ncd", 4, (2, 3)),
+            ("a\rb\r\ncd", 7, (3, 3)),
+            ("x", 0, (1, 1)),
+        ] {
+            assert_eq!(
+                Source::new("t", text).line_col(at),
+                want,
+                "{text:?} at {at}"
+            );
+        }
+    }
 }
