@@ -265,14 +265,17 @@ fn tampered_ir_is_refused() {
 }
 
 /// Compile, serialize and read back: the same program.
-fn round_trip(name: &str, text: &str, dir: &Path) {
+fn round_trip(name: &str, text: &str, dir: &Path) -> Program {
     let checked = policyc::compile_source_in(text, dir);
     let Some(program) = checked.program else {
         panic!("{name} does not compile: {:#?}", checked.diagnostics)
     };
     let json = serde_json::to_string_pretty(&program).expect("the IR serializes");
     match Program::from_json(&json) {
-        Ok(back) => assert_eq!(back, program, "{name}: read back differs"),
+        Ok(back) => {
+            assert_eq!(back, program, "{name}: read back differs");
+            back
+        }
         Err(e) => panic!("{name}: the reader refuses what the compiler wrote: {e}"),
     }
 }
@@ -358,11 +361,23 @@ fn policies_at_the_depth_limit_read_back() {
     for k in 0..4 {
         g = format!("all of {{\n X{k} \"Nested\": {g} }}");
     }
-    round_trip(
+    let program = round_trip(
         "expanded definition",
         &format!("{HEAD}{def}{}", indication(&g)),
         Path::new("."),
     );
+    let depth = program
+        .indications
+        .iter()
+        .map(policyc::ir::indication_depth)
+        .max()
+        .unwrap_or(0);
+    assert!(depth > 120, "only {depth} levels");
+    // The evaluator, in a test thread's stack, at nearly the IR's limit.
+    for facts in [r#"{"facts": {"a": true}}"#, r#"{"facts": {}}"#] {
+        let request = policyc::bind(&program, facts, None).expect("binds");
+        let _ = policyc::evaluate(&program, &request);
+    }
 }
 
 #[test]
