@@ -111,6 +111,13 @@ pub mod codes {
     pub const BAD_DATE: &str = "E0102";
     /// A unit is unknown, malformed, or mixes units whose ratio is not a terminating decimal.
     pub const BAD_UNIT: &str = "E0103";
+    // Limits (see [`crate::limits`]).
+    /// Conditions, groups, brackets or formulas nested deeper than the limit.
+    pub const TOO_DEEP: &str = "E0110";
+    /// A line longer than the limit.
+    pub const LINE_TOO_LONG: &str = "E0111";
+    /// A file larger than the limit, or with more items than the limit.
+    pub const TOO_LARGE: &str = "E0112";
     // Declarations and names.
     /// A policy file has no `policy` header.
     pub const MISSING_HEADER: &str = "E0200";
@@ -194,6 +201,10 @@ pub mod codes {
     pub const UNKNOWN_DEFINE: &str = "E0413";
     /// A `meets` names no criteria above it, or criteria that refer the decision to people.
     pub const UNKNOWN_LABEL: &str = "E0414";
+    /// A definition that uses itself, directly or through others.
+    pub const DEFINE_CYCLE: &str = "E0420";
+    /// Criteria that, with their definitions and `meets` expanded, are too large or too deep.
+    pub const EXPANSION_LIMIT: &str = "E0421";
 }
 
 /// A source file: its name and text, for rendering diagnostics.
@@ -214,17 +225,27 @@ impl Source {
         }
     }
 
-    /// 1-based line and column of a byte offset (column counted in characters).
+    /// 1-based line and column of a byte offset (column counted in characters; a line ends at LF,
+    /// CR or CRLF).
     pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let col = before
-            .rsplit('\n')
-            .next()
-            .map(|l| l.chars().count())
-            .unwrap_or(0)
-            + 1;
+        // A line ends at LF, CR or CRLF (std's searches, which are fast even in a debug build).
+        let mut line = before.matches('\n').count() + 1;
+        let mut start = before.rfind('\n').map(|n| n + 1).unwrap_or(0);
+        if before.contains('\r') {
+            line += before.matches('\r').count() - before.matches("\r\n").count();
+            let mut cr_before = before;
+            if before.ends_with('\r') && self.text[before.len()..].starts_with('\n') {
+                // The CR of a CRLF whose LF is at the offset: not a line ending of its own.
+                line -= 1;
+                cr_before = &before[..before.len() - 1];
+            }
+            if let Some(r) = cr_before.rfind('\r') {
+                start = start.max(r + 1);
+            }
+        }
+        let col = before[start..].chars().count() + 1;
         (line, col)
     }
 }
@@ -250,6 +271,41 @@ impl Report {
             source: NamedSource::new(source.name.clone(), source.text.clone()),
         }
     }
+}
+
+/// The text as miette reads it: a lone CR (an old Mac line ending) becomes LF, byte for byte, so
+/// that spans still index it and miette sees the same lines as the parser.
+fn lf_lines(text: &Arc<str>) -> Arc<str> {
+    if !text.contains('\r') {
+        return text.clone();
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if c == '\r' && b.get(i + 1) != Some(&b'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+/// Whether a label of the diagnostic is on a line too long for the graphical renderer (which
+/// cannot show columns past 65,535); such a diagnostic is rendered without its source excerpt.
+fn on_long_line(d: &Diagnostic, text: &str) -> bool {
+    let long = |offset: usize| {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let start = text[..offset].rfind('\n').map(|n| n + 1).unwrap_or(0);
+        let end = text[offset..]
+            .find('\n')
+            .map(|n| offset + n)
+            .unwrap_or(text.len());
+        end - start > crate::limits::MAX_LINE_CHARS
+    };
+    std::iter::once(&d.primary)
+        .chain(&d.secondary)
+        .any(|l| long(l.span.start) || long(l.span.end))
 }
 
 impl fmt::Display for Report {
@@ -307,7 +363,24 @@ pub fn render(diags: &[Diagnostic], source: &Source, color: bool) -> String {
         .with_width(100)
         .with_links(false);
     let mut out = String::new();
+    let source = Source {
+        name: source.name.clone(),
+        text: lf_lines(&source.text),
+    };
+    let source = &source;
     for d in diags {
+        if on_long_line(d, &source.text) {
+            let (line, col) = source.line_col(d.primary.span.start);
+            out.push_str(&format!(
+                "{}: {}\n  --> {}:{line}:{col}: {}\n",
+                d.code, d.message, source.name, d.primary.message
+            ));
+            if let Some(h) = &d.help {
+                out.push_str(&format!("  help: {h}\n"));
+            }
+            out.push('\n');
+            continue;
+        }
         let report = Report::new(d.clone(), source);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}: {}\n", d.code, d.message));
@@ -392,4 +465,28 @@ fn escape_data(s: &str) -> String {
 
 fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Source;
+
+    #[test]
+    fn lines_end_at_lf_cr_and_crlf() {
+        for (text, at, want) in [
+            ("ab\ncd", 4, (2, 2)),
+            ("ab\rcd", 4, (2, 2)),
+            ("ab\r\ncd", 5, (2, 2)),
+            ("ab\r\ncd", 3, (1, 4)),
+            ("a\rb\r\ncd", 4, (2, 3)),
+            ("a\rb\r\ncd", 7, (3, 3)),
+            ("x", 0, (1, 1)),
+        ] {
+            assert_eq!(
+                Source::new("t", text).line_col(at),
+                want,
+                "{text:?} at {at}"
+            );
+        }
+    }
 }

@@ -6,5 +6,6 @@
 pub mod ast;
 pub mod diag;
 pub mod fmt;
+pub mod limits;
 pub mod parser;
 pub mod respan;

@@ -10,7 +10,152 @@ use std::collections::HashMap;
 
 impl Checker<'_> {
     /// A condition typed and lowered; `None` (after reporting) if any part of it is wrong.
+    ///
+    /// Definitions and `meets` are expanded in place, so the lowered condition can be larger and
+    /// deeper than its text: both are bounded ([`ir::MAX_DEPTH`] levels, [`ir::MAX_CONDITIONS`]
+    /// condition nodes in the program), and the cost of checking is bounded with them.
     pub(super) fn cond(&mut self, e: &Expr, dosing: bool) -> Option<Cond> {
+        if self.expansion_reported {
+            return None;
+        }
+        if self.cond_depth >= ir::MAX_DEPTH {
+            self.expansion_limit(
+                e.span(),
+                format!(
+                    "with its definitions and `meets` expanded, this condition nests more than {} levels deep",
+                    ir::MAX_DEPTH
+                ),
+            );
+            return None;
+        }
+        self.cond_depth += 1;
+        let c = self.cond_inner(e, dosing);
+        self.cond_depth -= 1;
+        if let Some(c) = &c {
+            // As many as the IR holds: a test may lower to two (`is not`: `not` of a test).
+            let n = match e {
+                Expr::And(..) | Expr::Or(..) | Expr::Not(..) => 1,
+                Expr::Meets { .. } | Expr::UseDefine { .. } => 1,
+                _ => ir::cond_size(c),
+            };
+            self.count_conditions(n, e.span())?;
+        }
+        c
+    }
+
+    /// Count condition nodes against the program's limit; `None` (after reporting) past it.
+    fn count_conditions(&mut self, n: usize, span: Span) -> Option<()> {
+        self.expanded = self.expanded.saturating_add(n);
+        if self.expanded > ir::MAX_CONDITIONS {
+            self.expansion_limit(
+                span,
+                format!(
+                    "with definitions and `meets` expanded, the criteria hold more than {} conditions",
+                    ir::MAX_CONDITIONS
+                ),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    fn expansion_limit(&mut self, span: Span, message: String) {
+        if self.expansion_reported {
+            return;
+        }
+        self.expansion_reported = true;
+        let mut d = Diagnostic::error(codes::EXPANSION_LIMIT, message, span, "expanded here");
+        if let Some(root) = self.expansion_root.filter(|r| *r != span) {
+            d = d.with_label(root, "in the expansion of this use");
+        }
+        self.err(
+            d
+                .with_help(format!(
+                    "each use of a definition or `meets` copies its condition: a definition that uses another \
+                     twice doubles at each level. Write the shared condition once (as a criterion) and refer to it, \
+                     or simplify the definitions (limits: {} levels, {} conditions)",
+                    ir::MAX_DEPTH,
+                    ir::MAX_CONDITIONS
+                )),
+        );
+    }
+
+    /// Report definitions that use themselves, directly or through others, with the circle's path
+    /// (`d → d`, `a → b → a`), once each, at the use that closes the circle.
+    pub(super) fn define_cycles(&mut self) {
+        let mut names: Vec<&str> = self.defines.keys().map(|s| s.as_str()).collect();
+        names.sort_unstable_by_key(|n| self.defines[*n].0.span.start);
+        // The definitions each one uses, with the span of the use.
+        let uses = |d: &DefineDecl| -> Vec<Use> {
+            let mut out = Vec::new();
+            let mut todo = vec![&d.body];
+            while let Some(e) = todo.pop() {
+                match e {
+                    Expr::And(p, _) | Expr::Or(p, _) => todo.extend(p.iter().rev()),
+                    Expr::Not(i, _) => todo.push(i),
+                    Expr::UseDefine { name, .. } => out.push((name.name.clone(), name.span)),
+                    _ => {}
+                }
+            }
+            out
+        };
+        let mut state: HashMap<String, u8> = HashMap::new();
+        let mut found: Vec<(Vec<String>, Span, Span)> = Vec::new();
+        for start in names {
+            if state.contains_key(start) {
+                continue;
+            }
+            // Depth first, with an explicit stack: (definition, its uses, next use).
+            let mut stack: Vec<(String, Vec<Use>, usize)> = Vec::new();
+            state.insert(start.to_string(), 1);
+            stack.push((start.to_string(), uses(self.defines[start].0), 0));
+            while let Some((_, us, next)) = stack.last_mut() {
+                let Some((u, at)) = us.get(*next).cloned() else {
+                    if let Some((d, _, _)) = stack.pop() {
+                        state.insert(d, 2);
+                    }
+                    continue;
+                };
+                *next += 1;
+                let Some((def, _)) = self.defines.get(&u).copied() else {
+                    continue;
+                };
+                match state.get(&u) {
+                    Some(1) => {
+                        let from = stack.iter().position(|(d, _, _)| *d == u).unwrap_or(0);
+                        let mut path: Vec<String> =
+                            stack[from..].iter().map(|(d, _, _)| d.clone()).collect();
+                        path.push(u.clone());
+                        found.push((path, at, def.name.span));
+                    }
+                    Some(_) => {}
+                    None => {
+                        state.insert(u.clone(), 1);
+                        stack.push((u, uses(def), 0));
+                    }
+                }
+            }
+        }
+        for (path, at, defined) in found {
+            let first = path[0].clone();
+            for d in &path {
+                self.cyclic.insert(d.clone());
+            }
+            let path = path.join(" → ");
+            self.err(
+                Diagnostic::error(
+                    codes::DEFINE_CYCLE,
+                    format!("definition `{first}` uses itself: {path}"),
+                    at,
+                    "closes the circle",
+                )
+                .with_label(defined, "defined here")
+                .with_help("a definition is expanded where it is used, so it cannot use itself, directly or through other definitions: write the condition out in full"),
+            );
+        }
+    }
+
+    fn cond_inner(&mut self, e: &Expr, dosing: bool) -> Option<Cond> {
         match e {
             Expr::Meets { label, span } => {
                 let Some(n) = self.compiled.get(label).cloned() else {
@@ -31,7 +176,21 @@ impl Checker<'_> {
                     return None;
                 };
                 match node_cond(&n) {
-                    Some(c) => Some(c),
+                    Some(c) => {
+                        if self.cond_depth + ir::cond_depth(&c) > ir::MAX_DEPTH {
+                            self.expansion_limit(
+                                *span,
+                                format!(
+                                    "with criteria {label} copied here, this condition nests more than {} levels deep",
+                                    ir::MAX_DEPTH
+                                ),
+                            );
+                            return None;
+                        }
+                        // One node is counted by the caller.
+                        self.count_conditions(ir::cond_size(&c).saturating_sub(1), *span)?;
+                        Some(c)
+                    }
                     None => {
                         self.err(
                             Diagnostic::error(codes::UNKNOWN_LABEL, format!("criteria {label} leave the decision to people (`refer` or `redirect`), so they cannot be met by reference"), *span, "refers to a referral")
@@ -102,7 +261,46 @@ impl Checker<'_> {
                     // The definition's text is in another file: point at this use.
                     policyc_syntax::respan::expr(&mut body, *span);
                 }
-                self.cond(&body, dosing)
+                if self.cyclic.contains(&name.name) {
+                    // Reported once, at the definition, by `define_cycles`.
+                    return None;
+                }
+                if let Some(first) = self.expanding.iter().position(|d| *d == name.name) {
+                    let path: Vec<&str> = self.expanding[first..]
+                        .iter()
+                        .map(|s| s.as_str())
+                        .chain(std::iter::once(name.name.as_str()))
+                        .collect();
+                    let path = path.join(" → ");
+                    self.err(
+                        Diagnostic::error(
+                            codes::DEFINE_CYCLE,
+                            format!("definition `{}` uses itself: {path}", name.name),
+                            name.span,
+                            "uses itself",
+                        )
+                        .with_label(def.name.span, "defined here")
+                        .with_help("a definition is expanded where it is used, so it cannot use itself, directly or through other definitions: write the condition out"),
+                    );
+                    return None;
+                }
+                if self.expanding.is_empty() {
+                    self.expansion_root = Some(name.span);
+                }
+                self.expanding.push(name.name.clone());
+                // The expansion is one level: the definition's body takes this use's place.
+                self.cond_depth -= 1;
+                let c = self.cond(&body, dosing);
+                self.cond_depth += 1;
+                self.expanding.pop();
+                if self.expanding.is_empty() {
+                    self.expansion_root = None;
+                }
+                // The body's nodes are counted by the inner call; this use adds none.
+                if c.is_some() {
+                    self.expanded -= 1;
+                }
+                c
             }
             Expr::And(parts, _) | Expr::Or(parts, _) => {
                 let cs: Vec<Option<Cond>> = parts.iter().map(|p| self.cond(p, dosing)).collect();
@@ -428,6 +626,9 @@ impl Checker<'_> {
         );
     }
 }
+
+/// A use of a definition in another's body: its name, and where it is written.
+type Use = (String, Span);
 
 /// A node as a plain condition (for `meets`); `None` if it contains a referral.
 fn node_cond(n: &ir::Node) -> Option<Cond> {

@@ -123,6 +123,18 @@ struct Checker<'a> {
     compiled: HashMap<String, ir::Node>,
     /// Whether any indication has reauthorization criteria (then `authorization` is declared).
     reauthorization: bool,
+    /// The definitions being expanded, outermost first (to report one that uses itself).
+    expanding: Vec<String>,
+    /// How deeply the condition being lowered is nested, definitions and `meets` expanded.
+    cond_depth: usize,
+    /// Condition nodes lowered so far in the program, definitions and `meets` expanded.
+    expanded: usize,
+    /// The expansion limit has been reported (once per file is enough).
+    expansion_reported: bool,
+    /// The use (of a definition or `meets`) in the criteria that the current expansion started at.
+    expansion_root: Option<Span>,
+    /// Definitions on a circle of uses (reported by `define_cycles`).
+    cyclic: std::collections::HashSet<String>,
 }
 
 const BUILTIN_TYPES: &[&str] = &["boolean", "count", "number", "date", "documentation"];
@@ -155,6 +167,12 @@ fn check_merged(file: &File, n_imported: usize) -> Checked {
                 .any(|x| matches!(x, IndicationItem::Reauthorization(_))),
             _ => false,
         }),
+        expanding: Vec::new(),
+        cond_depth: 0,
+        expanded: 0,
+        expansion_reported: false,
+        cyclic: Default::default(),
+        expansion_root: None,
     };
     let library = file.items.iter().any(|i| matches!(i, Item::Library(_)));
     let meta = if library {
@@ -165,10 +183,12 @@ fn check_merged(file: &File, n_imported: usize) -> Checked {
     c.declare_enums();
     c.declare_facts();
     c.declare_defines();
+    c.define_cycles();
     let equivalences = c.equivalences();
     c.compute_alternates();
     let derived = c.derived_facts();
     let indications = c.indications();
+    c.check_depths(&indications);
     c.lower(library, meta, equivalences, indications, derived)
 }
 
@@ -177,6 +197,50 @@ fn check_merged(file: &File, n_imported: usize) -> Checked {
 pub(crate) const AUTHORIZATION: &str = "authorization";
 
 impl Checker<'_> {
+    /// Every lowered indication within the IR's nesting limit, so that the reader reads what the
+    /// compiler writes (groups and expanded conditions together may go deeper than either alone).
+    fn check_depths(&mut self, indications: &[ir::IndicationDef]) {
+        let conditions: usize = indications.iter().map(ir::indication_conditions).sum();
+        if conditions > ir::MAX_CONDITIONS && !self.expansion_reported {
+            self.expansion_reported = true;
+            let span = indications
+                .first()
+                .and_then(|i| self.labels.get(&i.label).copied())
+                .unwrap_or_default();
+            self.err(
+                Diagnostic::error(
+                    policyc_syntax::diag::codes::EXPANSION_LIMIT,
+                    format!(
+                        "with definitions and `meets` expanded, the criteria hold {conditions} conditions; at most {} are allowed",
+                        ir::MAX_CONDITIONS
+                    ),
+                    span,
+                    "the first indication",
+                )
+                .with_help("use fewer copies of definitions and `meets`, or split the policy"),
+            );
+        }
+        for i in indications {
+            let depth = ir::indication_depth(i);
+            if depth > ir::MAX_DEPTH {
+                let span = self.labels.get(&i.label).copied().unwrap_or_default();
+                self.err(
+                    Diagnostic::error(
+                        policyc_syntax::diag::codes::EXPANSION_LIMIT,
+                        format!(
+                            "with its definitions and `meets` expanded, indication {} nests {depth} levels deep; at most {} are allowed",
+                            i.label,
+                            ir::MAX_DEPTH
+                        ),
+                        span,
+                        "too deep once expanded",
+                    )
+                    .with_help("use fewer levels of groups around the definitions, or flatten the definitions"),
+                );
+            }
+        }
+    }
+
     /// Record a diagnostic.
     fn err(&mut self, d: Diagnostic) {
         self.diags.push(d);

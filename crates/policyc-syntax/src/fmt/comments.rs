@@ -27,18 +27,27 @@ fn all_ws(s: &str) -> bool {
 /// Start of the line holding byte offset `pos`.
 fn line_start(src: &str, pos: usize) -> usize {
     src.get(..pos)
-        .and_then(|s| s.rfind('\n'))
+        .and_then(|s| s.rfind(['\n', '\r']))
         .map(|n| n + 1)
         .unwrap_or(0)
 }
 
 /// Whether the line before the one starting at `start` is blank.
 fn prev_line_blank(src: &str, start: usize) -> bool {
-    if start == 0 {
+    // The end of the line above, before its line ending (LF, CR or CRLF).
+    let bytes = src.as_bytes();
+    let mut end = start;
+    if end > 0 && bytes.get(end - 1) == Some(&b'\n') {
+        end -= 1;
+    }
+    if end > 0 && bytes.get(end - 1) == Some(&b'\r') {
+        end -= 1;
+    }
+    if end == start {
         return false;
     }
-    let prev_start = line_start(src, start - 1);
-    src.get(prev_start..start - 1).is_some_and(all_ws)
+    let prev_start = line_start(src, end);
+    src.get(prev_start..end).is_some_and(all_ws)
 }
 
 /// Whether the source text at `pos` starts its line and has a blank line above it.
@@ -69,13 +78,17 @@ pub(super) fn scan_comments(src: &str, opaque: &[Span]) -> Vec<Comment> {
             b'"' => {
                 // A string literal: up to the closing quote on the same line.
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r'
+                {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
             }
             b'#' => {
-                let end = src[i..].find('\n').map(|n| i + n).unwrap_or(src.len());
+                let end = src[i..]
+                    .find(['\n', '\r'])
+                    .map(|n| i + n)
+                    .unwrap_or(src.len());
                 let ls = line_start(src, i);
                 let own_line = all_ws(&src[ls..i]);
                 out.push(Comment {
