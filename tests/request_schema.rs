@@ -345,3 +345,36 @@ fn generated_requests_are_both_valid_and_invalid() {
     }
     assert!(ok > 200 && bad > 200, "{ok} bind, {bad} do not");
 }
+
+/// Cases YAML numbers reach the binder with their text: `0.99999999999999999999` is not the count
+/// 1, and a value beyond the exact precision is refused rather than rounded.
+#[test]
+fn cases_numbers_are_read_exactly() {
+    let p = &subjects()[0].program;
+    let text = r#"
+cases:
+  - name: almost one
+    facts: {n: 0.99999999999999999999}
+    expect: {decision: approve}
+  - name: exactly one
+    facts: {n: 1.0}
+    expect: {decision: needs_info}
+  - name: too precise
+    facts: {score: 0.99999999999999999999999999999}
+    expect: {decision: deny}
+"#;
+    let file = policyc::cases::parse_cases(text).expect("cases parse");
+    let mut coverage = policyc::cases::Coverage::new(p);
+    let results = policyc::cases::run(p, &file, &mut coverage);
+    assert!(
+        results[0].failures[0].contains("is a count"),
+        "{:?}",
+        results[0]
+    );
+    assert!(results[1].passed(), "{:?}", results[1]);
+    assert!(
+        results[2].failures[0].contains("cannot be read exactly"),
+        "{:?}",
+        results[2]
+    );
+}
