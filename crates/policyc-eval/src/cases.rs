@@ -163,11 +163,11 @@ mod exact {
             Raw::Bool(b) => Value::Bool(b),
             Raw::Str(s) => Value::String(s),
             Raw::Num(int) => {
-                let span = node.referenced.span();
+                let span = node.defined.span();
                 let text = span
                     .byte_offset()
                     .zip(span.byte_len())
-                    .and_then(|(o, l)| source.get(o as usize..(o + l) as usize))
+                    .and_then(|(o, l)| source.get(o as usize..o.saturating_add(l) as usize))
                     .map(str::trim);
                 match (text, int) {
                     (Some(t), _) if json_number(t) => {
