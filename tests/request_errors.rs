@@ -22,7 +22,10 @@ fn invalid_requests_are_reported() {
         };
         assert!(!errors.is_empty());
         for e in &errors {
-            assert!(e.path.starts_with("facts.") || e.path == "as_of", "{e}");
+            assert!(
+                e.path.starts_with("facts.") || e.path == "as_of" || e.path == "facts",
+                "{e}"
+            );
             assert!(
                 e.help.is_some(),
                 "every request error says how to fix it: {e}"

@@ -31,8 +31,9 @@ pub struct Case {
     pub name: String,
     /// The date of service; default: the file's `as_of`.
     pub as_of: Option<String>,
-    /// The request's facts, as in a request's `facts` object.
-    #[serde(default)]
+    /// The request's facts, as in a request's `facts` object. Numbers keep the text the file
+    /// writes them with (never read through binary floating point), for the binder to read exactly.
+    #[serde(default, deserialize_with = "exact::facts")]
     pub facts: serde_json::Map<String, serde_json::Value>,
     /// What the decision should be.
     pub expect: Expect,
@@ -60,8 +61,166 @@ pub struct Expect {
 
 /// Read a cases file; the error names the line and column.
 pub fn parse_cases(text: &str) -> Result<CaseFile, String> {
-    serde_saphyr::from_str::<CaseFile>(text)
+    exact::with_source(text, || serde_saphyr::from_str::<CaseFile>(text))
         .map_err(|e| e.to_string().trim_start_matches("error: ").to_string())
+}
+
+/// Fact values read from the YAML with each number's own text.
+///
+/// serde-saphyr hands a plain scalar that looks like a number to a visitor as an `f64` (so
+/// `0.99999999999999999999` would become `1`). Each value is therefore read with its place in the
+/// source ([`serde_saphyr::Spanned`]), and a number's text is taken from the source itself.
+mod exact {
+    use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde::Deserialize;
+    use serde_json::{Map, Number, Value};
+    use serde_saphyr::Spanned;
+    use std::cell::RefCell;
+    use std::fmt;
+
+    thread_local! {
+        static SOURCE: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+
+    /// Run `f` with `text` as the source that number spans refer to.
+    pub(super) fn with_source<T>(text: &str, f: impl FnOnce() -> T) -> T {
+        SOURCE.with(|s| text.clone_into(&mut s.borrow_mut()));
+        let r = f();
+        SOURCE.with(|s| s.borrow_mut().clear());
+        r
+    }
+
+    /// A YAML node before numbers are given their text.
+    enum Raw {
+        Null,
+        Bool(bool),
+        /// A number; the integer when it is one (for YAML spellings that JSON lacks, `0x1F`).
+        Num(Option<i128>),
+        Str(String),
+        Seq(Vec<Spanned<Raw>>),
+        Map(Vec<(String, Spanned<Raw>)>),
+    }
+
+    impl<'de> Deserialize<'de> for Raw {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Raw, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Raw;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a fact value")
+                }
+                fn visit_bool<E>(self, b: bool) -> Result<Raw, E> {
+                    Ok(Raw::Bool(b))
+                }
+                fn visit_i64<E>(self, n: i64) -> Result<Raw, E> {
+                    Ok(Raw::Num(Some(n.into())))
+                }
+                fn visit_u64<E>(self, n: u64) -> Result<Raw, E> {
+                    Ok(Raw::Num(Some(n.into())))
+                }
+                fn visit_f64<E>(self, _: f64) -> Result<Raw, E> {
+                    Ok(Raw::Num(None))
+                }
+                fn visit_str<E>(self, s: &str) -> Result<Raw, E> {
+                    Ok(Raw::Str(s.to_string()))
+                }
+                fn visit_string<E>(self, s: String) -> Result<Raw, E> {
+                    Ok(Raw::Str(s))
+                }
+                fn visit_unit<E>(self) -> Result<Raw, E> {
+                    Ok(Raw::Null)
+                }
+                fn visit_none<E>(self) -> Result<Raw, E> {
+                    Ok(Raw::Null)
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+                    let mut v = Vec::new();
+                    while let Some(x) = a.next_element()? {
+                        v.push(x);
+                    }
+                    Ok(Raw::Seq(v))
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+                    let mut v = Vec::new();
+                    while let Some(x) = a.next_entry()? {
+                        v.push(x);
+                    }
+                    Ok(Raw::Map(v))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// Whether `t` is a JSON number (what the binder reads).
+    fn json_number(t: &str) -> bool {
+        t.parse::<Number>().is_ok() && !t.starts_with('+')
+    }
+
+    fn convert<E: de::Error>(node: Spanned<Raw>, source: &str) -> Result<Value, E> {
+        Ok(match node.value {
+            Raw::Null => Value::Null,
+            Raw::Bool(b) => Value::Bool(b),
+            Raw::Str(s) => Value::String(s),
+            Raw::Num(int) => {
+                let span = node.defined.span();
+                let text = span
+                    .byte_offset()
+                    .zip(span.byte_len())
+                    .and_then(|(o, l)| source.get(o as usize..o.saturating_add(l) as usize))
+                    .map(str::trim);
+                match (text, int) {
+                    (Some(t), _) if json_number(t) => {
+                        Value::Number(t.parse().map_err(E::custom)?)
+                    }
+                    (_, Some(i)) => Value::Number(
+                        i.to_string().parse().map_err(E::custom)?,
+                    ),
+                    (t, None) => {
+                        return Err(E::custom(format!(
+                            "line {}: the number {} cannot be read exactly; write it in decimal (0.5, 1000, 1.5e3)",
+                            node.referenced.line(),
+                            t.map(|t| format!("`{t}`")).unwrap_or_default()
+                        )))
+                    }
+                }
+            }
+            Raw::Seq(items) => Value::Array(
+                items
+                    .into_iter()
+                    .map(|x| convert(x, source))
+                    .collect::<Result<_, E>>()?,
+            ),
+            Raw::Map(entries) => {
+                let mut m = Map::new();
+                for (k, v) in entries {
+                    m.insert(k, convert(v, source)?);
+                }
+                Value::Object(m)
+            }
+        })
+    }
+
+    /// A case's `facts`, each number with its source text.
+    pub(super) fn facts<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
+        let entries: Vec<(String, Spanned<Raw>)> = match Raw::deserialize(d)? {
+            Raw::Map(e) => e,
+            Raw::Null => return Ok(Map::new()),
+            _ => {
+                return Err(de::Error::custom(
+                    "`facts` is a mapping of fact names to values",
+                ))
+            }
+        };
+        SOURCE.with(|s| {
+            let source = s.borrow();
+            let mut m = Map::new();
+            for (k, v) in entries {
+                m.insert(k, convert(v, &source)?);
+            }
+            Ok(m)
+        })
+    }
 }
 
 /// The result of one case.
@@ -456,5 +615,37 @@ fn truncate(s: &str, n: usize) -> String {
         s.to_string()
     } else {
         format!("{}…", s.chars().take(n).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod exact_tests {
+    use super::parse_cases;
+
+    fn facts(yaml_facts: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+        let text = format!(
+            "cases:\n  - name: x\n    facts:\n{yaml_facts}\n    expect:\n      decision: approve\n"
+        );
+        parse_cases(&text).map(|mut f| std::mem::take(&mut f.cases[0].value.facts))
+    }
+
+    #[test]
+    fn numbers_keep_their_text() {
+        let f = facts(
+            "      a: 0.99999999999999999999\n      b: {value: 72.5000, unit: kg}\n      c: [1, 2.50]\n      d: 123456789012345678901234567890\n      e: \"3\"\n      g: 0x1F",
+        )
+        .expect("parses");
+        assert_eq!(f["a"].to_string(), "0.99999999999999999999");
+        assert_eq!(f["b"]["value"].to_string(), "72.5000");
+        assert_eq!(f["c"].to_string(), "[1,2.50]");
+        assert_eq!(f["d"].to_string(), "123456789012345678901234567890");
+        assert_eq!(f["e"], serde_json::Value::String("3".into()));
+        assert_eq!(f["g"].to_string(), "31");
+    }
+
+    #[test]
+    fn numbers_json_cannot_spell_are_refused() {
+        let e = facts("      a: .5").expect_err("refused");
+        assert!(e.contains("cannot be read exactly"), "{e}");
     }
 }

@@ -3,7 +3,14 @@
 use policyc_ir::ir::{FactType, Program};
 use serde_json::{json, Map, Value};
 
-/// The JSON Schema of requests to `p`.
+/// A number in a string, as the binder reads it: plain digits or thousands in groups of three,
+/// an optional fraction and exponent (no sign).
+const UNSIGNED: &str = "([0-9]+|[1-9][0-9]{0,2}(,[0-9]{3})+)(\\.[0-9]+)?([eE][-+]?[0-9]+)?";
+
+/// The JSON Schema of requests to `p`. It accepts what [`crate::request::bind`] accepts, except
+/// what a schema cannot state: units (only their place is checked), the exact precision of
+/// numbers (28 significant digits), a date of birth after the date of service, derived facts that
+/// disagree with their inputs, and duplicate keys.
 pub fn request_schema(p: &Program) -> Value {
     let mut facts = Map::new();
     for f in &p.facts {
@@ -14,7 +21,7 @@ pub fn request_schema(p: &Program) -> Value {
             }
             FactType::Count => json!({"type": "integer", "minimum": 0}),
             FactType::Number => json!({
-                "oneOf": [{"type": "number"}, {"type": "string", "pattern": "^-?[0-9][0-9,]*(\\.[0-9]+)?$"}]
+                "oneOf": [{"type": "number"}, {"type": "string", "pattern": format!("^-?{UNSIGNED}$")}]
             }),
             FactType::Date => json!({"type": "string", "format": "date"}),
             FactType::Quantity { unit, alternates } => {
@@ -31,11 +38,11 @@ pub fn request_schema(p: &Program) -> Value {
                     "description": format!("A quantity in {} or another unit of {}{}; as \"<number> <unit>\" or {{\"value\", \"unit\"}}", unit.code, unit.dim,
                         if units.len() > 1 { format!(", or {}", units[1..].join(", ")) } else { String::new() }),
                     "oneOf": [
-                        {"type": "string", "pattern": "^\\s*-?[0-9][0-9,]*(\\.[0-9]+)?([eE][-+]?[0-9]+)?(\\s+(thousand|million|billion))?\\s+\\S+\\s*$",
+                        {"type": "string", "pattern": format!("^\\s*{UNSIGNED}(\\s+(thousand|million|billion))?\\s+\\S+\\s*$"),
                          "examples": [format!("1 {}", unit.code)]},
                         {"type": "object", "required": ["value", "unit"], "additionalProperties": false,
                          "properties": {
-                            "value": {"oneOf": [{"type": "number"}, {"type": "string"}]},
+                            "value": {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": format!("^{UNSIGNED}$")}]},
                             "unit": {"type": "string", "examples": [unit.code.clone()]}
                          }}
                     ]
@@ -80,8 +87,8 @@ pub fn request_schema(p: &Program) -> Value {
         "required": ["facts"],
         "properties": {
             "format_version": {"const": 1},
-            "request_id": {"type": "string"},
-            "as_of": {"type": "string", "format": "date", "description": "The date of service"},
+            "request_id": {"type": ["string", "null"]},
+            "as_of": {"type": ["string", "null"], "format": "date", "description": "The date of service"},
             "facts": {
                 "type": "object",
                 "additionalProperties": false,

@@ -2,7 +2,13 @@
 //!
 //! A request states facts by name; binding resolves each to its slot, checks its type and unit, and
 //! computes derived facts. Every problem in a request is reported (with its JSON path), not only the
-//! first. Numbers are read from their JSON text exactly (no binary floating point).
+//! first. Numbers are read from their JSON text exactly (no binary floating point), and refused
+//! when they cannot be represented exactly ([`number`]); a key written twice is an error.
+
+mod json;
+pub mod number;
+
+use number::{exact_mul, parse_number, NumberError};
 
 use policyc_ir::dates::{date_from_days, days_since_epoch};
 use policyc_ir::ir::{Calc, FactType, Program};
@@ -12,7 +18,6 @@ use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::fmt;
-use std::str::FromStr;
 
 /// The value of a fact, as the evaluator reads it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,24 +82,47 @@ fn rerr(path: impl Into<String>, message: impl Into<String>, help: Option<String
     }
 }
 
-/// Parse and bind a JSON request. `as_of` overrides the request's own date of service.
+/// Parse and bind a JSON request. `as_of` overrides the request's own date of service. A key
+/// written twice in one object is an error (with its JSON path), as are all the problems
+/// [`bind_json`] finds.
 pub fn bind(
     program: &Program,
     text: &str,
     as_of: Option<&str>,
 ) -> Result<Request, Vec<RequestError>> {
-    let json: Json = serde_json::from_str(text).map_err(|e| {
+    let (json, duplicates) = json::parse(text).map_err(|e| {
         vec![rerr(
             format!("line {}, column {}", e.line(), e.column()),
             format!("the request is not valid JSON: {e}"),
             Some("a request is a JSON object: {\"as_of\": \"2026-01-15\", \"facts\": {\"diagnosis\": \"...\"}}".into()),
         )]
     })?;
-    bind_json(program, &json, as_of)
+    if duplicates.is_empty() {
+        return bind_json(program, &json, as_of);
+    }
+    let mut errors: Vec<RequestError> = duplicates
+        .into_iter()
+        .map(|d| {
+            rerr(
+                d.path,
+                format!("`{}` is written more than once in the same object", d.key),
+                Some(
+                    "state each key once: a JSON reader would silently keep only one of the values"
+                        .into(),
+                ),
+            )
+        })
+        .collect();
+    if let Err(more) = bind_json(program, &json, as_of) {
+        errors.extend(more);
+    }
+    Err(errors)
 }
 
 /// Bind a request already parsed as JSON. `as_of_override` overrides the request's own date of
-/// service.
+/// service. Duplicate keys cannot be seen here (the parsed JSON kept one of them): callers that
+/// have the text use [`bind`]. Numbers must have been parsed with their text kept
+/// (serde_json's `arbitrary_precision`), never through `f64`.
 pub fn bind_json(
     program: &Program,
     json: &Json,
@@ -128,7 +156,8 @@ pub fn bind_json(
         }
     }
     if let Some(v) = obj.get("format_version") {
-        if v.as_u64() != Some(1) {
+        let one = matches!(v, Json::Number(n) if parse_number(n.as_str()) == Ok(Decimal::ONE));
+        if !one {
             errors.push(rerr(
                 "format_version",
                 format!("request format version {v} is not supported"),
@@ -161,9 +190,9 @@ pub fn bind_json(
         },
     };
     if let Some((s, path)) = as_of_text {
-        match s.parse::<jiff::civil::Date>() {
-            Ok(d) => req.as_of = Some(days_since_epoch(d)),
-            Err(_) => errors.push(rerr(
+        match parse_date(&s) {
+            Some(d) => req.as_of = Some(days_since_epoch(d)),
+            None => errors.push(rerr(
                 path,
                 format!("`{s}` is not a date"),
                 Some("write the date of service as YYYY-MM-DD".into()),
@@ -247,15 +276,36 @@ fn kind(v: &Json) -> &'static str {
     }
 }
 
-fn decimal(v: &Json) -> Option<Decimal> {
-    let text = match v {
-        Json::Number(n) => n.to_string(),
-        Json::String(s) => s.trim().replace(',', ""),
-        _ => return None,
-    };
-    Decimal::from_str(&text)
-        .ok()
-        .or_else(|| Decimal::from_scientific(&text).ok())
+/// A date written exactly as `YYYY-MM-DD` (what JSON Schema's `date` format accepts).
+fn parse_date(s: &str) -> Option<jiff::civil::Date> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return None;
+    }
+    s.parse::<jiff::civil::Date>().ok()
+}
+
+/// The text of a number a request states: a JSON number, or (`strings`) a JSON string.
+fn number_text(v: &Json, strings: bool) -> Option<&str> {
+    match v {
+        Json::Number(n) => Some(n.as_str()),
+        Json::String(s) if strings => Some(s),
+        _ => None,
+    }
+}
+
+/// The message and help for a number that does not read.
+fn number_problem(fact: &str, text: &str, e: &NumberError) -> (String, Option<String>) {
+    let (m, h) = e.explain(text);
+    (format!("`{fact}`: {m}"), Some(h))
 }
 
 type ValueResult = Result<(Value, String), (String, Option<String>)>;
@@ -282,27 +332,39 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
             )),
         },
         FactType::Count => {
-            let d = decimal(v).filter(|d| d.fract().is_zero() && !d.is_sign_negative());
-            match d {
-                Some(d) => Ok((Value::Num(d.normalize(), 0), format_decimal(d))),
-                None => Err((
+            let not_a_count = || {
+                (
                     format!(
                         "`{}` is a count; expected a whole number of 0 or more, found {}",
                         fact.name,
                         show_json(v)
                     ),
-                    None,
-                )),
+                    Some(match v {
+                        Json::String(_) => format!("write the count as a JSON number, without quotes: \"{}\": 2", fact.name),
+                        _ => format!("write it as a whole number: \"{}\": 2", fact.name),
+                    }),
+                )
+            };
+            let Some(text) = number_text(v, false) else {
+                return Err(not_a_count());
+            };
+            let d = parse_number(text).map_err(|e| number_problem(&fact.name, text, &e))?;
+            if !d.fract().is_zero() || d.is_sign_negative() {
+                return Err(not_a_count());
             }
+            Ok((Value::Num(d.normalize(), 0), format_decimal(d)))
         }
-        FactType::Number => match decimal(v) {
-            Some(d) => Ok((Value::Num(d.normalize(), 0), format_decimal(d))),
-            None => Err((
-                format!("`{}` is a number; found {}", fact.name, show_json(v)),
-                None,
-            )),
-        },
-        FactType::Date => match v.as_str().and_then(|s| s.parse::<jiff::civil::Date>().ok()) {
+        FactType::Number => {
+            let Some(text) = number_text(v, true) else {
+                return Err((
+                    format!("`{}` is a number; found {}", fact.name, show_json(v)),
+                    Some(format!("write it as a JSON number: \"{}\": 72.5", fact.name)),
+                ));
+            };
+            let d = parse_number(text).map_err(|e| number_problem(&fact.name, text, &e))?;
+            Ok((Value::Num(d.normalize(), 0), format_decimal(d)))
+        }
+        FactType::Date => match v.as_str().and_then(parse_date) {
             Some(d) => Ok((Value::Date(days_since_epoch(d)), d.to_string())),
             None => Err((
                 format!(
@@ -314,19 +376,59 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
             )),
         },
         FactType::Quantity { unit, alternates } => {
-            let (num, unit_text) = match v {
-                Json::String(s) => split_quantity(s),
-                Json::Object(m) => (
-                    m.get("value").and_then(decimal),
-                    m.get("unit").and_then(|u| u.as_str()).map(str::to_string),
-                ),
-                Json::Number(_) => (decimal(v), None),
-                _ => (None, None),
-            };
             let example = format!(
                 "\"{} {}\" or {{\"value\": 1, \"unit\": \"{}\"}}",
                 "1", unit.code, unit.code
             );
+            let negative = || {
+                (
+                    format!("`{}` is {}: a quantity cannot be negative", fact.name, show_json(v)),
+                    Some(format!("state it as 0 or more, e.g. {example}")),
+                )
+            };
+            // A number in a string is written without a sign; a JSON number is 0 or more.
+            let read = |text: &str, json_number: bool| -> Result<Decimal, (String, Option<String>)> {
+                if !json_number && text.starts_with('-') {
+                    return Err(negative());
+                }
+                let d = parse_number(text).map_err(|e| number_problem(&fact.name, text, &e))?;
+                if d.is_sign_negative() {
+                    return Err(negative());
+                }
+                Ok(d)
+            };
+            let (num, unit_text) = match v {
+                Json::String(s) => {
+                    let (n, scale, unit) = split_quantity(s);
+                    let n = match n {
+                        Some(t) => Some(read(t, false)?),
+                        None => None,
+                    };
+                    let n = match (n, scale) {
+                        (Some(n), Some(m)) => Some(exact_mul(n, m).ok_or_else(|| {
+                            number_problem(&fact.name, s.trim(), &NumberError::Precision)
+                        })?),
+                        (n, _) => n,
+                    };
+                    (n, unit)
+                }
+                Json::Object(m) => {
+                    if let Some(k) = m.keys().find(|k| *k != "value" && *k != "unit") {
+                        return Err((
+                            format!("`{}`: `{k}` is not part of a quantity", fact.name),
+                            Some(format!("write it as {example}")),
+                        ));
+                    }
+                    let n = match m.get("value") {
+                        Some(Json::Number(n)) => Some(read(n.as_str(), true)?),
+                        Some(Json::String(s)) => Some(read(s, false)?),
+                        _ => None,
+                    };
+                    (n, m.get("unit").and_then(|u| u.as_str()).map(str::to_string))
+                }
+                Json::Number(n) => (Some(read(n.as_str(), true)?), None),
+                _ => (None, None),
+            };
             let Some(num) = num else {
                 return Err((
                     format!(
@@ -376,16 +478,18 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
                     )),
                 ));
             };
-            if num.is_sign_negative() {
-                return Err((
-                    format!("`{}` is {}: a quantity cannot be negative", fact.name, show_json(v)),
-                    Some(format!("state it as 0 or more, e.g. {example}")),
-                ));
-            }
             let shown = format!("{} {}", format_decimal(num), u.written);
-            let q = policyc_ir::units::Quantity::new(num, u)
-                .ok_or_else(|| (format!("`{}` is too large", fact.name), None))?;
-            Ok((Value::Num(q.canonical().normalize(), alt), shown))
+            // In the canonical unit exactly, or refused: never rounded.
+            let canonical = exact_mul(num, u.factor).ok_or_else(|| {
+                (
+                    format!(
+                        "`{}` is {shown}, which cannot be converted exactly: in the unit the policy computes with it has more than 28 significant digits, or is too large",
+                        fact.name
+                    ),
+                    Some(format!("state it with fewer digits, or in {}", unit.code)),
+                )
+            })?;
+            Ok((Value::Num(canonical.normalize(), alt), shown))
         }
         FactType::Enum { enum_index } => {
             let e = &program.enums[*enum_index as usize];
@@ -425,7 +529,7 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
                 ));
             };
             let mut mask = 0u128;
-            let mut names = Vec::new();
+            let mut names: Vec<String> = Vec::new();
             for it in items {
                 let Some(s) = it.as_str() else {
                     return Err((
@@ -445,6 +549,12 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
                         ))
                     }
                 }
+                if names.iter().any(|n| n == s) {
+                    return Err((
+                        format!("`{}` lists `{s}` more than once", fact.name),
+                        Some("list each value once".into()),
+                    ));
+                }
                 names.push(s.to_string());
             }
             let shown = if names.is_empty() {
@@ -457,12 +567,10 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
     }
 }
 
-/// `"6 million IU"` → (6000000, `IU`); `"600000 [IU]/kg"` → (600000, `[IU]/kg`).
-fn split_quantity(s: &str) -> (Option<Decimal>, Option<String>) {
+/// `"6 million IU"` → (`6`, 1000000, `IU`); `"600000 [IU]/kg"` → (`600000`, none, `[IU]/kg`).
+fn split_quantity(s: &str) -> (Option<&str>, Option<Decimal>, Option<String>) {
     let mut words = s.split_whitespace();
-    let number = words
-        .next()
-        .and_then(|n| decimal(&Json::String(n.to_string())));
+    let number = words.next();
     let rest: Vec<&str> = words.collect();
     let (scale, unit) = match rest.first() {
         Some(&"thousand") => (Some(Decimal::from(1_000)), &rest[1..]),
@@ -470,16 +578,12 @@ fn split_quantity(s: &str) -> (Option<Decimal>, Option<String>) {
         Some(&"billion") => (Some(Decimal::from(1_000_000_000)), &rest[1..]),
         _ => (None, &rest[..]),
     };
-    let number = match (number, scale) {
-        (Some(n), Some(m)) => n.checked_mul(m),
-        (n, _) => n,
-    };
     let unit = if unit.is_empty() {
         None
     } else {
         Some(unit.join(" "))
     };
-    (number, unit)
+    (number, scale, unit)
 }
 
 fn enum_error<'a>(
