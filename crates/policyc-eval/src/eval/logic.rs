@@ -462,6 +462,20 @@ pub(super) fn possible(v: Values, refers: bool) -> u8 {
     if v.applies == Tv::False || v.criteria.l == Tv::False {
         return DENY;
     }
+    let known = |t: Tv| match t {
+        Tv::True => Some(true),
+        Tv::False => Some(false),
+        Tv::Unknown => None,
+    };
+    if let (Some(a), Some(cs), Some(cl), Some(ds), Some(dl)) = (
+        known(v.applies),
+        known(v.criteria.s),
+        known(v.criteria.l),
+        known(v.dosing.s),
+        known(v.dosing.l),
+    ) {
+        return bit(standing_known(a, (cs, cl), (ds, dl), refers));
+    }
     let mut out = 0;
     let (cs, ds) = (sec_states(v.criteria), sec_states(v.dosing));
     for &a in tvs(v.applies) {
