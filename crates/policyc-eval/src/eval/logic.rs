@@ -431,6 +431,7 @@ pub(super) fn bit(s: Standing) -> u8 {
     }
 }
 
+#[cfg(test)]
 fn tvs(t: Tv) -> &'static [bool] {
     match t {
         Tv::True => &[true],
@@ -442,6 +443,7 @@ fn tvs(t: Tv) -> &'static [bool] {
 /// The (strict, lenient) values a section may turn out to have, each as bits 0 (strict) and 1
 /// (lenient), as a set: bit `k` of the result for the state `k`. Strict never holds where
 /// lenient fails (state 1 is excluded).
+#[cfg(test)]
 fn sec_states(x: Sec) -> u8 {
     let mut out = 0;
     for &s in tvs(x.s) {
@@ -462,19 +464,29 @@ pub(super) fn possible(v: Values, refers: bool) -> u8 {
     if v.applies == Tv::False || v.criteria.l == Tv::False {
         return DENY;
     }
-    let known = |t: Tv| match t {
-        Tv::True => Some(true),
-        Tv::False => Some(false),
-        Tv::Unknown => None,
-    };
-    if let (Some(a), Some(cs), Some(cl), Some(ds), Some(dl)) = (
-        known(v.applies),
-        known(v.criteria.s),
-        known(v.criteria.l),
-        known(v.dosing.s),
-        known(v.dosing.l),
-    ) {
-        return bit(standing_known(a, (cs, cl), (ds, dl), refers));
+    let may = |t: Tv, b: bool| t == Tv::Unknown || t == Tv::from(b);
+    let (a, c, d) = (v.applies, v.criteria, v.dosing);
+    // The standing of known values (`standing_known`), read for some values the unknown ones
+    // may take. A section's state (false, true) is possible whenever its strict reading may
+    // fail and its lenient one may hold.
+    let mut out = 0;
+    if may(a, true) && may(c.s, true) && may(d.s, true) {
+        out |= APPROVE;
+    }
+    if may(a, true) && (may(c.s, false) || may(d.s, false)) && (may(d.l, true) || refers) {
+        out |= REFER;
+    }
+    if may(a, false) || may(c.l, false) || (!refers && may(d.l, false)) {
+        out |= DENY;
+    }
+    out
+}
+
+/// [`possible`] by enumeration of every combination of values, for the test.
+#[cfg(test)]
+fn possible_by_enumeration(v: Values, refers: bool) -> u8 {
+    if v.applies == Tv::False || v.criteria.l == Tv::False {
+        return DENY;
     }
     let mut out = 0;
     let (cs, ds) = (sec_states(v.criteria), sec_states(v.dosing));
@@ -496,6 +508,37 @@ pub(super) fn possible(v: Values, refers: bool) -> u8 {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn possible_standings_by_formula_and_by_enumeration_agree() {
+        let all = [Tv::False, Tv::Unknown, Tv::True];
+        let below =
+            |s: Tv, l: Tv| !(s == Tv::True && l != Tv::True) && !(l == Tv::False && s != Tv::False);
+        for n in 0..3usize.pow(5) * 2 {
+            let t = |k: u32| all[n / 3usize.pow(k) % 3];
+            let (a, cs, cl, ds, dl) = (t(0), t(1), t(2), t(3), t(4));
+            let refers = n >= 3usize.pow(5);
+            // Strict never holds where lenient fails (three-valued: strict ≤ lenient).
+            if !below(cs, cl) || !below(ds, dl) {
+                continue;
+            }
+            let v = Values {
+                applies: a,
+                criteria: Sec { s: cs, l: cl },
+                dosing: Sec { s: ds, l: dl },
+            };
+            assert_eq!(
+                possible(v, refers),
+                possible_by_enumeration(v, refers),
+                "{v:?} {refers}"
+            );
+        }
+    }
 }
 
 /// Of the indications' sets of possible standings, in order: what the decision can be.
