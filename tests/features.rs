@@ -745,6 +745,47 @@ indication 1 "One" {
     assert_eq!(labels(d.unmet.iter().map(|u| &u.label)), ["1.A"]);
 }
 
+/// README: a request is decided as soon as every completion of its unstated facts gives the same
+/// decision. A dose outside both regimens, with a third branch left to a clinician when
+/// literature is submitted: referred (with the statement) whether or not literature is
+/// submitted, naming the exceeded limits; not asked for `flag_b`.
+#[test]
+fn decided_when_every_completion_gives_the_same_decision() {
+    use DecisionKind::*;
+    let body = r#"
+indication 1 "One" {
+  approve for 1 year
+  criteria: all of { A "Flag A": flag_a }
+  dosing: one of {
+    A "At most 100 mg IV" when route is iv: dose at most 100 mg
+    B "At most 50 mg SC" when route is sc: dose at most 50 mg
+    C "A dose supported by the literature" when flag_b: refer to a clinician
+  }
+}
+"#;
+    let with = compile("  outside dosing \"Other doses: a clinician.\"\n", body);
+    let d = decide(&with, r#""flag_a": true, "route": "iv", "dose": "200 mg""#);
+    assert_eq!(d.decision, Refer, "{:?}", missing(&d));
+    assert_eq!(d.statement.as_deref(), Some("Other doses: a clinician."));
+    assert_eq!(labels(d.exceeded.iter().map(|l| &l.label)), ["1.Dosing.A"]);
+    // Within the IV regimen: approve, whatever flag_b is.
+    let d = decide(&with, r#""flag_a": true, "route": "iv", "dose": "100 mg""#);
+    assert_eq!(d.decision, Approve);
+    // Without the statement, flag_b decides between refer (literature) and deny.
+    let without = compile("", body);
+    let d = decide(
+        &without,
+        r#""flag_a": true, "route": "iv", "dose": "200 mg""#,
+    );
+    assert_eq!(d.decision, NeedsInfo);
+    assert_eq!(missing(&d), ["flag_b"]);
+    // The criteria unknown, the dose outside: flag_a decides between refer and deny; flag_b
+    // (refer either way once the criteria hold) is not asked for.
+    let d = decide(&with, r#""route": "iv", "dose": "200 mg""#);
+    assert_eq!(d.decision, NeedsInfo);
+    assert_eq!(missing(&d), ["flag_a"]);
+}
+
 #[test]
 fn referral_and_redirect_criteria() {
     use DecisionKind::*;

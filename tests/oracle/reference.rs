@@ -14,8 +14,12 @@
 //!   `outside dosing` statement or something holds only through a referral; deny if it does not
 //!   apply or cannot hold; unknown otherwise. A reauthorization without a `dosing` of its own is
 //!   under its indication's dosing.
-//! - The decision: approve under the first indication that approves; else needs_info if any is
-//!   unknown; else refer under the first that refers; else deny.
+//! - `none of` holds iff none of its parts holds even if people agree (a referral under it makes
+//!   it fail either way).
+//! - The decision, by the possible outcomes of each phase once every unstated fact is stated
+//!   ([`possible_standings`], each unknown section value taken as free): approve under the first
+//!   phase that surely approves; else the one decision every combination gives (refer under the
+//!   first phase that surely refers, or deny); else needs_info.
 //!
 //! Where the README is silent, the choices (checked against the implementation's intent, written
 //! here independently): an indication with reauthorization criteria adds `authorization is
@@ -172,7 +176,9 @@ impl Ref<'_> {
             Body::Refer(_) => referral,
             Body::Group(Gk::All, ch) => and(ch.iter().map(|c| self.node(c, referral))),
             Body::Group(Gk::One, ch) => or(ch.iter().map(|c| self.node(c, referral))),
-            Body::Group(Gk::None, ch) => or(ch.iter().map(|c| self.node(c, referral))).not(),
+            // `none of` holds only if no part holds even if people agree: a referral under it
+            // makes it fail, with or without people.
+            Body::Group(Gk::None, ch) => or(ch.iter().map(|c| self.node(c, Tv::T))).not(),
         };
         // `if P`: P implies the body.
         let required = match &n.only_if {
@@ -392,11 +398,6 @@ pub struct RefDecision {
     /// Exceeded limits' labels (refer for dosing outside the policy's).
     pub exceeded: Option<Vec<String>>,
     pub unmet: Vec<String>,
-    /// For a referral: the path read leniently, and whether the criteria hold without people.
-    pub lenient_path: Vec<String>,
-    pub criteria_strict: bool,
-    /// Whether the limits cited (exceeded, or unmet dosing) come through a `when` that is unknown.
-    pub unknown_dosing_guard: bool,
 }
 
 pub fn decide(p: &Policy, req: &Req) -> RefDecision {
@@ -416,11 +417,15 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
         referral: None,
         exceeded: None,
         unmet: vec![],
-        lenient_path: vec![],
-        criteria_strict: false,
-        unknown_dosing_guard: false,
     };
-    if let Some(i) = st.iter().position(|s| *s == Standing::Approve) {
+    let poss: Vec<Vec<Standing>> = facts
+        .iter()
+        .map(|f| possible_standings(f, p.outside_dosing))
+        .collect();
+    let kind = decide_by_outcomes(p, req);
+    let sure = |s: Standing| poss.iter().position(|ps| ps[..] == [s]);
+    if let Some(i) = sure(Standing::Approve) {
+        assert_eq!(st[i], Standing::Approve);
         let u = &us[i];
         d.kind = Kind::Approve;
         d.indication = Some(u.label.clone());
@@ -431,11 +436,12 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
         d.duration = Some(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
         return d;
     }
-    if st.contains(&Standing::Unknown) {
+    if kind == Kind::NeedsInfo {
         d.kind = Kind::NeedsInfo;
         return d;
     }
-    if let Some(i) = st.iter().position(|s| *s == Standing::Refer) {
+    if kind == Kind::Refer {
+        let i = sure(Standing::Refer).expect("a phase that surely refers");
         let u = &us[i];
         let f = &facts[i];
         d.kind = Kind::Refer;
@@ -447,10 +453,8 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
             Tv::T
         };
         d.path = r.path(&u.phase.criteria, reading);
-        d.lenient_path = r.path(&u.phase.criteria, Tv::T);
-        d.criteria_strict = f.criteria.strict == Tv::T;
         let dosing_fails = f.dosing.is_some_and(|s| s.lenient == Tv::F);
-        if f.criteria.strict != Tv::T {
+        if f.criteria.strict == Tv::F {
             d.referral = r.referral_leaf(&u.phase.criteria);
         } else if !dosing_fails {
             d.referral = u.dosing.and_then(|n| r.referral_leaf(n));
@@ -459,13 +463,13 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
             let mut ex = Vec::new();
             if let Some(n) = u.dosing {
                 r.exceeded(n, &mut ex);
-                d.unknown_dosing_guard |= r.unknown_guard(n);
             }
             d.exceeded = Some(ex);
         }
         return d;
     }
     // Deny.
+    assert_eq!(kind, Kind::Deny);
     let applicable: Vec<usize> = (0..us.len())
         .filter(|&i| facts[i].applies != Tv::F)
         .collect();
@@ -473,10 +477,10 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
         d.unmet.push("not covered".into());
     }
     for i in applicable {
-        if st[i] == Standing::DeniedDosing {
+        // Denied whatever the unstated facts are: for the dosing if the criteria may hold.
+        if facts[i].criteria.lenient != Tv::F {
             if let Some(n) = us[i].dosing {
                 r.exceeded(n, &mut d.unmet);
-                d.unknown_dosing_guard |= r.unknown_guard(n);
             }
         } else {
             r.unmet(&us[i].phase.criteria, &mut d.unmet);
@@ -627,14 +631,5 @@ impl Ref<'_> {
                 }
             }
         }
-    }
-
-    /// Whether any `when` in the node is unknown for the request.
-    pub fn unknown_guard(&self, n: &Node) -> bool {
-        n.guard.as_ref().is_some_and(|g| self.cond(g) == Tv::U)
-            || match &n.body {
-                Body::Group(_, ch) => ch.iter().any(|c| self.unknown_guard(c)),
-                _ => false,
-            }
     }
 }

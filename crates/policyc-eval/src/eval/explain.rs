@@ -1,6 +1,7 @@
 //! [`evaluate`]: the decision with its explanation, in the policy's own labels and words.
 
-use super::logic::{node_r, standing_of, values, Referral, Section, Standing, Values};
+use super::logic::{bit, node_r, possible, standing_known, values, Referral, Values};
+use super::logic::{APPROVE, DENY, REFER};
 use super::observe::{NoObserver, Observer};
 use super::words::{allowed, facts_of, first_fact};
 use super::{cond, decide, Decision, DecisionKind, Tv};
@@ -85,15 +86,24 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                 label: ind.label.clone(),
                 title: ind.title.clone(),
             });
-            let via = if v.criteria == Section::Referral {
+            // The indication refers whatever the unstated facts are: its criteria hold only
+            // through a referral leaf; or they may hold on their own, and the dosing holds only
+            // through a referral leaf, or is outside the policy's (with the statement).
+            let via = if v.criteria.referral() {
                 lenient.referral_leaf(&ind.criteria)
-            } else if v.dosing == Section::Referral {
+            } else if v.dosing.referral() {
                 ind.dosing.as_ref().and_then(|n| lenient.referral_leaf(n))
             } else {
                 None
             };
-            lenient.path(&ind.criteria, &mut d.path);
-            lenient.met(&ind.criteria, &mut d.criteria_met);
+            // The branches that held: without people when the criteria hold on their own.
+            let reading = if v.criteria.s == Tv::True {
+                &strict
+            } else {
+                &lenient
+            };
+            reading.path(&ind.criteria, &mut d.path);
+            reading.met(&ind.criteria, &mut d.criteria_met);
             let branch = d.path.last().cloned().unwrap_or_else(|| ind.label.clone());
             match via {
                 Some(leaf) => {
@@ -111,7 +121,7 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                         redirect_to: to,
                     });
                     // A referral through the dosing: tell the clinician what the dose exceeds.
-                    if v.dosing == Section::Referral {
+                    if v.dosing.referral() {
                         if let Some(dosing) = &ind.dosing {
                             strict.exceeded(dosing, &mut d.exceeded);
                         }
@@ -135,22 +145,31 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
         }
         DecisionKind::NeedsInfo => {
             let mut slots = Vec::new();
-            for (ind, v) in p.indications.iter().zip(&vals) {
-                if standing_of(*v, refers) != Standing::Unknown {
+            let sets: Vec<u8> = vals.iter().map(|v| possible(*v, refers)).collect();
+            for (i, (ind, v)) in p.indications.iter().zip(&vals).enumerate() {
+                if !matters(&sets, i) {
                     continue;
                 }
-                if v.applies == Tv::Unknown {
+                // The unknown values that can change the indication's standing, and the facts
+                // that make each unknown: whether it applies, whether the criteria and the dosing
+                // hold, and whether they hold without a referral.
+                let m = value_matters(*v, refers);
+                if m[0] {
                     if let Some(a) = &ind.applies {
                         lenient.unknown_cond(a, &mut slots);
                     }
                 }
-                if v.criteria == Section::Unknown {
-                    Explainer::for_unknown(p, req, &ind.criteria)
-                        .unknown_node(&ind.criteria, &mut slots);
-                }
-                if v.dosing == Section::Unknown {
-                    if let Some(dn) = &ind.dosing {
-                        Explainer::for_unknown(p, req, dn).unknown_node(dn, &mut slots);
+                let sections = [
+                    (Some(&ind.criteria), m[1], m[2]),
+                    (ind.dosing.as_ref(), m[3], m[4]),
+                ];
+                for (n, s, l) in sections {
+                    let Some(n) = n else { continue };
+                    if l {
+                        lenient.unknown_node(n, &mut slots);
+                    }
+                    if s {
+                        strict.unknown_node(n, &mut slots);
                     }
                 }
             }
@@ -185,7 +204,9 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
             } else {
                 for i in applicable {
                     let ind = &p.indications[i];
-                    if standing_of(vals[i], refers) == Standing::DeniedDosing {
+                    // Denied whatever the unstated facts are: the criteria fail, or the
+                    // dosing is outside the policy's (which has no statement for it).
+                    if vals[i].criteria.l != Tv::False {
                         let mut ex = Vec::new();
                         if let Some(dn) = &ind.dosing {
                             lenient.exceeded(dn, &mut ex);
@@ -213,6 +234,65 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
         }
     }
     d
+}
+
+/// Whether the standing of indication `i` can change the decision, given every indication's set
+/// of possible standings (`sets`): two of its possible standings give different decisions for
+/// some possible standings of the others.
+fn matters(sets: &[u8], i: usize) -> bool {
+    let set = sets[i];
+    let others = sets
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| j != i)
+        .map(|(_, &s)| s);
+    // Every other indication may not approve / may be denied.
+    let others_may_not_approve = others.clone().all(|s| s & !APPROVE != 0);
+    let others_may_deny = others.clone().all(|s| s & DENY != 0);
+    let approve_or_not = set & APPROVE != 0 && set & !APPROVE != 0;
+    let refer_or_deny = set & REFER != 0 && set & DENY != 0;
+    (approve_or_not && others_may_not_approve) || (refer_or_deny && others_may_deny)
+}
+
+/// Which of an indication's unknown values (applies; criteria strict, lenient; dosing strict,
+/// lenient) can change its standing: for some values of the others, the two values of this one
+/// give different standings (a section's strict reading never holding where its lenient fails).
+fn value_matters(v: Values, refers: bool) -> [bool; 5] {
+    let tvs = [
+        v.applies,
+        v.criteria.s,
+        v.criteria.l,
+        v.dosing.s,
+        v.dosing.l,
+    ];
+    // The values with the unknown ones taken from `bits`; `None` if not a possible combination.
+    let fixed = |bits: u8| -> Option<[bool; 5]> {
+        let mut x = [false; 5];
+        for (j, t) in tvs.iter().enumerate() {
+            x[j] = match t {
+                Tv::True => true,
+                Tv::False => false,
+                Tv::Unknown => bits & (1 << j) != 0,
+            };
+        }
+        let valid = (!x[1] || x[2]) && (!x[3] || x[4]);
+        valid.then_some(x)
+    };
+    let standing = |x: [bool; 5]| bit(standing_known(x[0], (x[1], x[2]), (x[3], x[4]), refers));
+    let mut out = [false; 5];
+    for (k, t) in tvs.iter().enumerate() {
+        if *t != Tv::Unknown {
+            continue;
+        }
+        out[k] =
+            (0..32u8)
+                .filter(|b| b & (1 << k) == 0)
+                .any(|b| match (fixed(b), fixed(b | 1 << k)) {
+                    (Some(x), Some(y)) => standing(x) != standing(y),
+                    _ => false,
+                });
+    }
+    out
 }
 
 fn approval(ind: &IndicationDef, req: &Request) -> Approval {
@@ -250,17 +330,6 @@ impl<'a> Explainer<'a> {
 
     fn holds(&self, n: &Node) -> Tv {
         node_r(n, self.f(), self.r)
-    }
-
-    /// The reading under which a section is unknown: the lenient one, unless it holds leniently
-    /// (through a referral) while the strict reading is still unknown.
-    fn for_unknown(p: &'a Program, req: &'a Request, n: &Node) -> Explainer<'a> {
-        let r = if node_r(n, &req.values, Tv::True) == Tv::Unknown {
-            Tv::True
-        } else {
-            Tv::False
-        };
-        Explainer { p, req, r }
     }
 
     /// The referral leaf through which a node holds (leniently) but not strictly.
@@ -373,9 +442,12 @@ impl<'a> Explainer<'a> {
             NodeBody::Condition { condition } => self.limits(n, condition, true, out),
             NodeBody::Referral { .. } => {}
             NodeBody::Group { children, .. } => {
-                let guard_holds =
-                    |c: &Node| c.guard.as_ref().map_or(Tv::True, |g| cond(g, self.f())) == Tv::True;
-                let applying: Vec<&Node> = children.iter().filter(|c| guard_holds(c)).collect();
+                // A branch whose `when` is unknown may apply: if it fails whatever its `when`
+                // is, its limits are outside.
+                let may_apply = |c: &Node| {
+                    c.guard.as_ref().map_or(Tv::True, |g| cond(g, self.f())) != Tv::False
+                };
+                let applying: Vec<&Node> = children.iter().filter(|c| may_apply(c)).collect();
                 if applying.is_empty() {
                     // No branch applies to the request: the branch conditions are what is outside.
                     for c in children {
@@ -486,10 +558,15 @@ impl<'a> Explainer<'a> {
                 children,
             } => {
                 for c in children.iter().filter(|c| self.holds(c) == Tv::True) {
+                    let reason = if matches!(c.body, NodeBody::Referral { .. }) {
+                        "is left to people, and the policy requires that it does not hold"
+                    } else {
+                        "holds, but the policy requires that it does not"
+                    };
                     out.push(Unmet {
                         label: c.label.clone(),
                         text: c.text.clone(),
-                        reason: "holds, but the policy requires that it does not".into(),
+                        reason: reason.into(),
                     });
                 }
             }

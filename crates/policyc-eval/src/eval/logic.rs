@@ -259,7 +259,10 @@ fn group_pair<O: Observer>(
                 let (cs, cl) = node_pair(c, f, o);
                 s = or3(s, cs);
                 l = or3(l, cl);
-                if s == Tv::True {
+                // `one of` is settled once it holds strictly; `none of` (below) reads only the
+                // lenient value, settled once some part may hold.
+                let settled = if of == GroupKind::OneOf { s } else { l };
+                if settled == Tv::True {
                     if O::ACTIVE {
                         observe_rest(&children[i + 1..], f, o);
                     }
@@ -267,7 +270,11 @@ fn group_pair<O: Observer>(
                 }
             }
             if of == GroupKind::NoneOf {
-                (s.not(), l.not())
+                // `none of` holds only if no part holds, even one that people could find holding:
+                // a referral under it cannot be excluded without them, nor does their review make
+                // the exclusion hold. Both readings are the negated lenient one, so a `none of`
+                // over a referral leaf fails (and `strict` never holds where `lenient` fails).
+                (l.not(), l.not())
             } else {
                 (s, l)
             }
@@ -303,7 +310,7 @@ pub fn node(n: &Node, f: &[Option<Value>]) -> Tv {
     node_r(n, f, Tv::True)
 }
 
-/// How one indication stands for a request.
+/// How one indication stands for a request, once every part's value is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Standing {
     /// The indication does not cover the request (its `applies when` is false).
@@ -318,38 +325,45 @@ pub(crate) enum Standing {
     /// Left to people: the dosing is outside the policy's and the policy sends such requests to a
     /// clinician, or the request meets the criteria only through a referral leaf.
     Refer,
-    /// Depends on facts the request does not state.
-    Unknown,
 }
 
-/// What a section (criteria or dosing) comes to, strictly and leniently read.
+/// What a section (criteria or dosing) comes to: its strict reading (referral leaves fail: what
+/// holds without leaving anything to people) and its lenient one (referral leaves hold). Strict
+/// never holds where lenient fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Section {
-    /// Holds without leaving anything to people.
-    Holds,
-    /// Holds only through a referral leaf.
-    Referral,
-    /// Cannot hold, even through a referral.
-    Fails,
-    /// Depends on facts the request does not state.
-    Unknown,
+pub(super) struct Sec {
+    /// Referral leaves counting as failing.
+    pub(super) s: Tv,
+    /// Referral leaves counting as holding.
+    pub(super) l: Tv,
 }
 
-fn section<O: Observer>(n: Option<&Node>, f: &[Option<Value>], o: &mut O) -> Section {
-    let Some(n) = n else { return Section::Holds };
-    match node_pair(n, f, o) {
-        (Tv::True, _) => Section::Holds,
-        (_, Tv::False) => Section::Fails,
-        (Tv::False, Tv::True) => Section::Referral,
-        _ => Section::Unknown,
+impl Sec {
+    const HOLDS: Sec = Sec {
+        s: Tv::True,
+        l: Tv::True,
+    };
+    const UNREAD: Sec = Sec {
+        s: Tv::Unknown,
+        l: Tv::Unknown,
+    };
+    /// Holds only through a referral leaf.
+    pub(super) fn referral(self) -> bool {
+        self.s == Tv::False && self.l == Tv::True
     }
+}
+
+fn section<O: Observer>(n: Option<&Node>, f: &[Option<Value>], o: &mut O) -> Sec {
+    let Some(n) = n else { return Sec::HOLDS };
+    let (s, l) = node_pair(n, f, o);
+    Sec { s, l }
 }
 
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Values {
     pub(super) applies: Tv,
-    pub(super) criteria: Section,
-    pub(super) dosing: Section,
+    pub(super) criteria: Sec,
+    pub(super) dosing: Sec,
 }
 
 /// The values of an indication's parts, reporting to `o`. Dosing is not read when the criteria
@@ -360,18 +374,18 @@ pub(super) fn values<O: Observer>(ind: &IndicationDef, f: &[Option<Value>], o: &
     if applies == Tv::False {
         return Values {
             applies,
-            criteria: Section::Unknown,
-            dosing: Section::Unknown,
+            criteria: Sec::UNREAD,
+            dosing: Sec::UNREAD,
         };
     }
     o.section(ind, Part::Criteria);
     let criteria = section(Some(&ind.criteria), f, o);
-    let dosing = if criteria == Section::Fails {
+    let dosing = if criteria.l == Tv::False {
         if O::ACTIVE {
             o.section(ind, Part::Dosing);
             section(ind.dosing.as_ref(), f, o);
         }
-        Section::Unknown
+        Sec::UNREAD
     } else {
         o.section(ind, Part::Dosing);
         section(ind.dosing.as_ref(), f, o)
@@ -383,47 +397,246 @@ pub(super) fn values<O: Observer>(ind: &IndicationDef, f: &[Option<Value>], o: &
     }
 }
 
-pub(super) fn standing_of(v: Values, refers_outside_dosing: bool) -> Standing {
-    use Section::*;
-    let outside = if refers_outside_dosing {
-        Standing::Refer
-    } else {
-        Standing::DeniedDosing
-    };
-    match (v.applies, v.criteria, v.dosing) {
-        (Tv::False, _, _) => Standing::NotApplicable,
-        (_, Fails, _) => Standing::Denied,
-        (Tv::Unknown, _, _) | (_, Unknown, _) | (_, _, Unknown) => Standing::Unknown,
-        (_, Holds, Holds) => Standing::Approve,
-        (_, _, Fails) => outside,
+/// The standing once every value is known: `applies`, and each section as (strict, lenient).
+pub(super) fn standing_known(
+    applies: bool,
+    criteria: (bool, bool),
+    dosing: (bool, bool),
+    refers_outside_dosing: bool,
+) -> Standing {
+    match (applies, criteria, dosing) {
+        (false, _, _) => Standing::NotApplicable,
+        (_, (_, false), _) => Standing::Denied,
+        (_, (true, _), (true, _)) => Standing::Approve,
+        (_, _, (_, false)) if refers_outside_dosing => Standing::Refer,
+        (_, _, (_, false)) => Standing::DeniedDosing,
+        // The criteria or the dosing hold only through a referral leaf.
         _ => Standing::Refer,
     }
 }
 
-/// How an indication stands, doing only the work that can change the decision: dosing is read
-/// only when the indication applies and its criteria can hold, and once another indication is
-/// already unknown, only an approval matters.
-fn standing_lean(
-    ind: &IndicationDef,
-    f: &[Option<Value>],
-    refers: bool,
-    already_unknown: bool,
-) -> Standing {
+/// A set of possible standings, as a bit set of these.
+pub(super) const APPROVE: u8 = 1;
+/// See [`APPROVE`].
+pub(super) const REFER: u8 = 2;
+/// See [`APPROVE`]: not applicable, denied, or denied for its dosing.
+pub(super) const DENY: u8 = 4;
+
+/// The standing's bit in a set of possible standings.
+pub(super) fn bit(s: Standing) -> u8 {
+    match s {
+        Standing::Approve => APPROVE,
+        Standing::Refer => REFER,
+        _ => DENY,
+    }
+}
+
+#[cfg(test)]
+fn tvs(t: Tv) -> &'static [bool] {
+    match t {
+        Tv::True => &[true],
+        Tv::False => &[false],
+        Tv::Unknown => &[false, true],
+    }
+}
+
+/// The (strict, lenient) values a section may turn out to have, each as bits 0 (strict) and 1
+/// (lenient), as a set: bit `k` of the result for the state `k`. Strict never holds where
+/// lenient fails (state 1 is excluded).
+#[cfg(test)]
+fn sec_states(x: Sec) -> u8 {
+    let mut out = 0;
+    for &s in tvs(x.s) {
+        for &l in tvs(x.l) {
+            if !s || l {
+                out |= 1 << (usize::from(s) | usize::from(l) << 1);
+            }
+        }
+    }
+    out
+}
+
+/// The standings (a set of [`APPROVE`], [`REFER`], [`DENY`]) an indication could have once every
+/// fact the request leaves unstated is stated, taking each part's three-valued value (applies,
+/// and each section strictly and leniently read) as free where it is unknown. Exact when the
+/// unknown parts are independent; otherwise a superset of the standings reachable.
+pub(super) fn possible(v: Values, refers: bool) -> u8 {
+    if v.applies == Tv::False || v.criteria.l == Tv::False {
+        return DENY;
+    }
+    let may = |t: Tv, b: bool| t == Tv::Unknown || t == Tv::from(b);
+    let (a, c, d) = (v.applies, v.criteria, v.dosing);
+    // The standing of known values (`standing_known`), read for some values the unknown ones
+    // may take. A section's state (false, true) is possible whenever its strict reading may
+    // fail and its lenient one may hold.
+    let mut out = 0;
+    if may(a, true) && may(c.s, true) && may(d.s, true) {
+        out |= APPROVE;
+    }
+    if may(a, true) && (may(c.s, false) || may(d.s, false)) && (may(d.l, true) || refers) {
+        out |= REFER;
+    }
+    if may(a, false) || may(c.l, false) || (!refers && may(d.l, false)) {
+        out |= DENY;
+    }
+    out
+}
+
+/// [`possible`] by enumeration of every combination of values, for the test.
+#[cfg(test)]
+fn possible_by_enumeration(v: Values, refers: bool) -> u8 {
+    if v.applies == Tv::False || v.criteria.l == Tv::False {
+        return DENY;
+    }
+    let mut out = 0;
+    let (cs, ds) = (sec_states(v.criteria), sec_states(v.dosing));
+    for &a in tvs(v.applies) {
+        for c in 0..4u8 {
+            if cs & (1 << c) == 0 {
+                continue;
+            }
+            for d in 0..4u8 {
+                if ds & (1 << d) != 0 {
+                    out |= bit(standing_known(
+                        a,
+                        (c & 1 != 0, c & 2 != 0),
+                        (d & 1 != 0, d & 2 != 0),
+                        refers,
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn possible_standings_by_formula_and_by_enumeration_agree() {
+        let all = [Tv::False, Tv::Unknown, Tv::True];
+        let rank = |t: Tv| all.iter().position(|&x| x == t);
+        let below = |s: Tv, l: Tv| rank(s) <= rank(l);
+        for n in 0..3usize.pow(5) * 2 {
+            let t = |k: u32| all[n / 3usize.pow(k) % 3];
+            let (a, cs, cl, ds, dl) = (t(0), t(1), t(2), t(3), t(4));
+            let refers = n >= 3usize.pow(5);
+            // Strict never holds where lenient fails (three-valued: strict ≤ lenient).
+            if !below(cs, cl) || !below(ds, dl) {
+                continue;
+            }
+            let v = Values {
+                applies: a,
+                criteria: Sec { s: cs, l: cl },
+                dosing: Sec { s: ds, l: dl },
+            };
+            assert_eq!(
+                possible(v, refers),
+                possible_by_enumeration(v, refers),
+                "{v:?} {refers}"
+            );
+        }
+    }
+}
+
+/// Of the indications' sets of possible standings, in order: what the decision can be.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Combined {
+    /// Some indication may approve.
+    pub(super) may_approve: bool,
+    /// Every indication may not approve.
+    pub(super) all_may_not_approve: bool,
+    /// Some indication may refer.
+    pub(super) may_refer: bool,
+    /// Every indication may be denied.
+    pub(super) all_may_deny: bool,
+    /// The first indication that approves whatever the unstated facts are.
+    pub(super) first_approve: Option<usize>,
+    /// The first indication that refers whatever the unstated facts are.
+    pub(super) first_refer: Option<usize>,
+}
+
+impl Combined {
+    pub(super) const NONE: Combined = Combined {
+        may_approve: false,
+        all_may_not_approve: true,
+        may_refer: false,
+        all_may_deny: true,
+        first_approve: None,
+        first_refer: None,
+    };
+
+    pub(super) fn add(&mut self, i: usize, set: u8) {
+        self.may_approve |= set & APPROVE != 0;
+        self.all_may_not_approve &= set & !APPROVE != 0;
+        self.may_refer |= set & REFER != 0;
+        self.all_may_deny &= set & DENY != 0;
+        if set == APPROVE && self.first_approve.is_none() {
+            self.first_approve = Some(i);
+        }
+        if set == REFER && self.first_refer.is_none() {
+            self.first_refer = Some(i);
+        }
+    }
+
+    /// Whether both an approval and something else are possible: only an indication that
+    /// approves whatever the facts are can still change the decision.
+    fn open(&self) -> bool {
+        self.may_approve && self.all_may_not_approve && (self.may_refer || self.all_may_deny)
+    }
+
+    /// The decision: the only one every completion of the unstated facts leads to, or
+    /// needs_info.
+    pub(super) fn outcome(&self) -> Outcome {
+        if let Some(i) = self.first_approve {
+            return Outcome {
+                kind: DecisionKind::Approve,
+                indication: Some(i),
+            };
+        }
+        // Approve is possible (some indication may, and no indication is sure to approve, so
+        // every one may not); refer when no indication is sure to approve and some may refer;
+        // deny when every indication may be denied.
+        let refer = self.all_may_not_approve && self.may_refer;
+        let deny = self.all_may_not_approve && self.all_may_deny;
+        let kind = match (self.may_approve, refer, deny) {
+            (false, true, false) => DecisionKind::Refer,
+            (false, false, true) => DecisionKind::Deny,
+            _ => DecisionKind::NeedsInfo,
+        };
+        Outcome {
+            kind,
+            indication: if kind == DecisionKind::Refer {
+                self.first_refer
+            } else {
+                None
+            },
+        }
+    }
+}
+
+/// The standings an indication could have, doing only the work that can change the decision:
+/// dosing is read only when the indication may apply and its criteria may hold, and once the
+/// decision is open between an approval and something else (`approve_only`), only a sure
+/// approval matters.
+fn possible_lean(ind: &IndicationDef, f: &[Option<Value>], refers: bool, approve_only: bool) -> u8 {
     let applies = ind.applies.as_ref().map_or(Tv::True, |a| cond(a, f));
     match applies {
-        Tv::False => return Standing::NotApplicable,
-        Tv::Unknown if already_unknown => return Standing::Unknown,
+        Tv::False => return DENY,
+        Tv::Unknown if approve_only => return DENY | APPROVE,
         _ => {}
     }
     let criteria = section(Some(&ind.criteria), f, &mut NoObserver);
-    match criteria {
-        Section::Fails => return Standing::Denied,
-        Section::Unknown => return Standing::Unknown,
-        _ if applies == Tv::Unknown => return Standing::Unknown,
-        _ => {}
+    if criteria.l == Tv::False {
+        return DENY;
+    }
+    if approve_only && criteria.s != Tv::True {
+        return DENY | APPROVE;
     }
     let dosing = section(ind.dosing.as_ref(), f, &mut NoObserver);
-    standing_of(
+    possible(
         Values {
             applies,
             criteria,
@@ -434,37 +647,24 @@ fn standing_lean(
 }
 
 /// The decision, without explanation. No allocation.
+///
+/// Each indication's possible standings are combined: approve if some indication approves
+/// whatever the unstated facts are; otherwise the one decision every combination of the
+/// indications' possible standings gives (approve if any approves, else refer if any refers,
+/// else deny), if there is only one; otherwise needs_info.
 pub fn decide(p: &Program, req: &Request) -> Outcome {
     let f = &req.values[..];
-    let mut unknown = false;
-    let mut refer = None;
     let refers = p.policy.outside_dosing.is_some();
+    let mut all = Combined::NONE;
     for (i, ind) in p.indications.iter().enumerate() {
-        match standing_lean(ind, f, refers, unknown) {
-            Standing::Approve => {
-                return Outcome {
-                    kind: DecisionKind::Approve,
-                    indication: Some(i),
-                }
-            }
-            Standing::Unknown => unknown = true,
-            Standing::Refer if refer.is_none() => refer = Some(i),
-            _ => {}
+        let set = possible_lean(ind, f, refers, all.open());
+        if set == APPROVE {
+            return Outcome {
+                kind: DecisionKind::Approve,
+                indication: Some(i),
+            };
         }
+        all.add(i, set);
     }
-    let kind = if unknown {
-        DecisionKind::NeedsInfo
-    } else if refer.is_some() {
-        DecisionKind::Refer
-    } else {
-        DecisionKind::Deny
-    };
-    Outcome {
-        kind,
-        indication: if kind == DecisionKind::Refer {
-            refer
-        } else {
-            None
-        },
-    }
+    all.outcome()
 }
