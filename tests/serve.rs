@@ -608,3 +608,37 @@ fn refuses_to_start_when_a_policy_does_not_compile() {
     assert!(err.contains("does not start"), "{err}");
     assert!(!err.contains("listening"), "{err}");
 }
+
+/// A request in flight when SIGTERM arrives is finished and answered; then the server exits 0.
+#[test]
+fn sigterm_finishes_the_request_in_flight() {
+    let mut server = start(&[]);
+    let body =
+        std::fs::read_to_string(root().join("policies/examples/proleukin/deny-breast-cancer.json"))
+            .expect("the example");
+    let mut conn = TcpStream::connect(("127.0.0.1", server.port)).expect("connects");
+    write!(
+        conn,
+        "POST /v1/policies/proleukin/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .expect("sends the headers");
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = server.child.as_ref().expect("running").id();
+    let ok = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(ok.success());
+    std::thread::sleep(Duration::from_millis(300));
+    conn.write_all(body.as_bytes()).expect("sends the body");
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a timeout");
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"decision\":\"deny\""), "{answer}");
+    let mut child = server.child.take().expect("running");
+    let status = child.wait().expect("exits");
+    assert!(status.success(), "{status:?}");
+}
