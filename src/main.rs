@@ -139,6 +139,33 @@ enum Command {
         #[arg(long)]
         coverage: bool,
     },
+    /// Serve decisions over HTTP: every policy under a folder, compiled at start.
+    #[command(
+        long_about = "Serve decisions over HTTP (see the README's \"The decision service\").\n\nEvery policy under --policies is compiled at start (libraries are skipped); if one does not compile, the diagnostics are printed and the service does not start (exit 1). The bound address is printed on standard error. SIGTERM or SIGINT stops it: it finishes the requests in flight, flushes the decision log and exits 0."
+    )]
+    Serve {
+        /// The folder of policies (searched recursively for `*.policy`); it is also the import root.
+        #[arg(long, value_name = "DIR")]
+        policies: PathBuf,
+        /// The address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:8181")]
+        addr: std::net::SocketAddr,
+        /// The largest request body, in bytes (answered 413 above it).
+        #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+        body_limit: usize,
+        /// How many /v1 requests may be in flight at once (answered 503 above it).
+        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+        max_concurrent: u32,
+        /// How long a /v1 request may take, its body included (answered 408 after it), in milliseconds.
+        #[arg(long, default_value_t = 5000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+        timeout_ms: u64,
+        /// Log every decision to this file, one JSON line each (appended).
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
+        /// How often the decision log is flushed, in milliseconds.
+        #[arg(long, default_value_t = 1000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+        log_flush_ms: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -168,8 +195,54 @@ fn main() -> ExitCode {
             min_coverage,
             coverage,
         } => cmd_test(loader, &paths, min_coverage.as_deref(), coverage),
+        Command::Serve {
+            policies,
+            addr,
+            body_limit,
+            max_concurrent,
+            timeout_ms,
+            log,
+            log_flush_ms,
+        } => cmd_serve(
+            &policies,
+            policyc_serve::Config {
+                addr,
+                body_limit,
+                max_concurrent: max_concurrent as usize,
+                timeout: std::time::Duration::from_millis(timeout_ms),
+                log,
+                log_flush: std::time::Duration::from_millis(log_flush_ms),
+            },
+        ),
     };
     ExitCode::from(code)
+}
+
+/// `policyc serve`: compile the folder's policies, then serve until SIGTERM or SIGINT.
+fn cmd_serve(dir: &Path, config: policyc_serve::Config) -> u8 {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let policies = match policyc_serve::load(dir, color) {
+        Ok(p) => p,
+        Err(policyc_serve::LoadError::Policies(text)) => {
+            eprint!("{text}");
+            eprintln!(
+                "error: the service does not start: every policy under {} must compile",
+                dir.display()
+            );
+            return exit::POLICY_ERROR;
+        }
+        Err(policyc_serve::LoadError::Io(e)) => {
+            eprintln!("error: {e}");
+            return exit::IO_ERROR;
+        }
+    };
+    match policyc_serve::run(config, policies) {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::IO_ERROR
+        }
+    }
 }
 
 /// `--as-of`: a date of service written YYYY-MM-DD; anything else is a command-line error (exit 2).

@@ -1,0 +1,828 @@
+//! The routes, their handlers, the limits, and the OpenAPI document built from the same table.
+
+// The helpers return the error response itself, which the handler returns at once; boxing it
+// would only add an allocation on the error path.
+#![allow(clippy::result_large_err)]
+
+use crate::log::DecisionLog;
+use crate::metrics::Metrics;
+use crate::policies::{labels, Loaded, Policies};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use policyc::{decide, evaluate, DecisionKind, RequestError};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// What every handler shares.
+pub struct AppState {
+    /// The policies, by id.
+    pub policies: Policies,
+    /// The counters.
+    pub metrics: Metrics,
+    /// The decision log, if one is kept.
+    pub log: Option<DecisionLog>,
+    /// Permits for requests under `/v1` in flight.
+    pub permits: Arc<Semaphore>,
+    /// The time a `/v1` request may take, body included.
+    pub timeout: Duration,
+}
+
+type Shared = Arc<AppState>;
+
+/// One route: the router and the OpenAPI document are both built from [`ROUTES`].
+pub struct Route {
+    /// `get` or `post`.
+    pub method: &'static str,
+    /// The path, with `{id}` for a policy id.
+    pub path: &'static str,
+    /// What it does, for the OpenAPI document.
+    pub summary: &'static str,
+    /// Subject to the concurrency limit and the timeout (the `/v1` routes).
+    pub limited: bool,
+    handler: fn() -> MethodRouter<Shared>,
+}
+
+/// Every route served.
+pub static ROUTES: &[Route] = &[
+    Route {
+        method: "post",
+        path: "/v1/policies/{id}/decide",
+        summary: "Decide a request (the JSON of `policyc eval`); `?explain=false` answers with the decision kind and indication only",
+        limited: true,
+        handler: || post(decide_one),
+    },
+    Route {
+        method: "post",
+        path: "/v1/policies/{id}/decide/batch",
+        summary: "Decide JSON Lines of requests: one decision or error record per line, in order",
+        limited: true,
+        handler: || post(decide_batch),
+    },
+    Route {
+        method: "get",
+        path: "/v1/policies",
+        summary: "The loaded policies: id, title, effective and review dates, content hash",
+        limited: true,
+        handler: || get(list_policies),
+    },
+    Route {
+        method: "get",
+        path: "/v1/policies/{id}",
+        summary: "A policy's metadata, indications and labels",
+        limited: true,
+        handler: || get(show_policy),
+    },
+    Route {
+        method: "get",
+        path: "/v1/policies/{id}/schema",
+        summary: "The JSON Schema of the policy's requests",
+        limited: true,
+        handler: || get(policy_schema),
+    },
+    Route {
+        method: "get",
+        path: "/v1/openapi.json",
+        summary: "This document",
+        limited: true,
+        handler: || get(openapi_json),
+    },
+    Route {
+        method: "get",
+        path: "/health",
+        summary: "Whether the process answers",
+        limited: false,
+        handler: || get(health),
+    },
+    Route {
+        method: "get",
+        path: "/ready",
+        summary: "Whether the service decides, with the load state of each policy",
+        limited: false,
+        handler: || get(ready),
+    },
+    Route {
+        method: "get",
+        path: "/metrics",
+        summary: "Counters in the Prometheus text format",
+        limited: false,
+        handler: || get(metrics),
+    },
+];
+
+/// The router: the `/v1` routes behind the concurrency limit, the timeout and the body limit.
+pub fn router(state: Shared, body_limit: usize) -> Router {
+    let mut limited = Router::new();
+    let mut open = Router::new();
+    for r in ROUTES {
+        if r.limited {
+            limited = limited.route(r.path, (r.handler)());
+        } else {
+            open = open.route(r.path, (r.handler)());
+        }
+    }
+    let limited = limited.layer(axum::middleware::from_fn_with_state(state.clone(), limits));
+    Router::new()
+        .merge(limited)
+        .merge(open)
+        .fallback(not_found_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+// ------------------------------------------------------------------------- errors
+
+/// The error document: the content of `policyc eval --format json`'s (`policyc-error`, version 1),
+/// with the HTTP status, and the line for a batch's error record.
+#[derive(Serialize)]
+struct ErrorDoc<'a> {
+    format: &'static str,
+    format_version: u32,
+    code: &'a str,
+    /// The exit code `policyc eval` gives for the same error (3 for `invalid_request`), or null.
+    exit_code: Option<u8>,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    message: &'a str,
+    problems: &'a [RequestError],
+}
+
+fn error_doc(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    problems: &[RequestError],
+    line: Option<usize>,
+) -> String {
+    let doc = ErrorDoc {
+        format: "policyc-error",
+        format_version: 1,
+        code,
+        exit_code: (code == "invalid_request").then_some(3),
+        status: status.as_u16(),
+        line,
+        message,
+        problems,
+    };
+    serde_json::to_string(&doc).unwrap_or_default()
+}
+
+fn error(
+    s: &AppState,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    problems: &[RequestError],
+) -> Response {
+    s.metrics.error(status.as_u16());
+    let body = error_doc(status, code, message, problems, None) + "\n";
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn problem(path: &str, message: String, help: Option<&str>) -> RequestError {
+    RequestError {
+        path: path.into(),
+        message,
+        help: help.map(str::to_string),
+    }
+}
+
+fn json_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body + "\n").into_response()
+}
+
+async fn not_found_route(State(s): State<Shared>, uri: Uri) -> Response {
+    let paths: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
+    let msg = format!(
+        "no route {}: the routes are {}",
+        uri.path(),
+        paths.join(", ")
+    );
+    error(&s, StatusCode::NOT_FOUND, "not_found", &msg, &[])
+}
+
+async fn method_not_allowed(State(s): State<Shared>, uri: Uri) -> Response {
+    let methods: Vec<String> = ROUTES
+        .iter()
+        .filter(|r| route_matches(r.path, uri.path()))
+        .map(|r| r.method.to_uppercase())
+        .collect();
+    let msg = format!(
+        "{} takes {} only",
+        uri.path(),
+        if methods.is_empty() {
+            "other methods".to_string()
+        } else {
+            methods.join(", ")
+        }
+    );
+    error(
+        &s,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        &msg,
+        &[],
+    )
+}
+
+fn route_matches(pattern: &str, path: &str) -> bool {
+    let (p, q): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    p.len() == q.len() && p.iter().zip(&q).all(|(a, b)| a == b || a.starts_with('{'))
+}
+
+/// The concurrency limit (503 when every permit is taken) and the per-request timeout (408).
+async fn limits(State(s): State<Shared>, req: Request, next: Next) -> Response {
+    let Ok(_permit) = s.permits.clone().try_acquire_owned() else {
+        let mut r = error(
+            &s,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "the service is deciding as many requests as it is configured to; retry shortly",
+            &[],
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return r;
+    };
+    match tokio::time::timeout(s.timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            let msg = format!(
+                "the request took longer than {} ms (the body included) and was abandoned",
+                s.timeout.as_millis()
+            );
+            error(&s, StatusCode::REQUEST_TIMEOUT, "timeout", &msg, &[])
+        }
+    }
+}
+
+// ---------------------------------------------------------------------- deciding
+
+/// The policy named in the path, or the 404 (with a suggestion) or 400 to answer.
+fn policy(s: &AppState, id: Result<Path<String>, PathRejection>) -> Result<Arc<Loaded>, Response> {
+    let id = match id {
+        Ok(Path(id)) => id,
+        Err(e) => {
+            let msg = format!("the policy id in the path is not valid: {}", e.body_text());
+            return Err(error(s, StatusCode::BAD_REQUEST, "invalid_path", &msg, &[]));
+        }
+    };
+    if let Some(p) = s.policies.by_id.get(&id) {
+        return Ok(p.clone());
+    }
+    let known: Vec<&str> = s.policies.by_id.keys().map(String::as_str).collect();
+    let help = match policyc::diag::did_you_mean(&id, known.iter().copied()) {
+        Some(m) => format!("did you mean `{m}`?"),
+        None => format!("the policies are {}", known.join(", ")),
+    };
+    let shown: String = id.chars().take(100).collect();
+    let msg = format!("no policy `{shown}`");
+    let problems = [problem("policy", msg.clone(), Some(&help))];
+    Err(error(
+        s,
+        StatusCode::NOT_FOUND,
+        "unknown_policy",
+        &msg,
+        &problems,
+    ))
+}
+
+fn explain_param(s: &AppState, uri: &Uri) -> Result<bool, Response> {
+    let mut explain = true;
+    for pair in uri.query().unwrap_or("").split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if k != "explain" {
+            continue;
+        }
+        explain = match v {
+            "true" | "1" | "" => true,
+            "false" | "0" => false,
+            other => {
+                let shown: String = other.chars().take(40).collect();
+                let p = problem(
+                    "query.explain",
+                    format!("`{shown}` is not true or false"),
+                    Some("write `?explain=false` for the decision without its explanation"),
+                );
+                return Err(error(
+                    s,
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "the query is invalid",
+                    &[p],
+                ));
+            }
+        };
+    }
+    Ok(explain)
+}
+
+fn content_type_is(headers: &HeaderMap, accepted: &[&str]) -> bool {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    accepted.contains(&essence.as_str())
+}
+
+fn check_body<'b>(
+    s: &AppState,
+    headers: &HeaderMap,
+    accepted: &[&str],
+    body: &'b Result<Bytes, BytesRejection>,
+) -> Result<&'b str, Response> {
+    if !content_type_is(headers, accepted) {
+        let msg = format!("the request body must be {}", accepted.join(" or "));
+        let help = format!("send the header `Content-Type: {}`", accepted[0]);
+        let p = problem("Content-Type", msg.clone(), Some(&help));
+        return Err(error(
+            s,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            &msg,
+            &[p],
+        ));
+    }
+    let bytes = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let msg =
+                "the request body is larger than the service's limit (--body-limit)".to_string();
+            return Err(error(
+                s,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                &msg,
+                &[],
+            ));
+        }
+        Err(e) => {
+            let msg = format!("cannot read the request body: {}", e.body_text());
+            return Err(error(s, StatusCode::BAD_REQUEST, "invalid_body", &msg, &[]));
+        }
+    };
+    std::str::from_utf8(bytes).map_err(|e| {
+        let p = problem("", format!("the request body is not UTF-8 text: {e}"), None);
+        error(
+            s,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the request body is not UTF-8 text",
+            &[p],
+        )
+    })
+}
+
+/// What a decision gives: its JSON, and its log line's fields.
+struct Decided {
+    json: String,
+    kind: DecisionKind,
+    request_id: Option<String>,
+    indication: Option<String>,
+    /// Null without the explanation (the fast path).
+    path: Option<Vec<String>>,
+    unmet: Option<Vec<String>>,
+    missing: Option<Vec<String>>,
+    exceeded: Option<Vec<String>>,
+}
+
+/// The answer of the fast path (`?explain=false`).
+#[derive(Serialize)]
+struct Brief<'a> {
+    format: &'static str,
+    format_version: u32,
+    policy: Value,
+    request_id: Option<&'a str>,
+    decision: &'static str,
+    indication: Option<Value>,
+}
+
+/// Bind and decide one request; the problems if it is invalid.
+fn decide_text(p: &Loaded, text: &str, explain: bool) -> Result<Decided, Vec<RequestError>> {
+    let req = policyc::bind(&p.program, text, None)?;
+    if explain {
+        let d = evaluate(&p.program, &req);
+        let json = serde_json::to_string(&d).unwrap_or_default();
+        Ok(Decided {
+            json,
+            kind: d.decision,
+            indication: d.indication.as_ref().map(|i| i.label.clone()),
+            request_id: d.request_id,
+            path: Some(d.path),
+            unmet: Some(d.unmet.into_iter().map(|u| u.label).collect()),
+            missing: Some(d.missing.into_iter().map(|m| m.fact).collect()),
+            exceeded: Some(d.exceeded.into_iter().map(|l| l.label).collect()),
+        })
+    } else {
+        let o = decide(&p.program, &req);
+        let ind = o.indication.and_then(|i| p.program.indications.get(i));
+        let brief = Brief {
+            format: "policyc-decision-brief",
+            format_version: 1,
+            policy: json!({"id": p.program.policy.id, "effective": p.program.policy.effective}),
+            request_id: req.request_id.as_deref(),
+            decision: o.kind.as_str(),
+            indication: ind.map(|i| json!({"label": i.label, "title": i.title})),
+        };
+        let json = serde_json::to_string(&brief).unwrap_or_default();
+        Ok(Decided {
+            json,
+            kind: o.kind,
+            indication: ind.map(|i| i.label.clone()),
+            request_id: req.request_id,
+            path: None,
+            unmet: None,
+            missing: None,
+            exceeded: None,
+        })
+    }
+}
+
+/// One line of the decision log (`policyc-decision-log`, version 1; see the README).
+#[derive(Serialize)]
+struct LogLine<'a> {
+    format: &'static str,
+    format_version: u32,
+    decision_id: &'a str,
+    time: String,
+    policy: &'a str,
+    effective: &'a str,
+    content_hash: &'a str,
+    request_id: Option<&'a str>,
+    decision: &'static str,
+    indication: Option<&'a str>,
+    explained: bool,
+    path: Option<&'a [String]>,
+    unmet: Option<&'a [String]>,
+    missing: Option<&'a [String]>,
+    exceeded: Option<&'a [String]>,
+    latency_us: u64,
+}
+
+/// Count and log a decision; its id.
+fn record(
+    s: &AppState,
+    p: &Loaded,
+    d: &Decided,
+    header_id: Option<&str>,
+    latency: Duration,
+) -> String {
+    s.metrics.decision(p.index, d.kind, latency);
+    let id = uuid::Uuid::now_v7().to_string();
+    if let Some(log) = &s.log {
+        let line = LogLine {
+            format: "policyc-decision-log",
+            format_version: 1,
+            decision_id: &id,
+            time: jiff::Timestamp::now().to_string(),
+            policy: &p.program.policy.id,
+            effective: &p.program.policy.effective,
+            content_hash: &p.content_hash,
+            request_id: d.request_id.as_deref().or(header_id),
+            decision: d.kind.as_str(),
+            indication: d.indication.as_deref(),
+            explained: d.path.is_some(),
+            path: d.path.as_deref(),
+            unmet: d.unmet.as_deref(),
+            missing: d.missing.as_deref(),
+            exceeded: d.exceeded.as_deref(),
+            latency_us: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+        };
+        if let Ok(l) = serde_json::to_string(&line) {
+            log.write(l);
+        }
+    }
+    id
+}
+
+fn header_request_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok())
+}
+
+async fn decide_one(
+    State(s): State<Shared>,
+    id: Result<Path<String>, PathRejection>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let p = match policy(&s, id) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let explain = match explain_param(&s, &uri) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let text = match check_body(&s, &headers, &["application/json"], &body) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let start = Instant::now();
+    match decide_text(&p, text, explain) {
+        Ok(d) => {
+            let id = record(&s, &p, &d, header_request_id(&headers), start.elapsed());
+            let mut r = json_response(d.json);
+            if let Ok(v) = HeaderValue::from_str(&id) {
+                r.headers_mut().insert("x-decision-id", v);
+            }
+            r
+        }
+        Err(problems) => {
+            let message = invalid_message(&p, problems.len());
+            error(
+                &s,
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &message,
+                &problems,
+            )
+        }
+    }
+}
+
+fn invalid_message(p: &Loaded, n: usize) -> String {
+    format!(
+        "the request is invalid for policy `{}` ({n} problem{})",
+        p.program.policy.id,
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+async fn decide_batch(
+    State(s): State<Shared>,
+    id: Result<Path<String>, PathRejection>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let p = match policy(&s, id) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let explain = match explain_param(&s, &uri) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let accepted = [
+        "application/x-ndjson",
+        "application/jsonl",
+        "application/jsonlines",
+    ];
+    let text = match check_body(&s, &headers, &accepted, &body) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let mut out = String::with_capacity(text.len() * 2);
+    for (n, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let start = Instant::now();
+        match decide_text(&p, line, explain) {
+            Ok(d) => {
+                record(&s, &p, &d, None, start.elapsed());
+                out.push_str(&d.json);
+            }
+            Err(problems) => {
+                s.metrics.error(400);
+                let message = format!("line {}: {}", n + 1, invalid_message(&p, problems.len()));
+                out.push_str(&error_doc(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    &message,
+                    &problems,
+                    Some(n + 1),
+                ));
+            }
+        }
+        out.push('\n');
+    }
+    ([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response()
+}
+
+// ---------------------------------------------------------------------- describing
+
+fn summary(p: &Loaded) -> Value {
+    let m = &p.program.policy;
+    json!({
+        "id": m.id,
+        "title": m.title,
+        "effective": m.effective,
+        "review": m.review,
+        "content_hash": p.content_hash,
+    })
+}
+
+async fn list_policies(State(s): State<Shared>) -> Response {
+    let list: Vec<Value> = s.policies.by_id.values().map(|p| summary(p)).collect();
+    json_response(json!({ "policies": list }).to_string())
+}
+
+async fn show_policy(State(s): State<Shared>, id: Result<Path<String>, PathRejection>) -> Response {
+    let p = match policy(&s, id) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let m = &p.program.policy;
+    let labels = labels(&p.program);
+    let indications: Vec<Value> = p
+        .program
+        .indications
+        .iter()
+        .zip(labels)
+        .map(|(i, (_, labels))| {
+            json!({
+                "label": i.label,
+                "title": i.title,
+                "reauthorization_of": i.reauthorization_of,
+                "labels": labels,
+            })
+        })
+        .collect();
+    let revisions: Vec<Value> = m
+        .revisions
+        .iter()
+        .map(|r| json!({"date": r.date, "text": r.text}))
+        .collect();
+    let facts: Vec<&str> = p.program.facts.iter().map(|f| f.name.as_str()).collect();
+    json_response(
+        json!({
+            "id": m.id,
+            "title": m.title,
+            "drugs": m.drugs,
+            "plans": m.plans,
+            "effective": m.effective,
+            "review": m.review,
+            "revisions": revisions,
+            "not_covered": m.not_covered,
+            "outside_dosing": m.outside_dosing,
+            "content_hash": p.content_hash,
+            "facts": facts,
+            "indications": indications,
+        })
+        .to_string(),
+    )
+}
+
+async fn policy_schema(
+    State(s): State<Shared>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    match policy(&s, id) {
+        Ok(p) => json_response(policyc::schema::request_schema(&p.program).to_string()),
+        Err(r) => r,
+    }
+}
+
+async fn health() -> Response {
+    json_response(json!({"status": "ok"}).to_string())
+}
+
+async fn ready(State(s): State<Shared>) -> Response {
+    let list: Vec<Value> = s
+        .policies
+        .by_id
+        .values()
+        .map(|p| {
+            json!({
+                "id": p.program.policy.id,
+                "state": "loaded",
+                "path": p.path.display().to_string(),
+                "content_hash": p.content_hash,
+            })
+        })
+        .collect();
+    json_response(json!({"status": "ready", "policies": list}).to_string())
+}
+
+async fn metrics(State(s): State<Shared>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        s.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn openapi_json() -> Response {
+    json_response(openapi().to_string())
+}
+
+/// The OpenAPI 3.1 document of [`ROUTES`].
+pub fn openapi() -> Value {
+    let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let mut paths = serde_json::Map::new();
+    for r in ROUTES {
+        let mut op = serde_json::Map::new();
+        op.insert("summary".into(), json!(r.summary));
+        let op_id: String = r
+            .path
+            .split(['/', '.'])
+            .filter(|p| !p.is_empty())
+            .map(|p| p.trim_matches(['{', '}']))
+            .collect::<Vec<_>>()
+            .join("_");
+        op.insert("operationId".into(), json!(format!("{}_{op_id}", r.method)));
+        let mut params = Vec::new();
+        if r.path.contains("{id}") {
+            params.push(json!({"name": "id", "in": "path", "required": true, "description": "The policy's id (`policy <id> { … }`)", "schema": {"type": "string"}}));
+        }
+        let mut responses = serde_json::Map::new();
+        let (ok_type, ok_desc) = match r.path {
+            "/metrics" => ("text/plain", "The counters"),
+            p if p.ends_with("/batch") => (
+                "application/x-ndjson",
+                "One decision or error record per request line, in order",
+            ),
+            _ => ("application/json", "OK"),
+        };
+        responses.insert(
+            "200".into(),
+            json!({"description": ok_desc, "content": {ok_type: {}}}),
+        );
+        if r.method == "post" {
+            params.push(json!({"name": "explain", "in": "query", "required": false, "description": "false: the fast path, the decision kind and indication only", "schema": {"type": "boolean", "default": true}}));
+            let ct = if r.path.ends_with("/batch") {
+                "application/x-ndjson"
+            } else {
+                "application/json"
+            };
+            op.insert(
+                "requestBody".into(),
+                json!({"required": true, "content": {ct: {}}}),
+            );
+            responses.insert(
+                "400".into(),
+                err("The request is invalid: every problem, with its path"),
+            );
+            responses.insert("413".into(), err("The body is larger than the limit"));
+            responses.insert(
+                "415".into(),
+                err("The body is not of an accepted content type"),
+            );
+        }
+        if r.path.contains("{id}") {
+            responses.insert("404".into(), err("No such policy (with a suggestion)"));
+        }
+        if r.limited {
+            responses.insert(
+                "408".into(),
+                err("The request took longer than the timeout"),
+            );
+            responses.insert("503".into(), err("Over the concurrency limit"));
+        }
+        op.insert("responses".into(), Value::Object(responses));
+        if !params.is_empty() {
+            op.insert("parameters".into(), Value::Array(params));
+        }
+        let entry = paths.entry(r.path).or_insert_with(|| json!({}));
+        if let Value::Object(m) = entry {
+            m.insert(r.method.into(), Value::Object(op));
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "policyc decision service", "version": env!("CARGO_PKG_VERSION")},
+        "paths": paths,
+        "components": {"schemas": {"Error": {
+            "type": "object",
+            "required": ["format", "format_version", "code", "status", "message", "problems"],
+            "properties": {
+                "format": {"const": "policyc-error"},
+                "format_version": {"const": 1},
+                "code": {"type": "string"},
+                "exit_code": {"type": ["integer", "null"]},
+                "status": {"type": "integer"},
+                "line": {"type": "integer"},
+                "message": {"type": "string"},
+                "problems": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["path", "message", "help"],
+                    "properties": {"path": {"type": "string"}, "message": {"type": "string"}, "help": {"type": ["string", "null"]}}
+                }}
+            }
+        }}}
+    })
+}

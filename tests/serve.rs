@@ -1,0 +1,644 @@
+//! The decision service, end to end: the real binary on an ephemeral port, spoken to over HTTP.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_policyc");
+
+/// A running server, killed if the test ends without stopping it.
+struct Server {
+    child: Option<Child>,
+    port: u16,
+    stderr: mpsc::Receiver<String>,
+    agent: ureq::Agent,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn start(args: &[&str]) -> Server {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .args(["--policies", "policies", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut server = Server {
+        child: Some(child),
+        port: 0,
+        stderr: rx,
+        agent: ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into(),
+    };
+    let line = server
+        .stderr
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server prints its address");
+    let port = line
+        .strip_prefix("listening on http://127.0.0.1:")
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"));
+    server.port = port;
+    server
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut r = self.agent.get(&self.url(path)).call().expect("GET answers");
+        let status = r.status().as_u16();
+        (status, r.body_mut().read_to_string().expect("a text body"))
+    }
+
+    fn post(&self, path: &str, content_type: &str, body: &str) -> (u16, String) {
+        let mut r = self
+            .agent
+            .post(&self.url(path))
+            .header("Content-Type", content_type)
+            .send(body)
+            .expect("POST answers");
+        let status = r.status().as_u16();
+        (status, r.body_mut().read_to_string().expect("a text body"))
+    }
+
+    fn post_json(&self, path: &str, body: &str) -> (u16, Value) {
+        let (s, b) = self.post(path, "application/json", body);
+        (s, serde_json::from_str(&b).expect("a JSON body"))
+    }
+
+    /// SIGTERM, then the exit status and what the server printed after its address.
+    fn stop(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let mut child = self.child.take().expect("running");
+        let ok = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(ok.success());
+        let status = child.wait().expect("the server exits");
+        let rest = self.stderr.try_iter().collect();
+        (status, rest)
+    }
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("JSON")
+}
+
+fn requests() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/requests/proleukin"))
+        .expect("the requests folder")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 10);
+    files
+}
+
+fn cli_eval(request: &Path) -> (i32, Value) {
+    let out = Command::new(BIN)
+        .args(["eval", "policies/proleukin.policy"])
+        .arg(request)
+        .args(["--format", "json"])
+        .current_dir(root())
+        .output()
+        .expect("eval runs");
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    (out.status.code().unwrap_or(-1), json(&text))
+}
+
+#[test]
+fn decisions_and_request_errors_are_those_of_eval() {
+    let server = start(&[]);
+    for f in requests() {
+        let body = std::fs::read_to_string(&f).expect("the request");
+        let (code, expected) = cli_eval(&f);
+        let (status, got) = server.post_json("/v1/policies/proleukin/decide", &body);
+        match code {
+            0 => {
+                assert_eq!(status, 200, "{}", f.display());
+                assert_eq!(got, expected, "{}", f.display());
+                // The fast path gives the same kind and indication.
+                let (s, brief) =
+                    server.post_json("/v1/policies/proleukin/decide?explain=false", &body);
+                assert_eq!(s, 200);
+                assert_eq!(brief["format"], "policyc-decision-brief");
+                assert_eq!(brief["decision"], expected["decision"], "{}", f.display());
+                assert_eq!(brief["indication"], expected["indication"]);
+                assert_eq!(brief["request_id"], expected["request_id"]);
+            }
+            3 => {
+                assert_eq!(status, 400, "{}", f.display());
+                for key in ["format", "format_version", "code", "exit_code", "problems"] {
+                    assert_eq!(got[key], expected[key], "{key} of {}", f.display());
+                }
+                assert_eq!(got["status"], 400);
+            }
+            other => panic!("eval exited {other} on {}", f.display()),
+        }
+    }
+}
+
+#[test]
+fn batch_keeps_order_and_reports_bad_lines_by_number() {
+    let server = start(&[]);
+    let files = requests();
+    let mut lines = Vec::new();
+    let mut expected = Vec::new();
+    for (i, f) in files.iter().take(8).enumerate() {
+        let body = std::fs::read_to_string(f).expect("the request");
+        let (code, doc) = cli_eval(f);
+        lines.push(serde_json::to_string(&json(&body)).expect("compact"));
+        expected.push((code, doc));
+        if i == 2 {
+            lines.push("{not json".to_string());
+            expected.push((3, Value::Null));
+            lines.push(String::new()); // a blank line is skipped, and still counted
+            lines.push(r#"{"facts": {"no_such_fact": 1}}"#.to_string());
+            expected.push((3, Value::Null));
+        }
+    }
+    let input = lines.join("\n") + "\n";
+    for ct in ["application/x-ndjson", "application/jsonl"] {
+        let (status, out) = server.post("/v1/policies/proleukin/decide/batch", ct, &input);
+        assert_eq!(status, 200);
+        let got: Vec<Value> = out.lines().map(json).collect();
+        assert_eq!(got.len(), expected.len());
+        for (g, (code, doc)) in got.iter().zip(&expected) {
+            if *code == 0 {
+                assert_eq!(g, doc);
+            } else {
+                assert_eq!(g["format"], "policyc-error");
+                assert_eq!(g["code"], "invalid_request");
+                assert!(!g["problems"].as_array().expect("problems").is_empty());
+            }
+        }
+        assert_eq!(got[3]["line"], 4);
+        assert_eq!(got[4]["line"], 6);
+        assert_eq!(got[4]["problems"][0]["path"], "facts.no_such_fact");
+    }
+    // The fast path in batch.
+    let (status, out) = server.post(
+        "/v1/policies/proleukin/decide/batch?explain=false",
+        "application/x-ndjson",
+        &input,
+    );
+    assert_eq!(status, 200);
+    let kinds: Vec<Value> = out.lines().map(|l| json(l)["decision"].clone()).collect();
+    let want: Vec<Value> = expected
+        .iter()
+        .map(|(c, d)| {
+            if *c == 0 {
+                d["decision"].clone()
+            } else {
+                Value::Null
+            }
+        })
+        .collect();
+    assert_eq!(kinds, want);
+    // JSON is not JSON Lines.
+    let (status, _) = server.post(
+        "/v1/policies/proleukin/decide/batch",
+        "application/json",
+        &input,
+    );
+    assert_eq!(status, 415);
+}
+
+#[test]
+fn describing_routes() {
+    let server = start(&[]);
+    let (s, list) = server.get("/v1/policies");
+    assert_eq!(s, 200);
+    let list = json(&list);
+    let ids: Vec<&str> = list["policies"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|p| p["id"].as_str().expect("an id"))
+        .collect();
+    // Every policy of the folder, and not the library.
+    assert_eq!(
+        ids,
+        [
+            "aldesleukin_other_plan",
+            "binimetinib",
+            "proleukin",
+            "talimogene",
+            "tebentafusp"
+        ]
+    );
+    let proleukin = &list["policies"][2];
+    assert_eq!(proleukin["effective"], "2022-01-01");
+    assert_eq!(proleukin["review"], "2025-02-05");
+    let hash = proleukin["content_hash"].as_str().expect("a hash");
+    assert_eq!(hash.len(), 64);
+    assert!(hash.chars().all(|c| c.is_ascii_hexdigit()));
+
+    let (s, one) = server.get("/v1/policies/proleukin");
+    assert_eq!(s, 200);
+    let one = json(&one);
+    assert_eq!(one["content_hash"], hash);
+    assert_eq!(one["indications"][0]["label"], "1");
+    let labels = one["indications"][0]["labels"].as_array().expect("labels");
+    assert!(labels.iter().any(|l| l == "1.A"));
+
+    let (s, schema) = server.get("/v1/policies/proleukin/schema");
+    assert_eq!(s, 200);
+    let cli = Command::new(BIN)
+        .args(["schema", "policies/proleukin.policy"])
+        .current_dir(root())
+        .output()
+        .expect("schema runs");
+    assert_eq!(json(&schema), json(&String::from_utf8_lossy(&cli.stdout)));
+
+    let (s, health) = server.get("/health");
+    assert_eq!((s, json(&health)["status"].clone()), (200, "ok".into()));
+    let (s, ready) = server.get("/ready");
+    assert_eq!(s, 200);
+    let ready = json(&ready);
+    assert_eq!(ready["status"], "ready");
+    assert!(ready["policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .all(|p| p["state"] == "loaded"));
+
+    // Metrics count decisions by policy and kind, latencies, and errors by status.
+    let body =
+        std::fs::read_to_string(root().join("policies/examples/proleukin/deny-breast-cancer.json"))
+            .expect("the example");
+    for _ in 0..3 {
+        assert_eq!(
+            server.post_json("/v1/policies/proleukin/decide", &body).0,
+            200
+        );
+    }
+    assert_eq!(
+        server.post_json("/v1/policies/proleukin/decide", "{}x").0,
+        400
+    );
+    let (s, metrics) = server.get("/metrics");
+    assert_eq!(s, 200);
+    assert!(metrics.contains("policyc_decisions_total{policy=\"proleukin\",decision=\"deny\"} 3\n"));
+    assert!(metrics.contains("policyc_decision_duration_seconds_count 3\n"));
+    assert!(metrics.contains("policyc_decision_duration_seconds_bucket{le=\"+Inf\"} 3\n"));
+    assert!(metrics.contains("policyc_request_errors_total{status=\"400\"} 1\n"));
+}
+
+/// Every route of the OpenAPI document answers, and the document lists every route served.
+#[test]
+fn openapi_matches_the_routes() {
+    let server = start(&[]);
+    let (s, doc) = server.get("/v1/openapi.json");
+    assert_eq!(s, 200);
+    let doc = json(&doc);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut listed: Vec<(String, String)> = Vec::new();
+    let request = std::fs::read_to_string(
+        root().join("policies/examples/proleukin/approve-melanoma-iv.json"),
+    )
+    .expect("the example");
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().expect("operations") {
+            listed.push((method.clone(), path.clone()));
+            let url = path.replace("{id}", "proleukin");
+            let (status, _) = match method.as_str() {
+                "get" => server.get(&url),
+                "post" if url.ends_with("/batch") => {
+                    let line = serde_json::to_string(&json(&request)).expect("compact");
+                    server.post(&url, "application/x-ndjson", &line)
+                }
+                "post" => server.post(&url, "application/json", &request),
+                other => panic!("unexpected method {other}"),
+            };
+            assert_eq!(status, 200, "{method} {path}");
+            assert!(op["responses"]["200"].is_object(), "{method} {path}");
+        }
+    }
+    listed.sort();
+    let mut served: Vec<(String, String)> = [
+        ("get", "/health"),
+        ("get", "/metrics"),
+        ("get", "/ready"),
+        ("get", "/v1/openapi.json"),
+        ("get", "/v1/policies"),
+        ("get", "/v1/policies/{id}"),
+        ("get", "/v1/policies/{id}/schema"),
+        ("post", "/v1/policies/{id}/decide"),
+        ("post", "/v1/policies/{id}/decide/batch"),
+    ]
+    .iter()
+    .map(|(m, p)| (m.to_string(), p.to_string()))
+    .collect();
+    served.sort();
+    assert_eq!(listed, served);
+    // Nothing else is served: other paths and methods are JSON 404 and 405.
+    for path in [
+        "/",
+        "/v1",
+        "/v2/policies",
+        "/v1/policies/proleukin/decide/other",
+        "/healthz",
+    ] {
+        let (s, body) = server.get(path);
+        assert_eq!(s, 404, "{path}");
+        assert_eq!(json(&body)["code"], "not_found");
+    }
+    let (s, body) = server.post("/v1/policies", "application/json", "{}");
+    assert_eq!(s, 405);
+    assert_eq!(json(&body)["code"], "method_not_allowed");
+    let (s, _) = server.get("/v1/policies/proleukin/decide");
+    assert_eq!(s, 405);
+}
+
+#[test]
+fn request_errors_have_their_status_and_document() {
+    let server = start(&["--body-limit", "1000"]);
+    // 404, with a suggestion.
+    let (s, doc) = server.post_json("/v1/policies/proleukn/decide", "{}");
+    assert_eq!(s, 404);
+    assert_eq!(doc["code"], "unknown_policy");
+    assert_eq!(doc["problems"][0]["help"], "did you mean `proleukin`?");
+    let (s, doc) = server.get("/v1/policies/talimogen/schema");
+    assert_eq!(s, 404);
+    assert_eq!(
+        json(&doc)["problems"][0]["help"],
+        "did you mean `talimogene`?"
+    );
+    // 400 with every problem.
+    let (s, doc) = server.post_json(
+        "/v1/policies/proleukin/decide",
+        r#"{"as_of": "yesterday", "facts": {"age": "old", "nope": 1}}"#,
+    );
+    assert_eq!(s, 400);
+    assert_eq!(doc["format"], "policyc-error");
+    assert_eq!(doc["code"], "invalid_request");
+    assert_eq!(doc["exit_code"], 3);
+    let paths: Vec<&str> = doc["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["path"].as_str().expect("a path"))
+        .collect();
+    assert!(paths.len() >= 3, "{paths:?}");
+    assert!(paths.contains(&"facts.nope"), "{paths:?}");
+    let (s, doc) = server.post_json("/v1/policies/proleukin/decide?explain=maybe", "{}");
+    assert_eq!(s, 400);
+    assert_eq!(doc["problems"][0]["path"], "query.explain");
+    // 413 over the body limit.
+    let big = format!(r#"{{"facts": {{}}, "pad": "{}"}}"#, "x".repeat(2000));
+    let (s, doc) = server.post_json("/v1/policies/proleukin/decide", &big);
+    assert_eq!(s, 413);
+    assert_eq!(doc["code"], "too_large");
+    // 415 when the body is not JSON.
+    for ct in ["text/plain", "application/x-www-form-urlencoded"] {
+        let (s, body) = server.post("/v1/policies/proleukin/decide", ct, "{}");
+        assert_eq!(s, 415, "{ct}");
+        assert_eq!(json(&body)["code"], "unsupported_media_type");
+    }
+    let (s, _) = server.post(
+        "/v1/policies/proleukin/decide",
+        "application/json; charset=utf-8",
+        r#"{"facts": {}}"#,
+    );
+    assert_eq!(s, 200);
+    // Bytes that are not UTF-8.
+    let mut r = server
+        .agent
+        .post(&server.url("/v1/policies/proleukin/decide"))
+        .header("Content-Type", "application/json")
+        .send(&[0xff, 0xfe, b'{'][..])
+        .expect("answers");
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(
+        json(&r.body_mut().read_to_string().expect("text"))["code"],
+        "invalid_request"
+    );
+    let (s, metrics) = server.get("/metrics");
+    assert_eq!(s, 200);
+    for line in [
+        "policyc_request_errors_total{status=\"404\"} 2",
+        "policyc_request_errors_total{status=\"413\"} 1",
+        "policyc_request_errors_total{status=\"415\"} 2",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+}
+
+/// A client that sends its headers and not its body holds a permit until the timeout: meanwhile
+/// the concurrency limit answers 503, and the slow request gets 408.
+#[test]
+fn timeout_and_concurrency_limit() {
+    let server = start(&["--max-concurrent", "1", "--timeout-ms", "1500"]);
+    let mut slow = TcpStream::connect(("127.0.0.1", server.port)).expect("connects");
+    write!(
+        slow,
+        "POST /v1/policies/proleukin/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+    )
+    .expect("sends");
+    std::thread::sleep(Duration::from_millis(300));
+    let mut r = server
+        .agent
+        .get(&server.url("/v1/policies"))
+        .call()
+        .expect("answers");
+    assert_eq!(r.status().as_u16(), 503);
+    assert_eq!(
+        r.headers().get("retry-after").map(|v| v.as_bytes()),
+        Some(&b"1"[..])
+    );
+    let doc = json(&r.body_mut().read_to_string().expect("text"));
+    assert_eq!(doc["code"], "overloaded");
+    // Probes are not limited.
+    assert_eq!(server.get("/health").0, 200);
+    assert_eq!(server.get("/ready").0, 200);
+    // The slow request times out.
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a timeout");
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("\"problems\"") {
+        match slow.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\":\"timeout\""), "{answer}");
+    // The permit is back.
+    assert_eq!(server.get("/v1/policies").0, 200);
+}
+
+#[test]
+fn sigterm_flushes_the_log_and_exits_0() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let log = dir.path().join("decisions.jsonl");
+    // A flush interval longer than the test: only the shutdown's flush writes the lines.
+    let server = start(&[
+        "--log",
+        log.to_str().expect("a UTF-8 path"),
+        "--log-flush-ms",
+        "600000",
+    ]);
+    let files = requests();
+    let mut expected = Vec::new();
+    for f in files.iter().cycle().take(60) {
+        let body = std::fs::read_to_string(f).expect("the request");
+        let (s, d) = server.post_json("/v1/policies/proleukin/decide", &body);
+        if s == 200 {
+            expected.push(d);
+        }
+    }
+    let batch: Vec<String> = files
+        .iter()
+        .take(5)
+        .map(|f| {
+            serde_json::to_string(&json(&std::fs::read_to_string(f).expect("read")))
+                .expect("compact")
+        })
+        .collect();
+    let (s, out) = server.post(
+        "/v1/policies/proleukin/decide/batch?explain=false",
+        "application/x-ndjson",
+        &batch.join("\n"),
+    );
+    assert_eq!(s, 200);
+    let fast = out
+        .lines()
+        .filter(|l| json(l)["format"] == "policyc-decision-brief")
+        .count();
+    let (_, list) = server.get("/v1/policies");
+    let hash = json(&list)["policies"][2]["content_hash"].clone();
+    let (status, rest) = server.stop();
+    assert!(status.success(), "exit {status:?}: {rest:?}");
+    let text = std::fs::read_to_string(&log).expect("the log");
+    let lines: Vec<Value> = text.lines().map(json).collect();
+    assert_eq!(lines.len(), expected.len() + fast);
+    let mut ids = std::collections::HashSet::new();
+    for (line, d) in lines.iter().zip(&expected) {
+        assert_eq!(line["format"], "policyc-decision-log");
+        assert_eq!(line["policy"], "proleukin");
+        assert_eq!(line["effective"], "2022-01-01");
+        assert_eq!(line["content_hash"], hash);
+        assert_eq!(line["request_id"], d["request_id"]);
+        assert_eq!(line["decision"], d["decision"]);
+        assert_eq!(line["path"], d["path"]);
+        assert_eq!(line["explained"], true);
+        let labels = |k: &str, f: &str| -> Value {
+            d[k].as_array()
+                .expect("a list")
+                .iter()
+                .map(|x| x[f].clone())
+                .collect()
+        };
+        assert_eq!(line["unmet"], labels("unmet", "label"));
+        assert_eq!(line["missing"], labels("missing", "fact"));
+        assert_eq!(line["exceeded"], labels("exceeded", "label"));
+        assert!(line["latency_us"].is_u64());
+        let id = line["decision_id"].as_str().expect("an id");
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "7", "a UUID v7: {id}");
+        assert!(ids.insert(id.to_string()), "ids are unique");
+        let time = line["time"].as_str().expect("a time");
+        assert!(time.ends_with('Z') && time.contains('T'), "{time}");
+    }
+    assert!(lines[expected.len()..]
+        .iter()
+        .all(|l| l["explained"] == false && l["path"].is_null()));
+}
+
+#[test]
+fn refuses_to_start_when_a_policy_does_not_compile() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::create_dir(dir.path().join("lib")).expect("lib");
+    for f in ["proleukin.policy", "lib/common.policy"] {
+        std::fs::copy(root().join("policies").join(f), dir.path().join(f)).expect("copy");
+    }
+    std::fs::write(
+        dir.path().join("broken.policy"),
+        "policy broken {\n  title \"Broken\" drug \"X\" effective 2024-13-01\n}\n",
+    )
+    .expect("write");
+    let out = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--policies"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.policy"), "{err}");
+    assert!(err.contains("does not start"), "{err}");
+    assert!(!err.contains("listening"), "{err}");
+}
+
+/// A request in flight when SIGTERM arrives is finished and answered; then the server exits 0.
+#[test]
+fn sigterm_finishes_the_request_in_flight() {
+    let mut server = start(&[]);
+    let body =
+        std::fs::read_to_string(root().join("policies/examples/proleukin/deny-breast-cancer.json"))
+            .expect("the example");
+    let mut conn = TcpStream::connect(("127.0.0.1", server.port)).expect("connects");
+    write!(
+        conn,
+        "POST /v1/policies/proleukin/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .expect("sends the headers");
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = server.child.as_ref().expect("running").id();
+    let ok = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(ok.success());
+    std::thread::sleep(Duration::from_millis(300));
+    conn.write_all(body.as_bytes()).expect("sends the body");
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("a timeout");
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"decision\":\"deny\""), "{answer}");
+    let mut child = server.child.take().expect("running");
+    let status = child.wait().expect("exits");
+    assert!(status.success(), "{status:?}");
+}
