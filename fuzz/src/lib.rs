@@ -93,7 +93,8 @@ pub fn bind_and_evaluate(program: &Program, text: &str, as_of: Option<&str>) {
 }
 
 /// The checks on a compiled policy: every label's span is inside the text, the renderers do not
-/// panic, there is a program exactly when there is no error, and the program's IR reads back.
+/// panic, there is a program exactly when there is no error and the text is not a library, and the
+/// program's IR reads back.
 pub fn check_compiled(text: &str, checked: &Checked) {
     let source = Source::new("fuzz.policy", text);
     for d in &checked.diagnostics {
@@ -115,9 +116,14 @@ pub fn check_compiled(text: &str, checked: &Checked) {
     let _ = render_plain(&checked.diagnostics, &source);
     let has_error = checked.diagnostics.iter().any(|d| d.is_error());
     match &checked.program {
-        None => assert!(has_error, "no program, but no error either"),
+        // A library compiles to no program, and is not an error.
+        None => assert!(
+            has_error || checked.library,
+            "no program, but no error either"
+        ),
         Some(program) => {
             assert!(!has_error, "a program despite errors");
+            assert!(!checked.library, "a program for a library");
             let json = serde_json::to_string(program).expect("the IR serializes");
             match Program::from_json(&json) {
                 Ok(reread) => assert!(reread == *program, "the IR does not read back the same"),
