@@ -1,4 +1,6 @@
 //! The `policyc` command line. Exit codes are documented in the README and in [`exit`].
+//!
+//! Longer than 800 lines on purpose: one command per function, in the order of `policyc --help`; each is short, and splitting them into files would scatter the exit-code handling they share.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use policyc::diag::{render, Diagnostic, Source};

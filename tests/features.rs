@@ -1,6 +1,8 @@
 //! The README's condition forms and decision rules, one by one: small policies, requests that make
 //! each form true, false and unknown, and the exact decision expected (written by hand from the
 //! README, not recorded from a run).
+//!
+//! Longer than 800 lines on purpose: one small independent test per condition form and decision rule, in the README's order.
 
 use policyc::eval::{Decision, DecisionKind};
 use policyc::Program;

@@ -4,6 +4,8 @@
 //! and compiles to the same program, and no comment is lost or duplicated. Property tests check the
 //! same over generated, messily written valid policies (with comments between tokens), and that
 //! formatting never panics on randomly edited ones.
+//!
+//! Longer than 800 lines on purpose: independent formatter cases, each a few lines of input and its expected layout.
 
 use policyc::fmt::format_source;
 use proptest::prelude::*;

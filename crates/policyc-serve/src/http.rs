@@ -1,4 +1,6 @@
 //! The routes, their handlers, the limits, and the OpenAPI document built from the same table.
+//!
+//! Longer than 800 lines on purpose: the route table, its handlers and the OpenAPI document are kept in one file so that a route cannot be added without its description.
 
 // The helpers return the error response itself, which the handler returns at once; boxing it
 // would only add an allocation on the error path.
