@@ -11,8 +11,9 @@ fn parse_check(name: &str, text: &str) {
     match &checked.program {
         Some(program) => {
             let json = serde_json::to_string(program).expect("the IR serializes");
-            let back = policyc::ir::Program::from_json(&json)
-                .unwrap_or_else(|e| panic!("{name}: the compiler wrote IR its reader refuses: {e}"));
+            let back = policyc::ir::Program::from_json(&json).unwrap_or_else(|e| {
+                panic!("{name}: the compiler wrote IR its reader refuses: {e}")
+            });
             assert_eq!(&back, program, "{name}: the IR does not read back equal");
         }
         None => {
@@ -58,7 +59,10 @@ fn every_kept_fuzz_input_ends_cleanly() {
 #[test]
 fn the_deep_inputs_are_refused_with_the_depth_code() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/parse_check");
-    for name in ["stack-overflow-3000-nested-parens", "stack-overflow-1500-nots"] {
+    for name in [
+        "stack-overflow-3000-nested-parens",
+        "stack-overflow-1500-nots",
+    ] {
         let text = std::fs::read_to_string(root.join(name)).expect("the file");
         let checked = policyc::compile_source(&text);
         assert!(checked.program.is_none(), "{name}");
