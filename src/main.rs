@@ -735,22 +735,6 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
 }
 
 fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        // Symbolic links to folders are not followed, so a link loop cannot make the walk endless.
-        let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)?
-            .filter_map(|e| e.ok())
-            .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_dir())))
-            .collect();
-        entries.sort();
-        for (p, is_dir) in entries {
-            if is_dir {
-                walk(&p, out)?;
-            } else if p.extension().is_some_and(|e| e == "policy") {
-                out.push(p);
-            }
-        }
-        Ok(())
-    }
     let defaults = [PathBuf::from("policies")];
     let paths = if paths.is_empty() {
         &defaults[..]
@@ -760,10 +744,11 @@ fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, u8> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out).map_err(|e| {
+            let found = policyc::load::policy_files(p).map_err(|e| {
                 eprintln!("error: cannot read directory {}: {e}", p.display());
                 exit::IO_ERROR
             })?;
+            out.extend(found);
         } else {
             out.push(p.clone());
         }

@@ -68,29 +68,11 @@ pub fn labels(program: &Program) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// The `.policy` files under `dir`, recursively, sorted; links to folders are not followed.
-fn policy_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok())
-        .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_dir())))
-        .collect();
-    entries.sort();
-    for (p, is_dir) in entries {
-        if is_dir {
-            policy_files(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "policy") {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
 /// Compile every policy under `dir` with one loader whose root is `dir` (libraries, files whose
 /// header is `library`, are skipped). Any failure refuses the whole folder: a service never starts
 /// with part of its policies. `color` renders the diagnostics for a terminal.
 pub fn load(dir: &Path, color: bool) -> Result<Policies, LoadError> {
-    let mut files = Vec::new();
-    policy_files(dir, &mut files)
+    let files = policyc::load::policy_files(dir)
         .map_err(|e| LoadError::Io(format!("cannot read the folder {}: {e}", dir.display())))?;
     let mut loader = Loader::new(vec![dir.to_path_buf()]);
     let mut failures = String::new();

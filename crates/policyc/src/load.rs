@@ -364,6 +364,29 @@ impl Loader {
     }
 }
 
+/// The `.policy` files under `dir`, recursively, in sorted order. Symbolic links to folders are not
+/// followed, so a link loop cannot make the walk endless.
+pub fn policy_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok())
+            .map(|e| (e.path(), e.file_type().is_ok_and(|t| t.is_dir())))
+            .collect();
+        entries.sort();
+        for (p, is_dir) in entries {
+            if is_dir {
+                walk(&p, out)?;
+            } else if p.extension().is_some_and(|e| e == "policy") {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out)?;
+    Ok(out)
+}
+
 fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
