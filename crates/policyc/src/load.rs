@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 /// The largest policy, library, cases or request file read, in bytes (1 MiB). The largest policy
-/// of this repository is about 30 KB.
-pub const MAX_SOURCE_BYTES: u64 = 1 << 20;
+/// of this repository is about 30 KB. The parser's own limit, so a file read is one it will parse.
+pub const MAX_SOURCE_BYTES: u64 = policyc_syntax::limits::MAX_SOURCE_BYTES as u64;
 
 /// The largest compiled IR file read, in bytes (16 MiB).
 pub const MAX_IR_BYTES: u64 = 16 << 20;
