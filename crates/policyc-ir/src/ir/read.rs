@@ -11,7 +11,7 @@ impl Program {
     }
 
     /// Read a program from its JSON form, checking format and version and the invariants listed in
-    /// the [module documentation](self).
+    /// the [module documentation](crate::ir).
     pub fn from_json(text: &str) -> Result<Program, String> {
         json_depth(text)?;
         let mut de = serde_json::Deserializer::from_str(text);
