@@ -151,6 +151,25 @@ fn check_a_broken_policy_json() {
     insta::assert_snapshot!(run.snapshot(None));
 }
 
+/// The `file:line:column` of a rendered diagnostic counts characters, as the JSON and GitHub formats
+/// do: on a line with `≥` (three bytes) before the error, all three formats give the same column.
+#[test]
+fn columns_count_characters_in_every_error_format() {
+    let file = "tests/broken/E0303-quantity-as-condition.policy";
+    let json = policyc(&["check", "--error-format", "json", file], None);
+    let first: serde_json::Value = match json.stdout.lines().next().map(serde_json::from_str) {
+        Some(Ok(v)) => v,
+        _ => panic!("no JSON diagnostic: {json:?}"),
+    };
+    let (line, column) = (first["line"].as_u64(), first["column"].as_u64());
+    assert_eq!((line, column), (Some(49), Some(39)), "{json:?}");
+    let human = policyc(&["check", file], None);
+    let at = "E0303-quantity-as-condition.policy:49:39]";
+    assert!(human.stderr.contains(at), "{human:?}");
+    let github = policyc(&["check", "--error-format", "github", file], None);
+    assert!(github.stdout.contains("line=49,col=39"), "{github:?}");
+}
+
 #[test]
 fn check_a_broken_policy_github() {
     let run = policyc(&["check", "--error-format", "github", THREE_ERRORS], None);

@@ -5,7 +5,7 @@
 //! rendered through miette for people, and as JSON or GitHub annotations for machines.
 
 use crate::ast::Span;
-use miette::{LabeledSpan, NamedSource, SourceCode};
+use miette::{LabeledSpan, SourceCode};
 use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
@@ -261,15 +261,54 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 #[derive(Debug)]
 pub(crate) struct Report {
     pub(crate) diagnostic: Diagnostic,
-    source: NamedSource<Arc<str>>,
+    source: CharColumns,
 }
 
 impl Report {
     pub(crate) fn new(diagnostic: Diagnostic, source: &Source) -> Self {
         Report {
             diagnostic,
-            source: NamedSource::new(source.name.clone(), source.text.clone()),
+            source: CharColumns(source.clone()),
         }
+    }
+}
+
+/// The source as miette reads it, except that the column of a location (`file:line:column` in
+/// the header of a rendered diagnostic) is counted in characters, as in the JSON and GitHub
+/// formats, rather than in bytes: `≥` is one column, not three.
+#[derive(Debug)]
+struct CharColumns(Source);
+
+impl SourceCode for CharColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text: &'a str = &self.0.text;
+        let contents = text.read_span(span, context_lines_before, context_lines_after)?;
+        // miette gives a column only when it reads no line before the span (otherwise 0, the
+        // start of the first line read); that column is a byte count.
+        let column = if context_lines_before == 0 {
+            self.0.line_col(span.offset()).1 - 1
+        } else {
+            contents.column()
+        };
+        let (data, span, line, line_count) = (
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            contents.line_count(),
+        );
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.0.name.clone(),
+            data,
+            span,
+            line,
+            column,
+            line_count,
+        )))
     }
 }
 
