@@ -146,7 +146,7 @@ fn the_schema_is_a_draft_2020_12_schema_of_the_decision_format() {
         s["properties"]["format"]["const"],
         json!("policyc-decision")
     );
-    assert_eq!(s["properties"]["format_version"]["const"], json!(1));
+    assert_eq!(s["properties"]["format_version"]["const"], json!(2));
     assert_eq!(s["additionalProperties"], json!(false));
     // Every property is described.
     let props = s["properties"].as_object().expect("properties");
@@ -337,9 +337,9 @@ fn the_schema_rejects_what_is_not_a_decision() {
                 .map(|m| m.remove("allowed"));
         }),
         ("another format", |d| d["format"] = json!("policyc-request")),
-        ("another format version", |d| d["format_version"] = json!(2)),
+        ("another format version", |d| d["format_version"] = json!(1)),
         ("the format version as a string", |d| {
-            d["format_version"] = json!("1")
+            d["format_version"] = json!("2")
         }),
         ("a date that is not YYYY-MM-DD", |d| {
             d["as_of"] = json!("01/15/2026")
@@ -355,8 +355,25 @@ fn the_schema_rejects_what_is_not_a_decision() {
             d["approval"] = Value::Null
         }),
         ("an approval with unmet criteria", |d| {
-            d["unmet"] = json!([{"label": "1.A.i", "text": "T", "reason": "R"}]);
+            d["unmet"] = json!([{"label": "1.A.i", "text": "T", "reason": "R", "tests": []}]);
         }),
+        ("an approval with a branch that does not apply", |d| {
+            d["not_applicable"] =
+                json!([{"label": "1.B", "text": "T", "reason": "R", "tests": []}]);
+        }),
+        ("an approval duration as text only", |d| {
+            d["approval"]["duration"] = json!("1 year")
+        }),
+        ("an approval duration in fortnights", |d| {
+            d["approval"]["duration"]["unit"] = json!("fortnight")
+        }),
+        ("a limit with an unknown operator", |d| {
+            d["conditions"][0]["operator"] = json!("about")
+        }),
+        (
+            "a limit whose value is a number, not exact decimal text",
+            |d| d["conditions"][0]["allowed_value"]["value"] = json!(600000),
+        ),
         ("a denial under an indication", |d| {
             d["decision"] = json!("deny");
             d["approval"] = Value::Null;
@@ -368,7 +385,7 @@ fn the_schema_rejects_what_is_not_a_decision() {
             d["path"] = json!([]);
             d["criteria_met"] = json!([]);
             d["conditions"] = json!([]);
-            d["missing"] = json!([{"fact": "body_weight", "description": "D"}]);
+            d["missing"] = json!([{"fact": "body_weight", "description": "D", "indications": []}]);
         }),
     ];
     for (what, mutate) in mutations {

@@ -583,12 +583,21 @@ indication 1 "One" {
         assert_eq!(decide(&p, facts).decision, want, "{facts}");
     }
     let d = decide(&p, r#""route": "iv", "flag_a": false, "flag_b": true"#);
-    assert_eq!(labels(d.unmet.iter().map(|u| &u.label)), ["1.A", "1.B"]);
+    // A branch whose `when` is false is not a criterion the request failed: it is listed apart,
+    // with when it applies.
+    assert_eq!(labels(d.unmet.iter().map(|u| &u.label)), ["1.A"]);
+    assert_eq!(labels(d.not_applicable.iter().map(|u| &u.label)), ["1.B"]);
     assert!(
-        d.unmet[1].reason.starts_with("does not apply"),
+        d.not_applicable[0].reason.starts_with("it applies when")
+            && d.not_applicable[0]
+                .reason
+                .ends_with("the request states iv"),
         "{}",
-        d.unmet[1].reason
+        d.not_applicable[0].reason
     );
+    let route = &d.not_applicable[0].tests[0];
+    assert_eq!((route.fact.as_str(), route.operator), ("route", "is"));
+    assert_eq!(route.values, ["sc"]);
     assert_eq!(
         missing(&decide(&p, r#""flag_a": true, "flag_b": false"#)),
         ["route"]
@@ -680,13 +689,19 @@ indication 1 "One" {
         ["1.B.i", "1.B.ii"]
     );
     let a = d.approval.as_ref().unwrap();
-    assert_eq!(a.duration, "1 year");
+    assert_eq!(a.duration.text, "1 year");
     assert_eq!(a.start.as_deref(), Some("2026-01-15"));
     assert_eq!(a.end.as_deref(), Some("2027-01-14"));
     let cond: Vec<(&str, &str, Option<&str>)> = d
         .conditions
         .iter()
-        .map(|l| (l.label.as_str(), l.fact.as_str(), l.requested.as_deref()))
+        .map(|l| {
+            (
+                l.label.as_str(),
+                l.test.fact.as_str(),
+                l.test.requested.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(
         cond,
@@ -732,7 +747,7 @@ indication 1 "One" {
     let ex: Vec<(&str, Option<&str>)> = d
         .exceeded
         .iter()
-        .map(|l| (l.label.as_str(), l.requested.as_deref()))
+        .map(|l| (l.label.as_str(), l.test.requested.as_deref()))
         .collect();
     assert_eq!(ex, [("1.Dosing.A", Some("100.5 mg"))]);
     let d = decide(&without, over);
@@ -835,9 +850,10 @@ indication 1 "One" {
         r#""flag_a": false, "flag_b": false, "diagnosis": "melanoma""#,
     );
     assert_eq!(d.decision, Deny);
+    assert_eq!(labels(d.unmet.iter().map(|u| &u.label)), ["1.A"]);
     assert_eq!(
-        labels(d.unmet.iter().map(|u| &u.label)),
-        ["1.A", "1.B", "1.C"]
+        labels(d.not_applicable.iter().map(|u| &u.label)),
+        ["1.B", "1.C"]
     );
 }
 
@@ -869,7 +885,7 @@ indication 2 "Sarcoma" {
     );
     assert_eq!(d.decision, Approve);
     assert_eq!(d.indication.as_ref().unwrap().label, "2");
-    assert_eq!(d.approval.as_ref().unwrap().duration, "2 years");
+    assert_eq!(d.approval.as_ref().unwrap().duration.text, "2 years");
     // Applicability unknown: the criteria decide whether it matters.
     let d = decide(&p, r#""flag_a": false, "flag_b": false"#);
     assert_eq!(
@@ -951,7 +967,7 @@ indication 1 "One" {
     let d = decide(&p, r#""authorization": "initial", "flag_a": true"#);
     assert_eq!(d.decision, Approve);
     assert_eq!(d.indication.as_ref().unwrap().label, "1");
-    assert_eq!(d.approval.as_ref().unwrap().duration, "6 months");
+    assert_eq!(d.approval.as_ref().unwrap().duration.text, "6 months");
     let d = decide(&p, r#""authorization": "reauthorization", "flag_b": true"#);
     assert_eq!(d.decision, Approve);
     assert_eq!(d.indication.as_ref().unwrap().label, "1.R");

@@ -160,7 +160,7 @@ fn compare(
                     want.criteria_met
                 ));
             }
-            let dur = full.approval.as_ref().map(|a| a.duration.clone());
+            let dur = full.approval.as_ref().map(|a| a.duration.text.clone());
             if dur != want.duration {
                 bad.push(format!(
                     "approval: expected {:?}, got {dur:?}",
@@ -191,6 +191,11 @@ fn compare(
             let exp = dedup(want.unmet.iter().cloned());
             if got != exp {
                 bad.push(format!("unmet: expected {exp:?}, got {got:?}"));
+            }
+            let got = dedup(full.not_applicable.iter().map(|u| u.label.clone()));
+            let exp = dedup(want.not_applicable.iter().cloned());
+            if got != exp {
+                bad.push(format!("not applicable: expected {exp:?}, got {got:?}"));
             }
         }
         Kind::NeedsInfo => {

@@ -11,11 +11,6 @@ fn codes(checked: &policyc::Checked) -> Vec<&'static str> {
 }
 
 fuzz_target!(|text: &str| {
-    // TEMPORARY: skip deep nesting and many `define`s, crash classes being fixed elsewhere (see
-    // `skip_known_crash`; POLICYC_FUZZ_UNFILTERED=1 turns the filter off).
-    if policyc_fuzz::skip_known_crash(text) {
-        return;
-    }
     let Ok(once) = policyc::fmt::format_source(text) else {
         return;
     };

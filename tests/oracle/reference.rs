@@ -398,6 +398,8 @@ pub struct RefDecision {
     /// Exceeded limits' labels (refer for dosing outside the policy's).
     pub exceeded: Option<Vec<String>>,
     pub unmet: Vec<String>,
+    /// Branches that do not apply (their guard is false), apart from `unmet`.
+    pub not_applicable: Vec<String>,
 }
 
 pub fn decide(p: &Policy, req: &Req) -> RefDecision {
@@ -417,6 +419,7 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
         referral: None,
         exceeded: None,
         unmet: vec![],
+        not_applicable: vec![],
     };
     let poss: Vec<Vec<Standing>> = facts
         .iter()
@@ -483,7 +486,7 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
                 r.exceeded(n, &mut d.unmet);
             }
         } else {
-            r.unmet(&us[i].phase.criteria, &mut d.unmet);
+            r.unmet(&us[i].phase.criteria, &mut d.unmet, &mut d.not_applicable);
         }
     }
     d
@@ -586,14 +589,15 @@ impl Ref<'_> {
         }
     }
 
-    /// The criteria not met, leniently read: a branch whose guard is false; a leaf that is false;
-    /// under a false `none of`, the parts that hold; under other groups, their false parts.
-    fn unmet(&self, n: &Node, out: &mut Vec<String>) {
+    /// The criteria not met, leniently read: a leaf that is false; under a false `none of`, the
+    /// parts that hold; under other groups, their false parts. A branch whose guard is false goes
+    /// to `na` (it does not apply).
+    fn unmet(&self, n: &Node, out: &mut Vec<String>, na: &mut Vec<String>) {
         if self.node(n, Tv::T) != Tv::F {
             return;
         }
         if n.guard.as_ref().is_some_and(|g| self.cond(g) == Tv::F) {
-            out.push(n.full.clone());
+            na.push(n.full.clone());
             return;
         }
         match &n.body {
@@ -604,7 +608,7 @@ impl Ref<'_> {
                     out.push(c.full.clone());
                 }
             }
-            Body::Group(_, ch) => ch.iter().for_each(|c| self.unmet(c, out)),
+            Body::Group(_, ch) => ch.iter().for_each(|c| self.unmet(c, out, na)),
         }
     }
 

@@ -53,6 +53,8 @@ pub struct Expect {
     pub approval_end: Option<String>,
     /// Labels of the unmet criteria (deny), in any order.
     pub unmet: Option<Vec<String>>,
+    /// Labels of the branches that do not apply to the request (deny), in any order.
+    pub not_applicable: Option<Vec<String>>,
     /// Names of the missing facts (needs_info), in any order.
     pub missing: Option<Vec<String>>,
     /// Labels of the exceeded limits (refer), in any order.
@@ -300,7 +302,7 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
         (
             "duration",
             &e.duration,
-            approval.map(|a| a.duration.clone()),
+            approval.map(|a| a.duration.text.clone()),
         ),
         (
             "approval end",
@@ -317,11 +319,16 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
         }
     }
     type Expected<'a> = (&'a str, &'a Option<Vec<String>>, Vec<String>);
-    let sets: [Expected; 3] = [
+    let sets: [Expected; 4] = [
         (
             "unmet",
             &e.unmet,
             d.unmet.iter().map(|u| u.label.clone()).collect(),
+        ),
+        (
+            "not applicable",
+            &e.not_applicable,
+            d.not_applicable.iter().map(|u| u.label.clone()).collect(),
         ),
         (
             "missing",

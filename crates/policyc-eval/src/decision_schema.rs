@@ -1,4 +1,4 @@
-//! The schema describes format `policyc-decision`, version 1, the JSON output of
+//! The schema describes format `policyc-decision`, version 2, the JSON output of
 //! `policyc eval --format json`, for the integrators who read decisions. It is written by hand
 //! from [`crate::eval::Decision`] and the structs it contains, and checked against every decision
 //! the test corpus produces: it describes exactly what is serialized. Every field is always
@@ -10,7 +10,7 @@ use crate::eval::{DECISION_FORMAT, DECISION_FORMAT_VERSION};
 use serde_json::{json, Map, Value};
 
 /// The `$id` of the decision schema: the format and its version.
-pub const DECISION_SCHEMA_ID: &str = "policyc:decision:1";
+pub const DECISION_SCHEMA_ID: &str = "policyc:decision:2";
 
 /// The JSON Schema (draft 2020-12) of a decision, as `policyc schema --decision` prints it.
 pub fn decision_schema() -> Value {
@@ -114,6 +114,20 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
                         "effective",
                         date("The date the policy took effect, from its header.", false),
                     ),
+                    (
+                        "review",
+                        date("The date of the policy's review, from its header; null when it states none.", true),
+                    ),
+                    (
+                        "last_revision",
+                        nullable(record(
+                            "The policy's latest revision, from its header; null when it lists none.",
+                            vec![
+                                ("date", date("The date of the revision.", false)),
+                                ("text", text("What the revision changed, in the policy's words.")),
+                            ],
+                        )),
+                    ),
                 ],
             ),
         ),
@@ -174,11 +188,27 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
                 vec![
                     (
                         "duration",
-                        json!({
-                            "type": "string",
-                            "pattern": "^[0-9]+ (year|month|week|day)s?$",
-                            "description": "How long the approval lasts, as the policy states it (e.g. `1 year`, `6 months`).",
-                        }),
+                        record(
+                            "How long the approval lasts.",
+                            vec![
+                                (
+                                    "amount",
+                                    json!({"type": "integer", "minimum": 1, "maximum": 100, "description": "How many units (e.g. `6`)."}),
+                                ),
+                                (
+                                    "unit",
+                                    json!({"enum": ["year", "month", "week", "day"], "description": "The unit of the duration."}),
+                                ),
+                                (
+                                    "text",
+                                    json!({
+                                        "type": "string",
+                                        "pattern": "^[0-9]+ (year|month|week|day)s?$",
+                                        "description": "The duration as the policy states it (e.g. `1 year`, `6 months`).",
+                                    }),
+                                ),
+                            ],
+                        ),
                     ),
                     (
                         "start",
@@ -230,6 +260,20 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
             ),
         ),
         (
+            "not_applicable",
+            list_of(
+                "unmet",
+                "The branches of the indications considered that do not apply to the request (deny only; empty otherwise): their `when` is false, so the request is not expected to meet them. Listed apart from `unmet` so that a reviewer is not misled about what the patient failed; each `reason` says when the branch applies.",
+            ),
+        ),
+        (
+            "considered",
+            list_of(
+                "considered",
+                "Every indication of the policy, in its order, and why it did not cover the request (deny only; empty otherwise).",
+            ),
+        ),
+        (
             "missing",
             list_of(
                 "missing",
@@ -260,9 +304,42 @@ fn defs() -> Value {
             vec![
                 ("label", text("The criterion's or limit's label in the policy document (e.g. `1.A.iii`, `1.Dosing.A.i`), or `not covered` when no indication applies to the request.")),
                 ("text", text("The criterion's or limit's sentence, as the policy document words it; for `not covered`, the policy's statement on what it does not cover (empty when it has none).")),
-                ("reason", text("Why it is not met, in terms of the request's facts (e.g. `disease_extent is localized; required: disease_extent has any of metastatic, unresectable`).")),
+                ("reason", text("Why it is not met, in terms of the request's facts (e.g. `Extent of the disease [disease_extent] is localized; the policy requires that it has any of metastatic, unresectable`); for a branch that does not apply, when it applies.")),
+                ("tests", list_of("test", "The tests of facts that decide it, as data: those that fail (a criterion not met, a limit exceeded), those that make a branch not apply, or, for a `none of` criterion, those that hold.")),
             ],
         ),
+        "considered": record(
+            "An indication of the policy, and why it did not cover a denied request.",
+            vec![
+                ("label", text("The indication's label (e.g. `1`).")),
+                ("title", text("The indication's title.")),
+                ("outcome", json!({"enum": ["not_applicable", "criteria_not_met", "dosing_outside"], "description": "`not_applicable`: its `applies when` is false for the request; `criteria_not_met`: its criteria are not met; `dosing_outside`: its criteria are met, but the requested dosing is outside the policy's and the policy has no case-by-case review of dosing."})),
+                ("reason", text("Why, in words.")),
+            ],
+        ),
+        "indication": record(
+            "An indication of the policy.",
+            vec![
+                ("label", text("The indication's label (e.g. `2`).")),
+                ("title", text("The indication's title.")),
+            ],
+        ),
+        "amount": record(
+            "A value as data, exact.",
+            vec![
+                ("value", text("The value: an exact decimal without thousands separators (`600000`, `0.037`), a date (`2026-01-15`), `true` or `false`, or an enumeration value's name (for a set, the names joined by `, `).")),
+                ("unit", json!({"type": ["string", "null"], "description": "The unit as the policy writes it for the fact (e.g. `IU/kg`, `doses/day`); null for a value without a unit."})),
+                ("ucum", json!({"type": ["string", "null"], "description": "The unit's UCUM code (e.g. `[IU]/kg`, `{dose}/d`); null for a value without a unit."})),
+            ],
+        ),
+        "input": record(
+            "A fact a computed fact was computed from.",
+            vec![
+                ("fact", text("The input fact (e.g. `body_weight`).")),
+                ("value", json!({"type": ["string", "null"], "description": "Its value as the request states it (e.g. `72 kg`); null when it does not state it."})),
+            ],
+        ),
+        "test": record("A test of one fact, as data.", test_properties()),
         "missing": record(
             "A fact the decision needs that the request does not state.",
             vec![
@@ -276,25 +353,56 @@ fn defs() -> Value {
                         "description": "For a fact the policy can compute from others (e.g. a dose per kilogram from the dose and the body weight): the facts the request could state instead, among those it does not state. Empty for a fact that can only be stated.",
                     }),
                 ),
+                ("indications", list_of("indication", "The indications whose decision depends on the fact.")),
             ],
         ),
         "limit": record(
-            "A dosing limit of the policy, on one fact, with what the request states.",
-            vec![
-                ("label", text("The limit's label in the policy document (e.g. `1.Dosing.A.i`). A limit whose sentence bounds several facts appears once per fact.")),
-                ("text", text("The limit's sentence, as the policy document words it.")),
-                ("fact", text("The fact the limit bounds (e.g. `doses_per_day`).")),
-                (
-                    "requested",
-                    json!({
-                        "type": ["string", "null"],
-                        "description": "What the request states for the fact, with its unit (e.g. `4 doses/day`; for a computed fact, the facts it was computed from); null when the request does not state it.",
-                    }),
-                ),
-                ("allowed", text("What the limit allows (e.g. `at most 3 doses/day`).")),
-            ],
+            "A dosing limit of the policy, on one fact, with what the request states. After `label` and `text` come the fields of a test (see `test`).",
+            [
+                vec![
+                    ("label", text("The limit's label in the policy document (e.g. `1.Dosing.A.i`). A limit whose sentence bounds several facts appears once per fact.")),
+                    ("text", text("The limit's sentence, as the policy document words it.")),
+                ],
+                test_properties(),
+            ]
+            .concat(),
         ),
     })
+}
+
+/// The fields of a test of one fact (in a limit, after its `label` and `text`).
+fn test_properties() -> Vec<(&'static str, Value)> {
+    let nullable_amount = |d: &str| json!({"description": d, "oneOf": [{"type": "null"}, {"$ref": "#/$defs/amount"}]});
+    vec![
+        ("fact", text("The fact tested (e.g. `doses_per_day`).")),
+        ("description", text("The fact's description, as the policy writes it.")),
+        (
+            "operator",
+            json!({
+                "enum": ["at_most", "at_least", "more_than", "less_than", "equals", "not_equals", "is", "is_not", "is_one_of", "is_none_of", "has_any_of", "has_all_of", "has_none_of", "has_not_all_of", "is_yes", "is_no", "is_provided", "is_not_provided", "is_stated", "is_not_stated", "compound"],
+                "description": "The test. Comparisons (`at_most` … `not_equals`) compare the fact with `allowed_value`, or with `other_fact`; `is` … `is_none_of` test one value of an enumeration against `values`; `has_…` test a set of values against `values`; `is_yes` … `is_not_stated` test a yes/no fact, a documentation requirement, or whether the fact is stated; `compound` is a `not (…)` of several tests, named by its first fact and given in words in `allowed`.",
+            }),
+        ),
+        (
+            "requested",
+            json!({
+                "type": ["string", "null"],
+                "description": "What the request states for the fact, as a person reads it, with its unit (e.g. `4 doses/day`; for a computed fact, the facts it was computed from); null when the request does not state it.",
+            }),
+        ),
+        ("requested_value", nullable_amount("The requested value as data, in the unit the policy declares the fact in; null when not stated, or when stated in another dimension (a dose in mg/kg for a fact in IU/kg: then only `requested` gives it).")),
+        ("allowed", text("What the test allows, in words (e.g. `at most 3 doses/day`).")),
+        ("allowed_value", nullable_amount("The bound of a comparison as data, in the unit the policy declares the fact in (for a comparison with another fact, that fact's value); null for the other tests.")),
+        (
+            "values",
+            json!({"type": "array", "items": {"type": "string"}, "description": "The enumeration values an `is …` or `has …` test names; empty for the other tests."}),
+        ),
+        (
+            "other_fact",
+            json!({"type": ["string", "null"], "description": "The fact compared with, for a comparison of two facts; null otherwise."}),
+        ),
+        ("derived_from", list_of("input", "For a fact the policy computes from others (e.g. a dose per kilogram): the facts it was computed from, with their values; empty for a stated fact.")),
+    ]
 }
 
 /// `then` for one decision kind: the fields that must be null or empty, and those that must not.
@@ -325,19 +433,39 @@ fn kind_rules() -> Value {
             "approve",
             &["indication", "approval"],
             &["statement", "referral"],
-            &["unmet", "missing", "exceeded"],
+            &[
+                "unmet",
+                "not_applicable",
+                "considered",
+                "missing",
+                "exceeded"
+            ],
         ),
         kind_rule(
             "refer",
             &["indication"],
             &["approval"],
-            &["conditions", "unmet", "missing"],
+            &[
+                "conditions",
+                "unmet",
+                "not_applicable",
+                "considered",
+                "missing"
+            ],
         ),
         kind_rule(
             "needs_info",
             &[],
             &["statement", "indication", "approval", "referral"],
-            &["path", "criteria_met", "conditions", "unmet", "exceeded"],
+            &[
+                "path",
+                "criteria_met",
+                "conditions",
+                "unmet",
+                "not_applicable",
+                "considered",
+                "exceeded"
+            ],
         ),
         kind_rule(
             "deny",
@@ -355,12 +483,36 @@ mod tests {
 
     /// A decision with every optional field filled in and every list non-empty.
     fn full() -> Decision {
+        let amount = |v: &str| Amount {
+            value: v.into(),
+            unit: Some("doses/day".into()),
+            ucum: Some("{dose}/d".into()),
+        };
+        let test = Test {
+            fact: "doses_per_day".into(),
+            description: "How many doses are given in a day".into(),
+            operator: "at_most",
+            requested: Some("4 doses/day".into()),
+            requested_value: Some(amount("4")),
+            allowed: "at most 3 doses/day".into(),
+            allowed_value: Some(amount("3")),
+            values: vec!["intravenous".into()],
+            other_fact: Some("doses_per_week".into()),
+            derived_from: vec![Input {
+                fact: "dose".into(),
+                value: Some("4 doses".into()),
+            }],
+        };
         let limit = Limit {
             label: "1.Dosing.A".into(),
             text: "At most 3 doses a day".into(),
-            fact: "doses_per_day".into(),
-            requested: Some("4 doses/day".into()),
-            allowed: "at most 3 doses/day".into(),
+            test: test.clone(),
+        };
+        let unmet = Unmet {
+            label: "1.C".into(),
+            text: "T".into(),
+            reason: "R".into(),
+            tests: vec![test],
         };
         let cited = Cited {
             label: "1.A".into(),
@@ -373,6 +525,11 @@ mod tests {
                 id: "p".into(),
                 title: "P".into(),
                 effective: "2024-01-01".into(),
+                review: Some("2025-01-01".into()),
+                last_revision: Some(RevisionRef {
+                    date: "2024-06-01".into(),
+                    text: "R".into(),
+                }),
             },
             request_id: Some("r".into()),
             as_of: Some("2026-01-15".into()),
@@ -385,7 +542,11 @@ mod tests {
             }),
             path: vec!["1".into()],
             approval: Some(Approval {
-                duration: "1 year".into(),
+                duration: DurationRef {
+                    amount: 1,
+                    unit: "year",
+                    text: "1 year".into(),
+                },
                 start: Some("2026-01-15".into()),
                 end: Some("2027-01-14".into()),
             }),
@@ -396,15 +557,22 @@ mod tests {
             }),
             criteria_met: vec![cited],
             conditions: vec![limit.clone()],
-            unmet: vec![Unmet {
-                label: "1.C".into(),
-                text: "T".into(),
+            unmet: vec![unmet.clone()],
+            not_applicable: vec![unmet],
+            considered: vec![Considered {
+                label: "2".into(),
+                title: "T".into(),
+                outcome: "not_applicable",
                 reason: "R".into(),
             }],
             missing: vec![Missing {
                 fact: "body_weight".into(),
                 description: "D".into(),
                 or_inputs: vec!["height".into()],
+                indications: vec![IndicationRef {
+                    label: "1".into(),
+                    title: "I".into(),
+                }],
             }],
             exceeded: vec![limit],
         }
@@ -413,6 +581,14 @@ mod tests {
     /// The keys of every object in `value` and the schema's `properties` and `required` at the
     /// same place agree, all the way down (following `items` and `$ref`).
     fn same_keys(schema: &Value, root: &Value, value: &Value, at: &str) {
+        // A nullable reference (`oneOf` null or `$ref`): an object follows the reference.
+        let schema = match schema.get("oneOf").and_then(Value::as_array) {
+            Some(branches) if value.is_object() => branches
+                .iter()
+                .find(|b| b.get("$ref").is_some())
+                .expect("a oneOf with a $ref"),
+            _ => schema,
+        };
         let schema = match schema.get("$ref").and_then(Value::as_str) {
             Some(r) => {
                 let name = r.trim_start_matches("#/$defs/");

@@ -31,14 +31,14 @@ impl DecisionKind {
 /// The `format` of every decision.
 pub(crate) const DECISION_FORMAT: &str = "policyc-decision";
 /// The `format_version` of decisions; it changes when the JSON changes incompatibly.
-pub(crate) const DECISION_FORMAT_VERSION: u32 = 1;
+pub(crate) const DECISION_FORMAT_VERSION: u32 = 2;
 
 /// A decision with its explanation: the stable JSON output of `policyc eval`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
     /// Always `"policyc-decision"`: what the JSON document is.
     pub format: &'static str,
-    /// The version of this format, `1`; it changes when the JSON changes incompatibly.
+    /// The version of this format, `2`; it changes when the JSON changes incompatibly.
     pub format_version: u32,
     /// The policy that decided.
     pub policy: PolicyRef,
@@ -67,6 +67,12 @@ pub struct Decision {
     pub conditions: Vec<Limit>,
     /// Criteria that are not met (deny).
     pub unmet: Vec<Unmet>,
+    /// Branches of the indications considered that do not apply to the request (deny): their
+    /// `when` (or the indication's `applies when`) is false. Listed apart from `unmet`, since the
+    /// request is not expected to meet them.
+    pub not_applicable: Vec<Unmet>,
+    /// Every indication of the policy and why it did not cover the request (deny).
+    pub considered: Vec<Considered>,
     /// Facts the decision depends on that the request does not state (needs_info).
     pub missing: Vec<Missing>,
     /// Dosing limits the request exceeds (refer).
@@ -82,10 +88,23 @@ pub struct PolicyRef {
     pub title: String,
     /// The date the policy takes effect (`2022-01-01`).
     pub effective: String,
+    /// The date of its next review, when the policy states one.
+    pub review: Option<String>,
+    /// Its latest revision (the last of its `revision` lines), when it states one.
+    pub last_revision: Option<RevisionRef>,
+}
+
+/// A revision of the policy, as its header states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevisionRef {
+    /// The date of the revision.
+    pub date: String,
+    /// What changed, in the policy's words.
+    pub text: String,
 }
 
 /// An indication of the policy, by label and title.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndicationRef {
     /// The indication's label (`1`).
     pub label: String,
@@ -96,12 +115,23 @@ pub struct IndicationRef {
 /// How long an approval lasts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Approval {
-    /// The approval duration, as the policy states it (`1 year`).
-    pub duration: String,
+    /// The approval duration.
+    pub duration: DurationRef,
     /// The date of service, when the request states it.
     pub start: Option<String>,
     /// The last day of the approval (start + duration − 1 day).
     pub end: Option<String>,
+}
+
+/// A duration as a number and a unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DurationRef {
+    /// How many units (`1`).
+    pub amount: u32,
+    /// The unit: `year`, `month`, `week` or `day`.
+    pub unit: &'static str,
+    /// As the policy states it (`1 year`, `6 months`).
+    pub text: String,
 }
 
 /// The criterion through which a request is referred.
@@ -133,6 +163,25 @@ pub struct Unmet {
     pub text: String,
     /// Why, in terms of the request's facts.
     pub reason: String,
+    /// The tests of facts that decide it: those that fail (a criterion not met, a limit
+    /// exceeded), those that make a branch not apply, or those that hold where the policy
+    /// requires that they do not.
+    pub tests: Vec<Test>,
+}
+
+/// An indication the policy has, and why it did not cover a denied request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Considered {
+    /// The indication's label (`1`).
+    pub label: String,
+    /// The indication's title.
+    pub title: String,
+    /// `not_applicable` (its `applies when` is false), `criteria_not_met`, or `dosing_outside`
+    /// (its criteria are met, but the dosing is outside the policy's and the policy does not
+    /// review such doses case by case).
+    pub outcome: &'static str,
+    /// Why, in words.
+    pub reason: String,
 }
 
 /// A fact the decision needs that the request does not state.
@@ -144,6 +193,8 @@ pub struct Missing {
     pub description: String,
     /// For a derived fact: the inputs the request could state instead (those it does not state).
     pub or_inputs: Vec<String>,
+    /// The indications whose decision depends on it.
+    pub indications: Vec<IndicationRef>,
 }
 
 /// A dosing limit, and what the request states of it.
@@ -153,10 +204,63 @@ pub struct Limit {
     pub label: String,
     /// That criterion's text, in the policy's words.
     pub text: String,
-    /// The fact the limit is on (`dose_per_kg`).
+    /// The test of the fact: `fact`, `description`, `operator`, `requested`, `allowed`, and their
+    /// values as data (flattened into the limit's object).
+    #[serde(flatten)]
+    pub test: Test,
+}
+
+/// One test of one fact (`dose_per_kg at most 600,000 IU/kg`), what the request states of the
+/// fact, and what the policy allows: in words, and as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Test {
+    /// The fact tested (`dose_per_kg`).
     pub fact: String,
-    /// What the request states, or `null` if it does not.
+    /// The fact's description, from the policy (`Each dose per kilogram of body weight`).
+    pub description: String,
+    /// The test: `at_most`, `at_least`, `more_than`, `less_than`, `equals`, `not_equals` (a number,
+    /// quantity or date, compared with `allowed_value`, or with another fact); `is`, `is_not`,
+    /// `is_one_of`, `is_none_of` (one value of an enumeration, against `values`); `has_any_of`,
+    /// `has_all_of`, `has_none_of` (a set of values); `is_yes`, `is_no`, `is_provided`,
+    /// `is_not_provided`, `is_stated`, `is_not_stated`; `compound` for a `not (…)` of several
+    /// tests, named by its first fact and given in words in `allowed`.
+    pub operator: &'static str,
+    /// What the request states (or the policy computed) of the fact, as a person reads it
+    /// (`600,000 IU/kg`, `700,000 IU/kg (from dose 50,400,000 IU, body_weight 72 kg)`); `null`
+    /// when it is not stated.
     pub requested: Option<String>,
-    /// What the limit allows, in words (`at most 600,000 [IU]/kg`).
+    /// The requested value as data, in the unit the policy declares the fact in; `null` when it
+    /// is not stated, or is stated in another dimension (a dose in mg/kg for a fact in IU/kg).
+    pub requested_value: Option<Amount>,
+    /// What the test allows, in words (`at most 600,000 IU/kg (0.037 mg/kg)`).
     pub allowed: String,
+    /// The bound as data, for the comparisons; `null` for the other tests.
+    pub allowed_value: Option<Amount>,
+    /// The values an enumeration test names (`["intravenous"]`); `[]` for the other tests.
+    pub values: Vec<String>,
+    /// The other fact, for a comparison of two facts; `null` otherwise.
+    pub other_fact: Option<String>,
+    /// For a fact the policy computes from others: those it was computed from, with their values.
+    pub derived_from: Vec<Input>,
+}
+
+/// A value as data: exact, in the unit the policy writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Amount {
+    /// The value: an exact decimal as a string (`"600000"`, `"0.5"`), a date (`"2026-01-15"`),
+    /// `"true"`/`"false"`, or the name of an enumeration value.
+    pub value: String,
+    /// The unit as the policy writes it (`IU/kg`, `doses/day`); `null` for a value with no unit.
+    pub unit: Option<String>,
+    /// The unit's UCUM code (`[IU]/kg`, `{dose}/d`); `null` for a value with no unit.
+    pub ucum: Option<String>,
+}
+
+/// An input of a computed fact, with its value as the request states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Input {
+    /// The input fact (`body_weight`).
+    pub fact: String,
+    /// Its value, as a person reads it (`72 kg`); `null` when the request does not state it.
+    pub value: Option<String>,
 }

@@ -3,14 +3,34 @@
 use super::logic::{bit, node_r, possible, standing_known, values, Referral, Values};
 use super::logic::{APPROVE, DENY, REFER};
 use super::observe::{NoObserver, Observer};
+use super::words;
 use super::words::{allowed, facts_of, first_fact};
 use super::{cond, decide, Decision, DecisionKind, Tv};
-use super::{Approval, Cited, IndicationRef, Limit, Missing, PolicyRef, ReferralInfo, Unmet};
+use super::{Amount, Approval, Cited, Considered, DurationRef, IndicationRef, Input, Limit};
+use super::{Missing, PolicyRef, ReferralInfo, RevisionRef, Test, Unmet};
 use super::{DECISION_FORMAT, DECISION_FORMAT_VERSION};
 use crate::request::{collect_inputs, Request, Value};
 use policyc_ir::dates::date_from_days;
-use policyc_ir::ir::{Cond, IndicationDef, Node, NodeBody, Program};
-use policyc_syntax::ast::GroupKind;
+use policyc_ir::ir::{Cond, Const, FactType, IndicationDef, Node, NodeBody, Program};
+use policyc_syntax::ast::{CmpOp, GroupKind, SetQuant};
+use rust_decimal::Decimal;
+
+/// A comparison's name in a [`Test`].
+fn op_name(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Le => "at_most",
+        CmpOp::Ge => "at_least",
+        CmpOp::Gt => "more_than",
+        CmpOp::Lt => "less_than",
+        CmpOp::Eq => "equals",
+        CmpOp::Ne => "not_equals",
+    }
+}
+
+/// An exact decimal as data: no thousands separators, no trailing zeros (`600000`, `0.037`).
+fn decimal_text(d: Decimal) -> String {
+    d.normalize().to_string()
+}
 
 /// Evaluate a request and explain the decision.
 pub fn evaluate(p: &Program, req: &Request) -> Decision {
@@ -31,6 +51,16 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
             id: p.policy.id.clone(),
             title: p.policy.title.clone(),
             effective: p.policy.effective.clone(),
+            review: p.policy.review.clone(),
+            last_revision: p
+                .policy
+                .revisions
+                .iter()
+                .max_by(|a, b| a.date.cmp(&b.date))
+                .map(|r| RevisionRef {
+                    date: r.date.clone(),
+                    text: r.text.clone(),
+                }),
         },
         request_id: req.request_id.clone(),
         as_of: req.as_of.and_then(date_from_days).map(|d| d.to_string()),
@@ -44,6 +74,8 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
         criteria_met: Vec::new(),
         conditions: Vec::new(),
         unmet: Vec::new(),
+        not_applicable: Vec::new(),
+        considered: Vec::new(),
         missing: Vec::new(),
         exceeded: Vec::new(),
     };
@@ -145,11 +177,14 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
         }
         DecisionKind::NeedsInfo => {
             let mut slots = Vec::new();
+            // For each slot, the indications whose standing it can change.
+            let mut by: Vec<(u32, usize)> = Vec::new();
             let sets: Vec<u8> = vals.iter().map(|v| possible(*v, refers)).collect();
             for (i, (ind, v)) in p.indications.iter().zip(&vals).enumerate() {
                 if !matters(&sets, i) {
                     continue;
                 }
+                let before = slots.len();
                 // The unknown values that can change the indication's standing, and the facts
                 // that make each unknown: whether it applies, whether the criteria and the dosing
                 // hold, and whether they hold without a referral.
@@ -172,15 +207,37 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                         strict.unknown_node(n, &mut slots);
                     }
                 }
+                by.extend(slots[before..].iter().map(|&s| (s, i)));
             }
             // In the order the policy asks for them: what an indication applies to, then its
             // criteria and dosing, indication by indication.
             let mut seen = std::collections::HashSet::new();
             slots.retain(|s| seen.insert(*s));
-            d.missing = slots.iter().map(|&s| lenient.missing(s)).collect();
+            d.missing = slots
+                .iter()
+                .map(|&s| {
+                    let mut m = lenient.missing(s);
+                    let mut inds: Vec<usize> = by
+                        .iter()
+                        .filter(|(x, _)| *x == s)
+                        .map(|(_, i)| *i)
+                        .collect();
+                    inds.dedup();
+                    m.indications = inds
+                        .iter()
+                        .map(|&i| indication_ref(&p.indications[i]))
+                        .collect();
+                    m
+                })
+                .collect();
             let names: Vec<String> = d.missing.iter().map(|m| m.fact.clone()).collect();
+            let mut inds: Vec<usize> = by.iter().map(|(_, i)| *i).collect();
+            inds.sort_unstable();
+            inds.dedup();
+            let under: Vec<String> = inds.iter().map(|&i| named(&p.indications[i])).collect();
             d.summary = format!(
-                "More information is needed to decide: {}.",
+                "More information is needed to decide under {}: {}.",
+                under.join(", "),
                 names.join(", ")
             );
         }
@@ -198,6 +255,7 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                     label: "not covered".into(),
                     text: statement,
                     reason: what.clone(),
+                    tests: Vec::new(),
                 });
                 d.summary = format!("Deny: not a covered indication ({what}).");
                 d.statement = p.policy.not_covered.clone();
@@ -212,28 +270,71 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                             lenient.exceeded(dn, &mut ex);
                         }
                         for l in ex {
-                            let requested =
-                                l.requested.clone().unwrap_or_else(|| "not stated".into());
+                            let requested = l
+                                .test
+                                .requested
+                                .clone()
+                                .unwrap_or_else(|| "not stated".into());
                             d.unmet.push(Unmet {
                                 label: l.label,
                                 text: l.text,
                                 reason: format!(
-                                    "{} is {requested}; allowed: {}",
-                                    l.fact, l.allowed
+                                    "{} is {requested}; the policy allows {}",
+                                    named_fact(&l.test),
+                                    l.test.allowed
                                 ),
+                                tests: vec![l.test],
                             });
                         }
                     } else {
-                        lenient.unmet(&ind.criteria, &mut d.unmet);
+                        lenient.unmet(&ind.criteria, &mut d.unmet, &mut d.not_applicable);
                     }
                 }
                 let mut labels: Vec<String> = d.unmet.iter().map(|u| u.label.clone()).collect();
                 labels.dedup();
-                d.summary = format!("Deny: criteria not met ({}).", labels.join(", "));
+                let considered: Vec<String> = vals
+                    .iter()
+                    .zip(&p.indications)
+                    .filter(|(v, _)| v.applies != Tv::False)
+                    .map(|(_, ind)| named(ind))
+                    .collect();
+                d.summary = format!(
+                    "Deny: the criteria of {} are not met ({}).",
+                    considered.join(" and "),
+                    labels.join(", ")
+                );
             }
+            d.considered = p
+                .indications
+                .iter()
+                .zip(&vals)
+                .map(|(ind, v)| lenient.considered(ind, *v))
+                .collect();
         }
     }
     d
+}
+
+/// An indication by label and title.
+fn indication_ref(ind: &IndicationDef) -> IndicationRef {
+    IndicationRef {
+        label: ind.label.clone(),
+        title: ind.title.clone(),
+    }
+}
+
+/// An indication named for a sentence: `1 (Cutaneous Melanoma)`.
+fn named(ind: &IndicationDef) -> String {
+    format!("{} ({})", ind.label, ind.title)
+}
+
+/// A fact named for a sentence: its description, with its identifier in brackets.
+pub(super) fn named_fact(t: &Test) -> String {
+    if t.description.is_empty() {
+        t.fact.clone()
+    } else {
+        format!("{} [{}]", t.description, t.fact)
+    }
 }
 
 /// Whether the standing of indication `i` can change the decision, given every indication's set
@@ -309,8 +410,18 @@ fn approval(ind: &IndicationDef, req: &Request) -> Approval {
         .ok()?;
         s.checked_add(span).ok()?.yesterday().ok()
     });
+    let unit = match ind.duration.unit {
+        Year => "year",
+        Month => "month",
+        Week => "week",
+        Day => "day",
+    };
     Approval {
-        duration: ind.duration.text(),
+        duration: DurationRef {
+            amount: ind.duration.amount,
+            unit,
+            text: ind.duration.text(),
+        },
         start: start.map(|d| d.to_string()),
         end: end.map(|d| d.to_string()),
     }
@@ -472,31 +583,230 @@ impl<'a> Explainer<'a> {
             Cond::All { all: v } | Cond::Any { any: v } => {
                 v.iter().for_each(|x| self.limits(n, x, failing, out))
             }
-            Cond::Not { not } => {
-                if !failing || cond(c, self.f()) == Tv::False {
-                    if let Some(fact) = first_fact(not) {
-                        out.push(self.limit_entry(n, fact, self.allowed(c)));
-                    }
-                }
-            }
             leaf => {
                 if failing && cond(leaf, self.f()) != Tv::False {
                     return;
                 }
-                if let Some(fact) = first_fact(leaf) {
-                    out.push(self.limit_entry(n, fact, self.allowed(leaf)));
+                if let Some(test) = self.test(leaf) {
+                    out.push(Limit {
+                        label: n.label.clone(),
+                        text: n.text.clone(),
+                        test,
+                    });
                 }
             }
         }
     }
 
-    fn limit_entry(&self, n: &Node, fact: u32, allowed: String) -> Limit {
-        Limit {
-            label: n.label.clone(),
-            text: n.text.clone(),
-            fact: self.p.facts[fact as usize].name.clone(),
-            requested: self.req.shown[fact as usize].clone(),
-            allowed,
+    /// A leaf condition (or `not` of one) as a [`Test`]: the fact, the operator, what the request
+    /// states and what the policy allows.
+    fn test(&self, c: &Cond) -> Option<Test> {
+        let slot = first_fact(c)?;
+        let fact = &self.p.facts[slot as usize];
+        let (negated, leaf) = match c {
+            Cond::Not { not } => (true, not.as_ref()),
+            other => (false, other),
+        };
+        let doc = matches!(fact.ty, FactType::Documentation);
+        let mut values = Vec::new();
+        let mut allowed_value = None;
+        let mut other_fact = None;
+        let operator = match leaf {
+            Cond::Compare { op, limit, .. } => {
+                allowed_value = self.amount(slot, &limit.value);
+                let op = if negated { words::negate(*op) } else { *op };
+                op_name(op)
+            }
+            Cond::CompareFacts { op, right, .. } => {
+                let r = &self.p.facts[*right as usize];
+                other_fact = Some(r.name.clone());
+                allowed_value = self.requested_amount(*right);
+                let op = if negated { words::negate(*op) } else { *op };
+                op_name(op)
+            }
+            Cond::EnumIn { values: v, .. } => {
+                values = v.clone();
+                match (negated, v.len() == 1) {
+                    (false, true) => "is",
+                    (false, false) => "is_one_of",
+                    (true, true) => "is_not",
+                    (true, false) => "is_none_of",
+                }
+            }
+            Cond::SetHas {
+                quant, values: v, ..
+            } => {
+                values = v.clone();
+                match (quant, negated) {
+                    (SetQuant::Any, false) | (SetQuant::None, true) => "has_any_of",
+                    (SetQuant::All, false) => "has_all_of",
+                    (SetQuant::None, false) | (SetQuant::Any, true) => "has_none_of",
+                    // `not (has all of …)`: named by its words in `allowed`.
+                    (SetQuant::All, true) => "has_not_all_of",
+                }
+            }
+            Cond::IsTrue { .. } => match (doc, negated) {
+                (true, false) => "is_provided",
+                (true, true) => "is_not_provided",
+                (false, false) => "is_yes",
+                (false, true) => "is_no",
+            },
+            Cond::Known { .. } if negated => "is_not_stated",
+            Cond::Known { .. } => "is_stated",
+            // A `not` of several tests: named by its first fact, in words in `allowed`.
+            Cond::Not { .. } | Cond::All { .. } | Cond::Any { .. } => "compound",
+        };
+        let mut derived_from = Vec::new();
+        if let Some(calc) = &fact.derived {
+            let mut inputs = Vec::new();
+            collect_inputs(calc, &mut inputs);
+            inputs.dedup();
+            derived_from = inputs
+                .iter()
+                .map(|&i| Input {
+                    fact: self.p.facts[i as usize].name.clone(),
+                    value: self.req.shown[i as usize].clone(),
+                })
+                .collect();
+        }
+        Some(Test {
+            fact: fact.name.clone(),
+            description: fact.description.clone(),
+            operator,
+            requested: self.req.shown[slot as usize].clone(),
+            requested_value: self.requested_amount(slot),
+            allowed: self.allowed(c),
+            allowed_value,
+            values,
+            other_fact,
+            derived_from,
+        })
+    }
+
+    /// A constant of fact `slot`'s type as data, in the unit the policy declares the fact in.
+    fn amount(&self, slot: u32, k: &Const) -> Option<Amount> {
+        let fact = &self.p.facts[slot as usize];
+        match (k, &fact.ty) {
+            (Const::Number(v), FactType::Quantity { unit, .. }) => Some(Amount {
+                value: decimal_text(v.checked_div(unit.factor).unwrap_or(*v)),
+                unit: Some(unit.written.clone()),
+                ucum: Some(unit.code.clone()),
+            }),
+            (Const::Number(v), _) => Some(Amount {
+                value: decimal_text(*v),
+                unit: None,
+                ucum: None,
+            }),
+            (Const::Date(d), _) => date_from_days(*d).map(|d| Amount {
+                value: d.to_string(),
+                unit: None,
+                ucum: None,
+            }),
+            (Const::Bool(b), _) => Some(Amount {
+                value: b.to_string(),
+                unit: None,
+                ucum: None,
+            }),
+        }
+    }
+
+    /// The value the request states (or the policy computed) of fact `slot`, as data.
+    fn requested_amount(&self, slot: u32) -> Option<Amount> {
+        let fact = &self.p.facts[slot as usize];
+        let plain = |value: String| Amount {
+            value,
+            unit: None,
+            ucum: None,
+        };
+        match self.f()[slot as usize]? {
+            Value::Num(v, 0) => self.amount(slot, &Const::Number(v)),
+            // Stated in another dimension (through an equivalence): only as written.
+            Value::Num(..) => None,
+            Value::Bool(b) => Some(plain(b.to_string())),
+            Value::Date(d) => date_from_days(d).map(|d| plain(d.to_string())),
+            Value::Enum(i) => {
+                let FactType::Enum { enum_index } = fact.ty else {
+                    return None;
+                };
+                let e = &self.p.enums[enum_index as usize];
+                Some(plain(match e.values.get(i as usize) {
+                    Some(v) => v.name.clone(),
+                    // An open enumeration's unlisted value: as the request wrote it.
+                    None => self.req.shown[slot as usize].clone().unwrap_or_default(),
+                }))
+            }
+            Value::Set(mask) => {
+                let FactType::Set { enum_index } = fact.ty else {
+                    return None;
+                };
+                let e = &self.p.enums[enum_index as usize];
+                let names: Vec<&str> = e
+                    .values
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i < 128 && mask & (1u128 << i) != 0)
+                    .map(|(_, v)| v.name.as_str())
+                    .collect();
+                Some(plain(names.join(", ")))
+            }
+        }
+    }
+
+    /// The leaf tests that make a false condition false (`want` = false), or a true one true.
+    fn deciding_tests(&self, c: &Cond, want: Tv, out: &mut Vec<Test>) {
+        if cond(c, self.f()) != want {
+            return;
+        }
+        match c {
+            Cond::All { all: v } | Cond::Any { any: v } => {
+                v.iter().for_each(|x| self.deciding_tests(x, want, out))
+            }
+            Cond::Not { not }
+                if matches!(
+                    not.as_ref(),
+                    Cond::All { .. } | Cond::Any { .. } | Cond::Not { .. }
+                ) =>
+            {
+                let flipped = match want {
+                    Tv::True => Tv::False,
+                    Tv::False => Tv::True,
+                    Tv::Unknown => Tv::Unknown,
+                };
+                self.deciding_tests(not, flipped, out)
+            }
+            leaf => out.extend(self.test(leaf)),
+        }
+    }
+
+    /// Why an indication did not cover a denied request.
+    fn considered(&self, ind: &IndicationDef, v: Values) -> Considered {
+        let (outcome, reason) = if v.applies == Tv::False {
+            let why = ind
+                .applies
+                .as_ref()
+                .map(|a| self.reason_applies(a))
+                .unwrap_or_default();
+            ("not_applicable", why)
+        } else if v.criteria.l == Tv::False {
+            let mut unmet = Vec::new();
+            let mut na = Vec::new();
+            self.unmet(&ind.criteria, &mut unmet, &mut na);
+            let labels: Vec<&str> = unmet.iter().map(|u| u.label.as_str()).collect();
+            (
+                "criteria_not_met",
+                format!("criteria not met: {}", labels.join(", ")),
+            )
+        } else {
+            (
+                "dosing_outside",
+                "its criteria are met, but the requested dosing is outside the policy's".into(),
+            )
+        };
+        Considered {
+            label: ind.label.clone(),
+            title: ind.title.clone(),
+            outcome,
+            reason,
         }
     }
 
@@ -506,53 +816,96 @@ impl<'a> Explainer<'a> {
 
     /// Why a condition is false, in terms of the request: `age is 16 a; requires at least 18 a`.
     fn reason(&self, c: &Cond) -> String {
+        self.why(c, false)
+    }
+
+    /// Why a branch's `when` (or an indication's `applies when`) is false: `it applies when …;
+    /// the request states …`.
+    fn reason_applies(&self, c: &Cond) -> String {
+        self.why(c, true)
+    }
+
+    fn why(&self, c: &Cond, applies: bool) -> String {
         match c {
             Cond::All { all } => all
                 .iter()
                 .filter(|x| cond(x, self.f()) == Tv::False)
-                .map(|x| self.reason(x))
+                .map(|x| self.why(x, applies))
                 .collect::<Vec<_>>()
                 .join("; "),
             Cond::Any { any } => any
                 .iter()
-                .map(|x| self.reason(x))
+                .map(|x| self.why(x, applies))
                 .collect::<Vec<_>>()
                 .join("; and "),
             leaf => {
                 let Some(fact) = first_fact(leaf) else {
                     return String::new();
                 };
-                let name = &self.p.facts[fact as usize].name;
+                let f = &self.p.facts[fact as usize];
+                let name = if f.description.is_empty() {
+                    f.name.clone()
+                } else {
+                    format!("{} [{}]", f.description, f.name)
+                };
                 let shown = self.req.shown[fact as usize]
                     .clone()
                     .unwrap_or_else(|| "not stated".into());
-                format!("{name} is {shown}; required: {name} {}", self.allowed(leaf))
+                let allowed = self.allowed(leaf);
+                if applies {
+                    // Mid-sentence, a description starts in lower case (`the condition …`),
+                    // unless it starts with an acronym (`BRAF …`).
+                    let mut chars = name.chars();
+                    let name = match (chars.next(), chars.next()) {
+                        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
+                            a.to_lowercase().chain(name.chars().skip(1)).collect()
+                        }
+                        _ => name,
+                    };
+                    return format!("it applies when {name} {allowed}; the request states {shown}");
+                }
+                let required = match allowed.as_str() {
+                    "is yes" => "yes".to_string(),
+                    "is no" => "no".to_string(),
+                    a if a.starts_with("is ") || a.starts_with("has ") => format!("that it {a}"),
+                    a => a.to_string(),
+                };
+                format!("{name} is {shown}; the policy requires {required}")
             }
         }
     }
 
-    /// The labelled criteria that made a false node false.
-    fn unmet(&self, n: &Node, out: &mut Vec<Unmet>) {
+    /// The labelled criteria that made a false node false (`out`), and the branches that do not
+    /// apply to the request (`na`).
+    fn unmet(&self, n: &Node, out: &mut Vec<Unmet>, na: &mut Vec<Unmet>) {
         if self.holds(n) != Tv::False {
             return;
         }
         if let Some(g) = &n.guard {
             if cond(g, self.f()) == Tv::False {
-                out.push(Unmet {
+                let mut tests = Vec::new();
+                self.deciding_tests(g, Tv::False, &mut tests);
+                na.push(Unmet {
                     label: n.label.clone(),
                     text: n.text.clone(),
-                    reason: format!("does not apply: {}", self.reason(g)),
+                    reason: self.reason_applies(g),
+                    tests,
                 });
                 return;
             }
         }
         match &n.body {
             NodeBody::Referral { .. } => {}
-            NodeBody::Condition { condition } => out.push(Unmet {
-                label: n.label.clone(),
-                text: n.text.clone(),
-                reason: self.reason(condition),
-            }),
+            NodeBody::Condition { condition } => {
+                let mut tests = Vec::new();
+                self.deciding_tests(condition, Tv::False, &mut tests);
+                out.push(Unmet {
+                    label: n.label.clone(),
+                    text: n.text.clone(),
+                    reason: self.reason(condition),
+                    tests,
+                })
+            }
             NodeBody::Group {
                 of: GroupKind::NoneOf,
                 children,
@@ -563,14 +916,21 @@ impl<'a> Explainer<'a> {
                     } else {
                         "holds, but the policy requires that it does not"
                     };
+                    let mut tests = Vec::new();
+                    if let NodeBody::Condition { condition } = &c.body {
+                        self.deciding_tests(condition, Tv::True, &mut tests);
+                    }
                     out.push(Unmet {
                         label: c.label.clone(),
                         text: c.text.clone(),
                         reason: reason.into(),
+                        tests,
                     });
                 }
             }
-            NodeBody::Group { children, .. } => children.iter().for_each(|c| self.unmet(c, out)),
+            NodeBody::Group { children, .. } => {
+                children.iter().for_each(|c| self.unmet(c, out, na))
+            }
         }
     }
 
@@ -634,6 +994,7 @@ impl<'a> Explainer<'a> {
         }
         inputs.sort_unstable();
         Missing {
+            indications: Vec::new(),
             fact: fact.name.clone(),
             description: fact.description.clone(),
             or_inputs: inputs

@@ -86,7 +86,7 @@ pub fn describe(p: &Program, c: &Cond) -> String {
     }
 }
 
-fn negate(op: CmpOp) -> CmpOp {
+pub(super) fn negate(op: CmpOp) -> CmpOp {
     match op {
         CmpOp::Ge => CmpOp::Lt,
         CmpOp::Le => CmpOp::Gt,
@@ -119,8 +119,150 @@ pub(super) fn facts_of(c: &Cond, out: &mut Vec<u32>) {
     }
 }
 
-/// Render a decision for a person: the decision and policy, the summary, then what was met, not
-/// met, exceeded or missing, one item a line.
+/// The width human output wraps at.
+const WIDTH: usize = 100;
+
+/// `text` wrapped at word boundaries to [`WIDTH`] columns: the first line after `first` (already
+/// indented as the caller wants), the following lines indented by `indent` spaces. A word longer
+/// than a line is left whole.
+fn wrap(first: &str, text: &str, indent: usize) -> String {
+    let mut out = String::from(first);
+    let mut col = first.chars().count();
+    let mut at_start = true;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let len = word.chars().count();
+        if !at_start && col + 1 + len > WIDTH {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+        } else if !at_start {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += len;
+        at_start = false;
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out.push('\n');
+    out
+}
+
+/// UCUM codes as a person reads them, in text that may hold several values with units.
+const UCUM_NAMES: &[(&str, &str, &str)] = &[
+    // (code, name after the number 1, name after other numbers)
+    ("{dose}/d", "dose/day", "doses/day"),
+    ("{dose}/wk", "dose/week", "doses/week"),
+    ("{dose}", "dose", "doses"),
+    ("[IU]", "IU", "IU"),
+    ("[lb_av]", "lb", "lb"),
+    ("[in_i]", "in", "in"),
+];
+
+/// A unit, or a text with values and units, as a person reads it: UCUM's bracketed codes by their
+/// names (`[lb_av]` as `lb`, `{dose}/d` as `doses/day`), `m2` as `m²`, `m3` as `m³`.
+pub(crate) fn display_unit(text: &str) -> String {
+    let mut named = String::with_capacity(text.len());
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        for (code, one, many) in UCUM_NAMES {
+            if let Some(after) = rest.strip_prefix(code) {
+                let name = if named.ends_with(" 1 ") || named == "1 " {
+                    one
+                } else {
+                    many
+                };
+                named.push_str(name);
+                rest = after;
+                continue 'scan;
+            }
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            named.push(c);
+        }
+        rest = chars.as_str();
+    }
+    let text = named.as_str();
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        // An `m` that ends a unit (`m2`, `IU/m2`, `cm2`), not an identifier (`dose_per_m2`).
+        let word = |c: &char| c.is_alphanumeric() || *c == '_';
+        let unit_m = i > 0 && chars[i - 1] == 'm' && (i < 2 || chars[i - 2] != '_');
+        let ends = !chars.get(i + 1).is_some_and(word);
+        match c {
+            '2' if unit_m && ends => out.push('²'),
+            '3' if unit_m && ends => out.push('³'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// What the request states of a tested fact, in the unit the policy writes (the request's own
+/// wording after it when that differs), or `not stated`.
+fn requested_words(t: &super::Test) -> String {
+    let Some(shown) = &t.requested else {
+        return "not stated".into();
+    };
+    let Some(super::Amount {
+        value,
+        unit: Some(unit),
+        ..
+    }) = &t.requested_value
+    else {
+        return display_unit(shown);
+    };
+    let Ok(v) = value.parse::<rust_decimal::Decimal>() else {
+        return display_unit(shown);
+    };
+    if !t.derived_from.is_empty() {
+        let inputs: Vec<String> = t
+            .derived_from
+            .iter()
+            .filter_map(|i| {
+                i.value
+                    .as_ref()
+                    .map(|v| format!("{} {}", i.fact, display_unit(v)))
+            })
+            .collect();
+        let main = format!(
+            "{} {}",
+            policyc_ir::units::format_measured(v),
+            display_unit(unit)
+        );
+        return if inputs.is_empty() {
+            main
+        } else {
+            format!("{main}, computed from {}", inputs.join(", "))
+        };
+    }
+    let main = format!(
+        "{} {}",
+        policyc_ir::units::format_decimal(v),
+        display_unit(unit)
+    );
+    if display_unit(shown) == main {
+        main
+    } else {
+        format!("{main} (stated as {})", display_unit(shown))
+    }
+}
+
+/// A fact for a person: its description with its identifier in brackets.
+fn fact_words(t: &super::Test) -> String {
+    if t.description.is_empty() {
+        t.fact.clone()
+    } else {
+        format!("{} [{}]", t.description, t.fact)
+    }
+}
+
+/// Render a decision for a person: the decision, the policy and the request, the summary, then
+/// what was met, not met, not applicable, exceeded or missing, one item a line, in the policy's
+/// labels and words, wrapped at 100 columns.
 pub fn render_human(d: &Decision) -> String {
     let mut s = String::new();
     let head = match d.decision {
@@ -132,62 +274,100 @@ pub fn render_human(d: &Decision) -> String {
         }
         DecisionKind::Refer => "REFER TO A CLINICIAN",
     };
-    s.push_str(&format!(
-        "{head} — {} ({}, effective {})\n",
-        d.policy.title, d.policy.id, d.policy.effective
-    ));
-    if let Some(id) = &d.request_id {
-        s.push_str(&format!("request: {id}\n"));
+    s.push_str(&wrap(&format!("{head} — "), &d.policy.title, 2));
+    let mut policy = format!("policy {}, effective {}", d.policy.id, d.policy.effective);
+    if let Some(r) = &d.policy.review {
+        policy.push_str(&format!(", reviewed {r}"));
     }
-    s.push_str(&format!("{}\n", d.summary));
+    if let Some(r) = &d.policy.last_revision {
+        policy.push_str(&format!(", last revised {}", r.date));
+    }
+    s.push_str(&wrap("", &policy, 2));
+    let mut request = match &d.request_id {
+        Some(id) => format!("request {id}"),
+        None => "request (no request_id)".into(),
+    };
+    match &d.as_of {
+        Some(date) => request.push_str(&format!(", date of service {date}")),
+        None => request.push_str(", no date of service"),
+    }
+    s.push_str(&wrap("", &request, 2));
+    s.push('\n');
+    s.push_str(&wrap("", &d.summary, 0));
     if let Some(st) = &d.statement {
-        s.push_str(&format!("Policy: \"{st}\"\n"));
+        s.push_str(&wrap("Policy: ", &format!("\"{st}\""), 2));
     }
     if let Some(a) = &d.approval {
         match (&a.start, &a.end) {
             (Some(st), Some(en)) => s.push_str(&format!(
-                "\nApproval: {} (from {st} through {en})\n",
-                a.duration
+                "\nApproval: {}, from {st} through {en}\n",
+                a.duration.text
             )),
-            _ => s.push_str(&format!("\nApproval: {}\n", a.duration)),
+            _ => s.push_str(&format!(
+                "\nApproval: {} from the date of service (the request states none)\n",
+                a.duration.text
+            )),
         }
     }
     if !d.criteria_met.is_empty() {
         s.push_str("\nCriteria met:\n");
         for c in &d.criteria_met {
-            s.push_str(&format!("  {}  {}\n", c.label, c.text));
+            s.push_str(&wrap(&format!("  {}  ", c.label), &c.text, 6));
         }
     }
     if !d.conditions.is_empty() {
         s.push_str("\nApproved on condition of the dosing limits:\n");
         for l in &d.conditions {
-            let req = match &l.requested {
-                Some(r) => format!("requested {r}"),
+            s.push_str(&wrap(&format!("  {}  ", l.label), &fact_words(&l.test), 6));
+            let req = match &l.test.requested {
+                Some(_) => format!("requested {}", requested_words(&l.test)),
                 None => "not stated: a condition of the approval".into(),
             };
-            s.push_str(&format!(
-                "  {}  {}: {} ({req})\n",
-                l.label, l.fact, l.allowed
+            s.push_str(&wrap(
+                "      ",
+                &format!("{}; {req}", display_unit(&l.test.allowed)),
+                8,
             ));
         }
     }
     if !d.exceeded.is_empty() {
         s.push_str("\nOutside the policy's dosing:\n");
         for l in &d.exceeded {
-            s.push_str(&format!(
-                "  {}  {}\n      {}: requested {}, allowed {}\n",
-                l.label,
-                l.text,
-                l.fact,
-                l.requested.clone().unwrap_or_else(|| "not stated".into()),
-                l.allowed
+            s.push_str(&wrap(&format!("  {}  ", l.label), &l.text, 6));
+            s.push_str(&wrap(
+                "      ",
+                &format!(
+                    "{}: requested {}; the policy allows {}",
+                    fact_words(&l.test),
+                    requested_words(&l.test),
+                    display_unit(&l.test.allowed)
+                ),
+                8,
             ));
         }
     }
     if !d.unmet.is_empty() {
         s.push_str("\nNot met:\n");
         for u in &d.unmet {
-            s.push_str(&format!("  {}  {}\n      {}\n", u.label, u.text, u.reason));
+            s.push_str(&wrap(&format!("  {}  ", u.label), &u.text, 6));
+            s.push_str(&wrap("      ", &display_unit(&u.reason), 8));
+        }
+    }
+    if !d.not_applicable.is_empty() {
+        s.push_str("\nNot applicable to this request (not counted against it):\n");
+        for u in &d.not_applicable {
+            s.push_str(&wrap(&format!("  {}  ", u.label), &u.text, 6));
+            s.push_str(&wrap("      ", &display_unit(&u.reason), 8));
+        }
+    }
+    if d.decision == DecisionKind::Deny && d.considered.len() > 1 {
+        s.push_str("\nIndications considered:\n");
+        for c in &d.considered {
+            s.push_str(&wrap(
+                &format!("  {}  ", c.label),
+                &format!("{}: {}", c.title, display_unit(&c.reason)),
+                6,
+            ));
         }
     }
     if !d.missing.is_empty() {
@@ -198,7 +378,17 @@ pub fn render_human(d: &Decision) -> String {
             } else {
                 format!(" (or: {})", m.or_inputs.join(", "))
             };
-            s.push_str(&format!("  {}  {}{or}\n", m.fact, m.description));
+            let under: Vec<&str> = m.indications.iter().map(|i| i.label.as_str()).collect();
+            let under = if under.is_empty() {
+                String::new()
+            } else {
+                format!("; needed for {}", under.join(", "))
+            };
+            s.push_str(&wrap(
+                &format!("  {}  ", m.fact),
+                &format!("{}{or}{under}", m.description),
+                6,
+            ));
         }
     }
     s
