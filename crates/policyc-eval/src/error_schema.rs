@@ -1,6 +1,7 @@
 //! The schema describes format `policyc-error`, version 1: what `policyc eval --format json`
 //! prints on standard output when it cannot decide, and what the decision service answers with
-//! an error status (and writes as a batch's error record). It is built from [`ErrorCode::ALL`],
+//! an error status (and writes as a batch's error record). It is built from
+//! [`ErrorCode::ALL`](crate::error_code::ErrorCode::ALL),
 //! so the codes it allows are exactly those of [`crate::error_code`], and it states, for each code,
 //! the exit code that goes with it. It has no `$ref`, so that it can be embedded as is (the
 //! service's OpenAPI document does).
