@@ -519,3 +519,39 @@ fn the_readme_lists_every_code_with_its_exit_code_and_status() {
     }
     assert_eq!(rows.len(), ErrorCode::ALL.len(), "{rows:?}");
 }
+
+/// A standard output that cannot be written (here `/dev/full`; a closed pipe alike) ends `eval`
+/// with exit code 4, quietly and without a panic: the decision, or the error document, has nowhere
+/// to go.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwritable_standard_output_is_exit_code_4() {
+    for request in [REQUEST, "tests/cli-inputs/several-problems.json"] {
+        for format in ["human", "json"] {
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full opens");
+            let out = Command::new(env!("CARGO_BIN_EXE_policyc"))
+                .args(["eval", POLICY, request, "--format", format])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdin(Stdio::null())
+                .stdout(full)
+                .output()
+                .expect("policyc runs");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            // For people, the request's problems go to standard error, which is writable.
+            let expected = if format == "human" && request != REQUEST {
+                3
+            } else {
+                4
+            };
+            assert_eq!(
+                out.status.code(),
+                Some(expected),
+                "{request} {format}: {stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{stderr}");
+        }
+    }
+}

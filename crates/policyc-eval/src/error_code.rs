@@ -14,9 +14,23 @@ pub const ERROR_FORMAT: &str = "policyc-error";
 /// per-problem `code`), so the version is still 1.
 pub const ERROR_FORMAT_VERSION: u32 = 1;
 
-/// What went wrong, as the `code` of an error document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
+// Declares `ErrorCode` and `ErrorCode::ALL` from one list, so that no code is left out of ALL.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// What went wrong, as the `code` of an error document.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in the order of the list: those of `policyc eval` first.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$name,)*];
+        }
+    };
+}
+
+error_codes! {
     /// `usage`: the command line is wrong (an `--as-of` that is not YYYY-MM-DD). Exit 2.
     Usage,
     /// `invalid_request`: the request is not JSON, not an object, has a key written twice, or is
@@ -56,25 +70,6 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code, those of `policyc eval` first.
-    pub const ALL: &'static [ErrorCode] = &[
-        ErrorCode::Usage,
-        ErrorCode::InvalidRequest,
-        ErrorCode::TooLarge,
-        ErrorCode::IoError,
-        ErrorCode::PolicyError,
-        ErrorCode::InvalidIr,
-        ErrorCode::InternalError,
-        ErrorCode::UnknownPolicy,
-        ErrorCode::NotFound,
-        ErrorCode::MethodNotAllowed,
-        ErrorCode::InvalidPath,
-        ErrorCode::InvalidBody,
-        ErrorCode::Timeout,
-        ErrorCode::UnsupportedMediaType,
-        ErrorCode::Overloaded,
-    ];
-
     /// The code as written in the document (`snake_case`).
     pub const fn as_str(self) -> &'static str {
         match self {
