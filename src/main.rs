@@ -6,11 +6,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use policyc::diag::{render, Diagnostic, Source};
 use policyc::eval::{evaluate, render_human};
 use policyc::ir::Program;
+use policyc::ErrorCode;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use policyc::load::{read_text, Loader, MAX_IR_BYTES, MAX_SOURCE_BYTES};
+use policyc::load::{read_text, Loader, ReadError, MAX_IR_BYTES, MAX_SOURCE_BYTES};
 
 /// `println!` to standard output, ending the program quietly with exit code 4 when standard output
 /// is closed (`policyc test | head`) instead of panicking.
@@ -33,7 +34,7 @@ macro_rules! outp {
     }};
 }
 
-/// Exit codes.
+/// Exit codes. The `code` of each error document, and its exit code, are in [`ErrorCode`].
 mod exit {
     /// Success: the policies check, the decision was made.
     pub const OK: u8 = 0;
@@ -47,6 +48,18 @@ mod exit {
     pub const IO_ERROR: u8 = 4;
     /// A policy test case failed, or coverage is below `--min-coverage`.
     pub const TEST_FAILURE: u8 = 5;
+
+    use policyc::ErrorCode as C;
+    // The error codes of `eval` end with these exit codes: checked when compiling.
+    const _: () = {
+        assert!(matches!(C::Usage.exit_code(), Some(USAGE)));
+        assert!(matches!(C::InvalidRequest.exit_code(), Some(REQUEST_ERROR)));
+        assert!(matches!(C::TooLarge.exit_code(), Some(IO_ERROR)));
+        assert!(matches!(C::IoError.exit_code(), Some(IO_ERROR)));
+        assert!(matches!(C::PolicyError.exit_code(), Some(POLICY_ERROR)));
+        assert!(matches!(C::InvalidIr.exit_code(), Some(POLICY_ERROR)));
+        assert!(matches!(C::InternalError.exit_code(), Some(POLICY_ERROR)));
+    };
 }
 
 #[derive(Parser)]
@@ -103,7 +116,9 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: OutputFormat,
         /// The date of service (YYYY-MM-DD), overriding the request's `as_of`.
-        #[arg(long, value_parser = parse_as_of)]
+        // Checked by `eval` itself rather than by clap, so that with `--format json` a bad date is
+        // an error document like the others (code `usage`, exit 2).
+        #[arg(long)]
         as_of: Option<String>,
     },
     /// Format policy files in the canonical layout (in place, atomically), or check that they are.
@@ -117,17 +132,20 @@ enum Command {
         #[arg(long)]
         diff: bool,
     },
-    /// Print a JSON Schema: of a policy's requests, or with `--decision` of decisions.
+    /// Print a JSON Schema: of a policy's requests, with `--decision` of decisions, with `--error` of errors.
     #[command(
-        long_about = "Print a JSON Schema (draft 2020-12).\n\nGiven a policy, the schema of its requests: the facts it takes, their types and units. With --decision (and no policy), the schema of the decision JSON that `policyc eval --format json` prints, the same for every policy (see docs/decision-format.md).",
-        group(clap::ArgGroup::new("what").required(true).args(["policy", "decision"]))
+        long_about = "Print a JSON Schema (draft 2020-12).\n\nGiven a policy, the schema of its requests: the facts it takes, their types and units. With --decision (and no policy), the schema of the decision JSON that `policyc eval --format json` prints, the same for every policy (see docs/decision-format.md). With --error (and no policy), the schema of the error document that `policyc eval --format json` prints when it cannot decide, and that the decision service answers errors with.",
+        group(clap::ArgGroup::new("what").required(true).args(["policy", "decision", "error"]))
     )]
     Schema {
-        /// A `.policy` file or a compiled IR `.json` file. Required unless `--decision` is given.
+        /// A `.policy` file or a compiled IR `.json` file. Required unless `--decision` or `--error` is given.
         policy: Option<PathBuf>,
         /// Print the schema of decisions instead (format `policyc-decision`); takes no policy.
         #[arg(long)]
         decision: bool,
+        /// Print the schema of error documents instead (format `policyc-error`); takes no policy.
+        #[arg(long)]
+        error: bool,
     },
     /// Run the test cases kept beside policies (`<policy>.cases.yaml`) and report criterion coverage.
     Test {
@@ -191,7 +209,11 @@ fn main() -> ExitCode {
             as_of,
         } => cmd_eval(loader, &policy, &request, format, as_of.as_deref()),
         Command::Fmt { paths, check, diff } => cmd_fmt(&paths, check, diff),
-        Command::Schema { policy, decision } => cmd_schema(loader, policy.as_deref(), decision),
+        Command::Schema {
+            policy,
+            decision,
+            error,
+        } => cmd_schema(loader, policy.as_deref(), decision, error),
         Command::Test {
             paths,
             min_coverage,
@@ -247,68 +269,78 @@ fn cmd_serve(dir: &Path, config: policyc_serve::Config) -> u8 {
     }
 }
 
-/// `--as-of`: a date of service written YYYY-MM-DD; anything else is a command-line error (exit 2).
-fn parse_as_of(text: &str) -> Result<String, String> {
+/// `--as-of`: a date of service written YYYY-MM-DD; anything else is a command-line error (exit
+/// 2, code `usage`).
+fn check_as_of(text: &str) -> Result<(), Problem> {
     match policyc::dates::parse_date(text) {
-        Some(_) => Ok(text.to_string()),
-        None => Err(format!(
-            "`{text}` is not a date: write the date of service as YYYY-MM-DD, e.g. 2026-01-15"
-        )),
+        Some(_) => Ok(()),
+        None => Err(Problem {
+            path: "--as-of".into(),
+            message: format!("`{text}` is not a date"),
+            help: Some("write the date of service as YYYY-MM-DD, e.g. 2026-01-15".into()),
+            code: None,
+        }),
     }
 }
 
-/// The JSON error document (`policyc-error`, version 1), fields in this order.
+/// The JSON error document (`policyc-error`, version 1), fields in this order; its schema is
+/// `policyc schema --error`.
 #[derive(serde::Serialize)]
 struct ErrorDoc<'a> {
     format: &'static str,
     format_version: u32,
-    /// Stable: `invalid_request`, `io_error`.
-    code: &'a str,
+    code: ErrorCode,
     exit_code: u8,
     message: &'a str,
-    problems: Vec<Problem<'a>>,
+    problems: &'a [Problem],
 }
 
-/// One problem of a request: its JSON path, what is wrong, how to fix it.
+/// One problem: where (a request's JSON path, a policy's `file:line:column`, an option), what is
+/// wrong, how to fix it, and for a policy diagnostic its code.
 #[derive(serde::Serialize)]
-struct Problem<'a> {
-    path: &'a str,
-    message: &'a str,
-    help: Option<&'a str>,
+struct Problem {
+    path: String,
+    message: String,
+    help: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
+}
+
+impl From<&policyc::RequestError> for Problem {
+    fn from(e: &policyc::RequestError) -> Self {
+        Problem {
+            path: e.path.clone(),
+            message: e.message.clone(),
+            help: e.help.clone(),
+            code: None,
+        }
+    }
 }
 
 /// An error of `eval`: for people on standard error, or with `--format json` a JSON document on
-/// standard output (`policyc-error`, version 1) with a stable `code`. Returns the exit code.
-fn eval_error(
-    format: OutputFormat,
-    exit_code: u8,
-    code: &str,
-    message: &str,
-    problems: &[policyc::RequestError],
-) -> u8 {
+/// standard output (`policyc-error`, version 1) with a stable `code`. Returns the exit code, the
+/// code's own ([`ErrorCode::exit_code`]).
+fn eval_error(format: OutputFormat, code: ErrorCode, message: &str, problems: &[Problem]) -> u8 {
+    let exit_code = code.exit_code().unwrap_or(exit::POLICY_ERROR);
     match format {
         OutputFormat::Human => {
             let colon = if problems.is_empty() { "" } else { ":" };
             eprintln!("error: {message}{colon}");
-            for e in problems {
-                eprintln!("  - {e}");
+            for p in problems {
+                eprintln!("  - {}: {}", p.path, p.message);
+                if let Some(h) = &p.help {
+                    eprintln!("  help: {h}");
+                }
             }
         }
         OutputFormat::Json => {
             let doc = ErrorDoc {
-                format: "policyc-error",
-                format_version: 1,
+                format: policyc::error_code::ERROR_FORMAT,
+                format_version: policyc::error_code::ERROR_FORMAT_VERSION,
                 code,
                 exit_code,
                 message,
-                problems: problems
-                    .iter()
-                    .map(|e| Problem {
-                        path: &e.path,
-                        message: &e.message,
-                        help: e.help.as_deref(),
-                    })
-                    .collect(),
+                problems,
             };
             let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
             if print_stdout(&text) != exit::OK {
@@ -319,17 +351,27 @@ fn eval_error(
     exit_code
 }
 
-/// `policyc schema`: the decision schema with `--decision`, else the request schema of `policy`.
-fn cmd_schema(loader: &mut Loader, policy: Option<&Path>, decision: bool) -> u8 {
-    let schema = match (decision, policy) {
-        (true, _) => policyc::decision_schema::decision_schema(),
-        (false, Some(path)) => match load_program(loader, path) {
+/// The code of a file that cannot be read: `too_large` over its limit, else `io_error`.
+fn read_error_code(e: &ReadError) -> ErrorCode {
+    match e {
+        ReadError::TooLarge(_) => ErrorCode::TooLarge,
+        ReadError::Io(_) | ReadError::NotAFile | ReadError::NotText => ErrorCode::IoError,
+    }
+}
+
+/// `policyc schema`: the decision schema with `--decision`, the error schema with `--error`, else
+/// the request schema of `policy`.
+fn cmd_schema(loader: &mut Loader, policy: Option<&Path>, decision: bool, error: bool) -> u8 {
+    let schema = match (decision, error, policy) {
+        (true, _, _) => policyc::decision_schema::decision_schema(),
+        (_, true, _) => policyc::error_schema::error_schema(),
+        (false, false, Some(path)) => match load_program(loader, path, OutputFormat::Human) {
             Ok(p) => policyc::schema::request_schema(&p),
             Err(c) => return c,
         },
-        // clap requires a policy unless --decision is given.
-        (false, None) => {
-            eprintln!("error: give a policy file, or --decision for the schema of decisions");
+        // clap requires a policy unless --decision or --error is given.
+        (false, false, None) => {
+            eprintln!("error: give a policy file, or --decision or --error for the schema of decisions or errors");
             return exit::USAGE;
         }
     };
@@ -341,11 +383,7 @@ fn cmd_schema(loader: &mut Loader, policy: Option<&Path>, decision: bool) -> u8 
 
 /// Read a file named on the command line (or in a cases file), at most `MAX_SOURCE_BYTES`.
 fn read(path: &Path) -> Result<String, u8> {
-    read_capped(path, MAX_SOURCE_BYTES)
-}
-
-fn read_capped(path: &Path, max: u64) -> Result<String, u8> {
-    read_text(path, max, true).map_err(|e| {
+    read_text(path, MAX_SOURCE_BYTES, true).map_err(|e| {
         eprintln!("error: cannot read {}: {e}", path.display());
         exit::IO_ERROR
     })
@@ -497,18 +535,79 @@ fn print_stdout(text: &str) -> u8 {
     }
 }
 
-fn load_program(loader: &mut Loader, path: &Path) -> Result<Program, u8> {
+/// The program of a `.policy` file or of a compiled IR `.json` file. Its errors are reported as
+/// `eval` reports errors (with `--format json`, one error document); warnings go to standard error.
+fn load_program(loader: &mut Loader, path: &Path, format: OutputFormat) -> Result<Program, u8> {
     let is_ir = path.extension().is_some_and(|e| e == "json");
-    if !is_ir {
-        return compile_file(loader, path, ErrorFormat::Human);
+    let max = if is_ir {
+        MAX_IR_BYTES
+    } else {
+        MAX_SOURCE_BYTES
+    };
+    let text = read_text(path, max, true).map_err(|e| {
+        let message = format!("cannot read {}: {e}", path.display());
+        eval_error(format, read_error_code(&e), &message, &[])
+    })?;
+    if is_ir {
+        return Program::from_json(&text).map_err(|e| {
+            let message = format!("{}: {e}", path.display());
+            eval_error(format, ErrorCode::InvalidIr, &message, &[])
+        });
     }
-    let text = read_capped(path, MAX_IR_BYTES)?;
-    Program::from_json(&text).map_err(|e| {
-        eprintln!("error: {}: {e}", path.display());
-        exit::POLICY_ERROR
-    })
+    let source = Source::new(path.display().to_string(), text.as_str());
+    allow_roots(loader, std::slice::from_ref(&path.to_path_buf()));
+    let checked = loader.compile_file(path, &text);
+    let errors: Vec<&Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    if format == OutputFormat::Human || errors.is_empty() {
+        print_diagnostics(&checked.diagnostics, &source, ErrorFormat::Human);
+    }
+    if let Some(program) = checked.program {
+        return Ok(program);
+    }
+    if errors.is_empty() && checked.library {
+        let message = format!(
+            "{} is a library: it holds shared declarations and no indications; give a policy that imports it",
+            path.display()
+        );
+        return Err(eval_error(format, ErrorCode::PolicyError, &message, &[]));
+    }
+    if format == OutputFormat::Human {
+        return Err(exit::POLICY_ERROR);
+    }
+    let problems: Vec<Problem> = errors
+        .iter()
+        .map(|d| {
+            let (line, column) = source.line_col(d.primary.span.start);
+            Problem {
+                path: format!("{}:{line}:{column}", source.name),
+                message: d.message.clone(),
+                help: d.help.clone(),
+                code: Some(d.code),
+            }
+        })
+        .collect();
+    let n = problems.len();
+    let message = format!(
+        "the policy {} does not compile ({n} error{}); `policyc check {}` shows each in context",
+        path.display(),
+        if n == 1 { "" } else { "s" },
+        path.display()
+    );
+    Err(eval_error(
+        format,
+        ErrorCode::PolicyError,
+        &message,
+        &problems,
+    ))
 }
 
+/// `policyc eval`. Every error it can end with is reported by [`eval_error`], with its
+/// [`ErrorCode`]: with `--format json`, as one error document on standard output. Only a closed
+/// standard output (exit 4) cannot be reported there.
 fn cmd_eval(
     loader: &mut Loader,
     policy: &Path,
@@ -516,34 +615,42 @@ fn cmd_eval(
     format: OutputFormat,
     as_of: Option<&str>,
 ) -> u8 {
-    let program = match load_program(loader, policy) {
+    if let (Some(date), Some(Err(p))) = (as_of, as_of.map(check_as_of)) {
+        let message = format!("invalid value `{date}` for --as-of");
+        return eval_error(format, ErrorCode::Usage, &message, &[p]);
+    }
+    let program = match load_program(loader, policy, format) {
         Ok(p) => p,
         Err(c) => return c,
     };
     let text = if request == "-" {
         let mut bytes = Vec::new();
-        let io = |m: String| eval_error(format, exit::IO_ERROR, "io_error", &m, &[]);
+        let fail = |code, m: String| eval_error(format, code, &m, &[]);
         if let Err(e) = std::io::stdin()
             .take(MAX_SOURCE_BYTES + 1)
             .read_to_end(&mut bytes)
         {
-            return io(format!("cannot read the request from standard input: {e}"));
+            let m = format!("cannot read the request from standard input: {e}");
+            return fail(ErrorCode::IoError, m);
         }
         if bytes.len() as u64 > MAX_SOURCE_BYTES {
-            return io(format!(
-                "the request on standard input is larger than {MAX_SOURCE_BYTES} bytes"
-            ));
+            let m =
+                format!("the request on standard input is larger than {MAX_SOURCE_BYTES} bytes");
+            return fail(ErrorCode::TooLarge, m);
         }
         match String::from_utf8(bytes) {
             Ok(s) => s,
-            Err(_) => return io("the request on standard input is not UTF-8 text".into()),
+            Err(_) => {
+                let m = "the request on standard input is not UTF-8 text".to_string();
+                return fail(ErrorCode::IoError, m);
+            }
         }
     } else {
         match read_text(Path::new(request), MAX_SOURCE_BYTES, true) {
             Ok(s) => s,
             Err(e) => {
                 let m = format!("cannot read {request}: {e}");
-                return eval_error(format, exit::IO_ERROR, "io_error", &m, &[]);
+                return eval_error(format, read_error_code(&e), &m, &[]);
             }
         }
     };
@@ -557,13 +664,8 @@ fn cmd_eval(
                 errors.len(),
                 if errors.len() == 1 { "" } else { "s" }
             );
-            return eval_error(
-                format,
-                exit::REQUEST_ERROR,
-                "invalid_request",
-                &message,
-                &errors,
-            );
+            let problems: Vec<Problem> = errors.iter().map(Problem::from).collect();
+            return eval_error(format, ErrorCode::InvalidRequest, &message, &problems);
         }
     };
     let decision = evaluate(&program, &req);
@@ -572,16 +674,12 @@ fn cmd_eval(
         OutputFormat::Json => match serde_json::to_string_pretty(&decision) {
             Ok(j) => j + "\n",
             Err(e) => {
-                eprintln!("error: cannot serialize the decision: {e}");
-                return exit::POLICY_ERROR;
+                let m = format!("cannot serialize the decision: {e}");
+                return eval_error(format, ErrorCode::InternalError, &m, &[]);
             }
         },
     };
-    let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(out.as_bytes()).is_err() {
-        return exit::IO_ERROR;
-    }
-    exit::OK
+    print_stdout(&out)
 }
 
 /// The cases files named by `paths` (files, or directories searched for `*.cases.yaml`).

@@ -1,4 +1,8 @@
 //! The decision service, end to end: the real binary on an ephemeral port, spoken to over HTTP.
+//! Every error document it answers is checked against `policyc schema --error`.
+
+#[path = "support/error_schema.rs"]
+mod error_schema;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -119,6 +123,16 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).expect("JSON")
 }
 
+/// An error response: a valid error document, with the response's status, and the code the
+/// status goes with.
+fn error_doc(status: u16, body: &str, code: &str) -> Value {
+    let doc = json(body);
+    error_schema::assert_valid(&doc, &format!("the {status} {code} response"));
+    assert_eq!(doc["status"], status, "{doc:#}");
+    assert_eq!(doc["code"], code, "{doc:#}");
+    doc
+}
+
 fn requests() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/requests/proleukin"))
         .expect("the requests folder")
@@ -168,6 +182,7 @@ fn decisions_and_request_errors_are_those_of_eval() {
                     assert_eq!(got[key], expected[key], "{key} of {}", f.display());
                 }
                 assert_eq!(got["status"], 400);
+                error_schema::assert_valid(&got, &f.display().to_string());
             }
             other => panic!("eval exited {other} on {}", f.display()),
         }
@@ -205,6 +220,7 @@ fn batch_keeps_order_and_reports_bad_lines_by_number() {
             } else {
                 assert_eq!(g["format"], "policyc-error");
                 assert_eq!(g["code"], "invalid_request");
+                error_schema::assert_valid(g, "a batch's error record");
                 assert!(!g["problems"].as_array().expect("problems").is_empty());
             }
         }
@@ -330,6 +346,13 @@ fn openapi_matches_the_routes() {
     assert_eq!(s, 200);
     let doc = json(&doc);
     assert_eq!(doc["openapi"], "3.1.0");
+    // Its error schema is `policyc schema --error`, without `$schema` and `$id`.
+    let mut errors = error_schema::schema_json().clone();
+    if let Some(m) = errors.as_object_mut() {
+        m.remove("$schema");
+        m.remove("$id");
+    }
+    assert_eq!(doc["components"]["schemas"]["Error"], errors);
     let paths = doc["paths"].as_object().expect("paths");
     let mut listed: Vec<(String, String)> = Vec::new();
     let request = std::fs::read_to_string(
@@ -380,11 +403,11 @@ fn openapi_matches_the_routes() {
     ] {
         let (s, body) = server.get(path);
         assert_eq!(s, 404, "{path}");
-        assert_eq!(json(&body)["code"], "not_found");
+        error_doc(s, &body, "not_found");
     }
     let (s, body) = server.post("/v1/policies", "application/json", "{}");
     assert_eq!(s, 405);
-    assert_eq!(json(&body)["code"], "method_not_allowed");
+    error_doc(s, &body, "method_not_allowed");
     let (s, _) = server.get("/v1/policies/proleukin/decide");
     assert_eq!(s, 405);
 }
@@ -393,22 +416,22 @@ fn openapi_matches_the_routes() {
 fn request_errors_have_their_status_and_document() {
     let server = start(&["--body-limit", "1000"]);
     // 404, with a suggestion.
-    let (s, doc) = server.post_json("/v1/policies/proleukn/decide", "{}");
+    let (s, body) = server.post("/v1/policies/proleukn/decide", "application/json", "{}");
     assert_eq!(s, 404);
-    assert_eq!(doc["code"], "unknown_policy");
+    let doc = error_doc(s, &body, "unknown_policy");
     assert_eq!(doc["problems"][0]["help"], "did you mean `proleukin`?");
-    let (s, doc) = server.get("/v1/policies/talimogen/schema");
+    let (s, body) = server.get("/v1/policies/talimogen/schema");
     assert_eq!(s, 404);
-    assert_eq!(
-        json(&doc)["problems"][0]["help"],
-        "did you mean `talimogene`?"
-    );
+    let doc = error_doc(s, &body, "unknown_policy");
+    assert_eq!(doc["problems"][0]["help"], "did you mean `talimogene`?");
     // 400 with every problem.
-    let (s, doc) = server.post_json(
+    let (s, body) = server.post(
         "/v1/policies/proleukin/decide",
+        "application/json",
         r#"{"as_of": "yesterday", "facts": {"age": "old", "nope": 1}}"#,
     );
     assert_eq!(s, 400);
+    let doc = error_doc(s, &body, "invalid_request");
     assert_eq!(doc["format"], "policyc-error");
     assert_eq!(doc["code"], "invalid_request");
     assert_eq!(doc["exit_code"], 3);
@@ -420,19 +443,27 @@ fn request_errors_have_their_status_and_document() {
         .collect();
     assert!(paths.len() >= 3, "{paths:?}");
     assert!(paths.contains(&"facts.nope"), "{paths:?}");
-    let (s, doc) = server.post_json("/v1/policies/proleukin/decide?explain=maybe", "{}");
+    let (s, body) = server.post(
+        "/v1/policies/proleukin/decide?explain=maybe",
+        "application/json",
+        "{}",
+    );
     assert_eq!(s, 400);
+    let doc = error_doc(s, &body, "invalid_request");
     assert_eq!(doc["problems"][0]["path"], "query.explain");
-    // 413 over the body limit.
+    // 413 over the body limit, with the exit code `eval` gives a request over its limit.
     let big = format!(r#"{{"facts": {{}}, "pad": "{}"}}"#, "x".repeat(2000));
-    let (s, doc) = server.post_json("/v1/policies/proleukin/decide", &big);
+    let (s, body) = server.post("/v1/policies/proleukin/decide", "application/json", &big);
     assert_eq!(s, 413);
-    assert_eq!(doc["code"], "too_large");
+    assert_eq!(error_doc(s, &body, "too_large")["exit_code"], 4);
     // 415 when the body is not JSON.
     for ct in ["text/plain", "application/x-www-form-urlencoded"] {
         let (s, body) = server.post("/v1/policies/proleukin/decide", ct, "{}");
         assert_eq!(s, 415, "{ct}");
-        assert_eq!(json(&body)["code"], "unsupported_media_type");
+        assert_eq!(
+            error_doc(s, &body, "unsupported_media_type")["exit_code"],
+            Value::Null
+        );
     }
     let (s, _) = server.post(
         "/v1/policies/proleukin/decide",
@@ -448,9 +479,10 @@ fn request_errors_have_their_status_and_document() {
         .send(&[0xff, 0xfe, b'{'][..])
         .expect("answers");
     assert_eq!(r.status().as_u16(), 400);
-    assert_eq!(
-        json(&r.body_mut().read_to_string().expect("text"))["code"],
-        "invalid_request"
+    error_doc(
+        400,
+        &r.body_mut().read_to_string().expect("text"),
+        "invalid_request",
     );
     let (s, metrics) = server.get("/metrics");
     assert_eq!(s, 200);
@@ -485,8 +517,11 @@ fn timeout_and_concurrency_limit() {
         r.headers().get("retry-after").map(|v| v.as_bytes()),
         Some(&b"1"[..])
     );
-    let doc = json(&r.body_mut().read_to_string().expect("text"));
-    assert_eq!(doc["code"], "overloaded");
+    error_doc(
+        503,
+        &r.body_mut().read_to_string().expect("text"),
+        "overloaded",
+    );
     // Probes are not limited.
     assert_eq!(server.get("/health").0, 200);
     assert_eq!(server.get("/ready").0, 200);
@@ -504,6 +539,9 @@ fn timeout_and_concurrency_limit() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("\"code\":\"timeout\""), "{answer}");
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let doc = body.lines().find(|l| l.starts_with('{')).unwrap_or(body);
+    error_doc(408, doc, "timeout");
     // The permit is back.
     assert_eq!(server.get("/v1/policies").0, 200);
 }

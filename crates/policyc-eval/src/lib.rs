@@ -6,6 +6,9 @@
 pub mod cases;
 /// The JSON Schema of the decision JSON (`policyc schema --decision`).
 pub mod decision_schema;
+pub mod error_code;
+/// The JSON Schema of the error document (`policyc schema --error`).
+pub mod error_schema;
 pub mod eval;
 pub mod request;
 pub mod schema;

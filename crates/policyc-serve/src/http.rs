@@ -17,7 +17,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
-use policyc::{decide, evaluate, DecisionKind, RequestError};
+use policyc::{decide, evaluate, DecisionKind, ErrorCode, RequestError};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -144,12 +144,13 @@ pub fn router(state: Shared, body_limit: usize) -> Router {
 // ------------------------------------------------------------------------- errors
 
 /// The error document: the content of `policyc eval --format json`'s (`policyc-error`, version 1),
-/// with the HTTP status, and the line for a batch's error record.
+/// with the HTTP status, and the line for a batch's error record. Its schema is
+/// `policyc schema --error`.
 #[derive(Serialize)]
 struct ErrorDoc<'a> {
     format: &'static str,
     format_version: u32,
-    code: &'a str,
+    code: ErrorCode,
     /// The exit code `policyc eval` gives for the same error (3 for `invalid_request`), or null.
     exit_code: Option<u8>,
     status: u16,
@@ -159,19 +160,27 @@ struct ErrorDoc<'a> {
     problems: &'a [RequestError],
 }
 
+/// The HTTP status of an error: the one [`ErrorCode::status`] gives (every code the service uses
+/// has one).
+fn status_of(code: ErrorCode) -> StatusCode {
+    code.status()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The error document of `code`, compact, without a line break.
 fn error_doc(
-    status: StatusCode,
-    code: &str,
+    code: ErrorCode,
     message: &str,
     problems: &[RequestError],
     line: Option<usize>,
 ) -> String {
     let doc = ErrorDoc {
-        format: "policyc-error",
-        format_version: 1,
+        format: policyc::error_code::ERROR_FORMAT,
+        format_version: policyc::error_code::ERROR_FORMAT_VERSION,
         code,
-        exit_code: (code == "invalid_request").then_some(3),
-        status: status.as_u16(),
+        exit_code: code.exit_code(),
+        status: status_of(code).as_u16(),
         line,
         message,
         problems,
@@ -179,15 +188,11 @@ fn error_doc(
     serde_json::to_string(&doc).unwrap_or_default()
 }
 
-fn error(
-    s: &AppState,
-    status: StatusCode,
-    code: &str,
-    message: &str,
-    problems: &[RequestError],
-) -> Response {
+/// The error response of `code`, with its status, counted.
+fn error(s: &AppState, code: ErrorCode, message: &str, problems: &[RequestError]) -> Response {
+    let status = status_of(code);
     s.metrics.error(status.as_u16());
-    let body = error_doc(status, code, message, problems, None) + "\n";
+    let body = error_doc(code, message, problems, None) + "\n";
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
@@ -210,7 +215,7 @@ async fn not_found_route(State(s): State<Shared>, uri: Uri) -> Response {
         uri.path(),
         paths.join(", ")
     );
-    error(&s, StatusCode::NOT_FOUND, "not_found", &msg, &[])
+    error(&s, ErrorCode::NotFound, &msg, &[])
 }
 
 async fn method_not_allowed(State(s): State<Shared>, uri: Uri) -> Response {
@@ -228,13 +233,7 @@ async fn method_not_allowed(State(s): State<Shared>, uri: Uri) -> Response {
             methods.join(", ")
         }
     );
-    error(
-        &s,
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        &msg,
-        &[],
-    )
+    error(&s, ErrorCode::MethodNotAllowed, &msg, &[])
 }
 
 fn route_matches(pattern: &str, path: &str) -> bool {
@@ -247,8 +246,7 @@ async fn limits(State(s): State<Shared>, req: Request, next: Next) -> Response {
     let Ok(_permit) = s.permits.clone().try_acquire_owned() else {
         let mut r = error(
             &s,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "overloaded",
+            ErrorCode::Overloaded,
             "the service is deciding as many requests as it is configured to; retry shortly",
             &[],
         );
@@ -263,7 +261,7 @@ async fn limits(State(s): State<Shared>, req: Request, next: Next) -> Response {
                 "the request took longer than {} ms (the body included) and was abandoned",
                 s.timeout.as_millis()
             );
-            error(&s, StatusCode::REQUEST_TIMEOUT, "timeout", &msg, &[])
+            error(&s, ErrorCode::Timeout, &msg, &[])
         }
     }
 }
@@ -276,7 +274,7 @@ fn policy(s: &AppState, id: Result<Path<String>, PathRejection>) -> Result<Arc<L
         Ok(Path(id)) => id,
         Err(e) => {
             let msg = format!("the policy id in the path is not valid: {}", e.body_text());
-            return Err(error(s, StatusCode::BAD_REQUEST, "invalid_path", &msg, &[]));
+            return Err(error(s, ErrorCode::InvalidPath, &msg, &[]));
         }
     };
     if let Some(p) = s.policies.by_id.get(&id) {
@@ -290,13 +288,7 @@ fn policy(s: &AppState, id: Result<Path<String>, PathRejection>) -> Result<Arc<L
     let shown: String = id.chars().take(100).collect();
     let msg = format!("no policy `{shown}`");
     let problems = [problem("policy", msg.clone(), Some(&help))];
-    Err(error(
-        s,
-        StatusCode::NOT_FOUND,
-        "unknown_policy",
-        &msg,
-        &problems,
-    ))
+    Err(error(s, ErrorCode::UnknownPolicy, &msg, &problems))
 }
 
 fn explain_param(s: &AppState, uri: &Uri) -> Result<bool, Response> {
@@ -318,8 +310,7 @@ fn explain_param(s: &AppState, uri: &Uri) -> Result<bool, Response> {
                 );
                 return Err(error(
                     s,
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
+                    ErrorCode::InvalidRequest,
                     "the query is invalid",
                     &[p],
                 ));
@@ -355,38 +346,25 @@ fn check_body<'b>(
         let msg = format!("the request body must be {}", accepted.join(" or "));
         let help = format!("send the header `Content-Type: {}`", accepted[0]);
         let p = problem("Content-Type", msg.clone(), Some(&help));
-        return Err(error(
-            s,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            &msg,
-            &[p],
-        ));
+        return Err(error(s, ErrorCode::UnsupportedMediaType, &msg, &[p]));
     }
     let bytes = match body {
         Ok(b) => b,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             let msg =
                 "the request body is larger than the service's limit (--body-limit)".to_string();
-            return Err(error(
-                s,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                &msg,
-                &[],
-            ));
+            return Err(error(s, ErrorCode::TooLarge, &msg, &[]));
         }
         Err(e) => {
             let msg = format!("cannot read the request body: {}", e.body_text());
-            return Err(error(s, StatusCode::BAD_REQUEST, "invalid_body", &msg, &[]));
+            return Err(error(s, ErrorCode::InvalidBody, &msg, &[]));
         }
     };
     std::str::from_utf8(bytes).map_err(|e| {
         let p = problem("", format!("the request body is not UTF-8 text: {e}"), None);
         error(
             s,
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
+            ErrorCode::InvalidRequest,
             "the request body is not UTF-8 text",
             &[p],
         )
@@ -550,13 +528,7 @@ async fn decide_one(
         }
         Err(problems) => {
             let message = invalid_message(&p, problems.len());
-            error(
-                &s,
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                &message,
-                &problems,
-            )
+            error(&s, ErrorCode::InvalidRequest, &message, &problems)
         }
     }
 }
@@ -606,11 +578,11 @@ async fn decide_batch(
                 out.push_str(&d.json);
             }
             Err(problems) => {
-                s.metrics.error(400);
+                s.metrics
+                    .error(status_of(ErrorCode::InvalidRequest).as_u16());
                 let message = format!("line {}: {}", n + 1, invalid_message(&p, problems.len()));
                 out.push_str(&error_doc(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
+                    ErrorCode::InvalidRequest,
                     &message,
                     &problems,
                     Some(n + 1),
@@ -808,23 +780,7 @@ pub fn openapi() -> Value {
         "openapi": "3.1.0",
         "info": {"title": "policyc decision service", "version": env!("CARGO_PKG_VERSION")},
         "paths": paths,
-        "components": {"schemas": {"Error": {
-            "type": "object",
-            "required": ["format", "format_version", "code", "status", "message", "problems"],
-            "properties": {
-                "format": {"const": "policyc-error"},
-                "format_version": {"const": 1},
-                "code": {"type": "string"},
-                "exit_code": {"type": ["integer", "null"]},
-                "status": {"type": "integer"},
-                "line": {"type": "integer"},
-                "message": {"type": "string"},
-                "problems": {"type": "array", "items": {
-                    "type": "object",
-                    "required": ["path", "message", "help"],
-                    "properties": {"path": {"type": "string"}, "message": {"type": "string"}, "help": {"type": ["string", "null"]}}
-                }}
-            }
-        }}}
+        // The schema of `policyc schema --error`, which allows every code and states each one's status.
+        "components": {"schemas": {"Error": policyc::error_schema::error_document_schema()}},
     })
 }

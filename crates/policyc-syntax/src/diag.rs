@@ -227,7 +227,7 @@ impl Source {
 
     /// 1-based line and column of a byte offset (column counted in characters; a line ends at LF,
     /// CR or CRLF).
-    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let before = &self.text[..floor_char_boundary(&self.text, offset)];
         // A line ends at LF, CR or CRLF (std's searches, which are fast even in a debug build).

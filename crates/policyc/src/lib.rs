@@ -30,11 +30,12 @@
 // The stage crates' modules, for tools that need more than the top-level API (the CLI, the
 // formatter, the lints). The stable API is the items below: compile, bind, decide, evaluate.
 pub use policyc_check::{check, lint};
-pub use policyc_eval::{cases, decision_schema, eval, request, schema};
+pub use policyc_eval::{cases, decision_schema, error_code, error_schema, eval, request, schema};
 pub use policyc_ir::{dates, ir, units};
 pub use policyc_syntax::{ast, diag, fmt, parser, respan};
 
 pub use policyc_check::check::Checked;
+pub use policyc_eval::error_code::ErrorCode;
 pub use policyc_eval::eval::{decide, evaluate, Decision, DecisionKind};
 pub use policyc_eval::request::{bind, Request, RequestError};
 pub use policyc_ir::ir::Program;
