@@ -241,6 +241,14 @@ fn tampered_ir_is_refused() {
             "tests fact `route` as a yes/no fact, which it is not",
         ),
         (
+            "formula-divides-an-enumeration.ir.json",
+            "the formula of fact `dose_per_kg` uses fact `route`, which is not a number, quantity or date",
+        ),
+        (
+            "formula-gives-a-date-for-a-quantity.ir.json",
+            "the formula of fact `dose_per_kg` computes a date, but the fact is a number or quantity",
+        ),
+        (
             "derived-cycle.ir.json",
             "derived fact `weight` depends on itself",
         ),

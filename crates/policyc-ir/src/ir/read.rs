@@ -77,6 +77,11 @@ impl Program {
             }
         }
         for f in &self.facts {
+            if let Some(c) = &f.derived {
+                self.check_formula_type(f, c)?;
+            }
+        }
+        for f in &self.facts {
             if let FactType::Quantity { alternates, .. } = &f.ty {
                 for a in alternates {
                     if a.equivalence as usize >= self.equivalences.len() {
@@ -129,6 +134,81 @@ impl Program {
             ));
         }
         Ok(())
+    }
+
+    /// A derived fact's formula computes a value of the fact's kind (a date for a date, a number
+    /// for a count, number or quantity), and every operand is of the kind its operation takes:
+    /// arithmetic and body surface area on numbers and quantities, an age from a date. The
+    /// checker produces no other formula; slots are in range (checked before).
+    fn check_formula_type(&self, f: &FactDef, c: &Calc) -> Result<(), String> {
+        let want = match f.ty {
+            FactType::Date => CalcKind::Date,
+            FactType::Count | FactType::Number | FactType::Quantity { .. } => CalcKind::Number,
+            _ => {
+                return Err(format!(
+                    "fact `{}` is computed by a formula, but it is not a number, quantity or date",
+                    f.name
+                ))
+            }
+        };
+        let got = self.calc_kind(c, &f.name)?;
+        if got != want {
+            return Err(format!(
+                "the formula of fact `{}` computes a {}, but the fact is a {}",
+                f.name,
+                got.name(),
+                want.name()
+            ));
+        }
+        Ok(())
+    }
+
+    fn calc_kind(&self, c: &Calc, of: &str) -> Result<CalcKind, String> {
+        let expect = |c: &Calc, want: CalcKind, what: &str| -> Result<(), String> {
+            let got = self.calc_kind(c, of)?;
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the formula of fact `{of}` gives {what} a {}, where it takes a {}",
+                    got.name(),
+                    want.name()
+                ))
+            }
+        };
+        Ok(match c {
+            Calc::Fact { fact } => {
+                let input = &self.facts[*fact as usize];
+                match input.ty {
+                    FactType::Date => CalcKind::Date,
+                    FactType::Count | FactType::Number | FactType::Quantity { .. } => {
+                        CalcKind::Number
+                    }
+                    _ => {
+                        return Err(format!(
+                            "the formula of fact `{of}` uses fact `{}`, which is not a number, quantity or date",
+                            input.name
+                        ))
+                    }
+                }
+            }
+            Calc::Number { .. } => CalcKind::Number,
+            Calc::Date { .. } | Calc::DateOfService => CalcKind::Date,
+            Calc::Arith { left, right, .. } => {
+                expect(left, CalcKind::Number, "arithmetic")?;
+                expect(right, CalcKind::Number, "arithmetic")?;
+                CalcKind::Number
+            }
+            Calc::AgeInYears { date } => {
+                expect(date, CalcKind::Date, "an age")?;
+                CalcKind::Number
+            }
+            Calc::BsaMosteller { height, weight } => {
+                expect(height, CalcKind::Number, "body surface area")?;
+                expect(weight, CalcKind::Number, "body surface area")?;
+                CalcKind::Number
+            }
+        })
     }
 
     /// Derived facts whose formulas depend on each other in a circle.
@@ -513,5 +593,21 @@ fn check_calc(c: &Calc, nf: u32) -> Result<(), String> {
             check_calc(weight, nf)
         }
         Calc::Number { .. } | Calc::Date { .. } | Calc::DateOfService => Ok(()),
+    }
+}
+
+/// What a formula computes: a date, or a number (with or without a unit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CalcKind {
+    Date,
+    Number,
+}
+
+impl CalcKind {
+    fn name(self) -> &'static str {
+        match self {
+            CalcKind::Date => "date",
+            CalcKind::Number => "number or quantity",
+        }
     }
 }
