@@ -120,10 +120,40 @@ fn corpus_covers_the_error_codes() {
     let before = covered.len();
     covered.dedup();
     assert_eq!(before, covered.len(), "one file per code: {covered:?}");
+    // Every error code the checker defines (in `policyc-syntax`'s `diag::codes`, each a
+    // `pub const NAME: &str = "E…";` after its doc comment) has its corpus file, except the retired
+    // ones, whose doc comment starts with "Retired".
+    let source = read(&Path::new(MANIFEST_DIR).join("crates/policyc-syntax/src/diag.rs"));
+    let mut defined = Vec::new();
+    let mut doc = String::new();
+    for line in source.lines().map(str::trim) {
+        if let Some(d) = line.strip_prefix("///") {
+            if doc.is_empty() {
+                doc = d.trim().to_string();
+            }
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("pub const ") {
+            if let Some(code) = rest
+                .split('"')
+                .nth(1)
+                .filter(|c| expected_code(&format!("{c}-")).is_some())
+            {
+                if !doc.starts_with("Retired") {
+                    defined.push(code.to_string());
+                }
+            }
+        }
+        doc.clear();
+    }
     assert!(
-        covered.len() >= 18,
-        "the corpus covers only {} codes",
-        covered.len()
+        defined.len() >= 40,
+        "codes not found in diag.rs: {defined:?}"
+    );
+    let uncovered: Vec<&String> = defined.iter().filter(|c| !covered.contains(c)).collect();
+    assert!(
+        uncovered.is_empty(),
+        "error codes without a file in tests/broken/: {uncovered:?}"
     );
 }
 
