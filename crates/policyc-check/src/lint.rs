@@ -191,7 +191,6 @@ fn candidates(p: &Program) -> Vec<Vec<Value>> {
                     Const::Date(d) => {
                         dates.entry(*fact).or_default().insert(d);
                     }
-                    Const::Bool(_) => {}
                 },
                 Cond::SetHas { fact, mask, .. } => {
                     masks.entry(*fact).or_default().insert(*mask);

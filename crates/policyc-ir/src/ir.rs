@@ -441,8 +441,6 @@ pub enum Const {
     Number(#[serde(with = "rust_decimal::serde::str")] Decimal),
     /// Days since 1970-01-01.
     Date(i32),
-    /// Yes or no.
-    Bool(bool),
 }
 
 /// Arithmetic for derived facts, in canonical units (tagged by `kind`).

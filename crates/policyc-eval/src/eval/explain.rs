@@ -702,11 +702,6 @@ impl<'a> Explainer<'a> {
                 unit: None,
                 ucum: None,
             }),
-            (Const::Bool(b), _) => Some(Amount {
-                value: b.to_string(),
-                unit: None,
-                ucum: None,
-            }),
         }
     }
 

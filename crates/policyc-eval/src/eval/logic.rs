@@ -83,7 +83,6 @@ fn compare_value(v: Value, op: CmpOp, limit: &policyc_ir::ir::Limit) -> Tv {
             }
         }
         (Value::Date(x), Const::Date(l)) => Tv::from(cmp_holds(op, x.cmp(&l))),
-        (Value::Bool(x), Const::Bool(l)) => Tv::from(cmp_holds(op, x.cmp(&l))),
         _ => Tv::Unknown,
     }
 }
