@@ -1044,3 +1044,32 @@ indication 1 "One" {
     assert_eq!(missing(&d), ["dose_per_kg"]);
     assert_eq!(d.missing[0].or_inputs, ["dose"]);
 }
+
+/// An unlisted value of an open enumeration matches none of the listed values, even the 128th
+/// (the last a mask can hold), which an unlisted value's index could otherwise alias.
+#[test]
+fn unlisted_value_of_a_full_open_enumeration_matches_no_listed_value() {
+    use DecisionKind::*;
+    let values: Vec<String> = (0..128).map(|i| format!("v{i} \"Value {i}\"")).collect();
+    let source = format!(
+        "policy p {{\n  title \"T\" drug \"D\" effective 2024-01-01\n  not covered \"Not covered.\"\n}}\n\
+         enum Kind open \"A kind\" {{ {} }}\n\
+         fact kind: Kind \"The kind\"\n\
+         indication 1 \"One\" {{\n  approve for 1 year\n  criteria \"The last kind\": kind is v127\n}}\n",
+        values.join(" ")
+    );
+    let checked = policyc::compile_source(&source);
+    let p = checked.program.unwrap_or_else(|| {
+        panic!(
+            "does not compile: {:?}",
+            checked
+                .diagnostics
+                .iter()
+                .map(|d| format!("{}: {}", d.code, d.message))
+                .collect::<Vec<_>>()
+        )
+    });
+    assert_eq!(decide(&p, r#""kind": "v127""#).decision, Approve);
+    assert_eq!(decide(&p, r#""kind": "v126""#).decision, Deny);
+    assert_eq!(decide(&p, r#""kind": "something_else""#).decision, Deny);
+}
