@@ -362,3 +362,35 @@ fn the_request_schema_states_the_ranges() {
     }
     assert!(fact("date_of_birth").get("description").is_none());
 }
+
+#[test]
+fn a_range_that_does_not_parse_says_what_a_range_is() {
+    for (decl, expected) in [
+        (
+            r#"fact x: kg "W" within 0.3 kg 650 kg"#,
+            "expected `to` between the bounds of a range",
+        ),
+        (
+            r#"fact x: kg "W" within 0.3 kg (0.66 lb) to 650 kg"#,
+            "expected `to` between the bounds of a range",
+        ),
+        (
+            r#"fact x: kg "W" within 0.3 kg to"#,
+            "expected a bound (a number with its unit, or a date)",
+        ),
+    ] {
+        let source =
+            format!("policy p {{\n  title \"T\" drug \"D\" effective 2024-01-01\n}}\n{decl}\n");
+        let checked = policyc::compile_source(&source);
+        let d = &checked.diagnostics[0];
+        assert_eq!(d.code, "E0100", "{decl}");
+        assert!(d.message.contains(expected), "{decl}: {}", d.message);
+        assert!(
+            d.help
+                .as_deref()
+                .is_some_and(|h| h.contains("within <lower> to <upper>")),
+            "{decl}: {:?}",
+            d.help
+        );
+    }
+}
