@@ -873,6 +873,14 @@ impl Gen<'_> {
             };
             w.tok(&ty_text);
             w.tok(&quote(desc));
+            // Plausible ranges, before a formula, of each kind: a quantity, a date, a count.
+            match (name.as_str(), ty) {
+                ("weight", _) => w.toks(&["within", "0.3 kg", "to", "650 kg"]),
+                ("age", _) => w.toks(&["within", "0 years", "to", "130 years"]),
+                ("dob", _) => w.toks(&["within", "1900-01-01", "to", "2030-12-31"]),
+                (_, Ty::Count) => w.toks(&["within", "0", "to", "1,000"]),
+                _ => {}
+            }
             match name.as_str() {
                 "dose_per_kg" => w.toks(&["=", "dose", "/", "weight"]),
                 "age" => w.toks(&["=", "age_in_years", "(", "dob", ")"]),

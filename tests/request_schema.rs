@@ -9,7 +9,11 @@
 //! What a schema cannot state is kept out of the generator and documented on
 //! `policyc::schema::request_schema`: unit names (units are generated from the fact's own), the
 //! exact precision limit (generated numbers have at most 15 significant digits), derived facts that
-//! disagree with their inputs (one fact per request) and duplicate keys.
+//! disagree with their inputs (one fact per request) and duplicate keys. A plausible range is in
+//! the schema as `minimum`/`maximum` for a count's or number's JSON number, and only in the
+//! description for a value written as a string (a quantity, a date, a number in a string): for those
+//! the schema is compared with the binder of the same policy without ranges, and the binder with
+//! ranges must then differ from it only by range errors at the fact's path.
 
 use policyc::ir::{FactType, Program};
 use proptest::prelude::*;
@@ -30,6 +34,10 @@ fact score: number "A score"
 fact dose: mg "The dose"
 fact weight: kg "The weight"
 fact start_date: date "The start"
+fact visits: count "Visits, within a range" within 1 to 50
+fact grade: number "A grade, within a range" within -10 to 100.5
+fact body_weight: kg "A body weight, within a range" within 0.3 kg to 650 kg
+fact birth_date: date "A date of birth, within a range" within 1900-01-01 to 2020-12-31
 fact site: Site "The site"
 fact kind: Kind "The kind"
 fact sites: set of Site "The sites"
@@ -46,6 +54,8 @@ indication 1 "One" {
 
 struct Subject {
     program: Program,
+    /// The same program without plausible ranges.
+    unranged: Program,
     schemas: boon::Schemas,
     index: boon::SchemaIndex,
 }
@@ -63,8 +73,11 @@ fn compile_schema(program: Program) -> Subject {
     let index = compiler
         .compile(&id, &mut schemas)
         .unwrap_or_else(|e| panic!("the schema does not compile: {e:#}"));
+    let mut unranged = program.clone();
+    unranged.facts.iter_mut().for_each(|f| f.range = None);
     Subject {
         program,
+        unranged,
         schemas,
         index,
     }
@@ -125,8 +138,48 @@ fn names(program: &Program, enum_index: u32) -> Vec<String> {
         .collect()
 }
 
+/// Values at and just past the bounds of the fact's plausible range, if it has one of numbers: as
+/// JSON numbers for a count or number, as quantities in the declared unit for a quantity.
+fn range_edges(program: &Program, slot: usize) -> Vec<Value> {
+    use policyc::ir::Const;
+    use rust_decimal::Decimal;
+    let f = &program.facts[slot];
+    let Some((Const::Number(l), Const::Number(h))) = f.range.as_ref().map(|r| (r.low, r.high))
+    else {
+        return Vec::new();
+    };
+    let (factor, code) = match &f.ty {
+        FactType::Quantity { unit, .. } => (unit.factor, Some(unit.code.clone())),
+        _ => (Decimal::ONE, None),
+    };
+    let step = Decimal::new(1, 2);
+    let mut edges = Vec::new();
+    for c in [l, h] {
+        let v = c / factor;
+        for x in [v - step, v, v + step, v - Decimal::ONE, v + Decimal::ONE] {
+            let x = x.normalize();
+            edges.push(match &code {
+                Some(code) => json!(format!("{x} {code}")),
+                None => Value::Number(x.to_string().parse().expect("JSON number")),
+            });
+        }
+    }
+    edges
+}
+
 /// A value for fact `slot` of `program`, valid or not.
 fn value_for(program: &Program, slot: usize) -> BoxedStrategy<Value> {
+    let edges = range_edges(program, slot);
+    let base = value_of_type(program, slot);
+    if edges.is_empty() {
+        base
+    } else {
+        prop_oneof![3 => base, 1 => proptest::sample::select(edges)].boxed()
+    }
+}
+
+/// A value of the fact's type, valid or not.
+fn value_of_type(program: &Program, slot: usize) -> BoxedStrategy<Value> {
     let num = || json_number().prop_map(|t| Value::Number(t.parse().expect("JSON number")));
     let any_other = prop_oneof![
         Just(json!(true)),
@@ -211,7 +264,7 @@ fn value_for(program: &Program, slot: usize) -> BoxedStrategy<Value> {
     }
 }
 
-fn request() -> impl Strategy<Value = (usize, String)> {
+fn request() -> impl Strategy<Value = (usize, usize, String)> {
     (0..subjects().len())
         .prop_flat_map(|i| {
             let p = &subjects()[i].program;
@@ -222,7 +275,7 @@ fn request() -> impl Strategy<Value = (usize, String)> {
             let name = p.facts[slot].name.clone();
             (Just(i), value_for(p, slot)).prop_map(move |(i, v)| {
                 let r = json!({"as_of": "2026-01-15", "facts": {name.clone(): v}});
-                (i, r.to_string())
+                (i, slot, r.to_string())
             })
         })
 }
@@ -231,14 +284,35 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
     #[test]
-    fn schema_and_binder_agree((i, text) in request()) {
+    fn schema_and_binder_agree((i, slot, text) in request()) {
         let s = &subjects()[i];
         let parsed: Value = serde_json::from_str(&text).expect("JSON");
         let schema = s.schemas.validate(&parsed, s.index).map_err(|e| format!("{e:#}"));
         let bound = policyc::request::bind(&s.program, &text, None);
+        let fact = &s.program.facts[slot];
+        let stated = &parsed["facts"][&fact.name];
+        // A range the schema states only in words: compare it with the binder without ranges,
+        // and the binder with ranges with that one, which it may refuse only for the range.
+        let in_words = fact.range.is_some()
+            && !(matches!(fact.ty, FactType::Count | FactType::Number) && stated.is_number());
+        let reference = if in_words {
+            let unranged = policyc::request::bind(&s.unranged, &text, None);
+            if let (Err(errors), Ok(_)) = (&bound, &unranged) {
+                for e in errors {
+                    prop_assert!(
+                        e.path == format!("facts.{}", fact.name) && e.message.contains("outside its plausible range"),
+                        "{}: refused for something else than its range: {:?}", text, e
+                    );
+                }
+            }
+            prop_assert!(bound.is_err() || unranged.is_ok(), "{}: binds only with ranges", text);
+            unranged.is_ok()
+        } else {
+            bound.is_ok()
+        };
         prop_assert_eq!(
             schema.is_ok(),
-            bound.is_ok(),
+            reference,
             "policy {}: {}\nschema: {:?}\nbind: {:?}",
             s.program.policy.id,
             text,
@@ -337,7 +411,7 @@ fn generated_requests_are_both_valid_and_invalid() {
     let strategy = request();
     let (mut ok, mut bad) = (0, 0);
     for _ in 0..1000 {
-        let (i, text) = strategy.new_tree(&mut runner).expect("a request").current();
+        let (i, _, text) = strategy.new_tree(&mut runner).expect("a request").current();
         match policyc::request::bind(&subjects()[i].program, &text, None) {
             Ok(_) => ok += 1,
             Err(_) => bad += 1,

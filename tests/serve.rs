@@ -275,12 +275,13 @@ fn describing_routes() {
             "aldesleukin_other_plan",
             "binimetinib",
             "ipilimumab",
+            "nivolumab",
             "proleukin",
             "talimogene",
             "tebentafusp"
         ]
     );
-    let proleukin = &list["policies"][3];
+    let proleukin = &list["policies"][4];
     assert_eq!(proleukin["effective"], "2022-01-01");
     assert_eq!(proleukin["review"], "2025-02-05");
     let hash = proleukin["content_hash"].as_str().expect("a hash");

@@ -33,6 +33,8 @@
 //!   documentation fact, `enum_in` and `set_has` of an enumeration or set fact with values it has,
 //!   a comparison of a date with a date and of a number or quantity with a number (an
 //!   [`AltLimit::alt`] between 1 and the fact's alternates, increasing), two facts of one type;
+//! - a fact's [`FactRange`] is on a count, number or quantity fact (numbers) or a date fact (dates),
+//!   and its `low` is not above its `high`;
 //! - approval durations are from 1 to 100, and derived facts do not depend on themselves;
 //! - each indication nests at most [`MAX_DEPTH`] levels, each formula too, and the program holds at
 //!   most [`MAX_CONDITIONS`] conditions; the checker refuses to write more, so the reader reads
@@ -158,6 +160,24 @@ pub struct FactDef {
     pub ty: FactType,
     /// How the fact is computed from others when the request does not state it.
     pub derived: Option<Calc>,
+    /// The plausible values (`within 0.3 kg to 650 kg`): a request stating a value outside them,
+    /// or whose inputs compute one, is refused. Absent from the JSON when the policy states none,
+    /// so an IR written before ranges existed reads as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<FactRange>,
+}
+
+/// A fact's plausible range, both bounds included: `low ≤ value ≤ high`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactRange {
+    /// The lower bound: a number (in the canonical unit of a quantity's dimension) for a count,
+    /// number or quantity fact; a date for a date fact.
+    pub low: Const,
+    /// The upper bound, of the same kind; never below `low`.
+    pub high: Const,
+    /// As the policy states it, in its units: `0.3 kg to 650 kg`.
+    pub text: String,
 }
 
 /// The type of a fact (tagged by `kind`).

@@ -230,10 +230,42 @@ pub struct FactDecl {
     pub ty: TypeRef,
     /// What the fact is, in the words a request form would use.
     pub description: Str,
+    /// `within low to high`: the plausible values; a request stating one outside them is refused.
+    pub range: Option<Box<FactRange>>,
     /// `= value`: how the fact is computed from others when a request does not state it.
     pub derived: Option<ValueExpr>,
     /// The whole declaration.
     pub span: Span,
+}
+
+/// `within 0.3 kg to 650 kg`: a fact's plausible range, both bounds included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactRange {
+    /// The lower bound.
+    pub low: RangeBound,
+    /// The upper bound.
+    pub high: RangeBound,
+    /// From `within` to the end of the upper bound.
+    pub span: Span,
+}
+
+/// One bound of a plausible range, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RangeBound {
+    /// A number with its unit if any (`0.3 kg`, `50`); never restated in a second unit.
+    Quantity(QuantityLit),
+    /// A date (`2000-01-01`).
+    Date(DateLit),
+}
+
+impl RangeBound {
+    /// Where the bound is written.
+    pub fn span(&self) -> Span {
+        match self {
+            RangeBound::Quantity(q) => q.span,
+            RangeBound::Date(d) => d.span,
+        }
+    }
 }
 
 /// A fact's type as written.

@@ -170,6 +170,11 @@ pub mod codes {
     pub const NOT_A_LIMIT: &str = "E0310";
     /// A limit is carried `, as a condition of approval` outside dosing, or compares two facts.
     pub const BAD_CONDITION: &str = "E0311";
+    /// A fact's plausible range (`within ... to ...`) whose bounds are not of the fact's type or
+    /// dimension, or on a fact that cannot have one (yes/no, an enumeration, a set).
+    pub const BAD_RANGE: &str = "E0312";
+    /// A fact's plausible range whose lower bound is above its upper bound.
+    pub const RANGE_REVERSED: &str = "E0313";
     // Structure.
     /// A label is used twice.
     pub const DUPLICATE_LABEL: &str = "E0400";

@@ -255,12 +255,41 @@ fn fact_decl(p: P) -> FactDecl {
         _ => TypeRef::Named(unit_expr(ty_pair)),
     };
     let description = string(inner.next().expect("description"));
-    let derived = inner.next().map(value_expr);
+    let mut range = None;
+    let mut derived = None;
+    for i in inner {
+        match i.as_rule() {
+            Rule::fact_range => range = Some(Box::new(fact_range(i))),
+            _ => derived = Some(value_expr(i)),
+        }
+    }
     FactDecl {
         name,
         ty,
         description,
+        range,
         derived,
+        span: sp,
+    }
+}
+
+fn fact_range(p: P) -> FactRange {
+    let sp = span(&p);
+    let mut bounds = p
+        .into_inner()
+        .filter(|i| i.as_rule() == Rule::range_bound)
+        .map(|b| {
+            let b = first(b);
+            match b.as_rule() {
+                Rule::date => RangeBound::Date(date(b)),
+                _ => RangeBound::Quantity(quantity(b)),
+            }
+        });
+    let low = bounds.next().expect("lower bound");
+    let high = bounds.next().expect("upper bound");
+    FactRange {
+        low,
+        high,
         span: sp,
     }
 }

@@ -41,6 +41,15 @@ pub fn item(it: &mut Item, sp: Span) {
                 TypeRef::Set(i) => i.span = sp,
                 TypeRef::Named(u) => u.span = sp,
             }
+            if let Some(r) = &mut f.range {
+                for b in [&mut r.low, &mut r.high] {
+                    match b {
+                        RangeBound::Quantity(q) => quantity(q, sp),
+                        RangeBound::Date(d) => d.span = sp,
+                    }
+                }
+                r.span = sp;
+            }
             if let Some(v) = &mut f.derived {
                 value(v, sp);
             }

@@ -1,7 +1,8 @@
 //! Declarations: the policy header (or a library's rule that it holds declarations only),
 //! enumerations, facts and their types, and definitions; and the look-up of a fact by name.
 
-use super::{Checker, FactInfo, Ty, AUTHORIZATION, BUILTIN_TYPES};
+use super::literals::{lit_text, to_canonical};
+use super::{describe_ty, Checker, FactInfo, Ty, AUTHORIZATION, BUILTIN_TYPES};
 use policyc_ir::ir;
 use policyc_ir::units::{parse_unit, Unit, UnitError};
 use policyc_syntax::ast::*;
@@ -343,6 +344,200 @@ impl Checker<'_> {
         }
     }
 
+    /// Each fact's plausible range (`within low to high`), by slot, checked: bounds of the fact's
+    /// type (dates for a date, plain numbers for a count or number, units of the fact's dimension
+    /// for a quantity), exact, and the lower one not above the upper one.
+    pub(super) fn fact_ranges(&mut self) -> Vec<Option<ir::FactRange>> {
+        let file = self.file;
+        (0..self.facts.len())
+            .map(|slot| match file.items.get(self.facts[slot].item) {
+                Some(Item::Fact(f)) => f.range.as_ref().and_then(|r| self.fact_range(slot, f, r)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn fact_range(&mut self, slot: usize, f: &FactDecl, r: &FactRange) -> Option<ir::FactRange> {
+        let (ty, unit) = (self.facts[slot].ty, self.facts[slot].unit.clone());
+        let name = &f.name.name;
+        let what = match (ty, &unit) {
+            (Ty::Error, _) => return None,
+            (Ty::Bool | Ty::Enum(_) | Ty::Set(_), _) => {
+                let what = describe_ty(ty, &self.enums);
+                self.err(
+                    Diagnostic::error(
+                        codes::BAD_RANGE,
+                        format!("`{name}` is {what}, which has no range of values"),
+                        r.span,
+                        "a range",
+                    )
+                    .with_label(f.name.span, what)
+                    .with_help("only a count, a number, a quantity or a date can have a plausible range (`within 0.3 kg to 650 kg`); remove the `within ...` clause"),
+                );
+                return None;
+            }
+            (Ty::Quantity(_), Some(u)) => format!("measured in {} ({})", u.written, u.dim),
+            _ => describe_ty(ty, &self.enums),
+        };
+        // The fix, with the analyst's own numbers where they can stay.
+        let number = |b: &RangeBound| match b {
+            RangeBound::Quantity(q) => Some(lit_text(&q.number, None)),
+            RangeBound::Date(_) => None,
+        };
+        let example = match (ty, &unit, number(&r.low), number(&r.high)) {
+            (Ty::Date, _, _, _) => "`within 2000-01-01 to 2030-12-31`".to_string(),
+            (Ty::Quantity(_), Some(u), Some(l), Some(h)) => {
+                format!("`within {l} {} to {h} {}`", u.written, u.written)
+            }
+            (Ty::Quantity(_), Some(u), _, _) => {
+                format!("`within 1 {} to 100 {}`", u.written, u.written)
+            }
+            (_, _, Some(l), Some(h)) => format!("`within {l} to {h}`"),
+            _ => "`within 0 to 50`".to_string(),
+        };
+        let low = self.range_bound(ty, unit.as_ref(), &example, &r.low);
+        let high = self.range_bound(ty, unit.as_ref(), &example, &r.high);
+        let mismatch =
+            |c: &mut Self, p: &BoundProblem, span: Span, and: Option<(&BoundProblem, Span)>| {
+                let found = match and {
+                    Some((q, _)) => format!("{} and {}", p.found, q.found),
+                    None => p.found.clone(),
+                };
+                let mut d = Diagnostic::error(
+                    codes::BAD_RANGE,
+                    format!(
+                        "`{name}` is {what}, but its range is written with {found}{}",
+                        p.why
+                    ),
+                    span,
+                    p.label.clone(),
+                );
+                if let Some((q, qspan)) = and {
+                    d = d.with_label(qspan, q.label.clone());
+                }
+                c.err(
+                    d.with_label(f.name.span, what.clone())
+                        .with_help(p.help.clone()),
+                );
+            };
+        let (low, high) = match (low, high) {
+            (Ok(l), Ok(h)) => (l, h),
+            // The same mistake in both bounds (a unit of another dimension) is one diagnostic.
+            (Err(Some(p)), Err(Some(q))) if p.why == q.why => {
+                mismatch(self, &p, r.low.span(), Some((&q, r.high.span())));
+                return None;
+            }
+            (l, h) => {
+                for (b, span) in [(l, r.low.span()), (h, r.high.span())] {
+                    if let Err(Some(p)) = b {
+                        mismatch(self, &p, span, None);
+                    }
+                }
+                return None;
+            }
+        };
+        let ordered = match (low, high) {
+            (ir::Const::Number(l), ir::Const::Number(h)) => l <= h,
+            (ir::Const::Date(l), ir::Const::Date(h)) => l <= h,
+            _ => true,
+        };
+        let (lt, ht) = (bound_text(&r.low), bound_text(&r.high));
+        if !ordered {
+            self.err(
+                Diagnostic::error(
+                    codes::RANGE_REVERSED,
+                    format!(
+                        "the range of `{name}` runs from {lt} down to {ht}: its lower bound is above its upper bound"
+                    ),
+                    r.low.span(),
+                    "the lower bound",
+                )
+                .with_label(r.high.span(), "the upper bound")
+                .with_help(format!("write the lower bound first: `within {ht} to {lt}`")),
+            );
+            return None;
+        }
+        Some(ir::FactRange {
+            low,
+            high,
+            text: format!("{lt} to {ht}"),
+        })
+    }
+
+    /// One bound of a range, as the IR holds it (a date as a day count, a number in the canonical
+    /// unit of the fact's dimension); or why it is not of the fact's type (`Err(None)`: a bad
+    /// number, unit or date, already reported).
+    fn range_bound(
+        &mut self,
+        ty: Ty,
+        unit: Option<&Unit>,
+        example: &str,
+        b: &RangeBound,
+    ) -> Result<ir::Const, Option<BoundProblem>> {
+        let problem = |found: String, why: &str, label: &str, help: String| {
+            Err(Some(BoundProblem {
+                found,
+                why: why.to_string(),
+                label: label.to_string(),
+                help,
+            }))
+        };
+        match (b, ty) {
+            (RangeBound::Date(d), Ty::Date) => {
+                let date = self.date(d).ok_or(None)?;
+                Ok(ir::Const::Date(super::days_since_epoch(date)))
+            }
+            (RangeBound::Date(d), _) => problem(
+                format!("the date {}", d.text),
+                "",
+                "a date",
+                format!("write the bounds as values of the fact, e.g. {example}"),
+            ),
+            (RangeBound::Quantity(q), Ty::Date) => problem(
+                format!("`{}`", lit_text(&q.number, q.unit.as_ref())),
+                ", which is not a date",
+                "not a date",
+                format!("a date's range is two dates written YYYY-MM-DD, e.g. {example}"),
+            ),
+            (RangeBound::Quantity(q), Ty::Quantity(dim)) => {
+                let (v, u) = self.quantity_lit(q).ok_or(None)?;
+                let fu = unit.map(|u| u.written.clone()).unwrap_or_default();
+                match u {
+                    None => problem(
+                        format!("`{}`", q.number.text),
+                        ", without a unit",
+                        "no unit",
+                        format!("write each bound with its unit: {example}"),
+                    ),
+                    Some(u) if u.dim != dim => problem(
+                        format!("`{}`", lit_text(&q.number, q.unit.as_ref())),
+                        &format!(", in {} ({})", u.written, u.dim),
+                        &format!("{} is {}", u.written, u.dim),
+                        format!(
+                            "state the range in {fu} or another unit of {dim}, e.g. `within 1 {fu} to 100 {fu}`"
+                        ),
+                    ),
+                    Some(u) => {
+                        let c = self.exact(to_canonical(v, &u), q.span).ok_or(None)?;
+                        Ok(ir::Const::Number(c.normalize()))
+                    }
+                }
+            }
+            (RangeBound::Quantity(q), _) => {
+                let (v, u) = self.quantity_lit(q).ok_or(None)?;
+                match u {
+                    Some(u) => problem(
+                        format!("`{}`", lit_text(&q.number, q.unit.as_ref())),
+                        &format!(", in {}", u.written),
+                        &format!("in {}", u.written),
+                        format!("write the bounds without a unit: {example}"),
+                    ),
+                    None => Ok(ir::Const::Number(v.normalize())),
+                }
+            }
+        }
+    }
+
     fn resolve_type(&mut self, t: &TypeRef) -> Option<(Ty, Option<Unit>)> {
         match t {
             TypeRef::Set(id) => match self.enum_index.get(&id.name) {
@@ -442,4 +637,21 @@ impl Checker<'_> {
         );
         None
     }
+}
+
+/// A range's bound as the policy writes it: `0.3 kg`, `50`, `2000-01-01`.
+fn bound_text(b: &RangeBound) -> String {
+    match b {
+        RangeBound::Quantity(q) => lit_text(&q.number, q.unit.as_ref()),
+        RangeBound::Date(d) => d.text.clone(),
+    }
+}
+
+/// Why a range's bound is not of its fact's type: what was written, why it does not fit (after the
+/// value, `, in cm (length)`), the label at the bound, and the help.
+struct BoundProblem {
+    found: String,
+    why: String,
+    label: String,
+    help: String,
 }

@@ -17,8 +17,9 @@ impl Checker<'_> {
         equivalences: Vec<ir::EquivalenceDef>,
         indications: Vec<ir::IndicationDef>,
         derived: Vec<Option<Calc>>,
+        ranges: Vec<Option<ir::FactRange>>,
     ) -> Checked {
-        let facts = self.fact_defs(derived);
+        let facts = self.fact_defs(derived, ranges);
         let has_error = self.diags.iter().any(|d| d.is_error());
         let program = match (meta, has_error) {
             (Some(policy), false) => Some(ir::Program {
@@ -51,7 +52,11 @@ impl Checker<'_> {
         }
     }
 
-    fn fact_defs(&self, mut derived: Vec<Option<Calc>>) -> Vec<ir::FactDef> {
+    fn fact_defs(
+        &self,
+        mut derived: Vec<Option<Calc>>,
+        mut ranges: Vec<Option<ir::FactRange>>,
+    ) -> Vec<ir::FactDef> {
         self.facts
             .iter()
             .enumerate()
@@ -87,6 +92,7 @@ impl Checker<'_> {
                     },
                     ty,
                     derived: derived.get_mut(i).and_then(|d| d.take()),
+                    range: ranges.get_mut(i).and_then(|r| r.take()),
                 }
             })
             .collect()

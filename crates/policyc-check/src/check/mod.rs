@@ -9,7 +9,8 @@
 //! functions); `check_merged` runs the passes in order:
 //!
 //! - `imports`: the imported libraries merged ahead of the file's items;
-//! - `declare`: the policy header, enumerations, facts and their types, definitions;
+//! - `declare`: the policy header, enumerations, facts with their types and plausible ranges,
+//!   definitions;
 //! - `literals`: numbers, units, quantities and dates as written;
 //! - `limits`: equivalences, alternate dimensions, and quantity limits;
 //! - `derive`: formulas of derived facts, and their circles;
@@ -182,6 +183,7 @@ fn check_merged(file: &File, n_imported: usize) -> Checked {
     };
     c.declare_enums();
     c.declare_facts();
+    let ranges = c.fact_ranges();
     c.declare_defines();
     c.define_cycles();
     let equivalences = c.equivalences();
@@ -189,7 +191,7 @@ fn check_merged(file: &File, n_imported: usize) -> Checked {
     let derived = c.derived_facts();
     let indications = c.indications();
     c.check_depths(&indications);
-    c.lower(library, meta, equivalences, indications, derived)
+    c.lower(library, meta, equivalences, indications, derived, ranges)
 }
 
 /// The fact that tells initial authorization from reauthorization, declared by the compiler when a

@@ -75,13 +75,39 @@ fn derive_one(
                 let shown = show_derived(program, slot, v, calc, req);
                 match req.values[slot] {
                     None => {
-                        req.values[slot] = match fact.ty {
+                        let computed = match fact.ty {
                             // A derived date (`date_of_service()`) is a day count.
                             FactType::Date => {
                                 i32::try_from(v.trunc().mantissa()).ok().map(Value::Date)
                             }
                             _ => Some(Value::Num(v.normalize(), 0)),
                         };
+                        // A computed value is held to the fact's plausible range too: inputs
+                        // that give an impossible age or dose per kilogram are a mistake.
+                        if let (Some(r), Some(c)) = (&fact.range, computed) {
+                            if !within_range(fact, c) {
+                                let mut inputs = Vec::new();
+                                collect_inputs(calc, &mut inputs);
+                                let names: Vec<&str> = inputs
+                                    .iter()
+                                    .map(|&i| program.facts[i as usize].name.as_str())
+                                    .collect();
+                                errors.push(rerr(
+                                    format!("facts.{}", fact.name),
+                                    format!(
+                                        "`{}` is computed as {shown}, outside its plausible range of {}",
+                                        fact.name, r.text
+                                    ),
+                                    Some(format!(
+                                        "check the facts it is computed from ({}): the policy takes `{}` from {}",
+                                        names.join(", "),
+                                        fact.name,
+                                        r.text
+                                    )),
+                                ));
+                            }
+                        }
+                        req.values[slot] = computed;
                         req.shown[slot] = Some(shown);
                     }
                     Some(Value::Num(stated, 0)) => {

@@ -12,7 +12,7 @@ pub mod number;
 use number::{exact_mul, parse_number, NumberError};
 
 use policyc_ir::dates::{date_from_days, days_since_epoch};
-use policyc_ir::ir::{Calc, FactType, Program};
+use policyc_ir::ir::{Calc, Const, FactDef, FactType, Program};
 use policyc_ir::units::{format_decimal, format_measured, parse_unit};
 use policyc_syntax::diag::did_you_mean;
 use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
@@ -248,6 +248,10 @@ pub fn bind_json(
             }
             match value(program, slot, v) {
                 Ok((val, shown)) => {
+                    if let Some((msg, help)) = outside_range(&program.facts[slot], val, &shown) {
+                        errors.push(rerr(path, msg, help));
+                        continue;
+                    }
                     req.values[slot] = Some(val);
                     req.shown[slot] = Some(shown);
                     req.stated[slot] = true;
@@ -565,6 +569,89 @@ fn value(program: &Program, slot: usize, v: &Json) -> ValueResult {
             };
             Ok((Value::Set(mask), shown))
         }
+    }
+}
+
+/// Whether a value lies within the fact's plausible range (both bounds included); a fact without
+/// one takes any value. A value stated through an equivalence (`alt` > 0) is compared by
+/// cross-multiplication, as limits are; a product too large to hold is outside.
+pub(crate) fn within_range(fact: &FactDef, v: Value) -> bool {
+    let Some(r) = &fact.range else { return true };
+    match (v, r.low, r.high) {
+        (Value::Date(d), Const::Date(l), Const::Date(h)) => l <= d && d <= h,
+        (Value::Num(v, 0), Const::Number(l), Const::Number(h)) => l <= v && v <= h,
+        (Value::Num(v, alt), Const::Number(l), Const::Number(h)) => {
+            let FactType::Quantity { alternates, .. } = &fact.ty else {
+                return false;
+            };
+            let Some(a) = alternates.get(usize::from(alt) - 1) else {
+                return false;
+            };
+            match (
+                v.checked_mul(a.mul_value),
+                l.checked_mul(a.mul_limit),
+                h.checked_mul(a.mul_limit),
+            ) {
+                (Some(v), Some(l), Some(h)) => l <= v && v <= h,
+                _ => false,
+            }
+        }
+        // The reader accepts a range only of the fact's kind.
+        _ => true,
+    }
+}
+
+/// The value in the fact's declared unit, when the request stated it in another
+/// (`1,500 [lb_av]` is `680.3886 kg`); `None` when it is already in that unit.
+pub(crate) fn in_declared_unit(fact: &FactDef, v: Value, shown: &str) -> Option<String> {
+    let (FactType::Quantity { unit, .. }, Value::Num(v, 0)) = (&fact.ty, v) else {
+        return None;
+    };
+    let text = format!(
+        "{} {}",
+        format_measured(v.checked_div(unit.factor)?),
+        unit.written
+    );
+    (text != shown).then_some(text)
+}
+
+/// The problem with a stated value outside the fact's plausible range, if it is.
+fn outside_range(fact: &FactDef, v: Value, shown: &str) -> Option<(String, Option<String>)> {
+    let r = fact.range.as_ref()?;
+    if within_range(fact, v) {
+        return None;
+    }
+    let converted = in_declared_unit(fact, v, shown)
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
+    Some((
+        format!(
+            "`{}` is {shown}{converted}, outside its plausible range of {}",
+            fact.name, r.text
+        ),
+        Some(format!(
+            "check the value{}: the policy takes `{}` ({}) from {}",
+            if matches!(fact.ty, FactType::Quantity { .. }) {
+                " and its unit"
+            } else {
+                ""
+            },
+            fact.name,
+            lowercase_first(&fact.description),
+            r.text
+        )),
+    ))
+}
+
+/// `The patient's body weight` → `the patient's body weight`, as it reads inside a sentence (an
+/// initialism such as `BSA` is kept).
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
+            a.to_lowercase().chain(s[a.len_utf8()..].chars()).collect()
+        }
+        _ => s.to_string(),
     }
 }
 

@@ -75,6 +75,9 @@ impl Program {
             if let Some(c) = &f.derived {
                 check_calc(c, nf)?;
             }
+            if let Some(r) = &f.range {
+                check_range(f, r)?;
+            }
         }
         for f in &self.facts {
             if let Some(c) = &f.derived {
@@ -541,6 +544,44 @@ impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
         }
         Ok(NoDuplicateKeys)
     }
+}
+
+/// A plausible range of the fact's kind (numbers for a count, number or quantity; dates for a date),
+/// its lower bound not above its upper bound.
+fn check_range(f: &FactDef, r: &FactRange) -> Result<(), String> {
+    let ordered = match (&f.ty, r.low, r.high) {
+        (
+            FactType::Count | FactType::Number | FactType::Quantity { .. },
+            Const::Number(l),
+            Const::Number(h),
+        ) => l <= h,
+        (FactType::Date, Const::Date(l), Const::Date(h)) => l <= h,
+        (FactType::Date, _, _) => {
+            return Err(format!(
+                "the range of date fact `{}` does not have dates for bounds",
+                f.name
+            ))
+        }
+        (FactType::Count | FactType::Number | FactType::Quantity { .. }, _, _) => {
+            return Err(format!(
+                "the range of fact `{}` does not have numbers for bounds",
+                f.name
+            ))
+        }
+        _ => {
+            return Err(format!(
+            "fact `{}` has a range, but only counts, numbers, quantities and dates can have one",
+            f.name
+        ))
+        }
+    };
+    if !ordered {
+        return Err(format!(
+            "the range of fact `{}` ({}) has its lower bound above its upper bound",
+            f.name, r.text
+        ));
+    }
+    Ok(())
 }
 
 fn check_slot(s: u32, n: u32) -> Result<(), String> {

@@ -133,6 +133,14 @@ pub(super) fn collect_file(f: &File, out: &mut Vec<Span>) {
                     out.push(u.span);
                 }
                 out.push(f.description.span);
+                if let Some(r) = &f.range {
+                    for b in [&r.low, &r.high] {
+                        match b {
+                            RangeBound::Quantity(q) => collect_quantity(q, out),
+                            RangeBound::Date(_) => {}
+                        }
+                    }
+                }
                 if let Some(v) = &f.derived {
                     collect_value(v, out);
                 }

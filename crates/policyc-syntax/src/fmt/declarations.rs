@@ -53,6 +53,7 @@ impl Printer<'_> {
                 name,
                 ty,
                 description,
+                range,
                 derived,
                 span,
             }) => {
@@ -61,6 +62,13 @@ impl Printer<'_> {
                     TypeRef::Named(u) => u.text.clone(),
                 };
                 let mut line = format!("fact {}: {ty} {}", name.name, quote(&description.value));
+                if let Some(r) = range {
+                    let bound = |b: &RangeBound| match b {
+                        RangeBound::Quantity(q) => quantity_text(q),
+                        RangeBound::Date(d) => d.text.clone(),
+                    };
+                    line.push_str(&format!(" within {} to {}", bound(&r.low), bound(&r.high)));
+                }
                 if let Some(v) = derived {
                     line.push_str(" = ");
                     line.push_str(&value_text(v));

@@ -72,6 +72,12 @@ fn syntax_help(text: &str, pos: usize, expected: &[String]) -> String {
     if rest.starts_with('"') || expected.iter().any(|e| e.contains("closing")) {
         return "check that every string is closed with `\"` on the same line".into();
     }
+    if expected
+        .iter()
+        .any(|e| e.contains("bounds of a range") || e.starts_with("a bound"))
+    {
+        return "a plausible range is `within <lower> to <upper>`, e.g. `within 0.3 kg to 650 kg`, `within 0 to 50` or `within 2000-01-01 to 2030-12-31`; a bound is not restated in a second unit".into();
+    }
     if expected.iter().any(|e| e.contains("label")) {
         return "each criterion starts with its label and sentence from the document, e.g. `iii \"Patient has tried at least one other systemic therapy\": prior_systemic_therapies at least 1`".into();
     }
@@ -98,6 +104,9 @@ fn describe(r: Rule) -> Option<String> {
         Rule::number => "a number",
         Rule::type_ref | Rule::set_type => "a type (`boolean`, `count`, `number`, `date`, a unit, an enumeration or `set of ...`)",
         Rule::unit_expr => "a unit",
+        Rule::fact_range | Rule::within_kw => "a plausible range (`within 0.3 kg to 650 kg`)",
+        Rule::to_kw => "`to` between the bounds of a range",
+        Rule::range_bound | Rule::range_quantity => "a bound (a number with its unit, or a date)",
         Rule::applies | Rule::duration | Rule::criteria | Rule::dosing => {
             "`applies when`, `approve for`, `criteria` or `dosing`"
         }
