@@ -67,7 +67,7 @@ pub const MAX_CONDITIONS: usize = 100_000;
 /// The `format` every serialized program states.
 pub const FORMAT: &str = "policyc-ir";
 /// The `format_version` this crate writes and the only one it reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// A compiled policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
