@@ -1,0 +1,231 @@
+//! The policyc language server (`policyc lsp`): the Language Server Protocol over standard input
+//! and output, for editors.
+//!
+//! It keeps the text of every open document (full synchronisation) and publishes, on every open
+//! and change, what `policyc check` reports: errors, and the lints as warnings. Positions are
+//! counted in UTF-16 code units, the protocol's default, or in bytes when the client offers UTF-8
+//! (`positionEncoding`). Imports resolve relative to the document's folder on disk, as `check`
+//! resolves them. The README's "Editor support" section lists what it does.
+//!
+//! It depends on the `policyc` facade only, and is synchronous (no async runtime): one thread
+//! reads messages, one writes them, and the main loop answers them in order.
+
+#![warn(missing_docs)]
+
+pub mod analysis;
+pub mod diagnostics;
+pub mod text;
+pub mod uri;
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
+    PublishDiagnostics,
+};
+use lsp_types::{
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    PositionEncodingKind, PublishDiagnosticsParams, ServerCapabilities, TextDocumentSyncCapability,
+    TextDocumentSyncKind, Uri,
+};
+use std::collections::HashMap;
+use text::{Encoding, LineIndex};
+
+/// Why the server stopped other than by `shutdown` and `exit`.
+#[derive(Debug)]
+pub struct Error(String);
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<lsp_server::ProtocolError> for Error {
+    fn from(e: lsp_server::ProtocolError) -> Self {
+        Error(format!("language server protocol: {e}"))
+    }
+}
+
+/// Serve one client over standard input and output until it sends `shutdown` and `exit`.
+///
+/// An error is a broken connection (standard input closed before `exit`, a message that is not
+/// JSON-RPC) or `exit` without `shutdown`; the caller exits non-zero.
+pub fn run_stdio() -> Result<(), Error> {
+    let (connection, io_threads) = Connection::stdio();
+    let result = serve(connection);
+    let joined = io_threads
+        .join()
+        .map_err(|e| Error(format!("reading or writing a message: {e}")));
+    result.and(joined)
+}
+
+/// Initialise, then answer messages until `shutdown` (and `exit`).
+fn serve(connection: Connection) -> Result<(), Error> {
+    let (id, params) = connection.initialize_start()?;
+    let encoding = negotiate(&params);
+    let capabilities = capabilities(encoding);
+    let result = serde_json::json!({
+        "capabilities": capabilities,
+        "serverInfo": { "name": "policyc", "version": env!("CARGO_PKG_VERSION") },
+    });
+    connection.initialize_finish(id, result)?;
+    let mut server = Server {
+        connection: &connection,
+        encoding,
+        docs: HashMap::new(),
+    };
+    server.main_loop()
+}
+
+/// UTF-8 if the client offers it (`capabilities.general.positionEncodings`), else UTF-16.
+fn negotiate(params: &serde_json::Value) -> Encoding {
+    let offered = params
+        .pointer("/capabilities/general/positionEncodings")
+        .and_then(|v| v.as_array());
+    match offered {
+        Some(list) if list.iter().any(|e| e.as_str() == Some("utf-8")) => Encoding::Utf8,
+        _ => Encoding::Utf16,
+    }
+}
+
+fn capabilities(encoding: Encoding) -> ServerCapabilities {
+    ServerCapabilities {
+        position_encoding: Some(match encoding {
+            Encoding::Utf8 => PositionEncodingKind::UTF8,
+            Encoding::Utf16 => PositionEncodingKind::UTF16,
+        }),
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        ..ServerCapabilities::default()
+    }
+}
+
+/// An open document.
+#[allow(dead_code)] // Read by the requests that follow.
+struct Doc {
+    text: String,
+    version: i32,
+    index: LineIndex,
+}
+
+struct Server<'c> {
+    connection: &'c Connection,
+    encoding: Encoding,
+    docs: HashMap<Uri, Doc>,
+}
+
+impl Server<'_> {
+    fn main_loop(&mut self) -> Result<(), Error> {
+        while let Ok(msg) = self.connection.receiver.recv() {
+            match msg {
+                Message::Request(req) => {
+                    if self.connection.handle_shutdown(&req)? {
+                        return Ok(());
+                    }
+                    let response = self.request(req);
+                    self.send(response.into())?;
+                }
+                Message::Notification(n) if n.method == "exit" => {
+                    return Err(Error("`exit` came before `shutdown`".into()));
+                }
+                Message::Notification(n) => self.notification(n)?,
+                Message::Response(_) => {}
+            }
+        }
+        Err(Error(
+            "the client closed the connection without `shutdown` and `exit`".into(),
+        ))
+    }
+
+    fn send(&self, msg: Message) -> Result<(), Error> {
+        self.connection
+            .sender
+            .send(msg)
+            .map_err(|_| Error("the connection to the client is closed".into()))
+    }
+
+    fn request(&mut self, req: Request) -> Response {
+        let Request { id, method, .. } = req;
+        Response::new_err(
+            id,
+            ErrorCode::MethodNotFound as i32,
+            format!("policyc lsp does not answer `{method}`"),
+        )
+    }
+
+    fn notification(&mut self, n: Notification) -> Result<(), Error> {
+        match n.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                if let Some(p) = params::<DidOpenTextDocumentParams>(n) {
+                    let doc = p.text_document;
+                    self.open(doc.uri, doc.text, doc.version)?;
+                }
+            }
+            DidChangeTextDocument::METHOD => {
+                if let Some(p) = params::<DidChangeTextDocumentParams>(n) {
+                    // Full synchronisation: the last change is the whole text.
+                    if let Some(change) = p.content_changes.into_iter().last() {
+                        self.open(p.text_document.uri, change.text, p.text_document.version)?;
+                    }
+                }
+            }
+            DidCloseTextDocument::METHOD => {
+                if let Some(p) = params::<DidCloseTextDocumentParams>(n) {
+                    self.docs.remove(&p.text_document.uri);
+                    self.publish(p.text_document.uri, Vec::new(), None)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Keep a document's new text and publish its diagnostics.
+    fn open(&mut self, uri: Uri, text: String, version: i32) -> Result<(), Error> {
+        let index = LineIndex::new(&text);
+        let path = uri::to_path(&uri);
+        let diags = diagnostics::check(&text, path.as_deref())
+            .iter()
+            .map(|d| diagnostics::to_lsp(d, &uri, &text, &index, self.encoding))
+            .collect();
+        self.docs.insert(
+            uri.clone(),
+            Doc {
+                text,
+                version,
+                index,
+            },
+        );
+        self.publish(uri, diags, Some(version))
+    }
+
+    fn publish(
+        &self,
+        uri: Uri,
+        diagnostics: Vec<lsp_types::Diagnostic>,
+        version: Option<i32>,
+    ) -> Result<(), Error> {
+        let params = PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        };
+        self.send(Notification::new(PublishDiagnostics::METHOD.to_string(), params).into())
+    }
+}
+
+/// A notification's parameters; a notification whose parameters do not fit is ignored (it has no
+/// answer to carry an error).
+fn params<P: serde::de::DeserializeOwned>(n: Notification) -> Option<P> {
+    serde_json::from_value(n.params).ok()
+}
+
+#[allow(dead_code)]
+fn invalid(id: RequestId, e: impl std::fmt::Display) -> Response {
+    Response::new_err(
+        id,
+        ErrorCode::InvalidParams as i32,
+        format!("invalid parameters: {e}"),
+    )
+}
