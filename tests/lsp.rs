@@ -435,3 +435,62 @@ fn exit_without_shutdown_is_an_error_and_a_closed_input_ends_the_server() {
     };
     assert_eq!(status.code(), Some(4));
 }
+
+fn formatting(client: &mut Client, uri: &str) -> Value {
+    client.request(
+        "textDocument/formatting",
+        json!({
+            "textDocument": { "uri": uri },
+            "options": { "tabSize": 2, "insertSpaces": true },
+        }),
+    )
+}
+
+#[test]
+fn formatting_is_one_edit_to_the_canonical_layout_and_none_for_a_syntax_error() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(None);
+    assert_eq!(init["capabilities"]["documentFormattingProvider"], true);
+    let uri = file_uri(&path);
+    let canonical = read(&path);
+    // The policy is in the canonical layout: nothing to change.
+    client.open(&uri, &canonical);
+    assert_eq!(formatting(&mut client, &uri), json!([]));
+
+    // Squeezed spaces, a lost indentation and no final newline, after a `–` and a `®`.
+    let messy = canonical
+        .replacen("  plan      \"All", "plan \"All", 1)
+        .replacen(
+            "fact diagnosis: Diagnosis",
+            "fact   diagnosis :Diagnosis",
+            1,
+        )
+        .trim_end()
+        .to_string();
+    assert_ne!(messy, canonical);
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": messy }] }),
+    );
+    let edits = formatting(&mut client, &uri);
+    let last = messy.lines().count() as u32 - 1;
+    let last_len = messy.lines().last().map_or(0, |l| l.encode_utf16().count()) as u32;
+    assert_eq!(
+        edits,
+        json!([{ "range": range(0, 0, last, last_len), "newText": canonical }])
+    );
+
+    // A syntax error: no edit, and no error either.
+    let broken = canonical.replacen("indication 1 \"Cutaneous", "indication \"Cutaneous", 1);
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": [{ "text": broken }] }),
+    );
+    assert_eq!(formatting(&mut client, &uri), json!([]));
+    // A document that is not open: no edit.
+    assert_eq!(
+        formatting(&mut client, "file:///nowhere/x.policy"),
+        Value::Null
+    );
+    client.shutdown();
+}

@@ -17,15 +17,16 @@ pub mod diagnostics;
 pub mod text;
 pub mod uri;
 
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
     PublishDiagnostics,
 };
+use lsp_types::request::{Formatting, Request as _};
 use lsp_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    PositionEncodingKind, PublishDiagnosticsParams, ServerCapabilities, TextDocumentSyncCapability,
-    TextDocumentSyncKind, Uri,
+    DocumentFormattingParams, OneOf, Position, PositionEncodingKind, PublishDiagnosticsParams,
+    Range, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri,
 };
 use std::collections::HashMap;
 use text::{Encoding, LineIndex};
@@ -97,15 +98,14 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
             Encoding::Utf16 => PositionEncodingKind::UTF16,
         }),
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        document_formatting_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
 
 /// An open document.
-#[allow(dead_code)] // Read by the requests that follow.
 struct Doc {
     text: String,
-    version: i32,
     index: LineIndex,
 }
 
@@ -146,12 +146,44 @@ impl Server<'_> {
     }
 
     fn request(&mut self, req: Request) -> Response {
-        let Request { id, method, .. } = req;
-        Response::new_err(
-            id,
-            ErrorCode::MethodNotFound as i32,
-            format!("policyc lsp does not answer `{method}`"),
-        )
+        match req.method.as_str() {
+            Formatting::METHOD => self.answer::<Formatting>(req, Server::format),
+            _ => Response::new_err(
+                req.id,
+                ErrorCode::MethodNotFound as i32,
+                format!("policyc lsp does not answer `{}`", req.method),
+            ),
+        }
+    }
+
+    /// Answer a request with `f`, or with an error if its parameters do not fit.
+    fn answer<R: lsp_types::request::Request>(
+        &self,
+        req: Request,
+        f: impl FnOnce(&Self, R::Params) -> R::Result,
+    ) -> Response {
+        match serde_json::from_value::<R::Params>(req.params) {
+            Ok(p) => Response::new_ok(req.id, f(self, p)),
+            Err(e) => Response::new_err(
+                req.id,
+                ErrorCode::InvalidParams as i32,
+                format!("the parameters of `{}` do not fit: {e}", R::METHOD),
+            ),
+        }
+    }
+
+    /// `textDocument/formatting`: the canonical layout of `policyc fmt`, as one edit of the whole
+    /// text; none when the text is already formatted or does not parse (its diagnostics say why).
+    fn format(&self, p: DocumentFormattingParams) -> Option<Vec<TextEdit>> {
+        let doc = self.docs.get(&p.text_document.uri)?;
+        let Ok(formatted) = policyc::fmt::format_source(&doc.text) else {
+            return Some(Vec::new());
+        };
+        if formatted == doc.text {
+            return Some(Vec::new());
+        }
+        let whole = Range::new(Position::new(0, 0), doc.index.end(&doc.text, self.encoding));
+        Some(vec![TextEdit::new(whole, formatted)])
     }
 
     fn notification(&mut self, n: Notification) -> Result<(), Error> {
@@ -189,14 +221,7 @@ impl Server<'_> {
             .iter()
             .map(|d| diagnostics::to_lsp(d, &uri, &text, &index, self.encoding))
             .collect();
-        self.docs.insert(
-            uri.clone(),
-            Doc {
-                text,
-                version,
-                index,
-            },
-        );
+        self.docs.insert(uri.clone(), Doc { text, index });
         self.publish(uri, diags, Some(version))
     }
 
@@ -219,13 +244,4 @@ impl Server<'_> {
 /// answer to carry an error).
 fn params<P: serde::de::DeserializeOwned>(n: Notification) -> Option<P> {
     serde_json::from_value(n.params).ok()
-}
-
-#[allow(dead_code)]
-fn invalid(id: RequestId, e: impl std::fmt::Display) -> Response {
-    Response::new_err(
-        id,
-        ErrorCode::InvalidParams as i32,
-        format!("invalid parameters: {e}"),
-    )
 }
