@@ -494,3 +494,89 @@ fn formatting_is_one_edit_to_the_canonical_layout_and_none_for_a_syntax_error() 
     );
     client.shutdown();
 }
+
+/// The names of a list of document symbols.
+fn names(symbols: &Value) -> Vec<String> {
+    symbols
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| s["name"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn child<'a>(symbols: &'a Value, name: &str) -> &'a Value {
+    symbols
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == name))
+        .unwrap_or_else(|| panic!("no symbol {name} in {:?}", names(symbols)))
+}
+
+#[test]
+fn the_outline_nests_indications_sections_and_criteria_by_label() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(None);
+    assert_eq!(init["capabilities"]["documentSymbolProvider"], true);
+    let uri = file_uri(&path);
+    let text = read(&path);
+    client.open(&uri, &text);
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let top = names(&symbols);
+    assert_eq!(top[0], "policy proleukin");
+    let indications: Vec<&String> = top.iter().filter(|n| n.starts_with("indication")).collect();
+    assert_eq!(
+        indications,
+        ["indication 1", "indication 2", "indication 3"]
+    );
+    assert!(top.contains(&"Diagnosis".to_string()) && top.contains(&"dose_per_kg".to_string()));
+    assert_eq!(
+        names(&child(&symbols, "Diagnosis")["children"]),
+        [
+            "cutaneous_melanoma",
+            "renal_cell_carcinoma",
+            "chronic_gvhd",
+            "acute_gvhd"
+        ]
+    );
+
+    let one = child(&symbols, "indication 1");
+    assert_eq!(one["detail"], "Cutaneous Melanoma");
+    assert_eq!(names(&one["children"]), ["criteria", "dosing"]);
+    let criteria = child(&one["children"], "criteria");
+    assert_eq!(
+        criteria["detail"],
+        "Approve for 1 year if the patient meets ONE of the following (A or B)"
+    );
+    assert_eq!(names(&criteria["children"]), ["A", "B"]);
+    let a = child(&criteria["children"], "A");
+    assert_eq!(names(&a["children"]), ["i", "ii", "iii", "iv", "v"]);
+    // `    A "Intravenous Therapy…` on line 64: the label is the selection.
+    assert_eq!(a["selectionRange"], range(63, 4, 63, 5));
+    assert_eq!(a["range"]["start"], json!({ "line": 63, "character": 4 }));
+    let i = child(&a["children"], "i");
+    assert_eq!(i["detail"], "Patient is ≥ 18 years of age");
+    // `      i   "Patient is ≥ 18 years of age": age at least 18 years`, to its end in UTF-16.
+    let line = text.lines().nth(65).expect("line 66");
+    assert_eq!(
+        i["range"],
+        range(65, 6, 65, line.encode_utf16().count() as u32)
+    );
+    assert!(i.get("children").is_none());
+
+    // While the text does not parse, no outline.
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": "indication {" }] }),
+    );
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(symbols, Value::Null);
+    client.shutdown();
+}

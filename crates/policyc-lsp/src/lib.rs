@@ -14,6 +14,7 @@
 
 pub mod analysis;
 pub mod diagnostics;
+pub mod outline;
 pub mod text;
 pub mod uri;
 
@@ -22,11 +23,12 @@ use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
     PublishDiagnostics,
 };
-use lsp_types::request::{Formatting, Request as _};
+use lsp_types::request::{DocumentSymbolRequest, Formatting, Request as _};
 use lsp_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DocumentFormattingParams, OneOf, Position, PositionEncodingKind, PublishDiagnosticsParams,
-    Range, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri,
+    DocumentFormattingParams, DocumentSymbolParams, DocumentSymbolResponse, OneOf, Position,
+    PositionEncodingKind, PublishDiagnosticsParams, Range, ServerCapabilities,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri,
 };
 use std::collections::HashMap;
 use text::{Encoding, LineIndex};
@@ -99,6 +101,7 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
         }),
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         document_formatting_provider: Some(OneOf::Left(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -148,6 +151,9 @@ impl Server<'_> {
     fn request(&mut self, req: Request) -> Response {
         match req.method.as_str() {
             Formatting::METHOD => self.answer::<Formatting>(req, Server::format),
+            DocumentSymbolRequest::METHOD => {
+                self.answer::<DocumentSymbolRequest>(req, Server::outline)
+            }
             _ => Response::new_err(
                 req.id,
                 ErrorCode::MethodNotFound as i32,
@@ -170,6 +176,18 @@ impl Server<'_> {
                 format!("the parameters of `{}` do not fit: {e}", R::METHOD),
             ),
         }
+    }
+
+    /// `textDocument/documentSymbol`: the outline; none while the text does not parse.
+    fn outline(&self, p: DocumentSymbolParams) -> Option<DocumentSymbolResponse> {
+        let doc = self.docs.get(&p.text_document.uri)?;
+        let file = policyc::parser::parse(&doc.text).ok()?;
+        Some(DocumentSymbolResponse::Nested(outline::outline(
+            &file,
+            &doc.text,
+            &doc.index,
+            self.encoding,
+        )))
     }
 
     /// `textDocument/formatting`: the canonical layout of `policyc fmt`, as one edit of the whole
