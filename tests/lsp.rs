@@ -580,3 +580,150 @@ fn the_outline_nests_indications_sections_and_criteria_by_label() {
     assert_eq!(symbols, Value::Null);
     client.shutdown();
 }
+
+/// The position (line, UTF-16 column) of the `nth` occurrence of `needle` in `text`.
+fn position_of(text: &str, needle: &str, nth: usize) -> Value {
+    let (offset, _) = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("`{needle}` is in the text"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    json!({ "line": line, "character": text[start..offset].encode_utf16().count() })
+}
+
+fn at(uri: &str, position: Value) -> Value {
+    json!({ "textDocument": { "uri": uri }, "position": position })
+}
+
+#[test]
+fn hover_describes_a_fact_its_type_unit_and_formula() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(None);
+    assert_eq!(init["capabilities"]["hoverProvider"], true);
+    let uri = file_uri(&path);
+    let text = read(&path);
+    client.open(&uri, &text);
+
+    let pos = position_of(&text, "dose_per_kg at most", 0);
+    let hover = client.request("textDocument/hover", at(&uri, pos.clone()));
+    assert_eq!(hover["contents"]["kind"], "markdown");
+    assert_eq!(
+        hover["contents"]["value"],
+        "```policy\nfact dose_per_kg: IU/kg\n```\n\nEach dose per kilogram of body weight\n\n\
+         A quantity in `IU/kg` (UCUM `[IU]/kg`).\n\n\
+         Derived: `dose / body_weight`, computed when a request does not state it."
+    );
+    let line = pos["line"].as_u64().expect("a line") as u32;
+    let col = pos["character"].as_u64().expect("a column") as u32;
+    assert_eq!(hover["range"], range(line, col, line, col + 11));
+
+    // `age`, from the library, just after a `≥`: UTF-16 column 42 of line 66.
+    let hover = client.request(
+        "textDocument/hover",
+        at(&uri, json!({ "line": 65, "character": 43 })),
+    );
+    assert_eq!(
+        hover["contents"]["value"],
+        "```policy\nfact age: years\n```\n\nThe patient's age in whole years on the date of service\n\n\
+         A quantity in `years` (UCUM `a`).\n\n\
+         Derived: `age_in_years(date_of_birth)`, computed when a request does not state it.\n\n\
+         Declared in `lib/common.policy`."
+    );
+    assert_eq!(hover["range"], range(65, 42, 65, 45));
+
+    // An enumeration value, tested against a fact of that enumeration.
+    let pos = position_of(&text, "is cutaneous_melanoma", 0);
+    let pos =
+        json!({ "line": pos["line"], "character": pos["character"].as_u64().unwrap_or(0) + 3 });
+    let hover = client.request("textDocument/hover", at(&uri, pos));
+    let value = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(
+        value.contains("Cutaneous melanoma") && value.contains("`Diagnosis`"),
+        "{value}"
+    );
+
+    // Words of a sentence and keywords are no names.
+    let pos = position_of(&text, "Patient has metastatic", 0);
+    assert_eq!(
+        client.request("textDocument/hover", at(&uri, pos)),
+        Value::Null
+    );
+    let pos = position_of(&text, "applies when", 0);
+    assert_eq!(
+        client.request("textDocument/hover", at(&uri, pos)),
+        Value::Null
+    );
+    client.shutdown();
+}
+
+#[test]
+fn definitions_of_facts_values_enumerations_and_defines_in_the_file_and_its_library() {
+    let (dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(None);
+    assert_eq!(init["capabilities"]["definitionProvider"], true);
+    let uri = file_uri(&path);
+    let text = read(&path);
+    client.open(&uri, &text);
+    let library = dir.path().join("lib/common.policy");
+    let library_uri = file_uri(&std::fs::canonicalize(&library).expect("the library"));
+    let library_text = read(&library);
+
+    let definition =
+        |client: &mut Client, pos: Value| client.request("textDocument/definition", at(&uri, pos));
+    // `age` after the `≥` on line 66, declared in the library.
+    let loc = definition(&mut client, json!({ "line": 65, "character": 42 }));
+    let decl = position_of(&library_text, "age: years", 0);
+    assert_eq!(loc["uri"], library_uri.as_str());
+    assert_eq!(loc["range"]["start"], decl);
+    assert_eq!(
+        loc["range"]["end"]["character"],
+        decl["character"].as_u64().unwrap_or(0) + 3
+    );
+
+    // A fact of the document.
+    let loc = definition(&mut client, position_of(&text, "dose_per_kg at most", 0));
+    assert_eq!(loc["uri"], uri.as_str());
+    assert_eq!(loc["range"], range(47, 5, 47, 16));
+    // An enumeration value: `cutaneous_melanoma` in `applies when diagnosis is cutaneous_melanoma`.
+    let pos = position_of(&text, "is cutaneous_melanoma", 0);
+    let pos =
+        json!({ "line": pos["line"], "character": pos["character"].as_u64().unwrap_or(0) + 3 });
+    let loc = definition(&mut client, pos);
+    assert_eq!(
+        loc["range"]["start"],
+        position_of(&text, "cutaneous_melanoma   \"", 0)
+    );
+    // An enumeration, used as a type.
+    let loc = definition(
+        &mut client,
+        position_of(&text, "Diagnosis \"The condition Proleukin", 0),
+    );
+    assert_eq!(
+        loc["range"]["start"],
+        position_of(&text, "Diagnosis open", 0)
+    );
+    // A definition of the library, and a value passed to it.
+    let loc = definition(
+        &mut client,
+        position_of(&text, "prescribed_by_or_with([oncologist])", 0),
+    );
+    assert_eq!(loc["uri"], library_uri.as_str());
+    assert_eq!(
+        loc["range"]["start"],
+        position_of(&library_text, "prescribed_by_or_with(specialties)", 0)
+    );
+    let loc = definition(&mut client, position_of(&text, "dermatologist])", 0));
+    assert_eq!(loc["uri"], library_uri.as_str());
+    assert_eq!(
+        loc["range"]["start"],
+        position_of(&library_text, "dermatologist   ", 0)
+    );
+    // Nothing is declared at a keyword.
+    assert_eq!(
+        definition(&mut client, position_of(&text, "approve for", 0)),
+        Value::Null
+    );
+    client.shutdown();
+}

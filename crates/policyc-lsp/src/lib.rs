@@ -14,6 +14,7 @@
 
 pub mod analysis;
 pub mod diagnostics;
+pub mod navigate;
 pub mod outline;
 pub mod text;
 pub mod uri;
@@ -23,12 +24,16 @@ use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
     PublishDiagnostics,
 };
-use lsp_types::request::{DocumentSymbolRequest, Formatting, Request as _};
+use lsp_types::request::{
+    DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
+};
 use lsp_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DocumentFormattingParams, DocumentSymbolParams, DocumentSymbolResponse, OneOf, Position,
-    PositionEncodingKind, PublishDiagnosticsParams, Range, ServerCapabilities,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit, Uri,
+    DocumentFormattingParams, DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams,
+    GotoDefinitionResponse, Hover, HoverContents, HoverParams, HoverProviderCapability, Location,
+    MarkupContent, MarkupKind, OneOf, Position, PositionEncodingKind, PublishDiagnosticsParams,
+    Range, ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextEdit, Uri,
 };
 use std::collections::HashMap;
 use text::{Encoding, LineIndex};
@@ -102,6 +107,8 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         document_formatting_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -151,6 +158,8 @@ impl Server<'_> {
     fn request(&mut self, req: Request) -> Response {
         match req.method.as_str() {
             Formatting::METHOD => self.answer::<Formatting>(req, Server::format),
+            HoverRequest::METHOD => self.answer::<HoverRequest>(req, Server::hover),
+            GotoDefinition::METHOD => self.answer::<GotoDefinition>(req, Server::definition),
             DocumentSymbolRequest::METHOD => {
                 self.answer::<DocumentSymbolRequest>(req, Server::outline)
             }
@@ -176,6 +185,54 @@ impl Server<'_> {
                 format!("the parameters of `{}` do not fit: {e}", R::METHOD),
             ),
         }
+    }
+
+    /// The document at a position, parsed, the name written there, and the declarations it
+    /// can see.
+    fn site(
+        &self,
+        at: &TextDocumentPositionParams,
+    ) -> Option<(&Doc, analysis::Site, analysis::Symbols)> {
+        let doc = self.docs.get(&at.text_document.uri)?;
+        let file = policyc::parser::parse(&doc.text).ok()?;
+        let offset = doc.index.offset(&doc.text, at.position, self.encoding);
+        let site = analysis::site_at(&file, offset)?;
+        let path = uri::to_path(&at.text_document.uri);
+        let symbols = analysis::Symbols::new(&file, &doc.text, path.as_deref());
+        Some((doc, site, symbols))
+    }
+
+    /// `textDocument/hover`: what the fact, enumeration, value or definition under the cursor is.
+    fn hover(&self, p: HoverParams) -> Option<Hover> {
+        let (doc, site, symbols) = self.site(&p.text_document_position_params)?;
+        let value = navigate::hover(&symbols, &site)?;
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value,
+            }),
+            range: Some(doc.index.range(&doc.text, site.span, self.encoding)),
+        })
+    }
+
+    /// `textDocument/definition`: where the fact, enumeration, value, definition or parameter
+    /// under the cursor is declared, in the document or in a library it imports.
+    fn definition(&self, p: GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
+        let at = &p.text_document_position_params;
+        let (doc, site, symbols) = self.site(at)?;
+        let (file, span) = navigate::definition(&symbols, &site)?;
+        let location = if file == 0 {
+            Location::new(
+                at.text_document.uri.clone(),
+                doc.index.range(&doc.text, span, self.encoding),
+            )
+        } else {
+            let source = symbols.files.get(file)?;
+            let uri = uri::from_path(source.path.as_deref()?)?;
+            let index = LineIndex::new(&source.text);
+            Location::new(uri, index.range(&source.text, span, self.encoding))
+        };
+        Some(GotoDefinitionResponse::Scalar(location))
     }
 
     /// `textDocument/documentSymbol`: the outline; none while the text does not parse.
