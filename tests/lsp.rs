@@ -727,3 +727,89 @@ fn definitions_of_facts_values_enumerations_and_defines_in_the_file_and_its_libr
     );
     client.shutdown();
 }
+
+/// The completion items' labels of one kind (6 variable, 13 enum, 20 enum member, 3 function,
+/// 14 keyword).
+fn labels(items: &Value, kind: u64) -> Vec<String> {
+    items
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|i| i["kind"] == kind)
+                .map(|i| i["label"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn completion_offers_the_declared_names_and_the_keywords() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(None);
+    assert!(init["capabilities"]["completionProvider"].is_object());
+    let uri = file_uri(&path);
+    let text = read(&path);
+    client.open(&uri, &text);
+    let complete = |client: &mut Client| {
+        client.request(
+            "textDocument/completion",
+            at(&uri, position_of(&text, "age at least", 0)),
+        )
+    };
+    let items = complete(&mut client);
+    let facts = labels(&items, 6);
+    // The document's facts and the library's.
+    for f in [
+        "diagnosis",
+        "dose_per_kg",
+        "lesion_sites",
+        "age",
+        "route",
+        "single_agent",
+    ] {
+        assert!(facts.contains(&f.to_string()), "{f} in {facts:?}");
+    }
+    let values = labels(&items, 20);
+    for v in ["cutaneous_melanoma", "nodal", "intravenous", "oncologist"] {
+        assert!(values.contains(&v.to_string()), "{v} in {values:?}");
+    }
+    assert!(labels(&items, 13).contains(&"Diagnosis".to_string()));
+    assert_eq!(labels(&items, 3), ["prescribed_by_or_with"]);
+    let keywords = labels(&items, 14);
+    for k in [
+        "indication",
+        "criteria",
+        "reauthorization",
+        "least",
+        "meets",
+        "known",
+    ] {
+        assert!(keywords.contains(&k.to_string()), "{k} in {keywords:?}");
+    }
+    let age = items
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["label"] == "age"))
+        .expect("an item for age");
+    assert_eq!(age["detail"], "fact: years");
+    assert_eq!(
+        age["documentation"],
+        "The patient's age in whole years on the date of service"
+    );
+
+    // Half-way through typing a new indication, the text does not parse: the names of its last
+    // text that did are offered still.
+    let typing = format!("{text}\nindication 4 \"New\" {{\n  applies when diagn");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": typing }] }),
+    );
+    let items = client.request(
+        "textDocument/completion",
+        at(
+            &uri,
+            json!({ "line": typing.lines().count() - 1, "character": 19 }),
+        ),
+    );
+    assert!(labels(&items, 6).contains(&"diagnosis".to_string()));
+    client.shutdown();
+}

@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod complete;
 pub mod diagnostics;
 pub mod navigate;
 pub mod outline;
@@ -25,14 +26,15 @@ use lsp_types::notification::{
     PublishDiagnostics,
 };
 use lsp_types::request::{
-    DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
+    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
 };
 use lsp_types::{
-    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DocumentFormattingParams, DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams,
-    GotoDefinitionResponse, Hover, HoverContents, HoverParams, HoverProviderCapability, Location,
-    MarkupContent, MarkupKind, OneOf, Position, PositionEncodingKind, PublishDiagnosticsParams,
-    Range, ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability,
+    CompletionOptions, CompletionParams, CompletionResponse, DidChangeTextDocumentParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentFormattingParams,
+    DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse,
+    Hover, HoverContents, HoverParams, HoverProviderCapability, Location, MarkupContent,
+    MarkupKind, OneOf, Position, PositionEncodingKind, PublishDiagnosticsParams, Range,
+    ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability,
     TextDocumentSyncKind, TextEdit, Uri,
 };
 use std::collections::HashMap;
@@ -109,6 +111,7 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
         document_symbol_provider: Some(OneOf::Left(true)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
+        completion_provider: Some(CompletionOptions::default()),
         ..ServerCapabilities::default()
     }
 }
@@ -117,6 +120,8 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
 struct Doc {
     text: String,
     index: LineIndex,
+    /// Its last text that parsed, and its tree, for completion while the text is being edited.
+    parsed: Option<(policyc::ast::File, String)>,
 }
 
 struct Server<'c> {
@@ -158,6 +163,7 @@ impl Server<'_> {
     fn request(&mut self, req: Request) -> Response {
         match req.method.as_str() {
             Formatting::METHOD => self.answer::<Formatting>(req, Server::format),
+            Completion::METHOD => self.answer::<Completion>(req, Server::complete),
             HoverRequest::METHOD => self.answer::<HoverRequest>(req, Server::hover),
             GotoDefinition::METHOD => self.answer::<GotoDefinition>(req, Server::definition),
             DocumentSymbolRequest::METHOD => {
@@ -200,6 +206,18 @@ impl Server<'_> {
         let path = uri::to_path(&at.text_document.uri);
         let symbols = analysis::Symbols::new(&file, &doc.text, path.as_deref());
         Some((doc, site, symbols))
+    }
+
+    /// `textDocument/completion`: the declared names and the keywords. While the text does not
+    /// parse, the names of its last text that did.
+    fn complete(&self, p: CompletionParams) -> Option<CompletionResponse> {
+        let uri = &p.text_document_position.text_document.uri;
+        let doc = self.docs.get(uri)?;
+        let symbols = match &doc.parsed {
+            Some((file, text)) => analysis::Symbols::new(file, text, uri::to_path(uri).as_deref()),
+            None => analysis::Symbols::default(),
+        };
+        Some(CompletionResponse::Array(complete::items(&symbols)))
     }
 
     /// `textDocument/hover`: what the fact, enumeration, value or definition under the cursor is.
@@ -296,7 +314,18 @@ impl Server<'_> {
             .iter()
             .map(|d| diagnostics::to_lsp(d, &uri, &text, &index, self.encoding))
             .collect();
-        self.docs.insert(uri.clone(), Doc { text, index });
+        let parsed = match policyc::parser::parse(&text) {
+            Ok(file) => Some((file, text.clone())),
+            Err(_) => self.docs.remove(&uri).and_then(|d| d.parsed),
+        };
+        self.docs.insert(
+            uri.clone(),
+            Doc {
+                text,
+                index,
+                parsed,
+            },
+        );
         self.publish(uri, diags, Some(version))
     }
 
