@@ -406,6 +406,14 @@ fn a_syntax_error_is_one_diagnostic_and_unknown_requests_are_errors() {
     assert_eq!(diags[0]["code"], "E0100");
     let response = client.call("workspace/symbol", json!({ "query": "" }));
     assert_eq!(response["error"]["code"], -32601, "{response}");
+    // Parameters of the wrong shape: an error answer, and the server goes on.
+    let response = client.call("textDocument/hover", json!({ "position": "here" }));
+    assert_eq!(response["error"]["code"], -32602, "{response}");
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(symbols, Value::Null, "the text does not parse: no outline");
     client.shutdown();
 }
 
