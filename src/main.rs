@@ -186,6 +186,11 @@ enum Command {
         #[arg(long, default_value_t = 1000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
         log_flush_ms: u64,
     },
+    /// Run the language server for editors, over standard input and output.
+    #[command(
+        long_about = "Run the language server for editors (see the README's \"Editor support\").\n\nIt speaks the Language Server Protocol over standard input and output: an editor starts it and talks to it; it is not meant to be run by hand. It reports what `policyc check` reports as the document is edited (errors, and the lints as warnings), formats the document, lists its indications and criteria, describes a fact under the cursor, goes to the declaration of a fact, enumeration or definition, and completes names and keywords. It exits 0 after the editor's `shutdown` and `exit`, 4 if the connection breaks."
+    )]
+    Lsp,
 }
 
 fn main() -> ExitCode {
@@ -238,8 +243,20 @@ fn main() -> ExitCode {
                 log_flush: std::time::Duration::from_millis(log_flush_ms),
             },
         ),
+        Command::Lsp => cmd_lsp(),
     };
     ExitCode::from(code)
+}
+
+/// `policyc lsp`: the language server, until the editor says `shutdown` and `exit`.
+fn cmd_lsp() -> u8 {
+    match policyc_lsp::run_stdio() {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::IO_ERROR
+        }
+    }
 }
 
 /// `policyc serve`: compile the folder's policies, then serve until SIGTERM or SIGINT.
@@ -455,7 +472,7 @@ fn cmd_check(loader: &mut Loader, files: &[PathBuf], format: ErrorFormat, strict
         let checked = loader.compile_file(f, &text);
         let mut diags = checked.diagnostics;
         if let Some(program) = &checked.program {
-            let coverage = cases_coverage(f, program);
+            let coverage = policyc::cases_coverage(f, program);
             let mut lints = policyc::lint::lint(program, &checked.spans, coverage.as_ref());
             if strict {
                 for l in &mut lints {
@@ -482,20 +499,6 @@ fn cmd_check(loader: &mut Loader, files: &[PathBuf], format: ErrorFormat, strict
         }
     }
     code
-}
-
-/// The coverage of a policy's cases file (`<policy>.cases.yaml` beside it), if it has one that runs.
-fn cases_coverage(policy: &Path, program: &Program) -> Option<policyc::cases::Coverage> {
-    let text = read_text(
-        &policy.with_extension("cases.yaml"),
-        MAX_SOURCE_BYTES,
-        false,
-    )
-    .ok()?;
-    let cases = policyc::cases::parse_cases(&text).ok()?;
-    let mut coverage = policyc::cases::Coverage::new(program);
-    policyc::cases::run(program, &cases, &mut coverage);
-    Some(coverage)
 }
 
 fn cmd_compile(loader: &mut Loader, policy: &Path, output: Option<&Path>) -> u8 {

@@ -62,6 +62,22 @@ pub fn compile_source_in(text: &str, dir: &std::path::Path) -> check::Checked {
     load::Loader::default().compile_source_in(text, dir)
 }
 
+/// The coverage of a policy's test cases (`<policy>.cases.yaml` beside `policy`), for the lint of
+/// indications no case exercises: `None` when the policy has no cases file, or one that cannot be
+/// read or parsed (`policyc test` reports those).
+pub fn cases_coverage(policy: &std::path::Path, program: &Program) -> Option<cases::Coverage> {
+    let text = load::read_text(
+        &policy.with_extension("cases.yaml"),
+        load::MAX_SOURCE_BYTES,
+        false,
+    )
+    .ok()?;
+    let cases = cases::parse_cases(&text).ok()?;
+    let mut coverage = cases::Coverage::new(program);
+    cases::run(program, &cases, &mut coverage);
+    Some(coverage)
+}
+
 /// Write a file safely, and atomically where the file allows it.
 ///
 /// - A regular file (or a new one) is written to a temporary file created exclusively, with an

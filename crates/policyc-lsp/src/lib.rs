@@ -1,0 +1,351 @@
+//! The policyc language server (`policyc lsp`): the Language Server Protocol over standard input
+//! and output, for editors.
+//!
+//! It keeps the text of every open document (full synchronisation) and publishes, on every open
+//! and change, what `policyc check` reports: errors, and the lints as warnings. Positions are
+//! counted in UTF-16 code units, the protocol's default, or in bytes when the client offers UTF-8
+//! (`positionEncoding`). Imports resolve relative to the document's folder on disk, as `check`
+//! resolves them. The README's "Editor support" section lists what it does.
+//!
+//! It depends on the `policyc` facade only, and is synchronous (no async runtime): one thread
+//! reads messages, one writes them, and the main loop answers them in order.
+
+#![warn(missing_docs)]
+
+pub mod analysis;
+pub mod complete;
+pub mod diagnostics;
+pub mod navigate;
+pub mod outline;
+pub mod text;
+pub mod uri;
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
+    PublishDiagnostics,
+};
+use lsp_types::request::{
+    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
+};
+use lsp_types::{
+    CompletionOptions, CompletionParams, CompletionResponse, DidChangeTextDocumentParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentFormattingParams,
+    DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse,
+    Hover, HoverContents, HoverParams, HoverProviderCapability, Location, MarkupContent,
+    MarkupKind, OneOf, Position, PositionEncodingKind, PublishDiagnosticsParams, Range,
+    ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextEdit, Uri,
+};
+use std::collections::HashMap;
+use text::{Encoding, LineIndex};
+
+/// Why the server stopped other than by `shutdown` and `exit`.
+#[derive(Debug)]
+pub struct Error(String);
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<lsp_server::ProtocolError> for Error {
+    fn from(e: lsp_server::ProtocolError) -> Self {
+        Error(format!("language server protocol: {e}"))
+    }
+}
+
+/// Serve one client over standard input and output until it sends `shutdown` and `exit`.
+///
+/// An error is a broken connection (standard input closed before `exit`, a message that is not
+/// JSON-RPC) or `exit` without `shutdown`; the caller exits non-zero.
+pub fn run_stdio() -> Result<(), Error> {
+    let (connection, io_threads) = Connection::stdio();
+    let result = serve(connection);
+    let joined = io_threads
+        .join()
+        .map_err(|e| Error(format!("reading or writing a message: {e}")));
+    result.and(joined)
+}
+
+/// Initialise, then answer messages until `shutdown` (and `exit`).
+fn serve(connection: Connection) -> Result<(), Error> {
+    let (id, params) = connection.initialize_start()?;
+    let encoding = negotiate(&params);
+    let capabilities = capabilities(encoding);
+    let result = serde_json::json!({
+        "capabilities": capabilities,
+        "serverInfo": { "name": "policyc", "version": env!("CARGO_PKG_VERSION") },
+    });
+    connection.initialize_finish(id, result)?;
+    let mut server = Server {
+        connection: &connection,
+        encoding,
+        docs: HashMap::new(),
+    };
+    server.main_loop()
+}
+
+/// UTF-8 if the client offers it (`capabilities.general.positionEncodings`), else UTF-16.
+fn negotiate(params: &serde_json::Value) -> Encoding {
+    let offered = params
+        .pointer("/capabilities/general/positionEncodings")
+        .and_then(|v| v.as_array());
+    match offered {
+        Some(list) if list.iter().any(|e| e.as_str() == Some("utf-8")) => Encoding::Utf8,
+        _ => Encoding::Utf16,
+    }
+}
+
+fn capabilities(encoding: Encoding) -> ServerCapabilities {
+    ServerCapabilities {
+        position_encoding: Some(match encoding {
+            Encoding::Utf8 => PositionEncodingKind::UTF8,
+            Encoding::Utf16 => PositionEncodingKind::UTF16,
+        }),
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        completion_provider: Some(CompletionOptions::default()),
+        ..ServerCapabilities::default()
+    }
+}
+
+/// An open document.
+struct Doc {
+    text: String,
+    index: LineIndex,
+    /// Its last text that parsed, and its tree, for completion while the text is being edited.
+    parsed: Option<(policyc::ast::File, String)>,
+}
+
+struct Server<'c> {
+    connection: &'c Connection,
+    encoding: Encoding,
+    docs: HashMap<Uri, Doc>,
+}
+
+impl Server<'_> {
+    fn main_loop(&mut self) -> Result<(), Error> {
+        while let Ok(msg) = self.connection.receiver.recv() {
+            match msg {
+                Message::Request(req) => {
+                    if self.connection.handle_shutdown(&req)? {
+                        return Ok(());
+                    }
+                    let response = self.request(req);
+                    self.send(response.into())?;
+                }
+                Message::Notification(n) if n.method == "exit" => {
+                    return Err(Error("`exit` came before `shutdown`".into()));
+                }
+                Message::Notification(n) => self.notification(n)?,
+                Message::Response(_) => {}
+            }
+        }
+        Err(Error(
+            "the client closed the connection without `shutdown` and `exit`".into(),
+        ))
+    }
+
+    fn send(&self, msg: Message) -> Result<(), Error> {
+        self.connection
+            .sender
+            .send(msg)
+            .map_err(|_| Error("the connection to the client is closed".into()))
+    }
+
+    fn request(&mut self, req: Request) -> Response {
+        match req.method.as_str() {
+            Formatting::METHOD => self.answer::<Formatting>(req, Server::format),
+            Completion::METHOD => self.answer::<Completion>(req, Server::complete),
+            HoverRequest::METHOD => self.answer::<HoverRequest>(req, Server::hover),
+            GotoDefinition::METHOD => self.answer::<GotoDefinition>(req, Server::definition),
+            DocumentSymbolRequest::METHOD => {
+                self.answer::<DocumentSymbolRequest>(req, Server::outline)
+            }
+            _ => Response::new_err(
+                req.id,
+                ErrorCode::MethodNotFound as i32,
+                format!("policyc lsp does not answer `{}`", req.method),
+            ),
+        }
+    }
+
+    /// Answer a request with `f`, or with an error if its parameters do not fit.
+    fn answer<R: lsp_types::request::Request>(
+        &self,
+        req: Request,
+        f: impl FnOnce(&Self, R::Params) -> R::Result,
+    ) -> Response {
+        match serde_json::from_value::<R::Params>(req.params) {
+            Ok(p) => Response::new_ok(req.id, f(self, p)),
+            Err(e) => Response::new_err(
+                req.id,
+                ErrorCode::InvalidParams as i32,
+                format!("the parameters of `{}` do not fit: {e}", R::METHOD),
+            ),
+        }
+    }
+
+    /// The document at a position, parsed, the name written there, and the declarations it
+    /// can see.
+    fn site(
+        &self,
+        at: &TextDocumentPositionParams,
+    ) -> Option<(&Doc, analysis::Site, analysis::Symbols)> {
+        let doc = self.docs.get(&at.text_document.uri)?;
+        let file = policyc::parser::parse(&doc.text).ok()?;
+        let offset = doc.index.offset(&doc.text, at.position, self.encoding);
+        let site = analysis::site_at(&file, offset)?;
+        let path = uri::to_path(&at.text_document.uri);
+        let symbols = analysis::Symbols::new(&file, &doc.text, path.as_deref());
+        Some((doc, site, symbols))
+    }
+
+    /// `textDocument/completion`: the declared names and the keywords. While the text does not
+    /// parse, the names of its last text that did.
+    fn complete(&self, p: CompletionParams) -> Option<CompletionResponse> {
+        let uri = &p.text_document_position.text_document.uri;
+        let doc = self.docs.get(uri)?;
+        let symbols = match &doc.parsed {
+            Some((file, text)) => analysis::Symbols::new(file, text, uri::to_path(uri).as_deref()),
+            None => analysis::Symbols::default(),
+        };
+        Some(CompletionResponse::Array(complete::items(&symbols)))
+    }
+
+    /// `textDocument/hover`: what the fact, enumeration, value or definition under the cursor is.
+    fn hover(&self, p: HoverParams) -> Option<Hover> {
+        let (doc, site, symbols) = self.site(&p.text_document_position_params)?;
+        let value = navigate::hover(&symbols, &site)?;
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value,
+            }),
+            range: Some(doc.index.range(&doc.text, site.span, self.encoding)),
+        })
+    }
+
+    /// `textDocument/definition`: where the fact, enumeration, value, definition or parameter
+    /// under the cursor is declared, in the document or in a library it imports.
+    fn definition(&self, p: GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
+        let at = &p.text_document_position_params;
+        let (doc, site, symbols) = self.site(at)?;
+        let (file, span) = navigate::definition(&symbols, &site)?;
+        let location = if file == 0 {
+            Location::new(
+                at.text_document.uri.clone(),
+                doc.index.range(&doc.text, span, self.encoding),
+            )
+        } else {
+            let source = symbols.files.get(file)?;
+            let uri = uri::from_path(source.path.as_deref()?)?;
+            let index = LineIndex::new(&source.text);
+            Location::new(uri, index.range(&source.text, span, self.encoding))
+        };
+        Some(GotoDefinitionResponse::Scalar(location))
+    }
+
+    /// `textDocument/documentSymbol`: the outline; none while the text does not parse.
+    fn outline(&self, p: DocumentSymbolParams) -> Option<DocumentSymbolResponse> {
+        let doc = self.docs.get(&p.text_document.uri)?;
+        let file = policyc::parser::parse(&doc.text).ok()?;
+        Some(DocumentSymbolResponse::Nested(outline::outline(
+            &file,
+            &doc.text,
+            &doc.index,
+            self.encoding,
+        )))
+    }
+
+    /// `textDocument/formatting`: the canonical layout of `policyc fmt`, as one edit of the whole
+    /// text; none when the text is already formatted or does not parse (its diagnostics say why).
+    fn format(&self, p: DocumentFormattingParams) -> Option<Vec<TextEdit>> {
+        let doc = self.docs.get(&p.text_document.uri)?;
+        let Ok(formatted) = policyc::fmt::format_source(&doc.text) else {
+            return Some(Vec::new());
+        };
+        if formatted == doc.text {
+            return Some(Vec::new());
+        }
+        let whole = Range::new(Position::new(0, 0), doc.index.end(&doc.text, self.encoding));
+        Some(vec![TextEdit::new(whole, formatted)])
+    }
+
+    fn notification(&mut self, n: Notification) -> Result<(), Error> {
+        match n.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                if let Some(p) = params::<DidOpenTextDocumentParams>(n) {
+                    let doc = p.text_document;
+                    self.open(doc.uri, doc.text, doc.version)?;
+                }
+            }
+            DidChangeTextDocument::METHOD => {
+                if let Some(p) = params::<DidChangeTextDocumentParams>(n) {
+                    // Full synchronisation: the last change is the whole text.
+                    if let Some(change) = p.content_changes.into_iter().last() {
+                        self.open(p.text_document.uri, change.text, p.text_document.version)?;
+                    }
+                }
+            }
+            DidCloseTextDocument::METHOD => {
+                if let Some(p) = params::<DidCloseTextDocumentParams>(n) {
+                    self.docs.remove(&p.text_document.uri);
+                    self.publish(p.text_document.uri, Vec::new(), None)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Keep a document's new text and publish its diagnostics.
+    fn open(&mut self, uri: Uri, text: String, version: i32) -> Result<(), Error> {
+        let index = LineIndex::new(&text);
+        let path = uri::to_path(&uri);
+        let diags = diagnostics::check(&text, path.as_deref())
+            .iter()
+            .map(|d| diagnostics::to_lsp(d, &uri, &text, &index, self.encoding))
+            .collect();
+        let parsed = match policyc::parser::parse(&text) {
+            Ok(file) => Some((file, text.clone())),
+            Err(_) => self.docs.remove(&uri).and_then(|d| d.parsed),
+        };
+        self.docs.insert(
+            uri.clone(),
+            Doc {
+                text,
+                index,
+                parsed,
+            },
+        );
+        self.publish(uri, diags, Some(version))
+    }
+
+    fn publish(
+        &self,
+        uri: Uri,
+        diagnostics: Vec<lsp_types::Diagnostic>,
+        version: Option<i32>,
+    ) -> Result<(), Error> {
+        let params = PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        };
+        self.send(Notification::new(PublishDiagnostics::METHOD.to_string(), params).into())
+    }
+}
+
+/// A notification's parameters; a notification whose parameters do not fit is ignored (it has no
+/// answer to carry an error).
+fn params<P: serde::de::DeserializeOwned>(n: Notification) -> Option<P> {
+    serde_json::from_value(n.params).ok()
+}

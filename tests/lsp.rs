@@ -1,0 +1,823 @@
+//! `policyc lsp`: the real binary spoken to over standard input and output, with the protocol's
+//! framing (`Content-Length` headers). Every read has a timeout, so a server that hangs fails the
+//! test instead of hanging it.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    messages: Receiver<Value>,
+    /// Notifications read while waiting for something else.
+    pending: Vec<Value>,
+    next_id: i64,
+}
+
+/// Read framed messages from the server's standard output until it closes.
+fn read_messages(out: impl Read, tx: std::sync::mpsc::Sender<Value>) {
+    let mut out = BufReader::new(out);
+    loop {
+        let mut length = None;
+        loop {
+            let mut line = String::new();
+            match out.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                length = n.parse::<usize>().ok();
+            }
+        }
+        let Some(length) = length else {
+            panic!("a message without Content-Length");
+        };
+        let mut body = vec![0; length];
+        if out.read_exact(&mut body).is_err() {
+            return;
+        }
+        let value: Value = serde_json::from_slice(&body).expect("the server writes JSON");
+        if tx.send(value).is_err() {
+            return;
+        }
+    }
+}
+
+impl Client {
+    /// Start `policyc lsp` and initialise it, offering these position encodings (none: the
+    /// protocol's default, UTF-16).
+    fn start(encodings: Option<&[&str]>) -> (Client, Value) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("policyc starts");
+        let stdout = child.stdout.take().expect("a piped stdout");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || read_messages(stdout, tx));
+        let stdin = child.stdin.take();
+        let mut client = Client {
+            child,
+            stdin,
+            messages: rx,
+            pending: Vec::new(),
+            next_id: 1,
+        };
+        let mut capabilities =
+            json!({ "textDocument": { "hover": { "contentFormat": ["markdown"] } } });
+        if let Some(e) = encodings {
+            capabilities["general"] = json!({ "positionEncodings": e });
+        }
+        let result = client.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": null, "capabilities": capabilities }),
+        );
+        client.notify("initialized", json!({}));
+        (client, result)
+    }
+
+    fn send(&mut self, msg: &Value) {
+        let body = msg.to_string();
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("the server reads");
+        stdin.flush().expect("the server reads");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    fn next(&mut self, deadline: Instant) -> Value {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.messages.recv_timeout(left) {
+            Ok(v) => v,
+            Err(e) => panic!("no message from the server within {TIMEOUT:?}: {e}"),
+        }
+    }
+
+    /// The whole response to a request (with `result` or `error`).
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let msg = self.next(deadline);
+            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
+                return msg;
+            }
+            self.pending.push(msg);
+        }
+    }
+
+    /// The result of a request, which must succeed.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.call(method, params);
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        response["result"].clone()
+    }
+
+    /// The next notification of this method.
+    fn notification(&mut self, method: &str) -> Value {
+        if let Some(i) = self.pending.iter().position(|m| m["method"] == method) {
+            return self.pending.remove(i)["params"].clone();
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let msg = self.next(deadline);
+            if msg["method"] == method {
+                return msg["params"].clone();
+            }
+            self.pending.push(msg);
+        }
+    }
+
+    fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "policy", "version": 1, "text": text } }),
+        );
+    }
+
+    /// The diagnostics published next for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let p = self.notification("textDocument/publishDiagnostics");
+            if p["uri"] == uri {
+                return p["diagnostics"].as_array().cloned().unwrap_or_default();
+            }
+        }
+    }
+
+    /// `shutdown` and `exit`: the server must end, with exit code 0.
+    fn shutdown(mut self) {
+        let result = self.request("shutdown", Value::Null);
+        assert_eq!(result, Value::Null);
+        self.notify("exit", Value::Null);
+        drop(self.stdin.take());
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            match self.child.try_wait().expect("the server's status") {
+                Some(status) => {
+                    assert!(status.success(), "policyc lsp exited with {status}");
+                    return;
+                }
+                None if Instant::now() > deadline => panic!("policyc lsp did not exit"),
+                None => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // A failed test must not leave the server running.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A folder holding a copy of policies/proleukin.policy (with its cases file and the library it
+/// imports, so that imports resolve beside the copy and nowhere else).
+fn proleukin_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::create_dir(dir.path().join("lib")).expect("a folder");
+    for f in [
+        "proleukin.policy",
+        "proleukin.cases.yaml",
+        "lib/common.policy",
+    ] {
+        std::fs::copy(repo().join("policies").join(f), dir.path().join(f)).expect("a copy");
+    }
+    let path = dir.path().join("proleukin.policy");
+    (dir, path)
+}
+
+fn file_uri(path: &Path) -> String {
+    let mut out = String::from("file://");
+    for b in path.to_str().expect("a UTF-8 path").bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).expect("a readable file")
+}
+
+/// The Proleukin policy with `age` misspelled `agee` in the first criterion that tests it, whose
+/// line has a `≥` before the name.
+fn misspelled(text: &str) -> String {
+    text.replacen(
+        "\"Patient is ≥ 18 years of age\": age at least",
+        "\"Patient is ≥ 18 years of age\": agee at least",
+        1,
+    )
+}
+
+fn range(sl: u32, sc: u32, el: u32, ec: u32) -> Value {
+    json!({ "start": { "line": sl, "character": sc }, "end": { "line": el, "character": ec } })
+}
+
+#[test]
+fn a_copy_of_proleukin_with_its_library_has_no_diagnostics() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(None);
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(init["capabilities"]["textDocumentSync"], 1);
+    assert_eq!(init["serverInfo"]["name"], "policyc");
+    let uri = file_uri(&path);
+    client.open(&uri, &read(&path));
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    client.shutdown();
+}
+
+#[test]
+fn an_unknown_fact_after_a_wide_character_is_ranged_in_utf16_code_units() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, _) = Client::start(None);
+    let uri = file_uri(&path);
+    let text = misspelled(&read(&path));
+    let line = text
+        .lines()
+        .position(|l| l.contains("agee"))
+        .expect("the line") as u32;
+    assert_eq!(
+        line, 65,
+        "the misspelled criterion is on line 66 of the policy"
+    );
+    client.open(&uri, &text);
+    let diags = client.diagnostics(&uri);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let d = &diags[0];
+    // `      i   "Patient is ≥ 18 years of age": agee`: `agee` starts at UTF-16 column 42 (byte 44).
+    assert_eq!(d["range"], range(65, 42, 65, 46));
+    assert_eq!(d["severity"], 1);
+    assert_eq!(d["code"], "E0211");
+    assert_eq!(d["source"], "policyc");
+    let message = d["message"].as_str().expect("a message");
+    assert!(message.contains("agee"), "{message}");
+    assert!(message.contains("help: "), "{message}");
+
+    // A change that fixes it clears the diagnostics.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [{ "text": read(&path) }],
+        }),
+    );
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    // Closing a document clears its diagnostics too; the misspelling again first.
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 3 },
+            "contentChanges": [{ "text": text }],
+        }),
+    );
+    assert_eq!(client.diagnostics(&uri).len(), 1);
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(client.diagnostics(&uri), Vec::<Value>::new());
+    client.shutdown();
+}
+
+#[test]
+fn utf8_positions_when_the_client_offers_them() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(Some(&["utf-8", "utf-16"]));
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-8");
+    let uri = file_uri(&path);
+    client.open(&uri, &misspelled(&read(&path)));
+    let diags = client.diagnostics(&uri);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0]["range"], range(65, 44, 65, 48));
+    client.shutdown();
+}
+
+/// A small policy: an unused fact, an import that is not there.
+const SMALL: &str = r#"policy small {
+  title "Small – a test policy" drug "Drug®" effective 2024-01-01
+}
+enum Diagnosis open "The condition" { melanoma "Melanoma" }
+fact diagnosis: Diagnosis "The condition the drug is requested for"
+fact age: years "The patient's age"
+fact weight: kg "The patient's weight"
+indication 1 "Melanoma" {
+  applies when diagnosis is melanoma
+  approve for 1 year
+  criteria: all of { A "Patient is ≥ 18 years of age": age at least 18 years }
+}
+"#;
+
+#[test]
+fn lints_are_warnings_and_imports_resolve_beside_the_file() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("small.policy");
+    std::fs::write(&path, SMALL).expect("a policy");
+    let (mut client, _) = Client::start(None);
+    let uri = file_uri(&path);
+    client.open(&uri, SMALL);
+    let diags = client.diagnostics(&uri);
+    let codes: Vec<&Value> = diags.iter().map(|d| &d["code"]).collect();
+    // The weight is unused; the policy has no cases file.
+    assert_eq!(codes, [&json!("W0100"), &json!("W0106")], "{diags:#?}");
+    assert!(diags.iter().all(|d| d["severity"] == 2), "{diags:#?}");
+    // `fact weight` on line 7: the name `weight`.
+    assert_eq!(diags[0]["range"], range(6, 5, 6, 11));
+    // `indication 1` on line 8: the label `1`.
+    assert_eq!(diags[1]["range"], range(7, 11, 7, 12));
+
+    // An import of a library that is not in the file's folder is an error on the import line.
+    let with_import = format!("import \"lib/missing.policy\"\n{SMALL}");
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [{ "text": with_import }],
+        }),
+    );
+    let diags = client.diagnostics(&uri);
+    assert!(
+        diags
+            .iter()
+            .any(|d| d["code"] == "E0409" && d["range"]["start"]["line"] == 0),
+        "{diags:#?}"
+    );
+    // Once the library exists beside the file, the import resolves.
+    std::fs::create_dir(dir.path().join("lib")).expect("a folder");
+    std::fs::write(
+        dir.path().join("lib/missing.policy"),
+        "library missing \"A library\"\n",
+    )
+    .expect("a library");
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 3 },
+            "contentChanges": [{ "text": with_import }],
+        }),
+    );
+    let codes: Vec<Value> = client
+        .diagnostics(&uri)
+        .iter()
+        .map(|d| d["code"].clone())
+        .collect();
+    assert_eq!(codes, vec![json!("W0100"), json!("W0106")]);
+    client.shutdown();
+}
+
+#[test]
+fn a_syntax_error_is_one_diagnostic_and_unknown_requests_are_errors() {
+    let (mut client, _) = Client::start(None);
+    let uri = "untitled:Untitled-1";
+    client.open(uri, "policy broken {\n  title \"–\" effective\n}\n");
+    let diags = client.diagnostics(uri);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0]["code"], "E0100");
+    let response = client.call("workspace/symbol", json!({ "query": "" }));
+    assert_eq!(response["error"]["code"], -32601, "{response}");
+    // Parameters of the wrong shape: an error answer, and the server goes on.
+    let response = client.call("textDocument/hover", json!({ "position": "here" }));
+    assert_eq!(response["error"]["code"], -32602, "{response}");
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(symbols, Value::Null, "the text does not parse: no outline");
+    client.shutdown();
+}
+
+#[test]
+fn exit_without_shutdown_is_an_error_and_a_closed_input_ends_the_server() {
+    let (mut client, _) = Client::start(None);
+    client.notify("exit", Value::Null);
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(s) = client.child.try_wait().expect("the server's status") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "policyc lsp did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(4));
+
+    let (mut client, _) = Client::start(None);
+    drop(client.stdin.take());
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(s) = client.child.try_wait().expect("the server's status") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "policyc lsp did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(4));
+}
+
+fn formatting(client: &mut Client, uri: &str) -> Value {
+    client.request(
+        "textDocument/formatting",
+        json!({
+            "textDocument": { "uri": uri },
+            "options": { "tabSize": 2, "insertSpaces": true },
+        }),
+    )
+}
+
+#[test]
+fn formatting_is_one_edit_to_the_canonical_layout_and_none_for_a_syntax_error() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(None);
+    assert_eq!(init["capabilities"]["documentFormattingProvider"], true);
+    let uri = file_uri(&path);
+    let canonical = read(&path);
+    // The policy is in the canonical layout: nothing to change.
+    client.open(&uri, &canonical);
+    assert_eq!(formatting(&mut client, &uri), json!([]));
+
+    // Squeezed spaces, a lost indentation and no final newline, after a `–` and a `®`.
+    let messy = canonical
+        .replacen("  plan      \"All", "plan \"All", 1)
+        .replacen(
+            "fact diagnosis: Diagnosis",
+            "fact   diagnosis :Diagnosis",
+            1,
+        )
+        .trim_end()
+        .to_string();
+    assert_ne!(messy, canonical);
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": messy }] }),
+    );
+    let edits = formatting(&mut client, &uri);
+    let last = messy.lines().count() as u32 - 1;
+    let last_len = messy.lines().last().map_or(0, |l| l.encode_utf16().count()) as u32;
+    assert_eq!(
+        edits,
+        json!([{ "range": range(0, 0, last, last_len), "newText": canonical }])
+    );
+
+    // A syntax error: no edit, and no error either.
+    let broken = canonical.replacen("indication 1 \"Cutaneous", "indication \"Cutaneous", 1);
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": [{ "text": broken }] }),
+    );
+    assert_eq!(formatting(&mut client, &uri), json!([]));
+    // A document that is not open: no edit.
+    assert_eq!(
+        formatting(&mut client, "file:///nowhere/x.policy"),
+        Value::Null
+    );
+    client.shutdown();
+}
+
+/// The names of a list of document symbols.
+fn names(symbols: &Value) -> Vec<String> {
+    symbols
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| s["name"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn child<'a>(symbols: &'a Value, name: &str) -> &'a Value {
+    symbols
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == name))
+        .unwrap_or_else(|| panic!("no symbol {name} in {:?}", names(symbols)))
+}
+
+#[test]
+fn the_outline_nests_indications_sections_and_criteria_by_label() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(None);
+    assert_eq!(init["capabilities"]["documentSymbolProvider"], true);
+    let uri = file_uri(&path);
+    let text = read(&path);
+    client.open(&uri, &text);
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let top = names(&symbols);
+    assert_eq!(top[0], "policy proleukin");
+    let indications: Vec<&String> = top.iter().filter(|n| n.starts_with("indication")).collect();
+    assert_eq!(
+        indications,
+        ["indication 1", "indication 2", "indication 3"]
+    );
+    assert!(top.contains(&"Diagnosis".to_string()) && top.contains(&"dose_per_kg".to_string()));
+    assert_eq!(
+        names(&child(&symbols, "Diagnosis")["children"]),
+        [
+            "cutaneous_melanoma",
+            "renal_cell_carcinoma",
+            "chronic_gvhd",
+            "acute_gvhd"
+        ]
+    );
+
+    let one = child(&symbols, "indication 1");
+    assert_eq!(one["detail"], "Cutaneous Melanoma");
+    assert_eq!(names(&one["children"]), ["criteria", "dosing"]);
+    let criteria = child(&one["children"], "criteria");
+    assert_eq!(
+        criteria["detail"],
+        "Approve for 1 year if the patient meets ONE of the following (A or B)"
+    );
+    assert_eq!(names(&criteria["children"]), ["A", "B"]);
+    let a = child(&criteria["children"], "A");
+    assert_eq!(names(&a["children"]), ["i", "ii", "iii", "iv", "v"]);
+    // `    A "Intravenous Therapy…` on line 64: the label is the selection.
+    assert_eq!(a["selectionRange"], range(63, 4, 63, 5));
+    assert_eq!(a["range"]["start"], json!({ "line": 63, "character": 4 }));
+    let i = child(&a["children"], "i");
+    assert_eq!(i["detail"], "Patient is ≥ 18 years of age");
+    // `      i   "Patient is ≥ 18 years of age": age at least 18 years`, to its end in UTF-16.
+    let line = text.lines().nth(65).expect("line 66");
+    assert_eq!(
+        i["range"],
+        range(65, 6, 65, line.encode_utf16().count() as u32)
+    );
+    assert!(i.get("children").is_none());
+
+    // While the text does not parse, no outline.
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": "indication {" }] }),
+    );
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(symbols, Value::Null);
+    client.shutdown();
+}
+
+/// The position (line, UTF-16 column) of the `nth` occurrence of `needle` in `text`.
+fn position_of(text: &str, needle: &str, nth: usize) -> Value {
+    let (offset, _) = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("`{needle}` is in the text"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    json!({ "line": line, "character": text[start..offset].encode_utf16().count() })
+}
+
+fn at(uri: &str, position: Value) -> Value {
+    json!({ "textDocument": { "uri": uri }, "position": position })
+}
+
+#[test]
+fn hover_describes_a_fact_its_type_unit_and_formula() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(None);
+    assert_eq!(init["capabilities"]["hoverProvider"], true);
+    let uri = file_uri(&path);
+    let text = read(&path);
+    client.open(&uri, &text);
+
+    let pos = position_of(&text, "dose_per_kg at most", 0);
+    let hover = client.request("textDocument/hover", at(&uri, pos.clone()));
+    assert_eq!(hover["contents"]["kind"], "markdown");
+    assert_eq!(
+        hover["contents"]["value"],
+        "```policy\nfact dose_per_kg: IU/kg\n```\n\nEach dose per kilogram of body weight\n\n\
+         A quantity in `IU/kg` (UCUM `[IU]/kg`).\n\n\
+         Derived: `dose / body_weight`, computed when a request does not state it."
+    );
+    let line = pos["line"].as_u64().expect("a line") as u32;
+    let col = pos["character"].as_u64().expect("a column") as u32;
+    assert_eq!(hover["range"], range(line, col, line, col + 11));
+
+    // `age`, from the library, just after a `≥`: UTF-16 column 42 of line 66.
+    let hover = client.request(
+        "textDocument/hover",
+        at(&uri, json!({ "line": 65, "character": 43 })),
+    );
+    assert_eq!(
+        hover["contents"]["value"],
+        "```policy\nfact age: years\n```\n\nThe patient's age in whole years on the date of service\n\n\
+         A quantity in `years` (UCUM `a`).\n\n\
+         Derived: `age_in_years(date_of_birth)`, computed when a request does not state it.\n\n\
+         Declared in `lib/common.policy`."
+    );
+    assert_eq!(hover["range"], range(65, 42, 65, 45));
+
+    // An enumeration value, tested against a fact of that enumeration.
+    let pos = position_of(&text, "is cutaneous_melanoma", 0);
+    let pos =
+        json!({ "line": pos["line"], "character": pos["character"].as_u64().unwrap_or(0) + 3 });
+    let hover = client.request("textDocument/hover", at(&uri, pos));
+    let value = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(
+        value.contains("Cutaneous melanoma") && value.contains("`Diagnosis`"),
+        "{value}"
+    );
+
+    // Words of a sentence and keywords are no names.
+    let pos = position_of(&text, "Patient has metastatic", 0);
+    assert_eq!(
+        client.request("textDocument/hover", at(&uri, pos)),
+        Value::Null
+    );
+    let pos = position_of(&text, "applies when", 0);
+    assert_eq!(
+        client.request("textDocument/hover", at(&uri, pos)),
+        Value::Null
+    );
+    client.shutdown();
+}
+
+#[test]
+fn definitions_of_facts_values_enumerations_and_defines_in_the_file_and_its_library() {
+    let (dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(None);
+    assert_eq!(init["capabilities"]["definitionProvider"], true);
+    let uri = file_uri(&path);
+    let text = read(&path);
+    client.open(&uri, &text);
+    let library = dir.path().join("lib/common.policy");
+    let library_uri = file_uri(&std::fs::canonicalize(&library).expect("the library"));
+    let library_text = read(&library);
+
+    let definition =
+        |client: &mut Client, pos: Value| client.request("textDocument/definition", at(&uri, pos));
+    // `age` after the `≥` on line 66, declared in the library.
+    let loc = definition(&mut client, json!({ "line": 65, "character": 42 }));
+    let decl = position_of(&library_text, "age: years", 0);
+    assert_eq!(loc["uri"], library_uri.as_str());
+    assert_eq!(loc["range"]["start"], decl);
+    assert_eq!(
+        loc["range"]["end"]["character"],
+        decl["character"].as_u64().unwrap_or(0) + 3
+    );
+
+    // A fact of the document.
+    let loc = definition(&mut client, position_of(&text, "dose_per_kg at most", 0));
+    assert_eq!(loc["uri"], uri.as_str());
+    assert_eq!(loc["range"], range(47, 5, 47, 16));
+    // An enumeration value: `cutaneous_melanoma` in `applies when diagnosis is cutaneous_melanoma`.
+    let pos = position_of(&text, "is cutaneous_melanoma", 0);
+    let pos =
+        json!({ "line": pos["line"], "character": pos["character"].as_u64().unwrap_or(0) + 3 });
+    let loc = definition(&mut client, pos);
+    assert_eq!(
+        loc["range"]["start"],
+        position_of(&text, "cutaneous_melanoma   \"", 0)
+    );
+    // An enumeration, used as a type.
+    let loc = definition(
+        &mut client,
+        position_of(&text, "Diagnosis \"The condition Proleukin", 0),
+    );
+    assert_eq!(
+        loc["range"]["start"],
+        position_of(&text, "Diagnosis open", 0)
+    );
+    // A definition of the library, and a value passed to it.
+    let loc = definition(
+        &mut client,
+        position_of(&text, "prescribed_by_or_with([oncologist])", 0),
+    );
+    assert_eq!(loc["uri"], library_uri.as_str());
+    assert_eq!(
+        loc["range"]["start"],
+        position_of(&library_text, "prescribed_by_or_with(specialties)", 0)
+    );
+    let loc = definition(&mut client, position_of(&text, "dermatologist])", 0));
+    assert_eq!(loc["uri"], library_uri.as_str());
+    assert_eq!(
+        loc["range"]["start"],
+        position_of(&library_text, "dermatologist   ", 0)
+    );
+    // Nothing is declared at a keyword.
+    assert_eq!(
+        definition(&mut client, position_of(&text, "approve for", 0)),
+        Value::Null
+    );
+    client.shutdown();
+}
+
+/// The completion items' labels of one kind (6 variable, 13 enum, 20 enum member, 3 function,
+/// 14 keyword).
+fn labels(items: &Value, kind: u64) -> Vec<String> {
+    items
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|i| i["kind"] == kind)
+                .map(|i| i["label"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn completion_offers_the_declared_names_and_the_keywords() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(None);
+    assert!(init["capabilities"]["completionProvider"].is_object());
+    let uri = file_uri(&path);
+    let text = read(&path);
+    client.open(&uri, &text);
+    let complete = |client: &mut Client| {
+        client.request(
+            "textDocument/completion",
+            at(&uri, position_of(&text, "age at least", 0)),
+        )
+    };
+    let items = complete(&mut client);
+    let facts = labels(&items, 6);
+    // The document's facts and the library's.
+    for f in [
+        "diagnosis",
+        "dose_per_kg",
+        "lesion_sites",
+        "age",
+        "route",
+        "single_agent",
+    ] {
+        assert!(facts.contains(&f.to_string()), "{f} in {facts:?}");
+    }
+    let values = labels(&items, 20);
+    for v in ["cutaneous_melanoma", "nodal", "intravenous", "oncologist"] {
+        assert!(values.contains(&v.to_string()), "{v} in {values:?}");
+    }
+    assert!(labels(&items, 13).contains(&"Diagnosis".to_string()));
+    assert_eq!(labels(&items, 3), ["prescribed_by_or_with"]);
+    let keywords = labels(&items, 14);
+    for k in [
+        "indication",
+        "criteria",
+        "reauthorization",
+        "least",
+        "meets",
+        "known",
+    ] {
+        assert!(keywords.contains(&k.to_string()), "{k} in {keywords:?}");
+    }
+    let age = items
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["label"] == "age"))
+        .expect("an item for age");
+    assert_eq!(age["detail"], "fact: years");
+    assert_eq!(
+        age["documentation"],
+        "The patient's age in whole years on the date of service"
+    );
+
+    // Half-way through typing a new indication, the text does not parse: the names of its last
+    // text that did are offered still.
+    let typing = format!("{text}\nindication 4 \"New\" {{\n  applies when diagn");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": typing }] }),
+    );
+    let items = client.request(
+        "textDocument/completion",
+        at(
+            &uri,
+            json!({ "line": typing.lines().count() - 1, "character": 19 }),
+        ),
+    );
+    assert!(labels(&items, 6).contains(&"diagnosis".to_string()));
+    client.shutdown();
+}
