@@ -51,14 +51,13 @@ const MAX_COMBINATIONS: usize = 200_000;
 pub fn lint(p: &Program, spans: &SpanIndex, coverage: Option<&Coverage>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     unused_facts(p, spans, &mut out);
-    let candidates = candidates(p);
     for ind in &p.indications {
         let label_span = spans.labels.get(&ind.label).copied().unwrap_or_default();
-        nodes(p, spans, &candidates, &ind.criteria, false, &mut out);
+        nodes(p, spans, &ind.criteria, false, &mut out);
         if let Some(d) = &ind.dosing {
             // A reauthorization under the indication's own dosing: its limits are linted once.
             if !inherited_dosing(p, ind) {
-                nodes(p, spans, &candidates, d, true, &mut out);
+                nodes(p, spans, d, true, &mut out);
             }
         }
         match coverage {
@@ -172,8 +171,12 @@ fn cond_facts(c: &Cond, out: &mut BTreeSet<u32>) {
     }
 }
 
-/// The values worth trying for each fact: those that separate the policy's constants for it.
-fn candidates(p: &Program) -> Vec<Vec<Value>> {
+/// The values worth trying for each fact of `only`: those that separate the constants the
+/// conditions `conds` compare it with (the other entries are empty). A node's truth depends only
+/// on its own comparisons, so the constants of the node's own conditions are enough to decide
+/// exactly whether it can hold and whether it can fail; taking the whole policy's would make the
+/// lints quadratic in the number of indications.
+fn candidates(p: &Program, conds: &[&Cond], only: &BTreeSet<u32>) -> Vec<Vec<Value>> {
     let mut constants: BTreeMap<u32, BTreeSet<Decimal>> = BTreeMap::new();
     let mut dates: BTreeMap<u32, BTreeSet<i32>> = BTreeMap::new();
     let mut masks: BTreeMap<u32, BTreeSet<u128>> = BTreeMap::new();
@@ -200,17 +203,7 @@ fn candidates(p: &Program) -> Vec<Vec<Value>> {
             }
         }
     };
-    let mut all_conds: Vec<&Cond> = Vec::new();
-    for ind in &p.indications {
-        if let Some(a) = &ind.applies {
-            all_conds.push(a);
-        }
-        collect_node_conds(&ind.criteria, &mut all_conds);
-        if let Some(d) = &ind.dosing {
-            collect_node_conds(d, &mut all_conds);
-        }
-    }
-    for c in all_conds {
+    for c in conds {
         visit(c);
     }
     // Facts compared with each other share their constants, plus a point on each side of every
@@ -228,6 +221,9 @@ fn candidates(p: &Program) -> Vec<Vec<Value>> {
         .enumerate()
         .map(|(i, f)| {
             let i = i as u32;
+            if !only.contains(&i) {
+                return Vec::new();
+            }
             match &f.ty {
                 FactType::Boolean | FactType::Documentation => {
                     vec![Value::Bool(false), Value::Bool(true)]
@@ -382,7 +378,6 @@ fn outcomes(n: &Node, slots: &[u32], cands: &[Vec<Value>], nfacts: usize) -> Opt
 fn nodes(
     p: &Program,
     spans: &SpanIndex,
-    cands: &[Vec<Value>],
     n: &Node,
     dosing: bool,
     out: &mut Vec<Diagnostic>,
@@ -390,7 +385,7 @@ fn nodes(
     let mut below = false;
     if let NodeBody::Group { children, .. } = &n.body {
         for c in children {
-            below |= nodes(p, spans, cands, c, dosing, out);
+            below |= nodes(p, spans, c, dosing, out);
         }
     }
     if below {
@@ -402,9 +397,12 @@ fn nodes(
     }
     let mut facts = BTreeSet::new();
     node_facts(n, &mut facts);
+    let mut conds = Vec::new();
+    collect_node_conds(n, &mut conds);
+    let cands = candidates(p, &conds, &facts);
     let slots: Vec<u32> = facts.into_iter().collect();
     let span = spans.labels.get(&n.label).copied().unwrap_or_default();
-    if let Some((held, failed)) = outcomes(n, &slots, cands, p.facts.len()) {
+    if let Some((held, failed)) = outcomes(n, &slots, &cands, p.facts.len()) {
         if !held {
             out.push(if dosing {
                 Diagnostic::warning(codes::CONTRADICTORY_LIMITS, format!("the dosing limits of {} contradict each other: no request can meet them", n.label), span, "can never hold")
@@ -444,8 +442,9 @@ fn nodes(
                     };
                     let mut f = BTreeSet::new();
                     cond_facts(leaf, &mut f);
+                    let leaf_cands = candidates(p, &[leaf], &f);
                     let s: Vec<u32> = f.into_iter().collect();
-                    if let Some((true, false)) = outcomes(&single, &s, cands, p.facts.len()) {
+                    if let Some((true, false)) = outcomes(&single, &s, &leaf_cands, p.facts.len()) {
                         let what = policyc_eval::eval::describe(p, leaf);
                         out.push(
                             Diagnostic::warning(codes::NEVER_EXCEEDED, format!("the limit `{what}` in {} can never be exceeded", n.label), span, "can never fail")

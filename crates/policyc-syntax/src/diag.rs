@@ -8,7 +8,7 @@ use crate::ast::Span;
 use miette::{LabeledSpan, SourceCode};
 use serde::Serialize;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// How serious a diagnostic is (serialized as `error` or `warning`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -219,6 +219,9 @@ pub struct Source {
     pub name: String,
     /// Its text, which the diagnostics' spans index.
     pub text: Arc<str>,
+    /// The byte offset of the start of every line after the first, computed on first use, so
+    /// that placing thousands of diagnostics in a large file stays linear.
+    line_starts: Arc<OnceLock<Vec<usize>>>,
 }
 
 impl Source {
@@ -227,31 +230,36 @@ impl Source {
         Source {
             name: name.into(),
             text: text.into(),
+            line_starts: Arc::default(),
         }
+    }
+
+    /// Where each line after the first starts: after LF, after a CR not followed by LF.
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut starts = Vec::new();
+            for (i, b) in bytes.iter().enumerate() {
+                match b {
+                    b'\n' => starts.push(i + 1),
+                    b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                    _ => {}
+                }
+            }
+            starts
+        })
     }
 
     /// 1-based line and column of a byte offset (column counted in characters; a line ends at LF,
     /// CR or CRLF).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        // A line ends at LF, CR or CRLF (std's searches, which are fast even in a debug build).
-        let mut line = before.matches('\n').count() + 1;
-        let mut start = before.rfind('\n').map(|n| n + 1).unwrap_or(0);
-        if before.contains('\r') {
-            line += before.matches('\r').count() - before.matches("\r\n").count();
-            let mut cr_before = before;
-            if before.ends_with('\r') && self.text[before.len()..].starts_with('\n') {
-                // The CR of a CRLF whose LF is at the offset: not a line ending of its own.
-                line -= 1;
-                cr_before = &before[..before.len() - 1];
-            }
-            if let Some(r) = cr_before.rfind('\r') {
-                start = start.max(r + 1);
-            }
-        }
-        let col = before[start..].chars().count() + 1;
-        (line, col)
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let starts = self.line_starts();
+        // The lines that start at or before the offset (the first line starts at 0).
+        let before = starts.partition_point(|&s| s <= offset);
+        let start = if before == 0 { 0 } else { starts[before - 1] };
+        let col = self.text[start..offset].chars().count() + 1;
+        (before + 1, col)
     }
 }
 
@@ -292,19 +300,35 @@ impl SourceCode for CharColumns {
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
         let text: &'a str = &self.0.text;
-        let contents = text.read_span(span, context_lines_before, context_lines_after)?;
+        // miette finds the lines around a span by scanning from the start of the text, which is
+        // quadratic over many diagnostics in a large file. It is given the text from the first
+        // line it needs instead (found with the line index), and its answer is shifted back.
+        let starts = self.0.line_starts();
+        let offset = span.offset().min(text.len());
+        let line = starts.partition_point(|&s| s <= offset);
+        // One line more than the context, so that miette meets the line ending before the
+        // span's line as it does reading from the start (it matters for an empty span at the
+        // start of a line).
+        let first = line.saturating_sub(context_lines_before + 1);
+        let window_start = if first == 0 { 0 } else { starts[first - 1] };
+        let relative = miette::SourceSpan::new((offset - window_start).into(), span.len());
+        let contents =
+            text[window_start..].read_span(&relative, context_lines_before, context_lines_after)?;
         // miette gives a column only when it reads no line before the span (otherwise 0, the
         // start of the first line read); that column is a byte count.
         let column = if context_lines_before == 0 {
-            self.0.line_col(span.offset()).1 - 1
+            self.0.line_col(offset).1 - 1
         } else {
             contents.column()
         };
         let (data, span, line, line_count) = (
             contents.data(),
-            *contents.span(),
-            contents.line(),
-            contents.line_count(),
+            miette::SourceSpan::new(
+                (contents.span().offset() + window_start).into(),
+                contents.span().len(),
+            ),
+            contents.line() + first,
+            contents.line_count() + first,
         );
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.0.name.clone(),
@@ -407,10 +431,7 @@ pub fn render(diags: &[Diagnostic], source: &Source, color: bool) -> String {
         .with_width(100)
         .with_links(false);
     let mut out = String::new();
-    let source = Source {
-        name: source.name.clone(),
-        text: lf_lines(&source.text),
-    };
+    let source = Source::new(source.name.clone(), lf_lines(&source.text));
     let source = &source;
     for d in diags {
         if on_long_line(d, &source.text) {
@@ -532,5 +553,91 @@ mod tests {
                 "{text:?} at {at}"
             );
         }
+    }
+
+    /// The source as miette reads it, from the first line it needs, agrees with miette's own
+    /// reading from the start of the text (ASCII text, where columns in bytes and characters are
+    /// the same): the same lines, span, line numbers and column, for spans at every offset of a
+    /// text with LF, CR and CRLF line endings, with and without context lines.
+    #[test]
+    fn reading_from_the_needed_line_agrees_with_miette() {
+        use miette::SourceCode;
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!("line {i} with some words"));
+            text.push_str(["\n", "\r\n", "\r", "\n\n"][i % 4]);
+        }
+        let ours = super::CharColumns(Source::new("t", text.as_str()));
+        for offset in 0..text.len() {
+            for len in [0, 1, 7] {
+                if offset + len > text.len() {
+                    continue;
+                }
+                let span = miette::SourceSpan::new(offset.into(), len);
+                for (before, after) in [(0, 0), (1, 1), (2, 3), (5, 0)] {
+                    let a = ours.read_span(&span, before, after);
+                    let b = text.as_str().read_span(&span, before, after);
+                    match (a, b) {
+                        (Ok(a), Ok(b)) => {
+                            let what = format!("offset {offset}, len {len}, {before}/{after}");
+                            assert_eq!(a.data(), b.data(), "{what}");
+                            assert_eq!(a.span(), b.span(), "{what}");
+                            assert_eq!(a.line(), b.line(), "{what}");
+                            // At the LF of a CRLF, miette's column leaves out the CR; ours
+                            // counts the characters before the offset, the CR included.
+                            let lf_of_crlf =
+                                text[..offset].ends_with('\r') && text[offset..].starts_with('\n');
+                            if !lf_of_crlf {
+                                assert_eq!(a.column(), b.column(), "{what}");
+                            }
+                            assert_eq!(a.line_count(), b.line_count(), "{what}");
+                        }
+                        (Err(_), Err(_)) => {}
+                        (a, b) => panic!("offset {offset}: {:?} / {:?}", a.is_ok(), b.is_ok()),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The line and column by scanning the text before the offset: slow, obviously right.
+    fn scanned(text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let (mut line, mut start) = (1, 0);
+        let bytes = text.as_bytes();
+        for (i, b) in bytes[..offset].iter().enumerate() {
+            let ends = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            if ends {
+                line += 1;
+                start = i + 1;
+            }
+        }
+        (line, text[start..offset].chars().count() + 1)
+    }
+
+    /// Every text of up to 6 characters from `a`, LF, CR and `é` (two bytes), at every offset
+    /// (those inside `é` included): the line index agrees with scanning.
+    #[test]
+    fn the_line_index_agrees_with_scanning() {
+        let alphabet = ['a', '\n', '\r', 'é'];
+        let mut checked = 0;
+        for len in 0..=6u32 {
+            for mut k in 0..4usize.pow(len) {
+                let mut text = String::new();
+                for _ in 0..len {
+                    text.push(alphabet[k % 4]);
+                    k /= 4;
+                }
+                let source = Source::new("t", text.as_str());
+                for at in 0..=text.len() + 1 {
+                    assert_eq!(source.line_col(at), scanned(&text, at), "{text:?} at {at}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 40_000);
     }
 }
