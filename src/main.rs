@@ -13,6 +13,8 @@ use std::process::ExitCode;
 
 use policyc::load::{read_text, Loader, ReadError, MAX_IR_BYTES, MAX_SOURCE_BYTES};
 
+mod batch;
+
 /// `println!` to standard output, ending the program quietly with exit code 4 when standard output
 /// is closed (`policyc test | head`) instead of panicking.
 macro_rules! out {
@@ -107,14 +109,25 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// Evaluate a request against a policy (source or compiled IR).
+    /// Evaluate a request against a policy (source or compiled IR); with `--batch`, JSON Lines of requests.
+    #[command(
+        long_about = "Evaluate a request against a policy (source or compiled IR).\n\nWith --batch, REQUEST is a JSON Lines file (default `-`, standard input), one request per line: each non-blank line gives one line of output, in order, the decision JSON (compact, as `--format json` prints it) or an error record (the `policyc-error` document with `line`, as the service's batch route writes it). A summary is printed on standard error. Exit 0 when every line is decided, 3 when a line is an invalid request, 4 when a line is too large or a file cannot be read or written."
+    )]
     Eval {
         /// A `.policy` file or a compiled IR `.json` file.
         policy: PathBuf,
-        /// The request JSON file, or `-` for standard input.
-        request: String,
-        #[arg(long, value_enum, default_value = "human")]
+        /// The request JSON file, or `-` for standard input; with `--batch`, JSON Lines (default `-`).
+        #[arg(required_unless_present = "batch")]
+        request: Option<String>,
+        #[arg(long, value_enum, default_value = "human", conflicts_with = "batch")]
         format: OutputFormat,
+        /// Read JSON Lines of requests and write one decision (or error record) per line, in order.
+        #[arg(long)]
+        batch: bool,
+        /// With `--batch`: also append one decision-log line per decision to FILE (the format of
+        /// `serve --log`).
+        #[arg(long, value_name = "FILE", requires = "batch")]
+        log: Option<PathBuf>,
         /// The date of service (YYYY-MM-DD), overriding the request's `as_of`.
         // Checked by `eval` itself rather than by clap, so that with `--format json` a bad date is
         // an error document like the others (code `usage`, exit 2).
@@ -210,9 +223,30 @@ fn main() -> ExitCode {
         Command::Eval {
             policy,
             request,
+            batch: true,
+            log,
+            as_of,
+            ..
+        } => batch::run(
+            loader,
+            &policy,
+            request.as_deref().unwrap_or("-"),
+            as_of.as_deref(),
+            log.as_deref(),
+        ),
+        Command::Eval {
+            policy,
+            request,
             format,
             as_of,
-        } => cmd_eval(loader, &policy, &request, format, as_of.as_deref()),
+            ..
+        } => cmd_eval(
+            loader,
+            &policy,
+            request.as_deref().unwrap_or("-"),
+            format,
+            as_of.as_deref(),
+        ),
         Command::Fmt { paths, check, diff } => cmd_fmt(&paths, check, diff),
         Command::Schema {
             policy,

@@ -168,8 +168,8 @@ fn status_of(code: ErrorCode) -> StatusCode {
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-/// The error document of `code`, compact, without a line break.
-fn error_doc(
+/// The error document of `code`, compact, without a line break; with `line`, a batch's error record.
+pub fn error_doc(
     code: ErrorCode,
     message: &str,
     problems: &[RequestError],
@@ -372,16 +372,41 @@ fn check_body<'b>(
 }
 
 /// What a decision gives: its JSON, and its log line's fields.
-struct Decided {
-    json: String,
-    kind: DecisionKind,
-    request_id: Option<String>,
-    indication: Option<String>,
-    /// Null without the explanation (the fast path).
-    path: Option<Vec<String>>,
-    unmet: Option<Vec<String>>,
-    missing: Option<Vec<String>>,
-    exceeded: Option<Vec<String>>,
+pub struct Decided {
+    /// The decision's compact JSON (that of `eval --format json`, or the brief of the fast path).
+    pub json: String,
+    /// The decision.
+    pub kind: DecisionKind,
+    /// The request's own `request_id`.
+    pub request_id: Option<String>,
+    /// The label of the indication decided under.
+    pub indication: Option<String>,
+    /// The labels of the branches that held; null without the explanation (the fast path), as
+    /// the three lists below.
+    pub path: Option<Vec<String>>,
+    /// The labels of the criteria not met.
+    pub unmet: Option<Vec<String>>,
+    /// The names of the facts missing.
+    pub missing: Option<Vec<String>>,
+    /// The labels of the dosing limits exceeded.
+    pub exceeded: Option<Vec<String>>,
+}
+
+impl Decided {
+    /// An explained decision: its JSON is exactly what `policyc eval --format json` prints, compact.
+    pub fn explained(d: policyc::Decision) -> Decided {
+        let json = serde_json::to_string(&d).unwrap_or_default();
+        Decided {
+            json,
+            kind: d.decision,
+            indication: d.indication.as_ref().map(|i| i.label.clone()),
+            request_id: d.request_id,
+            path: Some(d.path),
+            unmet: Some(d.unmet.into_iter().map(|u| u.label).collect()),
+            missing: Some(d.missing.into_iter().map(|m| m.fact).collect()),
+            exceeded: Some(d.exceeded.into_iter().map(|l| l.label).collect()),
+        }
+    }
 }
 
 /// The answer of the fast path (`?explain=false`).
@@ -399,18 +424,7 @@ struct Brief<'a> {
 fn decide_text(p: &Loaded, text: &str, explain: bool) -> Result<Decided, Vec<RequestError>> {
     let req = policyc::bind(&p.program, text, None)?;
     if explain {
-        let d = evaluate(&p.program, &req);
-        let json = serde_json::to_string(&d).unwrap_or_default();
-        Ok(Decided {
-            json,
-            kind: d.decision,
-            indication: d.indication.as_ref().map(|i| i.label.clone()),
-            request_id: d.request_id,
-            path: Some(d.path),
-            unmet: Some(d.unmet.into_iter().map(|u| u.label).collect()),
-            missing: Some(d.missing.into_iter().map(|m| m.fact).collect()),
-            exceeded: Some(d.exceeded.into_iter().map(|l| l.label).collect()),
-        })
+        Ok(Decided::explained(evaluate(&p.program, &req)))
     } else {
         let o = decide(&p.program, &req);
         let ind = o.indication.and_then(|i| p.program.indications.get(i));
@@ -457,6 +471,41 @@ struct LogLine<'a> {
     latency_us: u64,
 }
 
+/// A new decision id: a UUID v7 (time-ordered).
+pub fn decision_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The decision log line of decision `id` (made with [`decision_id`]) of `p`, without its newline.
+/// `header_id` is the request id to log when the request has none of its own.
+pub fn log_line(
+    id: &str,
+    p: &Loaded,
+    d: &Decided,
+    header_id: Option<&str>,
+    latency: Duration,
+) -> Option<String> {
+    let line = LogLine {
+        format: "policyc-decision-log",
+        format_version: 1,
+        decision_id: id,
+        time: jiff::Timestamp::now().to_string(),
+        policy: &p.program.policy.id,
+        effective: &p.program.policy.effective,
+        content_hash: &p.content_hash,
+        request_id: d.request_id.as_deref().or(header_id),
+        decision: d.kind.as_str(),
+        indication: d.indication.as_deref(),
+        explained: d.path.is_some(),
+        path: d.path.as_deref(),
+        unmet: d.unmet.as_deref(),
+        missing: d.missing.as_deref(),
+        exceeded: d.exceeded.as_deref(),
+        latency_us: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+    };
+    serde_json::to_string(&line).ok()
+}
+
 /// Count and log a decision; its id.
 fn record(
     s: &AppState,
@@ -466,27 +515,9 @@ fn record(
     latency: Duration,
 ) -> String {
     s.metrics.decision(p.index, d.kind, latency);
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = decision_id();
     if let Some(log) = &s.log {
-        let line = LogLine {
-            format: "policyc-decision-log",
-            format_version: 1,
-            decision_id: &id,
-            time: jiff::Timestamp::now().to_string(),
-            policy: &p.program.policy.id,
-            effective: &p.program.policy.effective,
-            content_hash: &p.content_hash,
-            request_id: d.request_id.as_deref().or(header_id),
-            decision: d.kind.as_str(),
-            indication: d.indication.as_deref(),
-            explained: d.path.is_some(),
-            path: d.path.as_deref(),
-            unmet: d.unmet.as_deref(),
-            missing: d.missing.as_deref(),
-            exceeded: d.exceeded.as_deref(),
-            latency_us: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-        };
-        if let Ok(l) = serde_json::to_string(&line) {
+        if let Some(l) = log_line(&id, p, d, header_id, latency) {
             log.write(l);
         }
     }
@@ -531,6 +562,12 @@ async fn decide_one(
             error(&s, ErrorCode::InvalidRequest, &message, &problems)
         }
     }
+}
+
+/// A batch's error record for line `n` (counted from 1), an invalid request, without its newline.
+pub fn batch_error_record(p: &Loaded, n: usize, problems: &[RequestError]) -> String {
+    let message = format!("line {n}: {}", invalid_message(p, problems.len()));
+    error_doc(ErrorCode::InvalidRequest, &message, problems, Some(n))
 }
 
 fn invalid_message(p: &Loaded, n: usize) -> String {
@@ -580,13 +617,7 @@ async fn decide_batch(
             Err(problems) => {
                 s.metrics
                     .error(status_of(ErrorCode::InvalidRequest).as_u16());
-                let message = format!("line {}: {}", n + 1, invalid_message(&p, problems.len()));
-                out.push_str(&error_doc(
-                    ErrorCode::InvalidRequest,
-                    &message,
-                    &problems,
-                    Some(n + 1),
-                ));
+                out.push_str(&batch_error_record(&p, n + 1, &problems));
             }
         }
         out.push('\n');

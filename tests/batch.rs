@@ -1,0 +1,476 @@
+//! `policyc eval --batch` and `policyc replay`, run as the real binary: the batch's lines are, in
+//! order, what the library decides for each request (`policyc::bind` + `policyc::eval::evaluate`,
+//! serialized), error records carry their input line's number, and replay counts exactly the
+//! decisions that change between two versions of a policy.
+
+#[path = "support/error_schema.rs"]
+mod error_schema;
+
+use policyc::ir::Program;
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const POLICY: &str = "policies/proleukin.policy";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn policyc(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the policyc binary starts");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        // Written from a thread: the binary writes while it reads, so a large input written here
+        // while nobody reads its output would fill both pipes.
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
+    child.wait_with_output().expect("policyc finishes")
+}
+
+fn program(path: &Path) -> Program {
+    let checked = policyc::compile_path(path).expect("the policy reads");
+    checked.program.expect("the policy compiles")
+}
+
+fn examples() -> Vec<Value> {
+    let dir = root().join("policies/examples/proleukin");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("the examples folder")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 5, "the five proleukin examples");
+    files
+        .iter()
+        .map(|f| serde_json::from_str(&std::fs::read_to_string(f).expect("reads")).expect("JSON"))
+        .collect()
+}
+
+/// `n` request lines made from the examples by varying their facts, with invalid requests, lines
+/// that are not JSON and blank lines among them (all at positions computed from `i`, so the test
+/// knows where they are).
+fn generate(n: usize) -> Vec<String> {
+    let examples = examples();
+    let diagnoses = [
+        "cutaneous_melanoma",
+        "renal_cell_carcinoma",
+        "acute_gvhd",
+        "breast_cancer",
+    ];
+    let specialties = ["oncologist", "dermatologist", "cardiologist"];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut lines = Vec::with_capacity(n);
+    for i in 0..n {
+        if i % 1013 == 500 {
+            lines.push(String::new());
+            continue;
+        }
+        if i % 997 == 3 {
+            lines.push(format!("{{\"request_id\": \"r{i}\", \"facts\": "));
+            continue;
+        }
+        let mut req = examples[i % examples.len()].clone();
+        req["request_id"] = Value::String(format!("r{i}"));
+        let facts = req["facts"].as_object_mut().expect("facts is an object");
+        let r = next();
+        if r % 3 == 0 {
+            facts.insert("other_systemic_therapies".into(), Value::from((r >> 8) % 4));
+        }
+        if r % 5 == 1 {
+            let d = diagnoses[((r >> 12) % diagnoses.len() as u64) as usize];
+            facts.insert("diagnosis".into(), Value::String(d.into()));
+        }
+        if r % 7 == 2 {
+            let s = specialties[((r >> 16) % specialties.len() as u64) as usize];
+            facts.insert("prescriber_specialty".into(), Value::String(s.into()));
+        }
+        if r % 4 == 3 {
+            let per_kg = 500_000 + 50_000 * ((r >> 20) % 5);
+            facts.insert(
+                "dose_per_kg".into(),
+                Value::String(format!("{per_kg} [IU]/kg")),
+            );
+        }
+        if r % 6 == 4 {
+            facts.remove("single_agent");
+        }
+        if r % 11 == 5 {
+            let year = 1950 + (r >> 24) % 70;
+            facts.insert(
+                "date_of_birth".into(),
+                Value::String(format!("{year}-03-04")),
+            );
+        }
+        if i % 89 == 7 {
+            // Invalid for the policy: a wrong type and an unknown fact.
+            facts.insert(
+                "other_systemic_therapies".into(),
+                Value::String("many".into()),
+            );
+            facts.insert("favourite_colour".into(), Value::String("blue".into()));
+        }
+        lines.push(serde_json::to_string(&req).expect("serializes"));
+    }
+    lines
+}
+
+/// What the library answers for one line: the decision's compact JSON, or the problems.
+fn expected(program: &Program, line: &str) -> Result<String, Vec<(String, String)>> {
+    match policyc::bind(program, line, None) {
+        Ok(req) => {
+            let d = policyc::eval::evaluate(program, &req);
+            Ok(serde_json::to_string(&d).expect("a decision serializes"))
+        }
+        Err(errors) => Err(errors.into_iter().map(|e| (e.path, e.message)).collect()),
+    }
+}
+
+/// Runs the batch over `n` generated requests, from a file, and compares every output line with
+/// the library's answer for the same input line.
+fn batch_matches_the_library(n: usize) {
+    let lines = generate(n);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let input = dir.path().join("requests.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").expect("writes the requests");
+    let out = policyc(
+        &["eval", "--batch", POLICY, &input.display().to_string()],
+        None,
+    );
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let program = program(&root().join(POLICY));
+    let inputs: Vec<(usize, &String)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, l))
+        .collect();
+    let outputs: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        outputs.len(),
+        inputs.len(),
+        "one output line per non-blank input line; stderr: {stderr}"
+    );
+    let (mut decided, mut errors) = (0, 0);
+    for ((n, line), got) in inputs.iter().zip(&outputs) {
+        match expected(&program, line) {
+            Ok(json) => {
+                assert_eq!(*got, json, "input line {n}: the decision differs");
+                decided += 1;
+            }
+            Err(problems) => {
+                let doc: Value = serde_json::from_str(got).expect("an error record is JSON");
+                assert_eq!(doc["format"], "policyc-error", "input line {n}: {got}");
+                assert_eq!(doc["code"], "invalid_request", "input line {n}: {got}");
+                assert_eq!(doc["exit_code"], 3, "input line {n}: {got}");
+                assert_eq!(doc["line"], *n, "input line {n}: the record's line number");
+                let got_problems: Vec<(String, String)> = doc["problems"]
+                    .as_array()
+                    .expect("problems")
+                    .iter()
+                    .map(|p| {
+                        (
+                            p["path"].as_str().unwrap_or_default().to_string(),
+                            p["message"].as_str().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect();
+                assert_eq!(got_problems, problems, "input line {n}: the problems");
+                errors += 1;
+            }
+        }
+    }
+    assert!(
+        decided > n / 2 && errors > n / 200,
+        "{decided} decided, {errors} errors"
+    );
+    assert_eq!(out.status.code(), Some(3), "some lines are invalid: exit 3");
+    let total = decided + errors;
+    assert!(
+        stderr.starts_with(&format!("{total} requests: ")),
+        "the summary: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("; {errors} errors (lines ")),
+        "the summary counts the errors: {stderr}"
+    );
+}
+
+#[test]
+fn batch_of_10_000_requests_matches_the_library_line_by_line() {
+    batch_matches_the_library(10_000);
+}
+
+/// The full size of the check (about 35 s in a debug build, over the default suite's budget): `cargo test --test batch -- --ignored`.
+#[test]
+#[ignore]
+fn batch_of_100_000_requests_matches_the_library_line_by_line() {
+    batch_matches_the_library(100_000);
+}
+
+#[test]
+fn decision_counts_in_the_summary_are_those_of_the_output() {
+    let lines = generate(3_000);
+    let out = policyc(
+        &["eval", "--batch", POLICY, "-"],
+        Some((lines.join("\n") + "\n").as_bytes()),
+    );
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let mut counts = std::collections::BTreeMap::new();
+    for l in stdout.lines() {
+        let v: Value = serde_json::from_str(l).expect("JSON lines");
+        let key = match v["decision"].as_str() {
+            Some(k) => k.to_string(),
+            None => "error".to_string(),
+        };
+        *counts.entry(key).or_insert(0usize) += 1;
+    }
+    for kind in ["approve", "deny", "needs_info", "refer"] {
+        let n = counts.get(kind).copied().unwrap_or(0);
+        assert!(n > 0, "the generated requests give some {kind}");
+        assert!(
+            stderr.contains(&format!(" {n} {kind}")),
+            "{kind}: {n} in the output, the summary says {stderr}"
+        );
+    }
+}
+
+#[test]
+fn error_lines_carry_their_input_line_numbers() {
+    let input = concat!(
+        "{\"facts\": {\"diagnosis\": \"cutaneous_melanoma\"}}\n",
+        "\n",
+        "not json\n",
+        "   \n",
+        "{\"facts\": {\"no_such_fact\": 1}}\r\n",
+        "{\"facts\": {\"diagnosis\": \"breast_cancer\"}}",
+    );
+    let out = policyc(&["eval", "--batch", POLICY, "-"], Some(input.as_bytes()));
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let docs: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(docs.len(), 4, "blank lines give no output: {stdout}");
+    assert_eq!(docs[0]["decision"], "needs_info");
+    assert_eq!(docs[1]["line"], 3);
+    assert_eq!(docs[1]["code"], "invalid_request");
+    assert_eq!(docs[1]["status"], 400);
+    assert_eq!(docs[2]["line"], 5);
+    assert_eq!(docs[2]["problems"][0]["path"], "facts.no_such_fact");
+    assert!(
+        docs[2]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("line 5: ")),
+        "{}",
+        docs[2]
+    );
+    assert_eq!(
+        docs[3]["decision"], "deny",
+        "the last line needs no line break"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "4 requests: 0 approve, 1 deny, 1 needs_info, 0 refer; 2 errors (lines 3, 5); "
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_error_record_is_a_valid_error_document() {
+    let out = policyc(
+        &["eval", "--batch", POLICY, "-"],
+        Some(b"[1]\n{\"facts\": {\"route\": 7}}\n"),
+    );
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert_eq!(stdout.lines().count(), 2);
+    for l in stdout.lines() {
+        let v: Value = serde_json::from_str(l).expect("JSON");
+        error_schema::assert_valid(&v, "a batch error record");
+    }
+}
+
+#[test]
+fn an_empty_input_decides_nothing_and_succeeds() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").expect("writes");
+    let out = policyc(
+        &["eval", "--batch", POLICY, &empty.display().to_string()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("0 requests: 0 approve, 0 deny, 0 needs_info, 0 refer; no error; "),
+        "{stderr}"
+    );
+    // Standard input is the default input.
+    let out = policyc(&["eval", "--batch", POLICY], Some(b"\n\n"));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn standard_input_gives_the_same_lines_as_a_file() {
+    let lines = generate(300).join("\n") + "\n";
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = dir.path().join("r.jsonl");
+    std::fs::write(&file, &lines).expect("writes");
+    let from_file = policyc(
+        &["eval", "--batch", POLICY, &file.display().to_string()],
+        None,
+    );
+    let from_stdin = policyc(&["eval", "--batch", POLICY, "-"], Some(lines.as_bytes()));
+    assert_eq!(from_file.status.code(), from_stdin.status.code());
+    assert!(!from_file.stdout.is_empty());
+    assert_eq!(from_file.stdout, from_stdin.stdout);
+}
+
+#[test]
+fn every_line_decided_exits_0() {
+    let examples: Vec<String> = examples()
+        .iter()
+        .map(|v| serde_json::to_string(v).expect("serializes"))
+        .collect();
+    let out = policyc(
+        &["eval", "--batch", POLICY, "-"],
+        Some((examples.join("\n") + "\n").as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 5);
+}
+
+#[test]
+fn a_line_over_the_request_limit_is_a_too_large_record_and_the_next_line_is_decided() {
+    let big = format!(
+        "{{\"request_id\": \"{}\", \"facts\": {{}}}}\n",
+        "x".repeat(1 << 20)
+    );
+    let input = big + "{\"facts\": {\"diagnosis\": \"breast_cancer\"}}\n";
+    let out = policyc(&["eval", "--batch", POLICY, "-"], Some(input.as_bytes()));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "too large: the exit code of too_large"
+    );
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let docs: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0]["code"], "too_large");
+    assert_eq!(docs[0]["line"], 1);
+    assert_eq!(docs[1]["decision"], "deny");
+}
+
+#[test]
+fn a_missing_input_file_is_an_io_error() {
+    let out = policyc(&["eval", "--batch", POLICY, "no/such/file.jsonl"], None);
+    assert_eq!(out.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read no/such/file.jsonl"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_log_has_one_service_log_line_per_decision() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let log = dir.path().join("decisions.jsonl");
+    let input = concat!(
+        "{\"request_id\": \"a\", \"facts\": {\"diagnosis\": \"breast_cancer\"}}\n",
+        "oops\n",
+        "{\"request_id\": \"b\", \"facts\": {\"diagnosis\": \"cutaneous_melanoma\"}}\n",
+    );
+    let out = policyc(
+        &[
+            "eval",
+            "--batch",
+            POLICY,
+            "-",
+            "--log",
+            &log.display().to_string(),
+        ],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let text = std::fs::read_to_string(&log).expect("the log is written");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(lines.len(), 2, "one line per decision, none for the error");
+    let hash = policyc_serve::policies::content_hash(&program(&root().join(POLICY)));
+    for (l, (id, decision)) in lines.iter().zip([("a", "deny"), ("b", "needs_info")]) {
+        assert_eq!(l["format"], "policyc-decision-log");
+        assert_eq!(l["format_version"], 1);
+        assert_eq!(l["policy"], "proleukin");
+        assert_eq!(l["content_hash"], hash.as_str());
+        assert_eq!(l["request_id"], id);
+        assert_eq!(l["decision"], decision);
+        assert_eq!(l["explained"], true);
+    }
+    // The fields of the service's log line, in its order.
+    let keys = [
+        "format",
+        "format_version",
+        "decision_id",
+        "time",
+        "policy",
+        "effective",
+        "content_hash",
+        "request_id",
+        "decision",
+        "indication",
+        "explained",
+        "path",
+        "unmet",
+        "missing",
+        "exceeded",
+        "latency_us",
+    ];
+    for raw in text.lines() {
+        let at: Vec<usize> = keys
+            .iter()
+            .map(|k| raw.find(&format!("\"{k}\":")).expect("the field is there"))
+            .collect();
+        assert!(
+            at.windows(2).all(|w| w[0] < w[1]),
+            "fields out of order: {raw}"
+        );
+    }
+    assert_eq!(lines[0].as_object().map(|o| o.len()), Some(keys.len()));
+    assert_ne!(lines[0]["decision_id"], lines[1]["decision_id"]);
+}
