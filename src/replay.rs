@@ -165,7 +165,7 @@ pub fn run(
         })
         .collect();
     // The largest first; ties by name, so the order is the same from run to run.
-    transitions.sort_by(|a, b| b.count.cmp(&a.count));
+    transitions.sort_by_key(|t| std::cmp::Reverse(t.count));
     let report = Report {
         format: "policyc-replay",
         format_version: 1,
