@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use policyc::load::{read_text, Loader, ReadError, MAX_IR_BYTES, MAX_SOURCE_BYTES};
 
 mod batch;
+mod replay;
 
 /// `println!` to standard output, ending the program quietly with exit code 4 when standard output
 /// is closed (`policyc test | head`) instead of panicking.
@@ -172,6 +173,22 @@ enum Command {
         #[arg(long)]
         coverage: bool,
     },
+    /// Decide JSON Lines of requests under two policies and count the decisions that change.
+    #[command(
+        long_about = "Decide JSON Lines of requests under two policies (or two versions of one) and count the decisions that change, by transition (`deny → approve: 12`), with up to 3 example requests each.\n\nThe decision log of `serve --log` holds no facts, so replay reads the requests themselves (the input of `eval --batch`). A request that does not bind under a policy is `invalid` under it. Exit 0 when every request is decided under both policies, 3 when one is invalid under either, 4 when the input cannot be read."
+    )]
+    Replay {
+        /// JSON Lines of requests, one per line, or `-` for standard input.
+        requests: String,
+        /// The policy before, then the policy after: `--policy OLD --policy NEW` (`.policy` or IR `.json`).
+        #[arg(long, value_name = "POLICY", required = true)]
+        policy: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: OutputFormat,
+        /// The date of service (YYYY-MM-DD), overriding each request's `as_of`.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
     /// Serve decisions over HTTP: every policy under a folder, compiled at start.
     #[command(
         long_about = "Serve decisions over HTTP (see the README's \"The decision service\").\n\nEvery policy under --policies is compiled at start (libraries are skipped); if one does not compile, the diagnostics are printed and the service does not start (exit 1). The bound address is printed on standard error. SIGTERM or SIGINT stops it: it finishes the requests in flight, flushes the decision log and exits 0."
@@ -247,6 +264,12 @@ fn main() -> ExitCode {
             format,
             as_of.as_deref(),
         ),
+        Command::Replay {
+            requests,
+            policy,
+            format,
+            as_of,
+        } => replay::run(loader, &requests, &policy, format, as_of.as_deref()),
         Command::Fmt { paths, check, diff } => cmd_fmt(&paths, check, diff),
         Command::Schema {
             policy,

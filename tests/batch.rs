@@ -474,3 +474,177 @@ fn the_log_has_one_service_log_line_per_decision() {
     assert_eq!(lines[0].as_object().map(|o| o.len()), Some(keys.len()));
     assert_ne!(lines[0]["decision_id"], lines[1]["decision_id"]);
 }
+
+// ---------------------------------------------------------------------------------- replay
+
+/// A small policy; version 2 raises both thresholds and no longer takes `notes`.
+fn small_policy(version: u32) -> String {
+    let (effective, age, therapies, notes) = match version {
+        1 => (
+            "2025-01-01",
+            18,
+            1,
+            "fact notes: count \"How many clinical notes are attached\"\n",
+        ),
+        _ => ("2026-01-01", 21, 2, ""),
+    };
+    format!(
+        r#"policy demo {{
+  title     "Demo"
+  drug      "Proleukin"
+  effective {effective}
+}}
+
+fact age: years "The patient's age"
+fact other_systemic_therapies: count "How many other systemic therapies the patient has tried"
+{notes}
+indication 1 "Cutaneous Melanoma" {{
+  approve for 1 year
+
+  criteria: all of {{
+    i  "Patient is at least {age} years of age": age at least {age} years
+    ii "Patient has tried other systemic therapies": other_systemic_therapies at least {therapies}
+  }}
+}}
+"#
+    )
+}
+
+fn request(id: &str, age: Option<u32>, therapies: Option<u32>, notes: bool) -> String {
+    let mut facts = serde_json::Map::new();
+    if let Some(a) = age {
+        facts.insert("age".into(), Value::String(format!("{a} years")));
+    }
+    if let Some(t) = therapies {
+        facts.insert("other_systemic_therapies".into(), Value::from(t));
+    }
+    if notes {
+        facts.insert("notes".into(), Value::from(2));
+    }
+    serde_json::json!({"request_id": id, "as_of": "2026-03-01", "facts": facts}).to_string()
+}
+
+/// The two versions and the requests, in a temporary folder.
+fn replay_fixture() -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("v1.policy"), small_policy(1)).expect("writes");
+    std::fs::write(dir.path().join("v2.policy"), small_policy(2)).expect("writes");
+    let lines = vec![
+        request("same-approve", Some(40), Some(2), false), // approve, approve
+        request("a1", Some(40), Some(1), false),           // approve → deny (therapies)
+        request("a2", Some(19), Some(3), false),           // approve → deny (age)
+        request("same-deny", Some(17), Some(5), false),    // deny, deny
+        request("a3", Some(20), Some(2), false),           // approve → deny (age)
+        request("a4", Some(30), Some(1), false),           // approve → deny (therapies)
+        request("same-info", Some(40), None, false),       // needs_info, needs_info
+        request("n1", None, Some(1), false),               // needs_info → deny (therapies)
+        request("gone", Some(40), Some(2), true),          // approve → invalid (notes)
+        "not json".to_string(),                            // invalid, invalid
+    ];
+    (dir, lines)
+}
+
+fn run_replay(dir: &Path, lines: &[String], json: bool) -> Output {
+    let v1 = dir.join("v1.policy").display().to_string();
+    let v2 = dir.join("v2.policy").display().to_string();
+    let mut args = vec!["replay", "-", "--policy", &v1, "--policy", &v2];
+    if json {
+        args.extend(["--format", "json"]);
+    }
+    policyc(&args, Some((lines.join("\n") + "\n").as_bytes()))
+}
+
+#[test]
+fn replay_counts_exactly_the_decisions_that_change() {
+    let (dir, lines) = replay_fixture();
+    let out = run_replay(dir.path(), &lines, true);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a request invalid under a policy: exit 3; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("the report is JSON");
+    assert_eq!(report["format"], "policyc-replay");
+    assert_eq!(report["requests"], 10);
+    assert_eq!(report["changed"], 6);
+    assert_eq!(report["unchanged"], 4);
+    assert_eq!(report["invalid_under_both"], 1);
+    assert_eq!(report["old"]["effective"], "2025-01-01");
+    assert_eq!(report["new"]["effective"], "2026-01-01");
+    let transitions: Vec<(String, String, u64, Vec<String>)> = report["transitions"]
+        .as_array()
+        .expect("transitions")
+        .iter()
+        .map(|t| {
+            (
+                t["from"].as_str().unwrap_or_default().to_string(),
+                t["to"].as_str().unwrap_or_default().to_string(),
+                t["count"].as_u64().unwrap_or_default(),
+                t["examples"]
+                    .as_array()
+                    .expect("examples")
+                    .iter()
+                    .map(|e| e["request_id"].as_str().unwrap_or_default().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        transitions,
+        [
+            (s("approve"), s("deny"), 4, vec![s("a1"), s("a2"), s("a3")]),
+            (s("approve"), s("invalid"), 1, vec![s("gone")]),
+            (s("needs_info"), s("deny"), 1, vec![s("n1")]),
+        ]
+    );
+    assert_eq!(report["transitions"][0]["examples"][0]["line"], 2);
+}
+
+#[test]
+fn replay_in_text_names_each_transition() {
+    let (dir, lines) = replay_fixture();
+    let out = run_replay(dir.path(), &lines, false);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let body: Vec<&str> = stdout.lines().skip(2).collect();
+    assert_eq!(
+        body,
+        [
+            "10 requests: 6 changed, 4 unchanged (1 invalid under both)",
+            "  approve → deny: 4  (a1, a2, a3, …)",
+            "  approve → invalid: 1  (gone)",
+            "  needs_info → deny: 1  (n1)",
+            "invalid: the request does not bind under that policy; `policyc eval --batch` shows why",
+        ],
+        "{stdout}"
+    );
+    assert!(stdout.starts_with("old: "), "{stdout}");
+}
+
+#[test]
+fn replay_of_a_policy_against_itself_changes_nothing_and_exits_0() {
+    let (dir, lines) = replay_fixture();
+    let v1 = dir.path().join("v1.policy").display().to_string();
+    let valid: Vec<String> = lines[..8].to_vec();
+    let out = policyc(
+        &["replay", "-", "--policy", &v1, "--policy", &v1],
+        Some((valid.join("\n") + "\n").as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("\n8 requests: 0 changed, 8 unchanged\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn replay_needs_two_policies() {
+    let (dir, _) = replay_fixture();
+    let v1 = dir.path().join("v1.policy").display().to_string();
+    let out = policyc(&["replay", "-", "--policy", &v1], Some(b""));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--policy OLD --policy NEW"), "{stderr}");
+}
