@@ -20,14 +20,15 @@ use axum::Router;
 use policyc::{decide, evaluate, DecisionKind, ErrorCode, RequestError};
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 /// What every handler shares.
 pub struct AppState {
-    /// The policies, by id.
-    pub policies: Policies,
+    /// The policy set served: a reload swaps in a new one whole; each request takes one snapshot
+    /// ([`AppState::snapshot`]) and is decided entirely by it.
+    pub policies: RwLock<Arc<Policies>>,
     /// The counters.
     pub metrics: Metrics,
     /// The decision log, if one is kept.
@@ -36,6 +37,22 @@ pub struct AppState {
     pub permits: Arc<Semaphore>,
     /// The time a `/v1` request may take, body included.
     pub timeout: Duration,
+}
+
+impl AppState {
+    /// The policy set served now.
+    pub fn snapshot(&self) -> Arc<Policies> {
+        self.policies
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Serve `policies` from now on (requests under way finish with the set they took).
+    pub fn replace(&self, policies: Policies) {
+        let new = Arc::new(policies);
+        *self.policies.write().unwrap_or_else(|e| e.into_inner()) = new;
+    }
 }
 
 type Shared = Arc<AppState>;
@@ -277,10 +294,11 @@ fn policy(s: &AppState, id: Result<Path<String>, PathRejection>) -> Result<Arc<L
             return Err(error(s, ErrorCode::InvalidPath, &msg, &[]));
         }
     };
-    if let Some(p) = s.policies.by_id.get(&id) {
+    let set = s.snapshot();
+    if let Some(p) = set.by_id.get(&id) {
         return Ok(p.clone());
     }
-    let known: Vec<&str> = s.policies.by_id.keys().map(String::as_str).collect();
+    let known: Vec<&str> = set.by_id.keys().map(String::as_str).collect();
     let help = match policyc::diag::did_you_mean(&id, known.iter().copied()) {
         Some(m) => format!("did you mean `{m}`?"),
         None => format!("the policies are {}", known.join(", ")),
@@ -465,7 +483,7 @@ fn record(
     header_id: Option<&str>,
     latency: Duration,
 ) -> String {
-    s.metrics.decision(p.index, d.kind, latency);
+    s.metrics.decision(&p.program.policy.id, d.kind, latency);
     let id = uuid::Uuid::now_v7().to_string();
     if let Some(log) = &s.log {
         let line = LogLine {
@@ -524,12 +542,20 @@ async fn decide_one(
             if let Ok(v) = HeaderValue::from_str(&id) {
                 r.headers_mut().insert("x-decision-id", v);
             }
+            version_header(&mut r, &p);
             r
         }
         Err(problems) => {
             let message = invalid_message(&p, problems.len());
             error(&s, ErrorCode::InvalidRequest, &message, &problems)
         }
+    }
+}
+
+/// The content hash of the version that decided, in `x-policy-content-hash`.
+fn version_header(r: &mut Response, p: &Loaded) {
+    if let Ok(v) = HeaderValue::from_str(&p.content_hash) {
+        r.headers_mut().insert("x-policy-content-hash", v);
     }
 }
 
@@ -591,7 +617,9 @@ async fn decide_batch(
         }
         out.push('\n');
     }
-    ([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response()
+    let mut r = ([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response();
+    version_header(&mut r, &p);
+    r
 }
 
 // ---------------------------------------------------------------------- describing
@@ -608,7 +636,8 @@ fn summary(p: &Loaded) -> Value {
 }
 
 async fn list_policies(State(s): State<Shared>) -> Response {
-    let list: Vec<Value> = s.policies.by_id.values().map(|p| summary(p)).collect();
+    let set = s.snapshot();
+    let list: Vec<Value> = set.by_id.values().map(|p| summary(p)).collect();
     json_response(json!({ "policies": list }).to_string())
 }
 
@@ -673,20 +702,38 @@ async fn health() -> Response {
 }
 
 async fn ready(State(s): State<Shared>) -> Response {
-    let list: Vec<Value> = s
-        .policies
+    let set = s.snapshot();
+    let mut list: Vec<Value> = set
         .by_id
-        .values()
-        .map(|p| {
+        .iter()
+        .map(|(id, p)| {
+            let failure = set.failure_of(id);
             json!({
-                "id": p.program.policy.id,
-                "state": "loaded",
-                "path": p.path.display().to_string(),
+                "id": id,
+                "state": if failure.is_some() { "stale" } else { "loaded" },
+                "path": failure.map_or(&p.path, |f| &f.path).display().to_string(),
                 "content_hash": p.content_hash,
+                "loaded_at": p.loaded_at,
+                "error": failure.map(|f| f.error.as_str()),
             })
         })
         .collect();
-    json_response(json!({"status": "ready", "policies": list}).to_string())
+    list.extend(set.failures.iter().filter(|f| f.id.is_none()).map(|f| {
+        json!({
+            "id": null,
+            "state": "failed",
+            "path": f.path.display().to_string(),
+            "content_hash": null,
+            "loaded_at": null,
+            "error": f.error,
+        })
+    }));
+    let status = if set.failures.is_empty() {
+        "ready"
+    } else {
+        "degraded"
+    };
+    json_response(json!({"status": status, "policies": list}).to_string())
 }
 
 async fn metrics(State(s): State<Shared>) -> Response {
@@ -695,7 +742,7 @@ async fn metrics(State(s): State<Shared>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        s.metrics.render(),
+        s.metrics.render(&s.snapshot()),
     )
         .into_response()
 }
