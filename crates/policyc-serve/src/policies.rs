@@ -104,7 +104,7 @@ pub fn labels(program: &Program) -> Vec<(String, Vec<String>)> {
 
 /// One file's outcome.
 enum Outcome {
-    Compiled(PathBuf, Program),
+    Compiled(PathBuf, Box<Program>),
     Failed(PathBuf, String),
 }
 
@@ -136,7 +136,7 @@ fn compile_folder(dir: &Path, color: bool) -> Result<Vec<Outcome>, String> {
             continue;
         }
         match checked.program {
-            Some(program) => out.push(Outcome::Compiled(f, program)),
+            Some(program) => out.push(Outcome::Compiled(f, Box::new(program))),
             None => {
                 let msg = format!("error: {} does not compile\n", f.display());
                 out.push(Outcome::Failed(f, msg));
@@ -180,7 +180,7 @@ pub fn load(dir: &Path, color: bool) -> Result<Policies, LoadError> {
                     failures.push_str(&duplicate(&id, &other.path, &path));
                     continue;
                 }
-                by_id.insert(id, loaded(path, program));
+                by_id.insert(id, loaded(path, *program));
             }
         }
     }
@@ -231,7 +231,7 @@ pub fn reload(dir: &Path, prev: &Policies) -> (Policies, Changes) {
         .iter()
         .map(|(id, p)| (p.path.as_path(), id.as_str()))
         .collect();
-    let mut compiled: Vec<(PathBuf, Program)> = Vec::new();
+    let mut compiled: Vec<(PathBuf, Box<Program>)> = Vec::new();
     let mut failures = Vec::new();
     for o in outcomes {
         match o {
@@ -269,7 +269,7 @@ pub fn reload(dir: &Path, prev: &Policies) -> (Policies, Changes) {
         let hash = content_hash(&program);
         let p = match prev.by_id.get(&id) {
             Some(old) if old.content_hash == hash && old.path == path => old.clone(),
-            _ => loaded(path, program),
+            _ => loaded(path, *program),
         };
         by_id.insert(id, p);
     }
