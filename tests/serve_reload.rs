@@ -135,6 +135,31 @@ impl Server {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     }
 
+    /// `/ready`, checked against the `Ready` schema of the service's OpenAPI document.
+    fn ready(&self) -> Value {
+        let doc = self.get("/ready");
+        let openapi = self.get("/v1/openapi.json");
+        let schema = openapi["components"]["schemas"]["Ready"].clone();
+        assert_eq!(
+            openapi["paths"]["/ready"]["get"]["responses"]["200"]["content"]["application/json"]
+                ["schema"]["$ref"],
+            "#/components/schemas/Ready"
+        );
+        let mut compiler = boon::Compiler::new();
+        compiler.set_default_draft(boon::Draft::V2020_12);
+        compiler
+            .add_resource("urn:ready", schema)
+            .expect("the schema is accepted");
+        let mut schemas = boon::Schemas::new();
+        let index = compiler
+            .compile("urn:ready", &mut schemas)
+            .expect("the schema compiles");
+        if let Err(e) = schemas.validate(&doc, index) {
+            panic!("/ready does not match its schema: {e:#}\n{doc:#}");
+        }
+        doc
+    }
+
     fn metrics(&self) -> String {
         match self.get("/metrics") {
             Value::String(s) => s,
@@ -226,7 +251,7 @@ fn an_edit_is_served_within_seconds() {
         server.get("/v1/policies/proleukin")["content_hash"],
         after.hash
     );
-    let ready = server.get("/ready");
+    let ready = server.ready();
     assert_eq!(ready["status"], "ready", "{ready:#}");
     assert_eq!(ready["policies"][0]["state"], "loaded");
     assert_eq!(ready["policies"][0]["content_hash"], after.hash);
@@ -254,9 +279,9 @@ fn a_broken_policy_keeps_its_last_good_version() {
     let good = server.decide(&body);
     server.edit("effective 2022-01-01", "effective 2022-13-01 {");
     eventually("the failure shows in /ready", &server, || {
-        server.get("/ready")["status"] == "degraded"
+        server.ready()["status"] == "degraded"
     });
-    let ready = server.get("/ready");
+    let ready = server.ready();
     let p = &ready["policies"][0];
     assert_eq!(p["id"], "proleukin", "{ready:#}");
     assert_eq!(p["state"], "stale", "{ready:#}");
@@ -287,7 +312,7 @@ fn a_broken_policy_keeps_its_last_good_version() {
     // A new file that does not compile serves nothing, and shows as failed.
     std::fs::write(server.dir.path().join("new.policy"), "policy new {\n").expect("write");
     eventually("the new file's failure shows", &server, || {
-        server.get("/ready")["policies"]
+        server.ready()["policies"]
             .as_array()
             .is_some_and(|ps| ps.iter().any(|p| p["state"] == "failed"))
     });
@@ -295,9 +320,9 @@ fn a_broken_policy_keeps_its_last_good_version() {
     // Fixed: ready again, with the fixed version (here the same IR, so the same hash).
     server.edit("effective 2022-13-01 {", "effective 2022-01-01");
     eventually("ready again", &server, || {
-        server.get("/ready")["status"] == "ready"
+        server.ready()["status"] == "ready"
     });
-    let ready = server.get("/ready");
+    let ready = server.ready();
     assert_eq!(
         ready["policies"].as_array().map(Vec::len),
         Some(1),

@@ -124,7 +124,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         method: "get",
         path: "/ready",
-        summary: "Whether the service decides, with the load state of each policy",
+        summary: "Whether the service decides: `ready`, or `degraded` when some file did not compile at the last reload; each policy's load state (`loaded`, `stale`: its last good version serves, `failed`), the version serving and the last error",
         limited: false,
         handler: || get(ready),
     },
@@ -751,6 +751,30 @@ async fn openapi_json() -> Response {
     json_response(openapi().to_string())
 }
 
+/// The JSON Schema of `/ready`'s answer.
+fn ready_schema() -> Value {
+    let nullable = |t: &str| json!({"type": [t, "null"]});
+    json!({
+        "type": "object",
+        "required": ["status", "policies"],
+        "properties": {
+            "status": {"enum": ["ready", "degraded"]},
+            "policies": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "state", "path", "content_hash", "loaded_at", "error"],
+                "properties": {
+                    "id": nullable("string"),
+                    "state": {"enum": ["loaded", "stale", "failed"]},
+                    "path": {"type": "string"},
+                    "content_hash": nullable("string"),
+                    "loaded_at": nullable("string"),
+                    "error": nullable("string"),
+                },
+            }},
+        },
+    })
+}
+
 /// The OpenAPI 3.1 document of [`ROUTES`].
 pub fn openapi() -> Value {
     let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
@@ -779,9 +803,14 @@ pub fn openapi() -> Value {
             ),
             _ => ("application/json", "OK"),
         };
+        let ok_content = if r.path == "/ready" {
+            json!({"schema": {"$ref": "#/components/schemas/Ready"}})
+        } else {
+            json!({})
+        };
         responses.insert(
             "200".into(),
-            json!({"description": ok_desc, "content": {ok_type: {}}}),
+            json!({"description": ok_desc, "content": {ok_type: ok_content}}),
         );
         if r.method == "post" {
             params.push(json!({"name": "explain", "in": "query", "required": false, "description": "false: the fast path, the decision kind and indication only", "schema": {"type": "boolean", "default": true}}));
@@ -828,6 +857,9 @@ pub fn openapi() -> Value {
         "info": {"title": "policyc decision service", "version": env!("CARGO_PKG_VERSION")},
         "paths": paths,
         // The schema of `policyc schema --error`, which allows every code and states each one's status.
-        "components": {"schemas": {"Error": policyc::error_schema::error_document_schema()}},
+        "components": {"schemas": {
+            "Error": policyc::error_schema::error_document_schema(),
+            "Ready": ready_schema(),
+        }},
     })
 }
