@@ -306,10 +306,11 @@ pub fn run(
 fn loaded(policy: &Path, program: Program) -> Loaded {
     let content_hash = content_hash(&program);
     Loaded {
-        index: 0,
         path: policy.to_path_buf(),
         program,
         content_hash,
+        // Only the service's `/ready` reads it.
+        loaded_at: String::new(),
     }
 }
 

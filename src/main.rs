@@ -316,7 +316,8 @@ fn cmd_lsp() -> u8 {
     }
 }
 
-/// `policyc serve`: compile the folder's policies, then serve until SIGTERM or SIGINT.
+/// `policyc serve`: compile the folder's policies, then serve until SIGTERM or SIGINT, recompiling
+/// them when the folder changes or on SIGHUP.
 fn cmd_serve(dir: &Path, config: policyc_serve::Config) -> u8 {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let policies = match policyc_serve::load(dir, color) {
@@ -334,7 +335,7 @@ fn cmd_serve(dir: &Path, config: policyc_serve::Config) -> u8 {
             return exit::IO_ERROR;
         }
     };
-    match policyc_serve::run(config, policies) {
+    match policyc_serve::run(config, dir, policies) {
         Ok(()) => exit::OK,
         Err(e) => {
             eprintln!("error: {e}");

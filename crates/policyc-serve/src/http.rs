@@ -20,14 +20,15 @@ use axum::Router;
 use policyc::{decide, evaluate, DecisionKind, ErrorCode, RequestError};
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 /// What every handler shares.
 pub struct AppState {
-    /// The policies, by id.
-    pub policies: Policies,
+    /// The policy set served: a reload swaps in a new one whole; each request takes one snapshot
+    /// ([`AppState::snapshot`]) and is decided entirely by it.
+    pub policies: RwLock<Arc<Policies>>,
     /// The counters.
     pub metrics: Metrics,
     /// The decision log, if one is kept.
@@ -36,6 +37,22 @@ pub struct AppState {
     pub permits: Arc<Semaphore>,
     /// The time a `/v1` request may take, body included.
     pub timeout: Duration,
+}
+
+impl AppState {
+    /// The policy set served now.
+    pub fn snapshot(&self) -> Arc<Policies> {
+        self.policies
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Serve `policies` from now on (requests under way finish with the set they took).
+    pub fn replace(&self, policies: Policies) {
+        let new = Arc::new(policies);
+        *self.policies.write().unwrap_or_else(|e| e.into_inner()) = new;
+    }
 }
 
 type Shared = Arc<AppState>;
@@ -107,7 +124,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         method: "get",
         path: "/ready",
-        summary: "Whether the service decides, with the load state of each policy",
+        summary: "Whether the service decides: `ready`, or `degraded` when some file did not compile at the last reload; each policy's load state (`loaded`, `stale`: its last good version serves, `failed`), the version serving and the last error",
         limited: false,
         handler: || get(ready),
     },
@@ -277,10 +294,11 @@ fn policy(s: &AppState, id: Result<Path<String>, PathRejection>) -> Result<Arc<L
             return Err(error(s, ErrorCode::InvalidPath, &msg, &[]));
         }
     };
-    if let Some(p) = s.policies.by_id.get(&id) {
+    let set = s.snapshot();
+    if let Some(p) = set.by_id.get(&id) {
         return Ok(p.clone());
     }
-    let known: Vec<&str> = s.policies.by_id.keys().map(String::as_str).collect();
+    let known: Vec<&str> = set.by_id.keys().map(String::as_str).collect();
     let help = match policyc::diag::did_you_mean(&id, known.iter().copied()) {
         Some(m) => format!("did you mean `{m}`?"),
         None => format!("the policies are {}", known.join(", ")),
@@ -514,7 +532,7 @@ fn record(
     header_id: Option<&str>,
     latency: Duration,
 ) -> String {
-    s.metrics.decision(p.index, d.kind, latency);
+    s.metrics.decision(&p.program.policy.id, d.kind, latency);
     let id = decision_id();
     if let Some(log) = &s.log {
         if let Some(l) = log_line(&id, p, d, header_id, latency) {
@@ -555,6 +573,7 @@ async fn decide_one(
             if let Ok(v) = HeaderValue::from_str(&id) {
                 r.headers_mut().insert("x-decision-id", v);
             }
+            version_header(&mut r, &p);
             r
         }
         Err(problems) => {
@@ -568,6 +587,13 @@ async fn decide_one(
 pub fn batch_error_record(p: &Loaded, n: usize, problems: &[RequestError]) -> String {
     let message = format!("line {n}: {}", invalid_message(p, problems.len()));
     error_doc(ErrorCode::InvalidRequest, &message, problems, Some(n))
+}
+
+/// The content hash of the version that decided, in `x-policy-content-hash`.
+fn version_header(r: &mut Response, p: &Loaded) {
+    if let Ok(v) = HeaderValue::from_str(&p.content_hash) {
+        r.headers_mut().insert("x-policy-content-hash", v);
+    }
 }
 
 fn invalid_message(p: &Loaded, n: usize) -> String {
@@ -622,7 +648,9 @@ async fn decide_batch(
         }
         out.push('\n');
     }
-    ([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response()
+    let mut r = ([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response();
+    version_header(&mut r, &p);
+    r
 }
 
 // ---------------------------------------------------------------------- describing
@@ -639,7 +667,8 @@ fn summary(p: &Loaded) -> Value {
 }
 
 async fn list_policies(State(s): State<Shared>) -> Response {
-    let list: Vec<Value> = s.policies.by_id.values().map(|p| summary(p)).collect();
+    let set = s.snapshot();
+    let list: Vec<Value> = set.by_id.values().map(|p| summary(p)).collect();
     json_response(json!({ "policies": list }).to_string())
 }
 
@@ -704,20 +733,38 @@ async fn health() -> Response {
 }
 
 async fn ready(State(s): State<Shared>) -> Response {
-    let list: Vec<Value> = s
-        .policies
+    let set = s.snapshot();
+    let mut list: Vec<Value> = set
         .by_id
-        .values()
-        .map(|p| {
+        .iter()
+        .map(|(id, p)| {
+            let failure = set.failure_of(id);
             json!({
-                "id": p.program.policy.id,
-                "state": "loaded",
-                "path": p.path.display().to_string(),
+                "id": id,
+                "state": if failure.is_some() { "stale" } else { "loaded" },
+                "path": failure.map_or(&p.path, |f| &f.path).display().to_string(),
                 "content_hash": p.content_hash,
+                "loaded_at": p.loaded_at,
+                "error": failure.map(|f| f.error.as_str()),
             })
         })
         .collect();
-    json_response(json!({"status": "ready", "policies": list}).to_string())
+    list.extend(set.failures.iter().filter(|f| f.id.is_none()).map(|f| {
+        json!({
+            "id": null,
+            "state": "failed",
+            "path": f.path.display().to_string(),
+            "content_hash": null,
+            "loaded_at": null,
+            "error": f.error,
+        })
+    }));
+    let status = if set.failures.is_empty() {
+        "ready"
+    } else {
+        "degraded"
+    };
+    json_response(json!({"status": status, "policies": list}).to_string())
 }
 
 async fn metrics(State(s): State<Shared>) -> Response {
@@ -726,13 +773,37 @@ async fn metrics(State(s): State<Shared>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        s.metrics.render(),
+        s.metrics.render(&s.snapshot()),
     )
         .into_response()
 }
 
 async fn openapi_json() -> Response {
     json_response(openapi().to_string())
+}
+
+/// The JSON Schema of `/ready`'s answer.
+fn ready_schema() -> Value {
+    let nullable = |t: &str| json!({"type": [t, "null"]});
+    json!({
+        "type": "object",
+        "required": ["status", "policies"],
+        "properties": {
+            "status": {"enum": ["ready", "degraded"]},
+            "policies": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "state", "path", "content_hash", "loaded_at", "error"],
+                "properties": {
+                    "id": nullable("string"),
+                    "state": {"enum": ["loaded", "stale", "failed"]},
+                    "path": {"type": "string"},
+                    "content_hash": nullable("string"),
+                    "loaded_at": nullable("string"),
+                    "error": nullable("string"),
+                },
+            }},
+        },
+    })
 }
 
 /// The OpenAPI 3.1 document of [`ROUTES`].
@@ -763,9 +834,14 @@ pub fn openapi() -> Value {
             ),
             _ => ("application/json", "OK"),
         };
+        let ok_content = if r.path == "/ready" {
+            json!({"schema": {"$ref": "#/components/schemas/Ready"}})
+        } else {
+            json!({})
+        };
         responses.insert(
             "200".into(),
-            json!({"description": ok_desc, "content": {ok_type: {}}}),
+            json!({"description": ok_desc, "content": {ok_type: ok_content}}),
         );
         if r.method == "post" {
             params.push(json!({"name": "explain", "in": "query", "required": false, "description": "false: the fast path, the decision kind and indication only", "schema": {"type": "boolean", "default": true}}));
@@ -812,6 +888,9 @@ pub fn openapi() -> Value {
         "info": {"title": "policyc decision service", "version": env!("CARGO_PKG_VERSION")},
         "paths": paths,
         // The schema of `policyc schema --error`, which allows every code and states each one's status.
-        "components": {"schemas": {"Error": policyc::error_schema::error_document_schema()}},
+        "components": {"schemas": {
+            "Error": policyc::error_schema::error_document_schema(),
+            "Ready": ready_schema(),
+        }},
     })
 }

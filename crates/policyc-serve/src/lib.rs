@@ -1,5 +1,6 @@
-//! The policyc decision service (`policyc serve`): every policy of a folder compiled at start,
-//! decided over HTTP (axum on tokio), every decision counted and, with a log file, logged.
+//! The policyc decision service (`policyc serve`): every policy of a folder compiled at start and
+//! recompiled when the folder changes (or on SIGHUP), decided over HTTP (axum on tokio), every
+//! decision counted and, with a log file, logged.
 //!
 //! The README's "The decision service" section documents the routes, the errors, the limits and
 //! the decision log's line format. Only this crate and the command line depend on tokio and axum.
@@ -10,11 +11,12 @@ pub mod http;
 pub mod log;
 pub mod metrics;
 pub mod policies;
+pub mod reload;
 
 pub use policies::{load, LoadError, Policies};
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,9 +50,11 @@ impl Default for Config {
     }
 }
 
-/// Serve `policies` until SIGTERM or SIGINT: then stop accepting, finish the requests in flight,
-/// flush the decision log and return. The error is why it could not start (a message for people).
-pub fn run(config: Config, policies: Policies) -> Result<(), String> {
+/// Serve `policies`, compiled from the folder `dir`, until SIGTERM or SIGINT: then stop accepting,
+/// finish the requests in flight, flush the decision log and return. Meanwhile a change under
+/// `dir`, or SIGHUP, recompiles the folder ([`reload`]). The error is why it could not start (a
+/// message for people).
+pub fn run(config: Config, dir: &Path, policies: Policies) -> Result<(), String> {
     let log = match &config.log {
         Some(path) => Some(
             log::DecisionLog::open(path, config.log_flush)
@@ -60,7 +64,7 @@ pub fn run(config: Config, policies: Policies) -> Result<(), String> {
     };
     let ids = policies.by_id.keys().cloned().collect();
     let state = Arc::new(http::AppState {
-        policies,
+        policies: std::sync::RwLock::new(Arc::new(policies)),
         metrics: metrics::Metrics::new(ids),
         log,
         permits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent.max(1))),
@@ -70,14 +74,17 @@ pub fn run(config: Config, policies: Policies) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let reloader = reload::Reloader::start(dir, state.clone());
     let served = runtime.block_on(async {
+        // Before the address is printed: from then on a SIGHUP reloads, and never kills.
+        reloader.on_sighup()?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
         let bound = listener
             .local_addr()
             .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
-        let n = state.policies.by_id.len();
+        let n = state.snapshot().by_id.len();
         eprintln!(
             "listening on http://{bound} ({n} polic{})",
             if n == 1 { "y" } else { "ies" }
@@ -88,6 +95,8 @@ pub fn run(config: Config, policies: Policies) -> Result<(), String> {
             .await
             .map_err(|e| format!("the server failed: {e}"))
     });
+    drop(runtime);
+    reloader.stop();
     if let Some(log) = &state.log {
         log.close();
     }

@@ -1,8 +1,11 @@
 //! The service's counters, exposed in the Prometheus text format.
 
+use crate::policies::Policies;
 use policyc::DecisionKind;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::RwLock;
 use std::time::Duration;
 
 /// Upper bounds of the latency histogram's buckets, in seconds.
@@ -20,15 +23,17 @@ const KINDS: [DecisionKind; 4] = [
     DecisionKind::Refer,
 ];
 
-/// Counters, updated without locks.
+/// Counters, updated without locks (but for a policy's first decision, which adds its row).
 pub struct Metrics {
-    policies: Vec<String>,
-    /// Per policy (by index), per kind (in `KINDS` order).
-    decisions: Vec<[AtomicU64; 4]>,
+    /// Per policy id, per kind (in `KINDS` order). A policy no longer served keeps its row:
+    /// counters never go back.
+    decisions: RwLock<BTreeMap<String, [AtomicU64; 4]>>,
     /// Non-cumulative counts per bucket, the last one for +Inf.
     latency: [AtomicU64; BUCKETS.len() + 1],
     latency_sum_ns: AtomicU64,
     errors: [AtomicU64; ERROR_STATUSES.len()],
+    reloads: AtomicU64,
+    reload_failures: AtomicU64,
 }
 
 fn kind_index(k: DecisionKind) -> usize {
@@ -41,22 +46,34 @@ fn kind_index(k: DecisionKind) -> usize {
 }
 
 impl Metrics {
-    /// Counters for these policies (ids in index order).
+    /// Counters for these policies (each shown from the start, at 0).
     pub fn new(policies: Vec<String>) -> Metrics {
-        let decisions = policies.iter().map(|_| Default::default()).collect();
+        let decisions = policies
+            .into_iter()
+            .map(|id| (id, Default::default()))
+            .collect();
         Metrics {
-            policies,
-            decisions,
+            decisions: RwLock::new(decisions),
             latency: Default::default(),
             latency_sum_ns: AtomicU64::new(0),
             errors: Default::default(),
+            reloads: AtomicU64::new(0),
+            reload_failures: AtomicU64::new(0),
         }
     }
 
-    /// Count one decision of policy `index`, and how long binding and deciding took.
-    pub fn decision(&self, index: usize, kind: DecisionKind, latency: Duration) {
-        if let Some(row) = self.decisions.get(index) {
-            row[kind_index(kind)].fetch_add(1, Relaxed);
+    /// Count one decision of policy `id`, and how long binding and deciding took.
+    pub fn decision(&self, id: &str, kind: DecisionKind, latency: Duration) {
+        let k = kind_index(kind);
+        let counted = {
+            let rows = self.decisions.read().unwrap_or_else(|e| e.into_inner());
+            rows.get(id)
+                .map(|row| row[k].fetch_add(1, Relaxed))
+                .is_some()
+        };
+        if !counted {
+            let mut rows = self.decisions.write().unwrap_or_else(|e| e.into_inner());
+            rows.entry(id.to_string()).or_default()[k].fetch_add(1, Relaxed);
         }
         let secs = latency.as_secs_f64();
         let bucket = BUCKETS
@@ -75,12 +92,21 @@ impl Metrics {
         }
     }
 
-    /// The Prometheus text exposition (format 0.0.4).
-    pub fn render(&self) -> String {
+    /// Count one reload, and whether some file failed to compile in it.
+    pub fn reload(&self, failed: bool) {
+        self.reloads.fetch_add(1, Relaxed);
+        if failed {
+            self.reload_failures.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// The Prometheus text exposition (format 0.0.4), with the state of `policies`, the set served.
+    pub fn render(&self, policies: &Policies) -> String {
         let mut s = String::new();
         s.push_str("# HELP policyc_decisions_total Decisions made, by policy and decision kind.\n");
         s.push_str("# TYPE policyc_decisions_total counter\n");
-        for (id, row) in self.policies.iter().zip(&self.decisions) {
+        let rows = self.decisions.read().unwrap_or_else(|e| e.into_inner());
+        for (id, row) in rows.iter() {
             for (k, c) in KINDS.iter().zip(row) {
                 let _ = writeln!(
                     s,
@@ -117,6 +143,30 @@ impl Metrics {
                 "policyc_request_errors_total{{status=\"{st}\"}} {}",
                 c.load(Relaxed)
             );
+        }
+        s.push_str("# HELP policyc_reloads_total Reloads of the policies folder (file changes and SIGHUP).\n");
+        s.push_str("# TYPE policyc_reloads_total counter\n");
+        let _ = writeln!(s, "policyc_reloads_total {}", self.reloads.load(Relaxed));
+        s.push_str("# HELP policyc_reload_failures_total Reloads in which some file did not compile (its policy kept its last good version).\n");
+        s.push_str("# TYPE policyc_reload_failures_total counter\n");
+        let _ = writeln!(
+            s,
+            "policyc_reload_failures_total {}",
+            self.reload_failures.load(Relaxed)
+        );
+        s.push_str("# HELP policyc_policies Policies and files by load state: loaded (the file's current version serves), stale (the file no longer compiles; its last good version serves), failed (a file that does not compile and serves nothing).\n");
+        s.push_str("# TYPE policyc_policies gauge\n");
+        let stale = policies.failures.iter().filter(|f| f.id.is_some()).count();
+        let failed = policies.failures.len() - stale;
+        let loaded = policies.by_id.len().saturating_sub(stale);
+        for (state, n) in [("loaded", loaded), ("stale", stale), ("failed", failed)] {
+            let _ = writeln!(s, "policyc_policies{{state=\"{state}\"}} {n}");
+        }
+        s.push_str("# HELP policyc_policy_stale Whether the policy serves a version older than its file (1: its file no longer compiles).\n");
+        s.push_str("# TYPE policyc_policy_stale gauge\n");
+        for id in policies.by_id.keys() {
+            let v = u8::from(policies.failure_of(id).is_some());
+            let _ = writeln!(s, "policyc_policy_stale{{policy=\"{}\"}} {v}", escape(id));
         }
         s
     }
