@@ -540,19 +540,17 @@ mod tests {
     }
 }
 
-/// Of the indications' sets of possible standings, in order: what the decision can be.
+/// Of the indications' sets of possible standings, in order: what the decision can be. An
+/// indication that approves whatever the unstated facts are decides at once (`decide` returns), so
+/// every set added may be something other than an approval.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Combined {
     /// Some indication may approve.
     pub(super) may_approve: bool,
-    /// Every indication may not approve.
-    pub(super) all_may_not_approve: bool,
     /// Some indication may refer.
     pub(super) may_refer: bool,
     /// Every indication may be denied.
     pub(super) all_may_deny: bool,
-    /// The first indication that approves whatever the unstated facts are.
-    pub(super) first_approve: Option<usize>,
     /// The first indication that refers whatever the unstated facts are.
     pub(super) first_refer: Option<usize>,
 }
@@ -560,47 +558,35 @@ pub(super) struct Combined {
 impl Combined {
     pub(super) const NONE: Combined = Combined {
         may_approve: false,
-        all_may_not_approve: true,
         may_refer: false,
         all_may_deny: true,
-        first_approve: None,
         first_refer: None,
     };
 
+    /// Add indication `i`'s set of possible standings (never exactly [`APPROVE`]).
     pub(super) fn add(&mut self, i: usize, set: u8) {
+        debug_assert!(set != APPROVE, "a sure approval decides at once");
         self.may_approve |= set & APPROVE != 0;
-        self.all_may_not_approve &= set & !APPROVE != 0;
         self.may_refer |= set & REFER != 0;
         self.all_may_deny &= set & DENY != 0;
-        if set == APPROVE && self.first_approve.is_none() {
-            self.first_approve = Some(i);
-        }
         if set == REFER && self.first_refer.is_none() {
             self.first_refer = Some(i);
         }
     }
 
-    /// Whether both an approval and something else are possible: only an indication that
-    /// approves whatever the facts are can still change the decision.
+    /// Whether both an approval and something else are possible (every indication added may be
+    /// something other than an approval): then only an indication that approves whatever the
+    /// facts are can still change the decision.
     fn open(&self) -> bool {
-        self.may_approve && self.all_may_not_approve && (self.may_refer || self.all_may_deny)
+        self.may_approve
     }
 
     /// The decision: the only one every completion of the unstated facts leads to, or
-    /// needs_info.
+    /// needs_info. No indication is sure to approve, so a possible approval is one outcome of
+    /// several (needs_info); otherwise refer when some indication may refer and not every one
+    /// may be denied, deny when every one may be denied and none may refer.
     pub(super) fn outcome(&self) -> Outcome {
-        if let Some(i) = self.first_approve {
-            return Outcome {
-                kind: DecisionKind::Approve,
-                indication: Some(i),
-            };
-        }
-        // Approve is possible (some indication may, and no indication is sure to approve, so
-        // every one may not); refer when no indication is sure to approve and some may refer;
-        // deny when every indication may be denied.
-        let refer = self.all_may_not_approve && self.may_refer;
-        let deny = self.all_may_not_approve && self.all_may_deny;
-        let kind = match (self.may_approve, refer, deny) {
+        let kind = match (self.may_approve, self.may_refer, self.all_may_deny) {
             (false, true, false) => DecisionKind::Refer,
             (false, false, true) => DecisionKind::Deny,
             _ => DecisionKind::NeedsInfo,
