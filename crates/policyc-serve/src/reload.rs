@@ -5,7 +5,7 @@
 //! has been quiet for [`DEBOUNCE`] (at most [`MAX_DELAY`] after the first event). Compiling runs on
 //! a thread of its own, never on the runtime's; requests meanwhile are decided by the set they
 //! took. A policy whose file no longer compiles keeps its last good version (see
-//! [`policies::reload`](crate::policies::reload)); the failure shows in `/ready`, in `/metrics`
+//! [`policies::reload`]); the failure shows in `/ready`, in `/metrics`
 //! and, with the diagnostics, on standard error.
 
 use crate::http::AppState;
