@@ -1,0 +1,1 @@
+//! A FHIR Bundle read into a policyc request, with provenance.

@@ -1,0 +1,1 @@
+//! What policyc answers in FHIR.
