@@ -152,11 +152,11 @@ enum Command {
     },
     /// Print a JSON Schema: of a policy's requests, with `--decision` of decisions, with `--error` of errors.
     #[command(
-        long_about = "Print a JSON Schema (draft 2020-12).\n\nGiven a policy, the schema of its requests: the facts it takes, their types and units. With --decision (and no policy), the schema of the decision JSON that `policyc eval --format json` prints, the same for every policy (see docs/decision-format.md). With --error (and no policy), the schema of the error document that `policyc eval --format json` prints when it cannot decide, and that the decision service answers errors with.",
-        group(clap::ArgGroup::new("what").required(true).args(["policy", "decision", "error"]))
+        long_about = "Print a JSON Schema (draft 2020-12).\n\nGiven a policy, the schema of its requests: the facts it takes, their types and units. With --decision (and no policy), the schema of the decision JSON that `policyc eval --format json` prints, the same for every policy (see docs/decision-format.md). With --error (and no policy), the schema of the error document that `policyc eval --format json` prints when it cannot decide, and that the decision service answers errors with. With --log (and no policy), the schema of one line of the decision log (`serve --log`, `eval --batch --log`).",
+        group(clap::ArgGroup::new("what").required(true).args(["policy", "decision", "error", "log"]))
     )]
     Schema {
-        /// A `.policy` file or a compiled IR `.json` file. Required unless `--decision` or `--error` is given.
+        /// A `.policy` file or a compiled IR `.json` file. Required unless `--decision`, `--error` or `--log` is given.
         policy: Option<PathBuf>,
         /// Print the schema of decisions instead (format `policyc-decision`); takes no policy.
         #[arg(long)]
@@ -164,6 +164,10 @@ enum Command {
         /// Print the schema of error documents instead (format `policyc-error`); takes no policy.
         #[arg(long)]
         error: bool,
+        /// Print the schema of a decision-log line instead (format `policyc-decision-log`);
+        /// takes no policy.
+        #[arg(long)]
+        log: bool,
     },
     /// Run the test cases kept beside policies (`<policy>.cases.yaml`) and report criterion coverage.
     Test {
@@ -182,9 +186,10 @@ enum Command {
         long_about = "Decide JSON Lines of requests under two policies (or two versions of one) and count the decisions that change, by transition (`deny → approve: 12`), with up to 3 example requests each.\n\nThe decision log of `serve --log` holds no facts, so replay reads the requests themselves (the input of `eval --batch`). A request that does not bind under a policy is `invalid` under it. Exit 0 when every request is decided under both policies, 3 when one is invalid under either, 4 when the input cannot be read."
     )]
     Replay {
-        /// JSON Lines of requests, one per line, or `-` for standard input.
+        /// JSON Lines of requests or of a decision log, one per line, or `-` for standard input.
         requests: String,
-        /// The policy before, then the policy after: `--policy OLD --policy NEW` (`.policy` or IR `.json`).
+        /// The policy before, then the policy after: `--policy OLD --policy NEW` (`.policy` or IR
+        /// `.json`); with a decision log, `--policy NEW` alone compares with the logged decisions.
         #[arg(long, value_name = "POLICY", required = true)]
         policy: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "human")]
@@ -298,7 +303,8 @@ fn main() -> ExitCode {
             policy,
             decision,
             error,
-        } => cmd_schema(loader, policy.as_deref(), decision, error),
+            log,
+        } => cmd_schema(loader, policy.as_deref(), decision, error, log),
         Command::Test {
             paths,
             min_coverage,
@@ -546,17 +552,26 @@ fn read_error_code(e: &ReadError) -> ErrorCode {
 
 /// `policyc schema`: the decision schema with `--decision`, the error schema with `--error`, else
 /// the request schema of `policy`.
-fn cmd_schema(loader: &mut Loader, policy: Option<&Path>, decision: bool, error: bool) -> u8 {
-    let schema = match (decision, error, policy) {
-        (true, _, _) => policyc::decision_schema::decision_schema(),
-        (_, true, _) => policyc::error_schema::error_schema(),
-        (false, false, Some(path)) => match load_program(loader, path, OutputFormat::Human) {
-            Ok(p) => policyc::schema::request_schema(&p),
-            Err(c) => return c,
-        },
+fn cmd_schema(
+    loader: &mut Loader,
+    policy: Option<&Path>,
+    decision: bool,
+    error: bool,
+    log: bool,
+) -> u8 {
+    let schema = match (decision, error, log, policy) {
+        (true, _, _, _) => policyc::decision_schema::decision_schema(),
+        (_, true, _, _) => policyc::error_schema::error_schema(),
+        (_, _, true, _) => policyc_serve::log::log_schema(),
+        (false, false, false, Some(path)) => {
+            match load_program(loader, path, OutputFormat::Human) {
+                Ok(p) => policyc::schema::request_schema(&p),
+                Err(c) => return c,
+            }
+        }
         // clap requires a policy unless --decision or --error is given.
-        (false, false, None) => {
-            eprintln!("error: give a policy file, or --decision or --error for the schema of decisions or errors");
+        (false, false, false, None) => {
+            eprintln!("error: give a policy file, or --decision, --error or --log for the schema of decisions, errors or decision-log lines");
             return exit::USAGE;
         }
     };

@@ -693,6 +693,27 @@ fn sigterm_finishes_the_request_in_flight() {
     assert!(status.success(), "{status:?}");
 }
 
+/// `policyc schema --log`, compiled (draft 2020-12, formats asserted).
+fn log_schema() -> (boon::Schemas, boon::SchemaIndex) {
+    let out = Command::new(BIN)
+        .args(["schema", "--log"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let schema: Value = serde_json::from_slice(&out.stdout).expect("the schema is JSON");
+    let mut compiler = boon::Compiler::new();
+    compiler.set_default_draft(boon::Draft::V2020_12);
+    compiler.enable_format_assertions();
+    compiler
+        .add_resource("policyc:decision-log:1", schema)
+        .expect("the schema is accepted");
+    let mut schemas = boon::Schemas::new();
+    let index = compiler
+        .compile("policyc:decision-log:1", &mut schemas)
+        .expect("the schema compiles");
+    (schemas, index)
+}
+
 /// Each log line holds the date of service and the facts as the request stated them, with the
 /// masked facts coarsened or left out and named.
 #[test]
@@ -720,6 +741,12 @@ fn the_log_holds_the_stated_facts_masked() {
     let text = std::fs::read_to_string(&log).expect("the log");
     let lines: Vec<Value> = text.lines().map(json).collect();
     assert_eq!(lines.len(), sent.len());
+    let schema = log_schema();
+    for line in &lines {
+        if let Err(e) = schema.0.validate(line, schema.1) {
+            panic!("a log line does not match `policyc schema --log`: {e:#}\n{line}");
+        }
+    }
     let mut masked_seen = 0;
     for (line, req) in lines.iter().zip(&sent) {
         assert_eq!(line["as_of"], req["as_of"], "{line}");
