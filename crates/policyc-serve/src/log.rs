@@ -263,6 +263,45 @@ impl DecisionLog {
     }
 }
 
+/// The `$id` of the decision log line's schema: the format and its version.
+pub const LOG_SCHEMA_ID: &str = "policyc:decision-log:1";
+
+/// The JSON Schema (draft 2020-12) of one line of the decision log (`policyc-decision-log`,
+/// version 1), as `policyc schema --log` prints it.
+pub fn log_schema() -> Value {
+    let labels = serde_json::json!({"type": ["array", "null"], "items": {"type": "string"}});
+    serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": LOG_SCHEMA_ID,
+        "title": "A line of the policyc decision log",
+        "description": "One decision of `policyc serve --log` or `policyc eval --batch --log`, one JSON object per line. Optional fields may be added within format version 1.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["format", "format_version", "decision_id", "time", "policy", "effective", "content_hash", "request_id", "as_of", "facts", "masked", "decision", "indication", "explained", "path", "unmet", "missing", "exceeded", "latency_us"],
+        "properties": {
+            "format": {"const": "policyc-decision-log"},
+            "format_version": {"const": 1},
+            "decision_id": {"type": "string", "format": "uuid", "description": "A UUID v7 (time-ordered), unique per decision; the `x-decision-id` header of `decide`."},
+            "time": {"type": "string", "format": "date-time", "description": "When it was decided, RFC 3339 in UTC."},
+            "policy": {"type": "string", "description": "The policy's id."},
+            "effective": {"type": "string", "format": "date", "description": "The policy's effective date."},
+            "content_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "The hash of the policy's IR: which rules decided."},
+            "request_id": {"type": ["string", "null"], "description": "The request's own `request_id`, else the HTTP `X-Request-Id` header (single decisions), else null."},
+            "as_of": {"type": ["string", "null"], "format": "date", "description": "The date of service the request was decided for (its `as_of`, or `--as-of`); null if it had none."},
+            "facts": {"type": "object", "description": "The facts as the request stated them (null facts left out), after masking: with `as_of`, a request that decides the same again."},
+            "masked": {"type": "array", "items": {"type": "string"}, "description": "The facts of `facts` that were masked: a date kept as its year, or left out."},
+            "decision": {"enum": ["approve", "deny", "needs_info", "refer"]},
+            "indication": {"type": ["string", "null"], "description": "The label of the indication decided under."},
+            "explained": {"type": "boolean", "description": "false for a decision of the fast path (`?explain=false`): then the four lists are null."},
+            "path": labels.clone(),
+            "unmet": labels.clone(),
+            "missing": labels.clone(),
+            "exceeded": labels,
+            "latency_us": {"type": "integer", "minimum": 0, "description": "Binding and deciding, in microseconds."}
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,43 +381,4 @@ mod tests {
             .collect();
         assert_eq!(all, last);
     }
-}
-
-/// The `$id` of the decision log line's schema: the format and its version.
-pub const LOG_SCHEMA_ID: &str = "policyc:decision-log:1";
-
-/// The JSON Schema (draft 2020-12) of one line of the decision log (`policyc-decision-log`,
-/// version 1), as `policyc schema --log` prints it.
-pub fn log_schema() -> Value {
-    let labels = serde_json::json!({"type": ["array", "null"], "items": {"type": "string"}});
-    serde_json::json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": LOG_SCHEMA_ID,
-        "title": "A line of the policyc decision log",
-        "description": "One decision of `policyc serve --log` or `policyc eval --batch --log`, one JSON object per line. Optional fields may be added within format version 1.",
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["format", "format_version", "decision_id", "time", "policy", "effective", "content_hash", "request_id", "as_of", "facts", "masked", "decision", "indication", "explained", "path", "unmet", "missing", "exceeded", "latency_us"],
-        "properties": {
-            "format": {"const": "policyc-decision-log"},
-            "format_version": {"const": 1},
-            "decision_id": {"type": "string", "format": "uuid", "description": "A UUID v7 (time-ordered), unique per decision; the `x-decision-id` header of `decide`."},
-            "time": {"type": "string", "format": "date-time", "description": "When it was decided, RFC 3339 in UTC."},
-            "policy": {"type": "string", "description": "The policy's id."},
-            "effective": {"type": "string", "format": "date", "description": "The policy's effective date."},
-            "content_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "The hash of the policy's IR: which rules decided."},
-            "request_id": {"type": ["string", "null"], "description": "The request's own `request_id`, else the HTTP `X-Request-Id` header (single decisions), else null."},
-            "as_of": {"type": ["string", "null"], "format": "date", "description": "The date of service the request was decided for (its `as_of`, or `--as-of`); null if it had none."},
-            "facts": {"type": "object", "description": "The facts as the request stated them (null facts left out), after masking: with `as_of`, a request that decides the same again."},
-            "masked": {"type": "array", "items": {"type": "string"}, "description": "The facts of `facts` that were masked: a date kept as its year, or left out."},
-            "decision": {"enum": ["approve", "deny", "needs_info", "refer"]},
-            "indication": {"type": ["string", "null"], "description": "The label of the indication decided under."},
-            "explained": {"type": "boolean", "description": "false for a decision of the fast path (`?explain=false`): then the four lists are null."},
-            "path": labels.clone(),
-            "unmet": labels.clone(),
-            "missing": labels.clone(),
-            "exceeded": labels,
-            "latency_us": {"type": "integer", "minimum": 0, "description": "Binding and deciding, in microseconds."}
-        }
-    })
 }
