@@ -224,11 +224,7 @@ pub fn run(
                     masked += usize::from(m);
                     logged_policy.get_or_insert(policy);
                 }
-                None if old.is_none() => {
-                    if not_logged.len() < EXAMPLES {
-                        not_logged.push(line.n);
-                    }
-                }
+                None if old.is_none() && not_logged.len() < EXAMPLES => not_logged.push(line.n),
                 None => {}
             }
             invalid_any |= from == "invalid" || to == "invalid";
