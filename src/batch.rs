@@ -9,6 +9,7 @@ use policyc::ir::Program;
 use policyc::load::{Loader, MAX_SOURCE_BYTES};
 use policyc::{DecisionKind, ErrorCode, RequestError};
 use policyc_serve::http::{batch_error_record, decision_id, error_doc, log_line, Decided};
+use policyc_serve::log::Masks;
 use policyc_serve::policies::{content_hash, Loaded};
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -188,7 +189,7 @@ fn decide_line(p: &Loaded, line: &Line, as_of: Option<&str>) -> Outcome {
     let start = Instant::now();
     match policyc::bind(&p.program, text, as_of) {
         Ok(req) => {
-            let d = Decided::explained(policyc::evaluate(&p.program, &req));
+            let d = Decided::explained(policyc::evaluate(&p.program, &req), &req);
             Outcome::Decided(d, start.elapsed())
         }
         Err(problems) => Outcome::Error(
@@ -224,6 +225,7 @@ pub fn run(
     input: &str,
     as_of: Option<&str>,
     log: Option<&Path>,
+    masks: &Masks,
 ) -> u8 {
     if let (Some(date), Some(Err(p))) = (as_of, as_of.map(crate::check_as_of)) {
         eprintln!("error: invalid value `{date}` for --as-of: {}", p.message);
@@ -274,6 +276,7 @@ pub fn run(
             &chunk,
             &outcomes,
             &mut counts,
+            masks,
         );
         if let Err(m) = written {
             eprintln!("error: {m}");
@@ -333,6 +336,7 @@ fn write_chunk(
     chunk: &[Line],
     outcomes: &[Outcome],
     counts: &mut Counts,
+    masks: &Masks,
 ) -> Result<(), String> {
     let fail = |e: std::io::Error| format!("cannot write the decisions: {e}");
     for (line, o) in chunk.iter().zip(outcomes) {
@@ -341,7 +345,10 @@ fn write_chunk(
                 counts.by_kind[kind_index(d.kind)] += 1;
                 out.write_all(d.json.as_bytes()).map_err(fail)?;
                 if let Some((path, w)) = log.as_deref_mut() {
-                    if let Some(l) = log_line(&decision_id(), loaded, d, None, *latency) {
+                    let text = line.text.as_deref().unwrap_or("");
+                    if let Some(l) =
+                        log_line(&decision_id(), loaded, d, None, *latency, text, masks)
+                    {
                         w.write_all(l.as_bytes())
                             .and_then(|()| w.write_all(b"\n"))
                             .map_err(|e| {

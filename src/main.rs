@@ -129,6 +129,10 @@ enum Command {
         /// `serve --log`).
         #[arg(long, value_name = "FILE", requires = "batch")]
         log: Option<PathBuf>,
+        /// With `--log`: mask a fact in the decision log (FACT=year keeps a date's year,
+        /// FACT=omit leaves the fact out), as `serve --log-mask` does. Repeatable.
+        #[arg(long, value_name = "FACT=MASK", value_parser = parse_mask, requires = "log")]
+        log_mask: Vec<(String, policyc_serve::log::Mask)>,
         /// The date of service (YYYY-MM-DD), overriding the request's `as_of`.
         // Checked by `eval` itself rather than by clap, so that with `--format json` a bad date is
         // an error document like the others (code `usage`, exit 2).
@@ -148,11 +152,11 @@ enum Command {
     },
     /// Print a JSON Schema: of a policy's requests, with `--decision` of decisions, with `--error` of errors.
     #[command(
-        long_about = "Print a JSON Schema (draft 2020-12).\n\nGiven a policy, the schema of its requests: the facts it takes, their types and units. With --decision (and no policy), the schema of the decision JSON that `policyc eval --format json` prints, the same for every policy (see docs/decision-format.md). With --error (and no policy), the schema of the error document that `policyc eval --format json` prints when it cannot decide, and that the decision service answers errors with.",
-        group(clap::ArgGroup::new("what").required(true).args(["policy", "decision", "error"]))
+        long_about = "Print a JSON Schema (draft 2020-12).\n\nGiven a policy, the schema of its requests: the facts it takes, their types and units. With --decision (and no policy), the schema of the decision JSON that `policyc eval --format json` prints, the same for every policy (see docs/decision-format.md). With --error (and no policy), the schema of the error document that `policyc eval --format json` prints when it cannot decide, and that the decision service answers errors with. With --log (and no policy), the schema of one line of the decision log (`serve --log`, `eval --batch --log`).",
+        group(clap::ArgGroup::new("what").required(true).args(["policy", "decision", "error", "log"]))
     )]
     Schema {
-        /// A `.policy` file or a compiled IR `.json` file. Required unless `--decision` or `--error` is given.
+        /// A `.policy` file or a compiled IR `.json` file. Required unless `--decision`, `--error` or `--log` is given.
         policy: Option<PathBuf>,
         /// Print the schema of decisions instead (format `policyc-decision`); takes no policy.
         #[arg(long)]
@@ -160,6 +164,10 @@ enum Command {
         /// Print the schema of error documents instead (format `policyc-error`); takes no policy.
         #[arg(long)]
         error: bool,
+        /// Print the schema of a decision-log line instead (format `policyc-decision-log`);
+        /// takes no policy.
+        #[arg(long)]
+        log: bool,
     },
     /// Run the test cases kept beside policies (`<policy>.cases.yaml`) and report criterion coverage.
     Test {
@@ -178,9 +186,10 @@ enum Command {
         long_about = "Decide JSON Lines of requests under two policies (or two versions of one) and count the decisions that change, by transition (`deny → approve: 12`), with up to 3 example requests each.\n\nThe decision log of `serve --log` holds no facts, so replay reads the requests themselves (the input of `eval --batch`). A request that does not bind under a policy is `invalid` under it. Exit 0 when every request is decided under both policies, 3 when one is invalid under either, 4 when the input cannot be read."
     )]
     Replay {
-        /// JSON Lines of requests, one per line, or `-` for standard input.
+        /// JSON Lines of requests or of a decision log, one per line, or `-` for standard input.
         requests: String,
-        /// The policy before, then the policy after: `--policy OLD --policy NEW` (`.policy` or IR `.json`).
+        /// The policy before, then the policy after: `--policy OLD --policy NEW` (`.policy` or IR
+        /// `.json`); with a decision log, `--policy NEW` alone compares with the logged decisions.
         #[arg(long, value_name = "POLICY", required = true)]
         policy: Vec<PathBuf>,
         #[arg(long, value_enum, default_value = "human")]
@@ -194,27 +203,44 @@ enum Command {
         long_about = "Serve decisions over HTTP (see the README's \"The decision service\").\n\nEvery policy under --policies is compiled at start (libraries are skipped); if one does not compile, the diagnostics are printed and the service does not start (exit 1). The bound address is printed on standard error. SIGTERM or SIGINT stops it: it finishes the requests in flight, flushes the decision log and exits 0."
     )]
     Serve {
-        /// The folder of policies (searched recursively for `*.policy`); it is also the import root.
+        /// A configuration file (TOML; see the README's "Configuration"). The options below
+        /// override its keys.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The folder of policies (searched recursively for `*.policy`); it is also the import
+        /// root. Required, here or in the configuration file.
         #[arg(long, value_name = "DIR")]
-        policies: PathBuf,
-        /// The address to listen on; port 0 picks a free port.
-        #[arg(long, default_value = "127.0.0.1:8181")]
-        addr: std::net::SocketAddr,
-        /// The largest request body, in bytes (answered 413 above it).
-        #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
-        body_limit: usize,
-        /// How many /v1 requests may be in flight at once (answered 503 above it).
-        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
-        max_concurrent: u32,
-        /// How long a /v1 request may take, its body included (answered 408 after it), in milliseconds.
-        #[arg(long, default_value_t = 5000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
-        timeout_ms: u64,
+        policies: Option<PathBuf>,
+        /// The address to listen on; port 0 picks a free port [default: 127.0.0.1:8181].
+        #[arg(long)]
+        addr: Option<std::net::SocketAddr>,
+        /// The largest request body, in bytes (answered 413 above it) [default: 1048576].
+        #[arg(long, value_name = "BYTES")]
+        body_limit: Option<usize>,
+        /// How many /v1 requests may be in flight at once (answered 503 above it) [default: 256].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        max_concurrent: Option<u32>,
+        /// How long a /v1 request may take, its body included (answered 408 after it), in
+        /// milliseconds [default: 5000].
+        #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+        timeout_ms: Option<u64>,
         /// Log every decision to this file, one JSON line each (appended).
         #[arg(long, value_name = "FILE")]
         log: Option<PathBuf>,
-        /// How often the decision log is flushed, in milliseconds.
-        #[arg(long, default_value_t = 1000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
-        log_flush_ms: u64,
+        /// How often the decision log is flushed, in milliseconds [default: 1000].
+        #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+        log_flush_ms: Option<u64>,
+        /// Rotate the decision log before it grows past this many bytes: FILE becomes FILE.1,
+        /// FILE.1 becomes FILE.2, and so on [default: never].
+        #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+        log_max_bytes: Option<u64>,
+        /// How many rotated decision logs are kept [default: 5].
+        #[arg(long, value_name = "N")]
+        log_keep: Option<usize>,
+        /// Mask a fact in the decision log: FACT=year keeps a date's year, FACT=omit leaves the
+        /// fact out. Repeatable.
+        #[arg(long, value_name = "FACT=MASK", value_parser = parse_mask)]
+        log_mask: Vec<(String, policyc_serve::log::Mask)>,
     },
     /// Run the language server for editors, over standard input and output.
     #[command(
@@ -242,6 +268,7 @@ fn main() -> ExitCode {
             request,
             batch: true,
             log,
+            log_mask,
             as_of,
             ..
         } => batch::run(
@@ -250,6 +277,7 @@ fn main() -> ExitCode {
             request.as_deref().unwrap_or("-"),
             as_of.as_deref(),
             log.as_deref(),
+            &policyc_serve::log::Masks(log_mask.into_iter().collect()),
         ),
         Command::Eval {
             policy,
@@ -275,13 +303,15 @@ fn main() -> ExitCode {
             policy,
             decision,
             error,
-        } => cmd_schema(loader, policy.as_deref(), decision, error),
+            log,
+        } => cmd_schema(loader, policy.as_deref(), decision, error, log),
         Command::Test {
             paths,
             min_coverage,
             coverage,
         } => cmd_test(loader, &paths, min_coverage.as_deref(), coverage),
         Command::Serve {
+            config,
             policies,
             addr,
             body_limit,
@@ -289,17 +319,30 @@ fn main() -> ExitCode {
             timeout_ms,
             log,
             log_flush_ms,
-        } => cmd_serve(
-            &policies,
-            policyc_serve::Config {
+            log_max_bytes,
+            log_keep,
+            log_mask,
+        } => {
+            let flags = ServeFlags {
+                policies,
                 addr,
                 body_limit,
-                max_concurrent: max_concurrent as usize,
-                timeout: std::time::Duration::from_millis(timeout_ms),
+                max_concurrent,
+                timeout_ms,
                 log,
-                log_flush: std::time::Duration::from_millis(log_flush_ms),
-            },
-        ),
+                log_flush_ms,
+                log_max_bytes,
+                log_keep,
+                log_mask,
+            };
+            match serve_config(config.as_deref(), flags) {
+                Ok((dir, config)) => cmd_serve(&dir, config),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    exit::USAGE
+                }
+            }
+        }
         Command::Lsp => cmd_lsp(),
     };
     ExitCode::from(code)
@@ -314,6 +357,79 @@ fn cmd_lsp() -> u8 {
             exit::IO_ERROR
         }
     }
+}
+
+/// `--log-mask FACT=MASK`.
+fn parse_mask(arg: &str) -> Result<(String, policyc_serve::log::Mask), String> {
+    policyc_serve::log::Masks::parse_arg(arg)
+}
+
+/// The options of `policyc serve` given on the command line.
+struct ServeFlags {
+    policies: Option<PathBuf>,
+    addr: Option<std::net::SocketAddr>,
+    body_limit: Option<usize>,
+    max_concurrent: Option<u32>,
+    timeout_ms: Option<u64>,
+    log: Option<PathBuf>,
+    log_flush_ms: Option<u64>,
+    log_max_bytes: Option<u64>,
+    log_keep: Option<usize>,
+    log_mask: Vec<(String, policyc_serve::log::Mask)>,
+}
+
+/// The service's configuration: the command line over the configuration file over the defaults.
+fn serve_config(
+    file: Option<&Path>,
+    flags: ServeFlags,
+) -> Result<(PathBuf, policyc_serve::Config), String> {
+    let file = match file {
+        Some(path) => policyc_serve::config::File::read(path)?,
+        None => policyc_serve::config::File::default(),
+    };
+    let defaults = policyc_serve::Config::default();
+    let dir = flags.policies.or(file.policies).ok_or(
+        "no policies to serve: pass --policies DIR (or set `policies` in the --config file)",
+    )?;
+    let addr = match (flags.addr, &file.addr) {
+        (Some(a), _) => a,
+        (None, Some(a)) => a
+            .parse()
+            .map_err(|_| format!("`addr = \"{a}\"` is not an address"))?,
+        (None, None) => defaults.addr,
+    };
+    let log_file = file.log.unwrap_or_default();
+    let mut masks = log_file.masks()?;
+    masks.0.extend(flags.log_mask);
+    let log = flags.log.or(log_file.path).map(|path| {
+        let mut o = policyc_serve::log::LogOptions::new(path);
+        if let Some(ms) = flags.log_flush_ms.or(log_file.flush_ms) {
+            o.flush = std::time::Duration::from_millis(ms);
+        }
+        o.max_bytes = flags.log_max_bytes.or(log_file.max_bytes);
+        if let Some(k) = flags.log_keep.or(log_file.keep) {
+            o.keep = k;
+        }
+        o.masks = masks;
+        o
+    });
+    let config = policyc_serve::Config {
+        addr,
+        body_limit: flags
+            .body_limit
+            .or(file.body_limit)
+            .unwrap_or(defaults.body_limit),
+        max_concurrent: flags
+            .max_concurrent
+            .or(file.max_concurrent)
+            .map_or(defaults.max_concurrent, |n| n as usize),
+        timeout: flags
+            .timeout_ms
+            .or(file.timeout_ms)
+            .map_or(defaults.timeout, std::time::Duration::from_millis),
+        log,
+    };
+    Ok((dir, config))
 }
 
 /// `policyc serve`: compile the folder's policies, then serve until SIGTERM or SIGINT, recompiling
@@ -436,17 +552,26 @@ fn read_error_code(e: &ReadError) -> ErrorCode {
 
 /// `policyc schema`: the decision schema with `--decision`, the error schema with `--error`, else
 /// the request schema of `policy`.
-fn cmd_schema(loader: &mut Loader, policy: Option<&Path>, decision: bool, error: bool) -> u8 {
-    let schema = match (decision, error, policy) {
-        (true, _, _) => policyc::decision_schema::decision_schema(),
-        (_, true, _) => policyc::error_schema::error_schema(),
-        (false, false, Some(path)) => match load_program(loader, path, OutputFormat::Human) {
-            Ok(p) => policyc::schema::request_schema(&p),
-            Err(c) => return c,
-        },
+fn cmd_schema(
+    loader: &mut Loader,
+    policy: Option<&Path>,
+    decision: bool,
+    error: bool,
+    log: bool,
+) -> u8 {
+    let schema = match (decision, error, log, policy) {
+        (true, _, _, _) => policyc::decision_schema::decision_schema(),
+        (_, true, _, _) => policyc::error_schema::error_schema(),
+        (_, _, true, _) => policyc_serve::log::log_schema(),
+        (false, false, false, Some(path)) => {
+            match load_program(loader, path, OutputFormat::Human) {
+                Ok(p) => policyc::schema::request_schema(&p),
+                Err(c) => return c,
+            }
+        }
         // clap requires a policy unless --decision or --error is given.
-        (false, false, None) => {
-            eprintln!("error: give a policy file, or --decision or --error for the schema of decisions or errors");
+        (false, false, false, None) => {
+            eprintln!("error: give a policy file, or --decision, --error or --log for the schema of decisions, errors or decision-log lines");
             return exit::USAGE;
         }
     };

@@ -640,11 +640,113 @@ fn replay_of_a_policy_against_itself_changes_nothing_and_exits_0() {
 }
 
 #[test]
-fn replay_needs_two_policies() {
-    let (dir, _) = replay_fixture();
+fn replay_takes_one_or_two_policies() {
+    let (dir, lines) = replay_fixture();
     let v1 = dir.path().join("v1.policy").display().to_string();
-    let out = policyc(&["replay", "-", "--policy", &v1], Some(b""));
+    let out = policyc(
+        &[
+            "replay", "-", "--policy", &v1, "--policy", &v1, "--policy", &v1,
+        ],
+        Some(b""),
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--policy OLD --policy NEW"), "{stderr}");
+    // One policy: the lines must be a decision log's, whose decisions are the ones before.
+    let out = policyc(
+        &["replay", "-", "--policy", &v1],
+        Some((lines[..2].join("\n") + "\n").as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 1, 2 of <stdin> is not a decision-log line"),
+        "{stderr}"
+    );
+}
+
+/// The log of `eval --batch --log` under the old version, replayed under the new one alone,
+/// finds the same transitions as replaying the requests under both.
+#[test]
+fn replay_of_a_decision_log_compares_with_the_logged_decisions() {
+    let (dir, lines) = replay_fixture();
+    let v1 = dir.path().join("v1.policy").display().to_string();
+    let v2 = dir.path().join("v2.policy").display().to_string();
+    let log = dir.path().join("decisions.jsonl");
+    let log_s = log.display().to_string();
+    // The requests v1 can decide (the log has a line for each decision).
+    let valid: Vec<String> = lines[..9].to_vec();
+    let input = valid.join("\n") + "\n";
+    let out = policyc(
+        &["eval", "--batch", &v1, "-", "--log", &log_s],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_log = policyc(
+        &["replay", &log_s, "--policy", &v2, "--format", "json"],
+        None,
+    );
+    let both = policyc(
+        &[
+            "replay", "-", "--policy", &v1, "--policy", &v2, "--format", "json",
+        ],
+        Some(input.as_bytes()),
+    );
+    let a: Value = serde_json::from_slice(&from_log.stdout).expect("JSON");
+    let b: Value = serde_json::from_slice(&both.stdout).expect("JSON");
+    assert_eq!(from_log.status.code(), both.status.code());
+    for k in ["requests", "changed", "unchanged", "transitions"] {
+        assert_eq!(a[k], b[k], "{k}: {a:#} vs {b:#}");
+    }
+    assert_eq!(a["masked"], 0);
+    assert_eq!(a["old"]["id"], "demo");
+    assert_eq!(a["old"]["effective"], "2025-01-01");
+    assert_eq!(a["old"]["content_hash"], b["old"]["content_hash"]);
+    assert!(a["old"]["path"]
+        .as_str()
+        .is_some_and(|p| p.contains("decisions.jsonl")));
+
+    // Masked facts are replayed unknown, and counted.
+    std::fs::remove_file(&log).expect("remove the log");
+    let out = policyc(
+        &[
+            "eval",
+            "--batch",
+            &v1,
+            "-",
+            "--log",
+            &log_s,
+            "--log-mask",
+            "age=omit",
+        ],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let masked = policyc(
+        &["replay", &log_s, "--policy", &v1, "--format", "json"],
+        None,
+    );
+    let m: Value = serde_json::from_slice(&masked.stdout).expect("JSON");
+    assert_eq!(
+        m["masked"], 8,
+        "every request but one states the age: {m:#}"
+    );
+    // Without its age, an approval of v1 becomes needs_info.
+    assert!(
+        m["transitions"].as_array().is_some_and(|t| t
+            .iter()
+            .any(|t| t["from"] == "approve" && t["to"] == "needs_info")),
+        "{m:#}"
+    );
+    let text = policyc(&["replay", &log_s, "--policy", &v1], None);
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.contains("8 logged requests with masked facts"),
+        "{stdout}"
+    );
 }

@@ -36,10 +36,16 @@ fn root() -> PathBuf {
 }
 
 fn start(args: &[&str]) -> Server {
-    let mut child = Command::new(BIN)
-        .arg("serve")
+    let mut cmd = Command::new(BIN);
+    cmd.arg("serve")
         .args(["--policies", "policies", "--addr", "127.0.0.1:0"])
-        .args(args)
+        .args(args);
+    launch(cmd)
+}
+
+/// Start `cmd` (a `policyc serve` from the repository's root) and wait for its address.
+fn launch(mut cmd: Command) -> Server {
+    let mut child = cmd
         .current_dir(root())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -685,4 +691,228 @@ fn sigterm_finishes_the_request_in_flight() {
     let mut child = server.child.take().expect("running");
     let status = child.wait().expect("exits");
     assert!(status.success(), "{status:?}");
+}
+
+/// `policyc schema --log`, compiled (draft 2020-12, formats asserted).
+fn log_schema() -> (boon::Schemas, boon::SchemaIndex) {
+    let out = Command::new(BIN)
+        .args(["schema", "--log"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let schema: Value = serde_json::from_slice(&out.stdout).expect("the schema is JSON");
+    let mut compiler = boon::Compiler::new();
+    compiler.set_default_draft(boon::Draft::V2020_12);
+    compiler.enable_format_assertions();
+    compiler
+        .add_resource("policyc:decision-log:1", schema)
+        .expect("the schema is accepted");
+    let mut schemas = boon::Schemas::new();
+    let index = compiler
+        .compile("policyc:decision-log:1", &mut schemas)
+        .expect("the schema compiles");
+    (schemas, index)
+}
+
+/// Each log line holds the date of service and the facts as the request stated them, with the
+/// masked facts coarsened or left out and named.
+#[test]
+fn the_log_holds_the_stated_facts_masked() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let log = dir.path().join("decisions.jsonl");
+    let server = start(&[
+        "--log",
+        log.to_str().expect("a UTF-8 path"),
+        "--log-mask",
+        "date_of_birth=year",
+        "--log-mask",
+        "lesion_sites=omit",
+    ]);
+    let mut sent = Vec::new();
+    for f in requests() {
+        let body = std::fs::read_to_string(&f).expect("the request");
+        let (s, _) = server.post_json("/v1/policies/proleukin/decide", &body);
+        if s == 200 {
+            sent.push(json(&body));
+        }
+    }
+    let (status, rest) = server.stop();
+    assert!(status.success(), "exit {status:?}: {rest:?}");
+    let text = std::fs::read_to_string(&log).expect("the log");
+    let lines: Vec<Value> = text.lines().map(json).collect();
+    assert_eq!(lines.len(), sent.len());
+    let schema = log_schema();
+    for line in &lines {
+        if let Err(e) = schema.0.validate(line, schema.1) {
+            panic!("a log line does not match `policyc schema --log`: {e:#}\n{line}");
+        }
+    }
+    let mut masked_seen = 0;
+    for (line, req) in lines.iter().zip(&sent) {
+        assert_eq!(line["as_of"], req["as_of"], "{line}");
+        let stated = req["facts"].as_object().expect("facts");
+        let logged = line["facts"].as_object().expect("logged facts");
+        let mut masked = Vec::new();
+        for (name, v) in stated {
+            if v.is_null() {
+                assert!(
+                    !logged.contains_key(name),
+                    "a null fact is left out: {name}"
+                );
+                continue;
+            }
+            match name.as_str() {
+                "date_of_birth" => {
+                    let year = &v.as_str().expect("a date")[..4];
+                    assert_eq!(logged[name], year, "{line}");
+                    masked.push(name.clone());
+                }
+                "lesion_sites" => {
+                    assert!(!logged.contains_key(name), "{line}");
+                    masked.push(name.clone());
+                }
+                _ => assert_eq!(&logged[name], v, "{name} in {line}"),
+            }
+        }
+        assert_eq!(
+            logged.len() + masked.iter().filter(|m| *m == "lesion_sites").count(),
+            stated.values().filter(|v| !v.is_null()).count()
+        );
+        masked.sort();
+        assert_eq!(line["masked"], serde_json::json!(masked), "{line}");
+        masked_seen += masked.len();
+    }
+    assert!(masked_seen > 0, "the requests state a masked fact");
+}
+
+/// A crash (kill -9) loses at most the lines of the last flush interval: after an interval has
+/// passed, every decision is in the log.
+#[test]
+fn kill_9_loses_nothing_older_than_the_flush_interval() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let log = dir.path().join("decisions.jsonl");
+    let mut server = start(&[
+        "--log",
+        log.to_str().expect("a UTF-8 path"),
+        "--log-flush-ms",
+        "100",
+    ]);
+    let body = std::fs::read_to_string(&requests()[0]).expect("the request");
+    let n = 80;
+    for _ in 0..n {
+        let (s, _) = server.post_json("/v1/policies/proleukin/decide", &body);
+        assert_eq!(s, 200);
+    }
+    // More than the flush interval, then no chance to flush at exit.
+    std::thread::sleep(Duration::from_millis(600));
+    let mut child = server.child.take().expect("running");
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("the server exits");
+    assert!(!status.success());
+    let text = std::fs::read_to_string(&log).expect("the log");
+    assert_eq!(
+        text.lines().count(),
+        n,
+        "every line older than the interval survives"
+    );
+    assert!(text.lines().all(|l| json(l)["decision"].is_string()));
+}
+
+/// With a size limit the log is rotated: FILE, FILE.1, FILE.2 hold whole lines, none is longer
+/// than the limit, and no line is lost while they are kept.
+#[test]
+fn the_log_is_rotated_by_size() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let log = dir.path().join("decisions.jsonl");
+    let server = start(&[
+        "--log",
+        log.to_str().expect("a UTF-8 path"),
+        "--log-max-bytes",
+        "4000",
+        "--log-keep",
+        "50",
+    ]);
+    let body = std::fs::read_to_string(&requests()[0]).expect("the request");
+    let n = 40;
+    for _ in 0..n {
+        let (s, _) = server.post_json("/v1/policies/proleukin/decide", &body);
+        assert_eq!(s, 200);
+    }
+    let (status, rest) = server.stop();
+    assert!(status.success(), "exit {status:?}: {rest:?}");
+    let mut files = vec![log.clone()];
+    for k in 1.. {
+        let p = dir.path().join(format!("decisions.jsonl.{k}"));
+        if !p.exists() {
+            break;
+        }
+        files.push(p);
+    }
+    assert!(files.len() > 2, "rotated: {files:?}");
+    let mut ids = Vec::new();
+    for f in files.iter().rev() {
+        let text = std::fs::read_to_string(f).expect("a log file");
+        assert!(
+            text.len() <= 4000,
+            "{} has {} bytes",
+            f.display(),
+            text.len()
+        );
+        for l in text.lines() {
+            ids.push(json(l)["decision_id"].as_str().expect("an id").to_string());
+        }
+    }
+    assert_eq!(ids.len(), n);
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "oldest file first, time-ordered ids");
+}
+
+/// The configuration file sets what the options set; the options override it; a mistake in it is
+/// named, and the service does not start.
+#[test]
+fn a_configuration_file() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let config = dir.path().join("policyc.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "policies = {:?}\naddr = \"127.0.0.1:0\"\nmax_concurrent = 8\n\n[log]\npath = \"decisions.jsonl\"\nflush_ms = 50\nmask = {{ date_of_birth = \"omit\" }}\n",
+            root().join("policies").to_str().expect("a UTF-8 path")
+        ),
+    )
+    .expect("write the configuration");
+    let mut cmd = Command::new(BIN);
+    cmd.args(["serve", "--config"]).arg(&config);
+    let server = launch(cmd);
+    let body = std::fs::read_to_string(&requests()[0]).expect("the request");
+    let (s, _) = server.post_json("/v1/policies/proleukin/decide", &body);
+    assert_eq!(s, 200);
+    let (status, rest) = server.stop();
+    assert!(status.success(), "exit {status:?}: {rest:?}");
+    // The log's path is read from the configuration's folder.
+    let text = std::fs::read_to_string(dir.path().join("decisions.jsonl")).expect("the log");
+    let line = json(text.lines().next().expect("a line"));
+    assert!(line["facts"].get("date_of_birth").is_none(), "{line}");
+
+    std::fs::write(&config, "policies = \"policies\"\nmax_concurent = 8\n").expect("write");
+    let out = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&config)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("max_concurent") && err.contains("policyc.toml"),
+        "{err}"
+    );
+
+    let out = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--policies"), "{err}");
 }

@@ -6,7 +6,7 @@
 // would only add an allocation on the error path.
 #![allow(clippy::result_large_err)]
 
-use crate::log::DecisionLog;
+use crate::log::{DecisionLog, Masks};
 use crate::metrics::Metrics;
 use crate::policies::{labels, Loaded, Policies};
 use axum::body::Bytes;
@@ -19,7 +19,7 @@ use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use policyc::{decide, evaluate, DecisionKind, ErrorCode, RequestError};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -397,6 +397,8 @@ pub struct Decided {
     pub kind: DecisionKind,
     /// The request's own `request_id`.
     pub request_id: Option<String>,
+    /// The date of service the request was decided for (days since 1970-01-01), if it had one.
+    pub as_of: Option<i32>,
     /// The label of the indication decided under.
     pub indication: Option<String>,
     /// The labels of the branches that held; null without the explanation (the fast path), as
@@ -412,10 +414,11 @@ pub struct Decided {
 
 impl Decided {
     /// An explained decision: its JSON is exactly what `policyc eval --format json` prints, compact.
-    pub fn explained(d: policyc::Decision) -> Decided {
+    pub fn explained(d: policyc::Decision, req: &policyc::Request) -> Decided {
         let json = serde_json::to_string(&d).unwrap_or_default();
         Decided {
             json,
+            as_of: req.as_of,
             kind: d.decision,
             indication: d.indication.as_ref().map(|i| i.label.clone()),
             request_id: d.request_id,
@@ -442,7 +445,7 @@ struct Brief<'a> {
 fn decide_text(p: &Loaded, text: &str, explain: bool) -> Result<Decided, Vec<RequestError>> {
     let req = policyc::bind(&p.program, text, None)?;
     if explain {
-        Ok(Decided::explained(evaluate(&p.program, &req)))
+        Ok(Decided::explained(evaluate(&p.program, &req), &req))
     } else {
         let o = decide(&p.program, &req);
         let ind = o.indication.and_then(|i| p.program.indications.get(i));
@@ -460,6 +463,7 @@ fn decide_text(p: &Loaded, text: &str, explain: bool) -> Result<Decided, Vec<Req
             kind: o.kind,
             indication: ind.map(|i| i.label.clone()),
             request_id: req.request_id,
+            as_of: req.as_of,
             path: None,
             unmet: None,
             missing: None,
@@ -479,6 +483,9 @@ struct LogLine<'a> {
     effective: &'a str,
     content_hash: &'a str,
     request_id: Option<&'a str>,
+    as_of: Option<String>,
+    facts: Value,
+    masked: Vec<String>,
     decision: &'static str,
     indication: Option<&'a str>,
     explained: bool,
@@ -494,15 +501,35 @@ pub fn decision_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// The decision log line of decision `id` (made with [`decision_id`]) of `p`, without its newline.
-/// `header_id` is the request id to log when the request has none of its own.
+/// The facts the request `text` states (nulls left out), masked; the names of the facts masked.
+fn logged_facts(text: &str, masks: &Masks) -> (Value, Vec<String>) {
+    #[derive(serde::Deserialize)]
+    struct Stated {
+        #[serde(default)]
+        facts: Map<String, Value>,
+    }
+    // The request has been bound, so it parses; a copy for the log only.
+    let mut facts = serde_json::from_str::<Stated>(text)
+        .map(|s| s.facts)
+        .unwrap_or_default();
+    facts.retain(|_, v| !v.is_null());
+    let masked = masks.apply(&mut facts);
+    (Value::Object(facts), masked)
+}
+
+/// The decision log line of decision `id` (made with [`decision_id`]) of `p` for the request
+/// `text`, without its newline. `header_id` is the request id to log when the request has none of
+/// its own; the facts named in `masks` are masked.
 pub fn log_line(
     id: &str,
     p: &Loaded,
     d: &Decided,
     header_id: Option<&str>,
     latency: Duration,
+    text: &str,
+    masks: &Masks,
 ) -> Option<String> {
+    let (facts, masked) = logged_facts(text, masks);
     let line = LogLine {
         format: "policyc-decision-log",
         format_version: 1,
@@ -512,6 +539,12 @@ pub fn log_line(
         effective: &p.program.policy.effective,
         content_hash: &p.content_hash,
         request_id: d.request_id.as_deref().or(header_id),
+        as_of: d
+            .as_of
+            .and_then(policyc::dates::date_from_days)
+            .map(|d| d.to_string()),
+        facts,
+        masked,
         decision: d.kind.as_str(),
         indication: d.indication.as_deref(),
         explained: d.path.is_some(),
@@ -531,11 +564,12 @@ fn record(
     d: &Decided,
     header_id: Option<&str>,
     latency: Duration,
+    text: &str,
 ) -> String {
     s.metrics.decision(&p.program.policy.id, d.kind, latency);
     let id = decision_id();
     if let Some(log) = &s.log {
-        if let Some(l) = log_line(&id, p, d, header_id, latency) {
+        if let Some(l) = log_line(&id, p, d, header_id, latency, text, log.masks()) {
             log.write(l);
         }
     }
@@ -568,7 +602,14 @@ async fn decide_one(
     let start = Instant::now();
     match decide_text(&p, text, explain) {
         Ok(d) => {
-            let id = record(&s, &p, &d, header_request_id(&headers), start.elapsed());
+            let id = record(
+                &s,
+                &p,
+                &d,
+                header_request_id(&headers),
+                start.elapsed(),
+                text,
+            );
             let mut r = json_response(d.json);
             if let Ok(v) = HeaderValue::from_str(&id) {
                 r.headers_mut().insert("x-decision-id", v);
@@ -637,7 +678,7 @@ async fn decide_batch(
         let start = Instant::now();
         match decide_text(&p, line, explain) {
             Ok(d) => {
-                record(&s, &p, &d, None, start.elapsed());
+                record(&s, &p, &d, None, start.elapsed(), line);
                 out.push_str(&d.json);
             }
             Err(problems) => {

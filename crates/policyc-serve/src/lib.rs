@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod http;
 pub mod log;
 pub mod metrics;
@@ -16,7 +17,7 @@ pub mod reload;
 pub use policies::{load, LoadError, Policies};
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,10 +32,8 @@ pub struct Config {
     pub max_concurrent: usize,
     /// How long a `/v1` request may take, its body included; longer ones are answered 408.
     pub timeout: Duration,
-    /// The decision log file, if decisions are logged.
-    pub log: Option<PathBuf>,
-    /// How often the decision log is flushed.
-    pub log_flush: Duration,
+    /// The decision log, if decisions are logged.
+    pub log: Option<log::LogOptions>,
 }
 
 impl Default for Config {
@@ -45,7 +44,6 @@ impl Default for Config {
             max_concurrent: 256,
             timeout: Duration::from_secs(5),
             log: None,
-            log_flush: Duration::from_secs(1),
         }
     }
 }
@@ -56,10 +54,12 @@ impl Default for Config {
 /// message for people).
 pub fn run(config: Config, dir: &Path, policies: Policies) -> Result<(), String> {
     let log = match &config.log {
-        Some(path) => Some(
-            log::DecisionLog::open(path, config.log_flush)
-                .map_err(|e| format!("cannot open the decision log {}: {e}", path.display()))?,
-        ),
+        Some(options) => Some(log::DecisionLog::open(options.clone()).map_err(|e| {
+            format!(
+                "cannot open the decision log {}: {e}",
+                options.path.display()
+            )
+        })?),
         None => None,
     };
     let ids = policies.by_id.keys().cloned().collect();
