@@ -66,7 +66,9 @@ fn start(log: Option<&Path>) -> Server {
         .expect("the server starts");
     let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
     let mut line = String::new();
-    stderr.read_line(&mut line).expect("the server prints its address");
+    stderr
+        .read_line(&mut line)
+        .expect("the server prints its address");
     let port = line
         .strip_prefix("listening on http://127.0.0.1:")
         .and_then(|r| r.split_whitespace().next())

@@ -106,6 +106,34 @@ fn broken_policies_report_their_error() {
     insta::glob!("broken/*.policy", check_broken);
 }
 
+/// `tests/broken/syntax/`: files with several syntax errors each; one run reports every one (at
+/// least two), each pointing where it is, an unclosed delimiter where it was opened.
+fn check_several_syntax_errors(path: &Path) {
+    let text = read(path);
+    let name = match path.strip_prefix(broken_dir()) {
+        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+        Err(_) => panic!("{} is not under tests/broken", path.display()),
+    };
+    let checked = policyc::compile_path(path).expect("corpus file is readable");
+    let diags = &checked.diagnostics;
+    assert!(
+        diags.len() >= 2,
+        "{name}: one run reports several syntax errors: {diags:#?}"
+    );
+    assert!(
+        diags.iter().all(|d| d.code == "E0100" && d.is_error()),
+        "{name}: {diags:#?}"
+    );
+    assert_well_formed(&name, &text, diags);
+    let rendered = render_plain(diags, &Source::new(name.as_str(), text.as_str()));
+    insta::assert_snapshot!(rendered);
+}
+
+#[test]
+fn several_syntax_errors_in_one_run() {
+    insta::glob!("broken/syntax/*.policy", check_several_syntax_errors);
+}
+
 #[test]
 fn corpus_covers_the_error_codes() {
     let mut covered = Vec::new();

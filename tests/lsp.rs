@@ -417,6 +417,25 @@ fn a_syntax_error_is_one_diagnostic_and_unknown_requests_are_errors() {
     client.shutdown();
 }
 
+/// Every syntax error of the text, one diagnostic each, with an unclosed `{` pointed at where it
+/// was opened (related information).
+#[test]
+fn several_syntax_errors_are_several_diagnostics() {
+    let (mut client, _) = Client::start(None);
+    let uri = "untitled:Untitled-2";
+    let text = "policy p {\n  title \"P\" drug \"D\" effective 2024-01-01\n}\nfact age: years \"Age\"\nindication 1 \"A\" {\n  approve for 1 year\n\nfact weight kg \"W\"\n";
+    client.open(uri, text);
+    let diags = client.diagnostics(uri);
+    assert_eq!(diags.len(), 2, "{diags:#?}");
+    assert!(diags.iter().all(|d| d["code"] == "E0100"), "{diags:#?}");
+    // The first: `fact` where the indication should have gone on; its `{` is on line 5 (4 from 0).
+    assert_eq!(diags[0]["range"]["start"]["line"], 7, "{diags:#?}");
+    let related = diags[0]["relatedInformation"].to_string();
+    assert!(related.contains("never closed"), "{diags:#?}");
+    assert_eq!(diags[1]["range"]["start"]["line"], 7, "{diags:#?}");
+    client.shutdown();
+}
+
 #[test]
 fn exit_without_shutdown_is_an_error_and_a_closed_input_ends_the_server() {
     let (mut client, _) = Client::start(None);

@@ -1,7 +1,8 @@
 //! The parser: pest grammar (`grammar/policy.pest`) to the spanned AST of [`crate::ast`].
 //!
-//! A syntax error stops the parse of that file (the grammar cannot resynchronise reliably), and is
-//! reported with the location and, in analyst's words, what was expected there.
+//! A syntax error stops the parse of that file's tree (the grammar cannot resynchronise inside an
+//! item), and is reported with the location and, in analyst's words, what was expected there;
+//! [`parse_all`] then looks for more errors in the items that follow ([`recover`]).
 
 use crate::ast::*;
 use crate::diag::{codes, Diagnostic};
@@ -17,6 +18,7 @@ mod grammar {
 use grammar::{PolicyParser, Rule};
 
 mod errors;
+pub mod recover;
 use errors::syntax_error;
 
 type P<'a> = Pair<'a, Rule>;
@@ -54,6 +56,17 @@ pub fn parse(text: &str) -> Result<File, Box<Diagnostic>> {
     }
     crate::limits::check_tree(&file)?;
     Ok(file)
+}
+
+/// Parse a policy file into its AST, or report every syntax error found: after the first, each
+/// later item that does not parse on its own is one more (at most
+/// [`recover::MAX_SYNTAX_ERRORS`]). Other errors (the limits) are reported alone, as by [`parse`].
+pub fn parse_all(text: &str) -> Result<File, Vec<Diagnostic>> {
+    match parse(text) {
+        Ok(f) => Ok(f),
+        Err(d) if d.code == codes::SYNTAX => Err(recover::all_errors(text, *d)),
+        Err(d) => Err(vec![*d]),
+    }
 }
 
 thread_local! {

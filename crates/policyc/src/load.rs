@@ -224,12 +224,12 @@ impl Loader {
     }
 
     fn compile_text(&mut self, text: &str, dir: &Path) -> Checked {
-        let file = match parser::parse(text) {
+        let file = match parser::parse_all(text) {
             Ok(f) => f,
-            Err(d) => {
+            Err(diagnostics) => {
                 return Checked {
                     program: None,
-                    diagnostics: vec![*d],
+                    diagnostics,
                     spans: Default::default(),
                     library: false,
                 }

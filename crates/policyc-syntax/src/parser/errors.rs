@@ -69,6 +69,9 @@ fn syntax_help(text: &str, pos: usize, expected: &[String]) -> String {
     if expected.iter().any(|e| e.contains("`when`")) {
         return "after a criterion's label and sentence comes `:` and its condition (or `when ...:` / `if ...:` first)".into();
     }
+    if rest.starts_with('"') && expected.iter().any(|e| e.contains("labelled criterion")) {
+        return "this criterion has no label: write the document's label before its sentence, e.g. `A \"Patient is at least 18 years of age\": age at least 18 years`".into();
+    }
     if rest.starts_with('"') || expected.iter().any(|e| e.contains("closing")) {
         return "check that every string is closed with `\"` on the same line".into();
     }
@@ -80,6 +83,20 @@ fn syntax_help(text: &str, pos: usize, expected: &[String]) -> String {
     }
     if expected.iter().any(|e| e.contains("label")) {
         return "each criterion starts with its label and sentence from the document, e.g. `iii \"Patient has tried at least one other systemic therapy\": prior_systemic_therapies at least 1`".into();
+    }
+    // An item that fails at its first words is reported at its keyword: say how it is written.
+    let forms = [
+        ("fact ", "a fact is declared as `fact name: type \"description\"`, e.g. `fact body_weight: kg \"The patient's body weight\"`: check the `:` after the name, the type and the quoted description"),
+        ("enum ", "an enumeration is declared as `enum Name \"description\" { value \"words\" ... }`: check its name, its description and its `{`"),
+        ("indication ", "an indication is written `indication 1 \"Title\" { ... }`: check its number, its quoted title and its `{`"),
+        ("define ", "a definition is written `define name \"sentence\" = condition` (or with parameters: `define name(x) \"sentence\" = ...`)"),
+        ("equivalence ", "an equivalence is written `equivalence 18 million IU = 1.1 mg \"source\"`"),
+        ("import ", "an import is written `import \"lib/common.policy\"`"),
+    ];
+    if let Some((_, help)) = forms.iter().find(|(k, _)| rest.starts_with(k)) {
+        if expected.iter().any(|e| e.contains("item")) {
+            return (*help).to_string();
+        }
     }
     if expected.iter().any(|e| e.contains("item")) {
         return "a policy file holds `policy`, `enum`, `fact`, `equivalence` and `indication` blocks; check for a missing `}` or a misspelled keyword".into();
