@@ -244,7 +244,7 @@ enum Command {
     },
     /// Run the language server for editors, over standard input and output.
     #[command(
-        long_about = "Run the language server for editors (see the README's \"Editor support\").\n\nIt speaks the Language Server Protocol over standard input and output: an editor starts it and talks to it; it is not meant to be run by hand. It reports what `policyc check` reports as the document is edited (errors, and the lints as warnings), formats the document, lists its indications and criteria, describes a fact under the cursor, goes to the declaration of a fact, enumeration or definition, and completes names and keywords. It exits 0 after the editor's `shutdown` and `exit`, 4 if the connection breaks."
+        long_about = "Run the language server for editors (see the README's \"Editor support\").\n\nIt speaks the Language Server Protocol over standard input and output: an editor starts it and talks to it; it is not meant to be run by hand. It reports what `policyc check` reports as the document is edited (errors, and the lints as warnings), formats the document, lists its indications and criteria, describes a fact under the cursor, goes to the declaration of a fact, enumeration, definition or label, finds references, offers quick fixes for misspelt names, and completes names and keywords. It exits 0 after the editor's `shutdown` and `exit`, 4 if the connection breaks."
     )]
     Lsp,
 }

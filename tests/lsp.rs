@@ -840,3 +840,127 @@ fn completion_offers_the_declared_names_and_the_keywords() {
     assert!(labels(&items, 6).contains(&"diagnosis".to_string()));
     client.shutdown();
 }
+
+/// Hover on a label gives its sentence and the criteria it sits under; `meets 1.A` goes to the
+/// criterion labelled 1.A, and its references are the label and every `meets` of it.
+#[test]
+fn labels_hover_go_to_and_are_referenced_by_meets() {
+    let (mut client, init) = Client::start(None);
+    assert_eq!(init["capabilities"]["referencesProvider"], true);
+    let uri = "untitled:labels";
+    let text = "policy p {\n  title \"P\" drug \"D\" effective 2024-01-01\n}\nfact a: boolean \"A\"\nfact b: boolean \"B\"\nindication 1 \"Melanoma\" {\n  approve for 1 year\n  criteria: all of {\n    A \"Patient has tried a therapy\": a\n    B \"Patient meets A and has B\": meets 1.A and b\n    C \"Patient meets A again\": meets 1.A\n  }\n}\n";
+    client.open(uri, text);
+    let label_a = position_of(text, "A \"Patient has", 0);
+    let hover = client.request("textDocument/hover", at(uri, label_a.clone()));
+    let value = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(
+        value.starts_with("**1.A** Patient has tried a therapy"),
+        "{hover}"
+    );
+    assert!(value.contains("- **1** Melanoma"), "{hover}");
+    let meets = position_of(text, "meets 1.A and", 0);
+    let loc = client.request("textDocument/definition", at(uri, meets.clone()));
+    assert_eq!(loc["range"]["start"], label_a, "{loc}");
+    let mut params = at(uri, meets);
+    params["context"] = json!({ "includeDeclaration": true });
+    let refs = client.request("textDocument/references", params.clone());
+    let starts: Vec<Value> = refs
+        .as_array()
+        .map(|r| r.iter().map(|l| l["range"]["start"].clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        starts,
+        vec![
+            label_a,
+            position_of(text, "meets 1.A and", 0),
+            position_of(text, "meets 1.A\n", 0)
+        ],
+        "{refs}"
+    );
+    params["context"] = json!({ "includeDeclaration": false });
+    let refs = client.request("textDocument/references", params);
+    assert_eq!(refs.as_array().map(Vec::len), Some(2), "{refs}");
+    client.shutdown();
+}
+
+/// The references of a fact: every place the document writes it; of a library's fact, its
+/// declaration in the library and the uses in both.
+#[test]
+fn references_of_facts_in_the_document_and_its_library() {
+    let (dir, path) = proleukin_copy();
+    let (mut client, _) = Client::start(None);
+    let uri = file_uri(&path);
+    let text = read(&path);
+    client.open(&uri, &text);
+    let mut params = at(&uri, position_of(&text, "dose_per_kg at most", 0));
+    params["context"] = json!({ "includeDeclaration": true });
+    let refs = client.request("textDocument/references", params);
+    let list = refs.as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), text.matches("dose_per_kg").count(), "{refs:#}");
+    assert!(list.iter().all(|l| l["uri"] == uri.as_str()));
+
+    let library = dir.path().join("lib/common.policy");
+    let library_uri = file_uri(&std::fs::canonicalize(&library).expect("the library"));
+    let library_text = read(&library);
+    let mut params = at(&uri, json!({ "line": 65, "character": 42 })); // `age`
+    params["context"] = json!({ "includeDeclaration": true });
+    let refs = client.request("textDocument/references", params);
+    let list = refs.as_array().cloned().unwrap_or_default();
+    let in_library = list
+        .iter()
+        .filter(|l| l["uri"] == library_uri.as_str())
+        .count();
+    let in_document = list.iter().filter(|l| l["uri"] == uri.as_str()).count();
+    assert!(
+        list.iter().any(|l| l["uri"] == library_uri.as_str()
+            && l["range"]["start"] == position_of(&library_text, "age: years", 0)),
+        "the declaration in the library: {refs:#}"
+    );
+    assert!(in_library >= 1 && in_document >= 1, "{refs:#}");
+    client.shutdown();
+}
+
+/// A diagnostic whose help says "did you mean `age`?" has a quick fix that writes `age`.
+#[test]
+fn a_misspelt_name_has_a_quick_fix() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, init) = Client::start(None);
+    assert_eq!(
+        init["capabilities"]["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix"])
+    );
+    let uri = file_uri(&path);
+    let text = misspelled(&read(&path));
+    client.open(&uri, &text);
+    let diags = client.diagnostics(&uri);
+    let d = diags
+        .iter()
+        .find(|d| d["code"] == "E0211")
+        .cloned()
+        .expect("the unknown fact is reported");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri },
+            "range": d["range"],
+            "context": { "diagnostics": [d.clone()] }
+        }),
+    );
+    let action = &actions[0];
+    assert_eq!(action["title"], "Replace with `age`", "{actions:#}");
+    assert_eq!(action["kind"], "quickfix");
+    let edits = &action["edit"]["changes"][uri.as_str()];
+    assert_eq!(edits[0]["range"], d["range"], "{actions:#}");
+    assert_eq!(edits[0]["newText"], "age");
+    // Nowhere near a diagnostic: no action.
+    let none = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri },
+            "range": range(0, 0, 0, 1),
+            "context": { "diagnostics": [] }
+        }),
+    );
+    assert_eq!(none, json!([]));
+    client.shutdown();
+}

@@ -38,6 +38,8 @@ pub struct Symbols {
     pub enums: BTreeMap<String, Decl<EnumDecl>>,
     /// Definitions by name.
     pub defines: BTreeMap<String, Decl<DefineDecl>>,
+    /// The labels of the document's criteria.
+    pub labels: Vec<crate::labels::LabelDecl>,
 }
 
 impl Symbols {
@@ -51,6 +53,7 @@ impl Symbols {
             text: text.to_string(),
         });
         s.add(file, 0);
+        s.labels = crate::labels::labels(file);
         let Some(dir) = path.and_then(Path::parent) else {
             return s;
         };
@@ -192,6 +195,8 @@ pub enum Ref {
     Define(String),
     /// A definition's parameter, declared at this span of the document.
     Param(Span),
+    /// A criterion's full label (`1.A`): where it is written, or `meets 1.A`.
+    Label(String),
 }
 
 /// A name written in the document, and what it refers to.
@@ -256,6 +261,11 @@ pub fn sites(file: &File) -> Vec<Site> {
             Item::Import(_) | Item::Policy(_) | Item::Library(_) | Item::Equivalence(_) => {}
         }
     }
+    w.out
+        .extend(crate::labels::labels(file).into_iter().map(|l| Site {
+            span: l.span,
+            what: Ref::Label(l.full),
+        }));
     w.out
 }
 
@@ -359,7 +369,10 @@ impl Walker {
                 }
                 Expr::Known { fact, .. } => self.fact(fact),
                 Expr::FactTest(id) => self.fact(id),
-                Expr::Meets { .. } => {}
+                Expr::Meets { label, span } => self.out.push(Site {
+                    span: *span,
+                    what: Ref::Label(label.clone()),
+                }),
                 Expr::UseDefine { name, args, .. } => {
                     self.push(name, Ref::Define(name.name.clone()));
                     for a in args {

@@ -15,8 +15,9 @@
 pub mod analysis;
 pub mod complete;
 pub mod diagnostics;
+pub mod labels;
 pub mod navigate;
-pub mod outline;
+mod outline;
 pub mod text;
 pub mod uri;
 
@@ -26,7 +27,12 @@ use lsp_types::notification::{
     PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
+    CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
+    References, Request as _,
+};
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
+    CodeActionProviderCapability, CodeActionResponse, ReferenceParams, WorkspaceEdit,
 };
 use lsp_types::{
     CompletionOptions, CompletionParams, CompletionResponse, DidChangeTextDocumentParams,
@@ -111,6 +117,11 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
         document_symbol_provider: Some(OneOf::Left(true)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
         completion_provider: Some(CompletionOptions::default()),
         ..ServerCapabilities::default()
     }
@@ -166,6 +177,10 @@ impl Server<'_> {
             Completion::METHOD => self.answer::<Completion>(req, Server::complete),
             HoverRequest::METHOD => self.answer::<HoverRequest>(req, Server::hover),
             GotoDefinition::METHOD => self.answer::<GotoDefinition>(req, Server::definition),
+            References::METHOD => self.answer::<References>(req, Server::references),
+            CodeActionRequest::METHOD => {
+                self.answer::<CodeActionRequest>(req, Server::code_actions)
+            }
             DocumentSymbolRequest::METHOD => {
                 self.answer::<DocumentSymbolRequest>(req, Server::outline)
             }
@@ -239,18 +254,86 @@ impl Server<'_> {
         let at = &p.text_document_position_params;
         let (doc, site, symbols) = self.site(at)?;
         let (file, span) = navigate::definition(&symbols, &site)?;
-        let location = if file == 0 {
-            Location::new(
-                at.text_document.uri.clone(),
-                doc.index.range(&doc.text, span, self.encoding),
-            )
-        } else {
-            let source = symbols.files.get(file)?;
-            let uri = uri::from_path(source.path.as_deref()?)?;
-            let index = LineIndex::new(&source.text);
-            Location::new(uri, index.range(&source.text, span, self.encoding))
-        };
+        let location = self.location(doc, &at.text_document.uri, &symbols, file, span)?;
         Some(GotoDefinitionResponse::Scalar(location))
+    }
+
+    /// A location of a span of file `file` of `symbols` (0: the document at `uri`).
+    fn location(
+        &self,
+        doc: &Doc,
+        uri: &Uri,
+        symbols: &analysis::Symbols,
+        file: usize,
+        span: policyc::ast::Span,
+    ) -> Option<Location> {
+        if file == 0 {
+            return Some(Location::new(
+                uri.clone(),
+                doc.index.range(&doc.text, span, self.encoding),
+            ));
+        }
+        let source = symbols.files.get(file)?;
+        let uri = uri::from_path(source.path.as_deref()?)?;
+        let index = LineIndex::new(&source.text);
+        Some(Location::new(
+            uri,
+            index.range(&source.text, span, self.encoding),
+        ))
+    }
+
+    /// `textDocument/references`: every place the fact, enumeration, value, definition,
+    /// parameter or label under the cursor is written, in the document and its libraries.
+    fn references(&self, p: ReferenceParams) -> Option<Vec<Location>> {
+        let at = &p.text_document_position;
+        let (doc, site, symbols) = self.site(at)?;
+        let file = policyc::parser::parse(&doc.text).ok()?;
+        let sites = analysis::sites(&file);
+        let refs = navigate::references(&symbols, &sites, &site, p.context.include_declaration);
+        Some(
+            refs.into_iter()
+                .filter_map(|(f, span)| {
+                    self.location(doc, &at.text_document.uri, &symbols, f, span)
+                })
+                .collect(),
+        )
+    }
+
+    /// `textDocument/codeAction`: a quick fix for each diagnostic in the range whose help says
+    /// "did you mean `X`?": the misspelt name replaced by `X`.
+    fn code_actions(&self, p: CodeActionParams) -> Option<CodeActionResponse> {
+        let uri = &p.text_document.uri;
+        let doc = self.docs.get(uri)?;
+        let path = uri::to_path(uri);
+        let from = doc.index.offset(&doc.text, p.range.start, self.encoding);
+        let to = doc.index.offset(&doc.text, p.range.end, self.encoding);
+        let mut actions = Vec::new();
+        for d in diagnostics::check(&doc.text, path.as_deref()) {
+            let sp = d.primary.span;
+            if sp.end < from || sp.start > to {
+                continue;
+            }
+            let Some((span, with)) = navigate::suggested_fix(&d, &doc.text) else {
+                continue;
+            };
+            let edit = TextEdit::new(
+                doc.index.range(&doc.text, span, self.encoding),
+                with.clone(),
+            );
+            let lsp_diag = diagnostics::to_lsp(&d, uri, &doc.text, &doc.index, self.encoding);
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Replace with `{with}`"),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![lsp_diag]),
+                edit: Some(WorkspaceEdit {
+                    changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+                    ..WorkspaceEdit::default()
+                }),
+                is_preferred: Some(true),
+                ..CodeAction::default()
+            }));
+        }
+        Some(actions)
     }
 
     /// `textDocument/documentSymbol`: the outline; none while the text does not parse.

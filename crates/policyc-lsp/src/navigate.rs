@@ -25,6 +25,7 @@ pub fn definition(symbols: &Symbols, site: &Site) -> Option<(usize, Span)> {
             (d.file, d.decl.name.span)
         }
         Ref::Param(span) => (0, *span),
+        Ref::Label(full) => (0, symbols.labels.iter().find(|l| &l.full == full)?.span),
     })
 }
 
@@ -83,6 +84,10 @@ pub fn hover(symbols: &Symbols, site: &Site) -> Option<String> {
             s + &declared_in(symbols, d.file)
         }
         Ref::Param(_) => return None,
+        Ref::Label(full) => {
+            let i = symbols.labels.iter().position(|l| &l.full == full)?;
+            crate::labels::describe(&symbols.labels, i)
+        }
     };
     if out.ends_with('\n') {
         out.pop();
@@ -171,4 +176,60 @@ fn code(s: &str) -> String {
 /// A formula written over several lines, on one.
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every place a name is written that refers to the same declaration as `site`: in the document
+/// (`sites`, from [`crate::analysis::sites`]) and, for facts, enumerations, values and definitions,
+/// in the libraries of `symbols`. The declaration itself only if `include_declaration`. Each is a
+/// file of [`Symbols::files`] and a span, in the order of the files and then of the text.
+pub fn references(
+    symbols: &Symbols,
+    sites: &[Site],
+    site: &Site,
+    include_declaration: bool,
+) -> Vec<(usize, Span)> {
+    let Some(target) = definition(symbols, site) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(usize, Span)> = sites
+        .iter()
+        .filter(|s| definition(symbols, s) == Some(target))
+        .map(|s| (0, s.span))
+        .collect();
+    // In a library, a name refers to the library's own declaration, which is the one the
+    // document sees unless the document declares the name itself.
+    let in_libraries = !matches!(site.what, Ref::Param(_) | Ref::Label(_)) && target.0 != 0;
+    if in_libraries {
+        for (i, source) in symbols.files.iter().enumerate().skip(1) {
+            let Ok(file) = policyc::parser::parse(&source.text) else {
+                continue;
+            };
+            out.extend(
+                crate::analysis::sites(&file)
+                    .into_iter()
+                    .filter(|s| s.what == site.what)
+                    .map(|s| (i, s.span)),
+            );
+        }
+    }
+    if !include_declaration {
+        out.retain(|r| *r != target);
+    } else if !out.contains(&target) {
+        out.push(target);
+    }
+    out.sort_by_key(|(f, sp)| (*f, sp.start));
+    out.dedup();
+    out
+}
+
+/// The fixes a diagnostic's help suggests: its primary span and the text to put there, from a
+/// help of the form "did you mean `X`?".
+pub fn suggested_fix(d: &policyc::Diagnostic, text: &str) -> Option<(Span, String)> {
+    let help = d.help.as_deref()?;
+    let rest = &help[help.find("did you mean `")? + "did you mean `".len()..];
+    let with = &rest[..rest.find('`')?];
+    let span = d.primary.span;
+    let written = text.get(span.start..span.end)?;
+    (!with.is_empty() && written != with && !written.contains('\n'))
+        .then(|| (span, with.to_string()))
 }

@@ -34,9 +34,7 @@ fn item_starts(text: &str) -> Vec<usize> {
     let mut starts = vec![0];
     let mut at = 0;
     for line in text.split_inclusive('\n') {
-        let word_end = line
-            .find(|c: char| c == ' ' || c == '\t')
-            .unwrap_or(line.len());
+        let word_end = line.find([' ', '\t']).unwrap_or(line.len());
         if at > 0 && ITEM_KEYWORDS.contains(&&line[..word_end]) {
             starts.push(at);
         }
