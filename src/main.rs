@@ -833,14 +833,16 @@ fn cmd_eval_fhir(
     };
     let json: serde_json::Value = match serde_json::from_str(&text) {
         Ok(j) => j,
-        Err(e) => return invalid(vec![policyc_fhir::read::ReadProblem {
+        Err(e) => {
+            return invalid(vec![policyc_fhir::read::ReadProblem {
             path: format!("line {}, column {}", e.line(), e.column()),
             message: format!("the Bundle is not valid JSON: {e}"),
             help: Some(
                 "a FHIR Bundle is a JSON object: {\"resourceType\": \"Bundle\", \"entry\": [...]}"
                     .into(),
             ),
-        }]),
+        }])
+        }
     };
     let decision = match policyc_fhir::read::evaluate_bundle(&program, &json, as_of) {
         Ok(d) => d,
