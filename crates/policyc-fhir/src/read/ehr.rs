@@ -842,7 +842,7 @@ impl<'a, 'b> Context<'a, 'b> {
                 return None;
             };
             let shown = format!(
-                "{} every {} {unit}",
+                "{} per {} {unit}",
                 format_decimal(freq),
                 format_decimal(period)
             );
