@@ -729,12 +729,19 @@ impl<'a, 'b> Context<'a, 'b> {
                         );
                         return None;
                     }
+                    let value: Vec<String> = list
+                        .iter()
+                        .map(|c| match c.system {
+                            Some(s) => format!("{} {}", s.keyword(), c.code),
+                            None => c.code.to_string(),
+                        })
+                        .collect();
                     vals.push(found(
                         fact,
                         o,
                         &list[0].element,
                         shown.join(", "),
-                        json!(shown.join(", ")),
+                        json!(value.join(", ")),
                     ));
                 }
             }
