@@ -620,3 +620,72 @@ fn no_json_anywhere_in_a_bundle_makes_the_reader_panic() {
         }
     }
 }
+
+/// The formatter's input that uses every kind of source, compiled.
+fn every_source() -> policyc::Program {
+    let path = root().join("tests/fmt-inputs/fhir-sources.policy");
+    policyc::compile_path(&path)
+        .expect("readable")
+        .program
+        .expect("compiles")
+}
+
+#[test]
+fn sets_of_conditions_named_link_ids_and_closed_routes() {
+    let program = every_source();
+    let icd = "http://hl7.org/fhir/sid/icd-10-cm";
+    let bundle = |route: &str, birth: &str| {
+        json!({"resourceType": "Bundle", "id": "b", "entry": [
+            {"resource": {"resourceType": "Patient", "id": "p", "birthDate": birth}},
+            {"resource": {"resourceType": "Condition", "id": "c1",
+                "code": {"coding": [{"system": icd, "code": "C43.9"}]}}},
+            {"resource": {"resourceType": "Condition", "id": "c2",
+                "code": {"coding": [{"system": icd, "code": "C64.1"}]}}},
+            {"resource": {"resourceType": "Condition", "id": "c3",
+                "code": {"coding": [{"system": icd, "code": "I10"}]}}},
+            {"resource": {"resourceType": "MedicationRequest", "id": "o", "status": "active",
+                "authoredOn": "2026-01-15",
+                "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1535412"}]},
+                "reasonReference": [{"reference": "Condition/c1"}],
+                "dosageInstruction": [{"route": {"coding": [{"system": "http://snomed.info/sct", "code": route}]}}]}},
+            {"resource": {"resourceType": "QuestionnaireResponse", "id": "q", "status": "completed",
+                "item": [{"linkId": "group", "item": [
+                    {"linkId": "single-agent #q", "answer": [{"valueBoolean": true}]},
+                    {"linkId": "single_agent", "answer": [{"valueBoolean": false}]}
+                ]}]}}
+        ]})
+    };
+    let facts =
+        policyc_fhir::read::request_from_bundle(&program, &bundle("47625008", "1971-06-02"))
+            .unwrap_or_else(|p| panic!("{p:?}"));
+    let f = &facts.request["facts"];
+    // The order's reason gives the diagnosis; the set takes every Condition's value.
+    assert_eq!(f["diagnosis"], "melanoma");
+    assert_eq!(f["comorbidities"], json!(["melanoma", "kidney"]));
+    assert_eq!(f["route"], "intravenous");
+    // Answered by the linkId the policy names, not by the fact's name.
+    assert_eq!(f["single_agent"], true);
+    let answer = facts
+        .provenance
+        .iter()
+        .find(|p| p.fact == "single_agent")
+        .expect("provenance");
+    assert_eq!(
+        answer.element,
+        "Bundle.entry[5].resource.item[0].item[0].answer[0].valueBoolean"
+    );
+    assert_eq!(facts.request["as_of"], "2026-01-15");
+    // Intramuscular is none of the closed enumeration's routes; a year of birth is not a date.
+    let problems = policyc_fhir::read::request_from_bundle(&program, &bundle("78421000", "1971"))
+        .expect_err("refused");
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert!(
+        paths.contains(&"Bundle.entry[4].resource.dosageInstruction[0].route.coding[0]"),
+        "{problems:?}"
+    );
+    assert!(
+        paths.contains(&"Bundle.entry[0].resource.birthDate"),
+        "{problems:?}"
+    );
+    assert!(problems.iter().all(|p| p.help.is_some()), "{problems:?}");
+}
