@@ -125,6 +125,11 @@ enum Command {
         /// Read JSON Lines of requests and write one decision (or error record) per line, in order.
         #[arg(long)]
         batch: bool,
+        /// REQUEST is a FHIR R4 Bundle (Patient, Condition, Observation, MedicationRequest,
+        /// PractitionerRole, QuestionnaireResponse), read where the policy's `from` clauses say;
+        /// the decision says which resource and element each fact came from.
+        #[arg(long, conflicts_with = "batch")]
+        fhir: bool,
         /// With `--batch`: also append one decision-log line per decision to FILE (the format of
         /// `serve --log`).
         #[arg(long, value_name = "FILE", requires = "batch")]
@@ -278,6 +283,20 @@ fn main() -> ExitCode {
             as_of.as_deref(),
             log.as_deref(),
             &policyc_serve::log::Masks(log_mask.into_iter().collect()),
+        ),
+        Command::Eval {
+            policy,
+            request,
+            format,
+            as_of,
+            fhir: true,
+            ..
+        } => cmd_eval_fhir(
+            loader,
+            &policy,
+            request.as_deref().unwrap_or("-"),
+            format,
+            as_of.as_deref(),
         ),
         Command::Eval {
             policy,
@@ -855,6 +874,105 @@ fn cmd_eval(
         }
     };
     let decision = evaluate(&program, &req);
+    let out = match format {
+        OutputFormat::Human => render_human(&decision),
+        OutputFormat::Json => match serde_json::to_string_pretty(&decision) {
+            Ok(j) => j + "\n",
+            Err(e) => {
+                let m = format!("cannot serialize the decision: {e}");
+                return eval_error(format, ErrorCode::InternalError, &m, &[]);
+            }
+        },
+    };
+    print_stdout(&out)
+}
+
+/// The largest FHIR Bundle `eval --fhir` reads: an EHR's Bundle of a patient's resources is
+/// larger than a request.
+const MAX_BUNDLE_BYTES: u64 = 16 * MAX_SOURCE_BYTES;
+
+/// `policyc eval --fhir`: read a FHIR Bundle where the policy's `from` clauses say, and decide
+/// it; the decision's `provenance` names the resource and element of each fact.
+fn cmd_eval_fhir(
+    loader: &mut Loader,
+    policy: &Path,
+    bundle: &str,
+    format: OutputFormat,
+    as_of: Option<&str>,
+) -> u8 {
+    if let (Some(date), Some(Err(p))) = (as_of, as_of.map(check_as_of)) {
+        let message = format!("invalid value `{date}` for --as-of");
+        return eval_error(format, ErrorCode::Usage, &message, &[p]);
+    }
+    let program = match load_program(loader, policy, format) {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let name = if bundle == "-" { "<stdin>" } else { bundle };
+    let text = if bundle == "-" {
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::stdin()
+            .take(MAX_BUNDLE_BYTES + 1)
+            .read_to_end(&mut bytes)
+        {
+            let m = format!("cannot read the Bundle from standard input: {e}");
+            return eval_error(format, ErrorCode::IoError, &m, &[]);
+        }
+        if bytes.len() as u64 > MAX_BUNDLE_BYTES {
+            let m = format!("the Bundle on standard input is larger than {MAX_BUNDLE_BYTES} bytes");
+            return eval_error(format, ErrorCode::TooLarge, &m, &[]);
+        }
+        match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(_) => {
+                let m = "the Bundle on standard input is not UTF-8 text".to_string();
+                return eval_error(format, ErrorCode::IoError, &m, &[]);
+            }
+        }
+    } else {
+        match read_text(Path::new(bundle), MAX_BUNDLE_BYTES, true) {
+            Ok(s) => s,
+            Err(e) => {
+                let m = format!("cannot read {bundle}: {e}");
+                return eval_error(format, read_error_code(&e), &m, &[]);
+            }
+        }
+    };
+    let invalid = |problems: Vec<policyc_fhir::read::ReadProblem>| {
+        let message = format!(
+            "the Bundle {name} cannot be decided under policy `{}` ({} problem{})",
+            program.policy.id,
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        );
+        let problems: Vec<Problem> = problems
+            .into_iter()
+            .map(|p| Problem {
+                path: p.path,
+                message: p.message,
+                help: p.help,
+                code: None,
+            })
+            .collect();
+        eval_error(format, ErrorCode::InvalidRequest, &message, &problems)
+    };
+    let json: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(j) => j,
+        Err(e) => {
+            return invalid(vec![policyc_fhir::read::ReadProblem {
+            path: format!("line {}, column {}", e.line(), e.column()),
+            message: format!("the Bundle is not valid JSON: {e}"),
+            help: Some(
+                "a FHIR Bundle is a JSON object: {\"resourceType\": \"Bundle\", \"entry\": [...]}"
+                    .into(),
+            ),
+        }])
+        }
+    };
+    let decision = match policyc_fhir::read::evaluate_bundle(&program, &json, as_of) {
+        Ok(d) => d,
+        Err(problems) => return invalid(problems),
+    };
     let out = match format {
         OutputFormat::Human => render_human(&decision),
         OutputFormat::Json => match serde_json::to_string_pretty(&decision) {

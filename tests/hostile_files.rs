@@ -233,6 +233,14 @@ fn tampered_ir_is_refused() {
             "approval duration 0 is not a whole number from 1 to 100",
         ),
         (
+            "source-on-enum-without-codes.ir.json",
+            "fact `route` is read from a FHIR source its type cannot take (condition)",
+        ),
+        (
+            "code-for-two-values.ir.json",
+            "enumeration `Route`: code snomed 47625008 of `oral` overlaps code snomed 47625008 of `intravenous`",
+        ),
+        (
             "wrong-operand-type.ir.json",
             "a comparison of fact `start` has a limit of another type",
         ),

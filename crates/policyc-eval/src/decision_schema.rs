@@ -2,7 +2,8 @@
 //! `policyc eval --format json`, for the integrators who read decisions. It is written by hand
 //! from [`crate::eval::Decision`] and the structs it contains, and checked against every decision
 //! the test corpus produces: it describes exactly what is serialized. Every field is always
-//! present; a field with no value is `null` (an object or string) or `[]` (a list). Beyond the
+//! present but `provenance`, which only decisions on requests read from FHIR data have; a field
+//! with no value is `null` (an object or string) or `[]` (a list). Beyond the
 //! shape of each field, the schema states which fields each kind of decision fills in.
 //! `docs/decision-format.md` is the same format in prose.
 
@@ -15,7 +16,12 @@ pub const DECISION_SCHEMA_ID: &str = "policyc:decision:2";
 /// The JSON Schema (draft 2020-12) of a decision, as `policyc schema --decision` prints it.
 pub fn decision_schema() -> Value {
     let props = decision_properties();
-    let fields: Vec<&str> = props.iter().map(|(name, _)| *name).collect();
+    // Every field is required but `provenance`, which only decisions on FHIR data have.
+    let fields: Vec<&str> = props
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| *name != "provenance")
+        .collect();
     let mut properties = Map::new();
     for (name, schema) in props {
         properties.insert(name.to_string(), schema);
@@ -24,7 +30,7 @@ pub fn decision_schema() -> Value {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": DECISION_SCHEMA_ID,
         "title": "A policyc coverage decision",
-        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present; a field with no value is null (objects and strings) or an empty list. Any change to the fields or to the decision kinds comes with a new format_version.",
+        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present, but `provenance`, present only in decisions on requests read from FHIR data; a field with no value is null (objects and strings) or an empty list. Any change to the fields or to the decision kinds comes with a new format_version.",
         "type": "object",
         "additionalProperties": false,
         "required": fields,
@@ -287,11 +293,27 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
                 "The dosing limits the request exceeds or does not state, for the clinician who reviews it (refer only; empty otherwise, and for a referral by a criterion that is not about dosing).",
             ),
         ),
+        (
+            "provenance",
+            list_of(
+                "provenance",
+                "For a request read from FHIR data (`policyc eval --fhir`): where each fact it states came from, in the order of the policy's facts. Present only in such decisions (added within format version 2).",
+            ),
+        ),
     ]
 }
 
 fn defs() -> Value {
     json!({
+        "provenance": record(
+            "Where a fact of a request read from FHIR data came from.",
+            vec![
+                ("fact", text("The fact (`body_weight`).")),
+                ("resource", text("The resource it was read from, as a FHIR reference: its type and id (`Observation/weight-2026-01-10`).")),
+                ("element", text("The element read, as a path from the Bundle (`Bundle.entry[3].resource.valueQuantity`).")),
+                ("value", text("The value as the resource states it, before conversion to the policy's terms (`158.73 [lb_av]`).")),
+            ],
+        ),
         "cited": record(
             "A criterion of the policy, cited.",
             vec![
@@ -575,6 +597,12 @@ mod tests {
                 }],
             }],
             exceeded: vec![limit],
+            provenance: vec![Provenance {
+                fact: "body_weight".into(),
+                resource: "Observation/w".into(),
+                element: "Bundle.entry[0].resource.valueQuantity".into(),
+                value: "72 kg".into(),
+            }],
         }
     }
 
@@ -608,7 +636,12 @@ mod tests {
                     .iter()
                     .filter_map(Value::as_str)
                     .collect();
+                // Every required field is serialized; so is `provenance`, the one optional field,
+                // in a decision on FHIR data (as `full` is).
                 let mut required = required;
+                if at == "decision" {
+                    required.push("provenance");
+                }
                 required.sort_unstable();
                 let mut keys: Vec<&str> = m.keys().map(String::as_str).collect();
                 keys.sort_unstable();
@@ -658,6 +691,9 @@ mod tests {
             })
             .collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{required:?}");
-        assert_eq!(required.len(), value.as_object().map_or(0, |m| m.len()));
+        // All but `provenance`, serialized last.
+        assert_eq!(required.len() + 1, value.as_object().map_or(0, |m| m.len()));
+        let last = positions.last().copied().unwrap_or(0);
+        assert!(text.find("\"provenance\":").is_some_and(|p| p > last));
     }
 }

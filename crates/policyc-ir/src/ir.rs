@@ -35,6 +35,11 @@
 //!   [`AltLimit::alt`] between 1 and the fact's alternates, increasing), two facts of one type;
 //! - a fact's [`FactRange`] is on a count, number or quantity fact (numbers) or a date fact (dates),
 //!   and its `low` is not above its `high`;
+//! - a fact's [`Source`] is of a kind its type can take (a birth date for a date fact, an
+//!   Observation or a dose for a quantity, a condition, route or specialty for an enumeration
+//!   whose values have codes of the system read), a recency from 1 to 1,000 units, a linkId not
+//!   empty; every [`Code`] is non-empty text without spaces, a prefix only in ICD-10-CM, and no
+//!   code stands for two values of one enumeration;
 //! - approval durations are from 1 to 100, and derived facts do not depend on themselves;
 //! - each indication nests at most [`MAX_DEPTH`] levels, each formula too, and the program holds at
 //!   most [`MAX_CONDITIONS`] conditions; the checker refuses to write more, so the reader reads
@@ -44,6 +49,7 @@
 //! indication's label (`1.A.iii`; a dosing section's is `1.Dosing`).
 
 use crate::units::{Dim, Unit};
+pub use policyc_syntax::ast::CodeSystem;
 use policyc_syntax::ast::{CmpOp, GroupKind, SetQuant};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -67,7 +73,7 @@ pub const MAX_CONDITIONS: usize = 100_000;
 /// The `format` every serialized program states.
 pub const FORMAT: &str = "policyc-ir";
 /// The `format_version` this crate writes and the only one it reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// A compiled policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,6 +117,61 @@ pub struct PolicyMeta {
     pub not_covered: Option<String>,
     /// The document's statement on requests outside its dosing.
     pub outside_dosing: Option<String>,
+    /// The codes an order names the policy's drugs by (RxNorm, HCPCS), from the header's `drug`
+    /// lines; a FHIR MedicationRequest is covered by the policy when its medication has one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drug_codes: Vec<Code>,
+}
+
+/// A code of a code system, as a policy declares it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    /// The code system.
+    pub system: CodeSystem,
+    /// The code, without a trailing `*` (`C43`, `47625008`).
+    pub code: String,
+    /// An ICD-10-CM prefix (`C43*`): it stands for every code that starts with `code`, dots
+    /// aside.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prefix: bool,
+}
+
+impl Code {
+    /// Whether a code of `system` read from FHIR data is this code (or, for a prefix, starts
+    /// with it). ICD-10-CM codes compare without their dot and case (`C43.9` is `c439`); the
+    /// others exactly.
+    pub fn matches(&self, system: CodeSystem, code: &str) -> bool {
+        if system != self.system {
+            return false;
+        }
+        if system == CodeSystem::Icd10 {
+            let norm = |s: &str| -> String {
+                s.chars()
+                    .filter(|c| *c != '.')
+                    .map(|c| c.to_ascii_uppercase())
+                    .collect()
+            };
+            let (mine, theirs) = (norm(&self.code), norm(code));
+            if self.prefix {
+                theirs.starts_with(&mine)
+            } else {
+                theirs == mine
+            }
+        } else {
+            code == self.code
+        }
+    }
+
+    /// As the policy writes it: `icd10 C43*`.
+    pub fn text(&self) -> String {
+        format!(
+            "{} {}{}",
+            self.system.keyword(),
+            self.code,
+            if self.prefix { "*" } else { "" }
+        )
+    }
 }
 
 /// One entry of the document's revision history.
@@ -145,6 +206,43 @@ pub struct EnumValueDef {
     pub name: String,
     /// The document's words for it.
     pub description: String,
+    /// The codes that stand for it in FHIR data (`Condition.code`, a route, a specialty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<Code>,
+}
+
+/// Where a FHIR Bundle states a fact (`from ...` in the policy), tagged by `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Source {
+    /// `Patient.birthDate` (a date fact).
+    PatientBirthDate,
+    /// The latest Observation with this LOINC code, its `valueQuantity` (a quantity fact).
+    Observation {
+        /// The LOINC code.
+        loinc: String,
+        /// How recent it must be on the date of service (`within 30 days`), if the policy says.
+        max_age: Option<DurationDef>,
+    },
+    /// `Condition.code` of the active, not refuted Conditions, through the codes of the fact's
+    /// enumeration (an enumeration fact).
+    Condition,
+    /// `MedicationRequest.dosageInstruction.route`, through the enumeration's SNOMED CT codes.
+    MedicationRoute,
+    /// `MedicationRequest.dosageInstruction.doseAndRate.doseQuantity` (a quantity fact).
+    MedicationDose,
+    /// `dosageInstruction.timing.repeat`: `frequency` per `period` `periodUnit` (a quantity fact
+    /// of doses per time).
+    MedicationFrequency,
+    /// `dosageInstruction.timing.repeat.count` (a count, or a quantity of doses).
+    MedicationRepeatCount,
+    /// `PractitionerRole.specialty` of the prescriber, through the enumeration's NUCC codes.
+    PrescriberSpecialty,
+    /// The answer of the QuestionnaireResponse item with this linkId.
+    Questionnaire {
+        /// The item's linkId.
+        link_id: String,
+    },
 }
 
 /// A fact: a value a request states, or one derived from others.
@@ -165,6 +263,10 @@ pub struct FactDef {
     /// so an IR written before ranges existed reads as before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<FactRange>,
+    /// Where a FHIR Bundle states the fact (`from ...`), if the policy says. Without one, a
+    /// Bundle states it only in a QuestionnaireResponse answer whose linkId is the fact's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
 }
 
 /// A fact's plausible range, both bounds included: `low ≤ value ≤ high`.

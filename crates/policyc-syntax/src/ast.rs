@@ -174,6 +174,9 @@ pub enum MetaEntry {
         key: MetaKey,
         /// Its string.
         value: Str,
+        /// For a `drug`: the codes an order names it by (`rxnorm ["1535412"] hcpcs ["J9015"]`);
+        /// empty for the other keys.
+        codes: Vec<CodeList>,
         /// The whole entry.
         span: Span,
     },
@@ -219,6 +222,163 @@ pub struct EnumValue {
     pub name: Ident,
     /// The document's words for it.
     pub description: Str,
+    /// The codes that stand for it in FHIR data (`icd10 ["C43*"] snomed ["372244006"]`).
+    pub codes: Vec<CodeList>,
+}
+
+/// A code system a policy names codes of, as the grammar spells it (serialized in the IR as
+/// `icd10`, `snomed`, `rxnorm`, `hcpcs`, `nucc`, `loinc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeSystem {
+    /// ICD-10-CM diagnosis codes (`C43.9`); a code may end in `*`, a prefix.
+    Icd10,
+    /// SNOMED CT concepts (`47625008`).
+    Snomed,
+    /// RxNorm drug concepts (`1535412`).
+    Rxnorm,
+    /// HCPCS Level II codes (`J9015`), and CPT codes (five digits).
+    Hcpcs,
+    /// The NUCC Health Care Provider Taxonomy (`207RX0202X`).
+    Nucc,
+    /// LOINC observation codes (`29463-7`).
+    Loinc,
+}
+
+impl CodeSystem {
+    /// Every code system, in the grammar's order.
+    pub const ALL: [CodeSystem; 6] = [
+        CodeSystem::Icd10,
+        CodeSystem::Snomed,
+        CodeSystem::Rxnorm,
+        CodeSystem::Hcpcs,
+        CodeSystem::Nucc,
+        CodeSystem::Loinc,
+    ];
+
+    /// The word the grammar spells it with (`icd10`).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            CodeSystem::Icd10 => "icd10",
+            CodeSystem::Snomed => "snomed",
+            CodeSystem::Rxnorm => "rxnorm",
+            CodeSystem::Hcpcs => "hcpcs",
+            CodeSystem::Nucc => "nucc",
+            CodeSystem::Loinc => "loinc",
+        }
+    }
+
+    /// Its name for people (`ICD-10-CM`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CodeSystem::Icd10 => "ICD-10-CM",
+            CodeSystem::Snomed => "SNOMED CT",
+            CodeSystem::Rxnorm => "RxNorm",
+            CodeSystem::Hcpcs => "HCPCS",
+            CodeSystem::Nucc => "NUCC provider taxonomy",
+            CodeSystem::Loinc => "LOINC",
+        }
+    }
+
+    /// The FHIR `Coding.system` URIs that name it (the first is the canonical one; HCPCS has
+    /// two in use, and CPT codes are read as HCPCS Level I).
+    pub fn uris(self) -> &'static [&'static str] {
+        match self {
+            CodeSystem::Icd10 => &["http://hl7.org/fhir/sid/icd-10-cm"],
+            CodeSystem::Snomed => &["http://snomed.info/sct"],
+            CodeSystem::Rxnorm => &["http://www.nlm.nih.gov/research/umls/rxnorm"],
+            CodeSystem::Hcpcs => &[
+                "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+                "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
+                "http://www.ama-assn.org/go/cpt",
+            ],
+            CodeSystem::Nucc => &["http://nucc.org/provider-taxonomy"],
+            CodeSystem::Loinc => &["http://loinc.org"],
+        }
+    }
+
+    /// The code system a FHIR `Coding.system` URI names, if policyc knows it.
+    pub fn from_uri(uri: &str) -> Option<CodeSystem> {
+        CodeSystem::ALL
+            .into_iter()
+            .find(|s| s.uris().contains(&uri))
+    }
+}
+
+/// `icd10 ["C43*", "D03*"]`: codes of one system, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeList {
+    /// The code system.
+    pub system: CodeSystem,
+    /// The codes, as written (quotes removed).
+    pub codes: Vec<Str>,
+    /// From the system's word to the closing bracket.
+    pub span: Span,
+}
+
+/// `from observation loinc "29463-7" within 30 days`: where a FHIR Bundle states a fact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactSource {
+    /// Which element of which resource.
+    pub kind: SourceKind,
+    /// From `from` to the end of the clause.
+    pub span: Span,
+}
+
+/// The resource and element a fact is read from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceKind {
+    /// `patient birth date`: `Patient.birthDate`.
+    PatientBirthDate,
+    /// `observation loinc "29463-7" within 30 days`: the latest Observation with the code, its
+    /// `valueQuantity`, no older than `within` (if stated) on the date of service.
+    Observation {
+        /// The LOINC code, as written.
+        loinc: Str,
+        /// `within 30 days`: how recent it must be.
+        within: Option<DurationLit>,
+    },
+    /// `condition`: `Condition.code` of the active, not refuted Conditions, through the codes of
+    /// the fact's enumeration.
+    Condition,
+    /// `medication route`: `MedicationRequest.dosageInstruction.route` (SNOMED CT).
+    MedicationRoute,
+    /// `medication dose`: `MedicationRequest.dosageInstruction.doseAndRate.doseQuantity` (UCUM).
+    MedicationDose,
+    /// `medication frequency`: `dosageInstruction.timing.repeat` frequency per period.
+    MedicationFrequency,
+    /// `medication repeat count`: `dosageInstruction.timing.repeat.count`.
+    MedicationRepeatCount,
+    /// `prescriber specialty`: `PractitionerRole.specialty` (NUCC), through the enumeration's codes.
+    PrescriberSpecialty,
+    /// `questionnaire "link-id"`: the answer of the QuestionnaireResponse item with this linkId.
+    Questionnaire {
+        /// The linkId, as written.
+        link_id: Str,
+    },
+}
+
+impl SourceKind {
+    /// The clause as the grammar spells it, after `from` (`medication route`).
+    pub fn words(&self) -> String {
+        match self {
+            SourceKind::PatientBirthDate => "patient birth date".into(),
+            SourceKind::Observation { loinc, within } => {
+                let mut s = format!("observation loinc \"{}\"", loinc.value);
+                if let Some(w) = within {
+                    s.push_str(&format!(" within {} {}", w.amount.text, w.unit.name));
+                }
+                s
+            }
+            SourceKind::Condition => "condition".into(),
+            SourceKind::MedicationRoute => "medication route".into(),
+            SourceKind::MedicationDose => "medication dose".into(),
+            SourceKind::MedicationFrequency => "medication frequency".into(),
+            SourceKind::MedicationRepeatCount => "medication repeat count".into(),
+            SourceKind::PrescriberSpecialty => "prescriber specialty".into(),
+            SourceKind::Questionnaire { link_id } => format!("questionnaire \"{}\"", link_id.value),
+        }
+    }
 }
 
 /// `fact age: years "The patient's age"`, or a derived fact `fact x: ... "..." = value`.
@@ -232,6 +392,8 @@ pub struct FactDecl {
     pub description: Str,
     /// `within low to high`: the plausible values; a request stating one outside them is refused.
     pub range: Option<Box<FactRange>>,
+    /// `from ...`: where a FHIR Bundle states the fact.
+    pub source: Option<Box<FactSource>>,
     /// `= value`: how the fact is computed from others when a request does not state it.
     pub derived: Option<ValueExpr>,
     /// The whole declaration.

@@ -210,6 +210,20 @@ pub mod codes {
     pub const DEFINE_CYCLE: &str = "E0420";
     /// Criteria that, with their definitions and `meets` expanded, are too large or too deep.
     pub const EXPANSION_LIMIT: &str = "E0421";
+    // Where FHIR data states the facts.
+    /// A code that is not of its code system's form (a wrong check digit, an ICD-10-CM code
+    /// without its category), a prefix outside ICD-10-CM, or codes of a system that cannot stand
+    /// for what they are written on.
+    pub const BAD_CODE: &str = "E0500";
+    /// A code that stands for two values of one enumeration (or overlaps another value's
+    /// prefix), listed twice, or a QuestionnaireResponse linkId that answers two facts.
+    pub const DUPLICATE_CODE: &str = "E0501";
+    /// A fact's source (`from ...`) that its type cannot take, or that reads codes its
+    /// enumeration does not list.
+    pub const BAD_SOURCE: &str = "E0502";
+    /// A fact's source that gives a quantity of another dimension (a LOINC height for a weight,
+    /// a dose for doses per day).
+    pub const SOURCE_UNIT: &str = "E0503";
 }
 
 /// A source file: its name and text, for rendering diagnostics.

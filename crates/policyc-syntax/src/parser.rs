@@ -195,6 +195,17 @@ fn policy_header(p: P) -> PolicyHeader {
                     span: esp,
                 });
             }
+            Rule::meta_drug => {
+                let mut i = e.into_inner();
+                i.next(); // `drug`
+                let value = string(i.next().expect("text"));
+                entries.push(MetaEntry::Text {
+                    key: MetaKey::Drug,
+                    value,
+                    codes: i.map(code_list).collect(),
+                    span: esp,
+                });
+            }
             _ => {
                 let mut i = e.into_inner();
                 let key = match first(i.next().expect("key")).as_rule() {
@@ -207,6 +218,7 @@ fn policy_header(p: P) -> PolicyHeader {
                 entries.push(MetaEntry::Text {
                     key,
                     value: string(i.next().expect("text")),
+                    codes: Vec::new(),
                     span: esp,
                 });
             }
@@ -237,6 +249,7 @@ fn enum_decl(p: P) -> EnumDecl {
                 values.push(EnumValue {
                     name: n,
                     description: d,
+                    codes: v.map(code_list).collect(),
                 });
             }
             _ => {}
@@ -269,10 +282,12 @@ fn fact_decl(p: P) -> FactDecl {
     };
     let description = string(inner.next().expect("description"));
     let mut range = None;
+    let mut source = None;
     let mut derived = None;
     for i in inner {
         match i.as_rule() {
             Rule::fact_range => range = Some(Box::new(fact_range(i))),
+            Rule::fact_source => source = Some(Box::new(fact_source(i))),
             _ => derived = Some(value_expr(i)),
         }
     }
@@ -281,9 +296,77 @@ fn fact_decl(p: P) -> FactDecl {
         ty,
         description,
         range,
+        source,
         derived,
         span: sp,
     }
+}
+
+/// `icd10 ["C43*", "D03*"]`.
+fn code_list(p: P) -> CodeList {
+    let sp = span(&p);
+    let mut inner = p.into_inner();
+    let system = match inner.next().map(first).map(|s| s.as_rule()) {
+        Some(Rule::sys_icd10) => CodeSystem::Icd10,
+        Some(Rule::sys_snomed) => CodeSystem::Snomed,
+        Some(Rule::sys_rxnorm) => CodeSystem::Rxnorm,
+        Some(Rule::sys_hcpcs) => CodeSystem::Hcpcs,
+        Some(Rule::sys_nucc) => CodeSystem::Nucc,
+        _ => CodeSystem::Loinc,
+    };
+    CodeList {
+        system,
+        codes: inner.map(string).collect(),
+        span: sp,
+    }
+}
+
+/// `from observation loinc "29463-7" within 30 days`.
+fn fact_source(p: P) -> FactSource {
+    let sp = span(&p);
+    let kind_pair = p
+        .into_inner()
+        .find(|i| i.as_rule() == Rule::source_kind)
+        .map(first)
+        .expect("a source");
+    let kind = match kind_pair.as_rule() {
+        Rule::src_birth_date => SourceKind::PatientBirthDate,
+        Rule::src_observation => {
+            let mut loinc = None;
+            let mut within = None;
+            for i in kind_pair.into_inner() {
+                match i.as_rule() {
+                    Rule::string => loinc = Some(string(i)),
+                    Rule::recency => {
+                        let rsp = span(&i);
+                        let mut r = i.into_inner().filter(|x| x.as_rule() != Rule::within_kw);
+                        let amount = number(r.next().expect("amount"), None);
+                        let unit = ident(r.next().expect("unit"));
+                        within = Some(DurationLit {
+                            amount,
+                            unit,
+                            span: rsp,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            SourceKind::Observation {
+                loinc: loinc.expect("a LOINC code"),
+                within,
+            }
+        }
+        Rule::src_condition => SourceKind::Condition,
+        Rule::src_route => SourceKind::MedicationRoute,
+        Rule::src_dose => SourceKind::MedicationDose,
+        Rule::src_frequency => SourceKind::MedicationFrequency,
+        Rule::src_count => SourceKind::MedicationRepeatCount,
+        Rule::src_specialty => SourceKind::PrescriberSpecialty,
+        _ => SourceKind::Questionnaire {
+            link_id: string(first(kind_pair)),
+        },
+    };
+    FactSource { kind, span: sp }
 }
 
 fn fact_range(p: P) -> FactRange {

@@ -32,6 +32,7 @@ pub fn item(it: &mut Item, sp: Span) {
             for v in &mut e.values {
                 v.name.span = sp;
                 v.description.span = sp;
+                codes(&mut v.codes, sp);
             }
         }
         Item::Fact(f) => {
@@ -50,6 +51,21 @@ pub fn item(it: &mut Item, sp: Span) {
                 }
                 r.span = sp;
             }
+            if let Some(src) = &mut f.source {
+                match &mut src.kind {
+                    SourceKind::Observation { loinc, within } => {
+                        loinc.span = sp;
+                        if let Some(w) = within {
+                            w.amount.span = sp;
+                            w.unit.span = sp;
+                            w.span = sp;
+                        }
+                    }
+                    SourceKind::Questionnaire { link_id } => link_id.span = sp,
+                    _ => {}
+                }
+                src.span = sp;
+            }
             if let Some(v) = &mut f.derived {
                 value(v, sp);
             }
@@ -63,6 +79,13 @@ pub fn item(it: &mut Item, sp: Span) {
         }
         // Libraries hold no indications (the checker rejects them); nothing to re-point.
         Item::Indication(_) => {}
+    }
+}
+
+fn codes(lists: &mut [CodeList], sp: Span) {
+    for l in lists {
+        l.span = sp;
+        l.codes.iter_mut().for_each(|c| c.span = sp);
     }
 }
 

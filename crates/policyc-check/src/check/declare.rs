@@ -57,11 +57,14 @@ impl Checker<'_> {
             revisions: Vec::new(),
             not_covered: None,
             outside_dosing: None,
+            drug_codes: Vec::new(),
         };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         for e in &h.entries {
             match e {
-                MetaEntry::Text { key, value, span } => {
+                MetaEntry::Text {
+                    key, value, span, ..
+                } => {
                     let single = !matches!(key, MetaKey::Drug | MetaKey::Plan);
                     if single && self.once(&mut seen, key.keyword(), *span) {
                         continue;
@@ -96,6 +99,28 @@ impl Checker<'_> {
                 }
             }
         }
+        let drugs: Vec<(&str, &[CodeList])> = h
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                MetaEntry::Text {
+                    key: MetaKey::Drug,
+                    value,
+                    codes,
+                    ..
+                } => Some((value.value.as_str(), codes.as_slice())),
+                _ => None,
+            })
+            .collect();
+        meta.drug_codes = self
+            .code_lists(
+                "the policy's drugs",
+                &drugs,
+                &[CodeSystem::Rxnorm, CodeSystem::Hcpcs],
+            )
+            .into_iter()
+            .flatten()
+            .collect();
         for (key, example) in [
             (
                 "title",
@@ -202,8 +227,8 @@ impl Checker<'_> {
                 description: Some("Whether a request is for initial authorization or for reauthorization (continued therapy)".into()),
                 open: false,
                 values: vec![
-                    ir::EnumValueDef { name: "initial".into(), description: "Initial authorization".into() },
-                    ir::EnumValueDef { name: "reauthorization".into(), description: "Reauthorization: continued therapy".into() },
+                    ir::EnumValueDef { name: "initial".into(), description: "Initial authorization".into(), codes: Vec::new() },
+                    ir::EnumValueDef { name: "reauthorization".into(), description: "Reauthorization: continued therapy".into(), codes: Vec::new() },
                 ],
             });
         }
@@ -254,6 +279,7 @@ impl Checker<'_> {
             }
             let mut vspans: HashMap<&str, Span> = HashMap::new();
             let mut values = Vec::new();
+            let mut coded: Vec<(&str, &[CodeList])> = Vec::new();
             for v in &e.values {
                 if let Some(first) = vspans.get(v.name.name.as_str()) {
                     let first = *first;
@@ -276,7 +302,17 @@ impl Checker<'_> {
                 values.push(ir::EnumValueDef {
                     name: v.name.name.clone(),
                     description: v.description.value.clone(),
+                    codes: Vec::new(),
                 });
+                coded.push((v.name.name.as_str(), v.codes.as_slice()));
+            }
+            let what = format!("enumeration `{}`", e.name.name);
+            let allowed = [CodeSystem::Icd10, CodeSystem::Snomed, CodeSystem::Nucc];
+            for (value, codes) in values
+                .iter_mut()
+                .zip(self.code_lists(&what, &coded, &allowed))
+            {
+                value.codes = codes;
             }
             values.truncate(128);
             self.enum_index

@@ -7,6 +7,16 @@ use policyc_ir::units::{Dim, Unit};
 use policyc_syntax::ast::*;
 use rust_decimal::Decimal;
 
+/// What the passes worked out for each fact, by slot.
+pub(super) struct PerFact {
+    /// The formula of a derived fact.
+    pub(super) derived: Vec<Option<Calc>>,
+    /// The plausible range.
+    pub(super) ranges: Vec<Option<ir::FactRange>>,
+    /// Where FHIR data states it.
+    pub(super) sources: Vec<Option<ir::Source>>,
+}
+
 impl Checker<'_> {
     /// The checked file as a [`Checked`]: the program (none for a library or when there is an
     /// error), the diagnostics in source order, and the spans of labels and facts.
@@ -16,10 +26,9 @@ impl Checker<'_> {
         meta: Option<ir::PolicyMeta>,
         equivalences: Vec<ir::EquivalenceDef>,
         indications: Vec<ir::IndicationDef>,
-        derived: Vec<Option<Calc>>,
-        ranges: Vec<Option<ir::FactRange>>,
+        per_fact: PerFact,
     ) -> Checked {
-        let facts = self.fact_defs(derived, ranges);
+        let facts = self.fact_defs(per_fact.derived, per_fact.ranges, per_fact.sources);
         let has_error = self.diags.iter().any(|d| d.is_error());
         let program = match (meta, has_error) {
             (Some(policy), false) => Some(ir::Program {
@@ -56,6 +65,7 @@ impl Checker<'_> {
         &self,
         mut derived: Vec<Option<Calc>>,
         mut ranges: Vec<Option<ir::FactRange>>,
+        mut sources: Vec<Option<ir::Source>>,
     ) -> Vec<ir::FactDef> {
         self.facts
             .iter()
@@ -93,6 +103,7 @@ impl Checker<'_> {
                     ty,
                     derived: derived.get_mut(i).and_then(|d| d.take()),
                     range: ranges.get_mut(i).and_then(|r| r.take()),
+                    source: sources.get_mut(i).and_then(|s| s.take()),
                 }
             })
             .collect()

@@ -13,6 +13,7 @@
 //!   definitions;
 //! - `literals`: numbers, units, quantities and dates as written;
 //! - `limits`: equivalences, alternate dimensions, and quantity limits;
+//! - `sources`: where FHIR data states the facts: codes of values and drugs, `from` clauses;
 //! - `derive`: formulas of derived facts, and their circles;
 //! - `structure`: indications, phases, sections and the labelled tree of criteria;
 //! - `cond`: the conditions of the criteria;
@@ -25,6 +26,7 @@ mod imports;
 mod limits;
 mod literals;
 mod lower;
+mod sources;
 mod structure;
 
 pub use imports::{check_with_imports, Import, ImportProblem};
@@ -136,6 +138,9 @@ struct Checker<'a> {
     expansion_root: Option<Span>,
     /// Definitions on a circle of uses (reported by `define_cycles`).
     cyclic: std::collections::HashSet<String>,
+    /// The owners of codes (`enumeration `Route``) with a code reported as wrong, whose sources
+    /// are not reported again for want of codes.
+    bad_codes: std::collections::HashSet<String>,
 }
 
 const BUILTIN_TYPES: &[&str] = &["boolean", "count", "number", "date", "documentation"];
@@ -173,6 +178,7 @@ fn check_merged(file: &File, n_imported: usize) -> Checked {
         expanded: 0,
         expansion_reported: false,
         cyclic: Default::default(),
+        bad_codes: Default::default(),
         expansion_root: None,
     };
     let library = file.items.iter().any(|i| matches!(i, Item::Library(_)));
@@ -184,6 +190,7 @@ fn check_merged(file: &File, n_imported: usize) -> Checked {
     c.declare_enums();
     c.declare_facts();
     let ranges = c.fact_ranges();
+    let sources = c.fact_sources();
     c.declare_defines();
     c.define_cycles();
     let equivalences = c.equivalences();
@@ -191,7 +198,12 @@ fn check_merged(file: &File, n_imported: usize) -> Checked {
     let derived = c.derived_facts();
     let indications = c.indications();
     c.check_depths(&indications);
-    c.lower(library, meta, equivalences, indications, derived, ranges)
+    let per_fact = lower::PerFact {
+        derived,
+        ranges,
+        sources,
+    };
+    c.lower(library, meta, equivalences, indications, per_fact)
 }
 
 /// The fact that tells initial authorization from reauthorization, declared by the compiler when a

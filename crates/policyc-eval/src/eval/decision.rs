@@ -77,6 +77,26 @@ pub struct Decision {
     pub missing: Vec<Missing>,
     /// Dosing limits the request exceeds (refer).
     pub exceeded: Vec<Limit>,
+    /// For a request read from FHIR data: where each fact it states came from. Added within
+    /// format version 2, and present only in decisions on requests read from FHIR (absent, not
+    /// `[]`, otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub provenance: Vec<Provenance>,
+}
+
+/// Where a fact of a request read from FHIR data came from: the resource and the element.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// The fact (`body_weight`).
+    pub fact: String,
+    /// The resource, as a FHIR reference: `Observation/weight-2026-01-10` (its type and id).
+    pub resource: String,
+    /// The element read, as a path from the Bundle:
+    /// `Bundle.entry[3].resource.valueQuantity`.
+    pub element: String,
+    /// The value as the resource states it, before conversion to the policy's terms
+    /// (`158.73 [lb_av]`, `icd10 C43.9 "Melanoma of skin"`, `2026-01-10`).
+    pub value: String,
 }
 
 /// Which policy decided: its header.

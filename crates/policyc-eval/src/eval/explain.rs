@@ -78,6 +78,7 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
         considered: Vec::new(),
         missing: Vec::new(),
         exceeded: Vec::new(),
+        provenance: Vec::new(),
     };
     let strict = Explainer {
         p,

@@ -391,5 +391,15 @@ pub fn render_human(d: &Decision) -> String {
             ));
         }
     }
+    if !d.provenance.is_empty() {
+        s.push_str("\nFacts read from FHIR:\n");
+        for p in &d.provenance {
+            s.push_str(&wrap(
+                &format!("  {}  ", p.fact),
+                &format!("{}, from {} ({})", p.value, p.resource, p.element),
+                6,
+            ));
+        }
+    }
     s
 }

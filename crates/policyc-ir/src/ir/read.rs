@@ -104,6 +104,12 @@ impl Program {
                 }
             }
         }
+        self.check_codes()?;
+        for f in &self.facts {
+            if let Some(src) = &f.source {
+                self.check_source(f, src)?;
+            }
+        }
         self.check_derived_cycles()?;
         let mut conditions = 0usize;
         for i in &self.indications {
@@ -212,6 +218,111 @@ impl Program {
                 CalcKind::Number
             }
         })
+    }
+
+    /// Every code is text without spaces (a prefix only in ICD-10-CM), and no code stands for two
+    /// values of one enumeration, nor twice among the drugs.
+    fn check_codes(&self) -> Result<(), String> {
+        let well_formed = |c: &Code, whose: &str| -> Result<(), String> {
+            let ok = !c.code.is_empty()
+                && c.code.len() <= 64
+                && c.code
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+            if !ok {
+                return Err(format!("{whose} has a malformed code {:?}", c.code));
+            }
+            if c.prefix && c.system != CodeSystem::Icd10 {
+                return Err(format!(
+                    "{whose} has the {} code {:?} as a prefix; only ICD-10-CM codes can be",
+                    c.system.name(),
+                    c.code
+                ));
+            }
+            Ok(())
+        };
+        let overlap = |a: &Code, b: &Code| {
+            a.system == b.system && (a.matches(b.system, &b.code) || b.matches(a.system, &a.code))
+        };
+        for (k, a) in self.policy.drug_codes.iter().enumerate() {
+            well_formed(a, "the policy's drug")?;
+            if let Some(b) = self.policy.drug_codes[..k].iter().find(|b| overlap(a, b)) {
+                return Err(format!(
+                    "the drug codes {} and {} overlap",
+                    a.text(),
+                    b.text()
+                ));
+            }
+        }
+        for e in &self.enums {
+            let mut seen: Vec<(&Code, &str)> = Vec::new();
+            for v in &e.values {
+                for c in &v.codes {
+                    well_formed(c, &format!("value `{}` of `{}`", v.name, e.name))?;
+                    if let Some((b, other)) = seen.iter().find(|(b, _)| overlap(c, b)) {
+                        return Err(format!(
+                            "enumeration `{}`: code {} of `{}` overlaps code {} of `{other}`",
+                            e.name,
+                            c.text(),
+                            v.name,
+                            b.text()
+                        ));
+                    }
+                }
+                seen.extend(v.codes.iter().map(|c| (c, v.name.as_str())));
+            }
+        }
+        Ok(())
+    }
+
+    /// A fact's source is of a kind its type can take.
+    fn check_source(&self, f: &FactDef, src: &Source) -> Result<(), String> {
+        let enum_with = |systems: &[CodeSystem]| match f.ty {
+            FactType::Enum { enum_index } => self.enums.get(enum_index as usize).is_some_and(|e| {
+                e.values
+                    .iter()
+                    .flat_map(|v| &v.codes)
+                    .any(|c| systems.contains(&c.system))
+            }),
+            _ => false,
+        };
+        let quantity = matches!(f.ty, FactType::Quantity { .. });
+        let fits = match src {
+            Source::PatientBirthDate => f.ty == FactType::Date,
+            Source::Observation { loinc, max_age } => {
+                if loinc.is_empty() || loinc.len() > 16 {
+                    return Err(format!("fact `{}` names a malformed LOINC code", f.name));
+                }
+                if let Some(d) = max_age {
+                    if !(1..=1000).contains(&d.amount) {
+                        return Err(format!(
+                            "fact `{}`: the recency of its Observation is {}, not from 1 to 1,000",
+                            f.name,
+                            d.text()
+                        ));
+                    }
+                }
+                quantity
+            }
+            Source::MedicationDose | Source::MedicationFrequency => quantity,
+            Source::MedicationRepeatCount => quantity || f.ty == FactType::Count,
+            Source::Condition => enum_with(&[CodeSystem::Icd10, CodeSystem::Snomed]),
+            Source::MedicationRoute => enum_with(&[CodeSystem::Snomed]),
+            Source::PrescriberSpecialty => enum_with(&[CodeSystem::Nucc]),
+            Source::Questionnaire { link_id } => !link_id.is_empty() && link_id.len() <= 255,
+        };
+        if fits {
+            Ok(())
+        } else {
+            Err(format!(
+                "fact `{}` is read from a FHIR source its type cannot take ({})",
+                f.name,
+                serde_json::to_value(src)
+                    .ok()
+                    .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+                    .unwrap_or_default()
+            ))
+        }
     }
 
     /// Derived facts whose formulas depend on each other in a circle.

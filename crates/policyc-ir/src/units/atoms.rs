@@ -165,7 +165,7 @@ pub(super) const ATOMS: &[Atom] = &[
     },
     Atom {
         code: "[IU]",
-        aliases: &["IU", "iu"],
+        aliases: &["IU", "iu", "[iU]"],
         base: Some(Base::InternationalUnit),
         scale: 1,
     },

@@ -105,6 +105,12 @@ pub(super) fn scan_comments(src: &str, opaque: &[Span]) -> Vec<Comment> {
     out
 }
 
+fn collect_codes(lists: &[CodeList], out: &mut Vec<Span>) {
+    for l in lists {
+        out.extend(l.codes.iter().map(|c| c.span));
+    }
+}
+
 // The spans of every string literal and unit text in the file.
 pub(super) fn collect_file(f: &File, out: &mut Vec<Span>) {
     for item in &f.items {
@@ -118,7 +124,10 @@ pub(super) fn collect_file(f: &File, out: &mut Vec<Span>) {
             Item::Policy(h) => {
                 for e in &h.entries {
                     match e {
-                        MetaEntry::Text { value, .. } => out.push(value.span),
+                        MetaEntry::Text { value, codes, .. } => {
+                            out.push(value.span);
+                            collect_codes(codes, out);
+                        }
                         MetaEntry::Date { .. } => {}
                         MetaEntry::Revision { text, .. } => out.push(text.span),
                     }
@@ -126,13 +135,21 @@ pub(super) fn collect_file(f: &File, out: &mut Vec<Span>) {
             }
             Item::Enum(e) => {
                 out.extend(e.description.as_ref().map(|d| d.span));
-                out.extend(e.values.iter().map(|v| v.description.span));
+                for v in &e.values {
+                    out.push(v.description.span);
+                    collect_codes(&v.codes, out);
+                }
             }
             Item::Fact(f) => {
                 if let TypeRef::Named(u) = &f.ty {
                     out.push(u.span);
                 }
                 out.push(f.description.span);
+                match f.source.as_deref().map(|s| &s.kind) {
+                    Some(SourceKind::Observation { loinc, .. }) => out.push(loinc.span),
+                    Some(SourceKind::Questionnaire { link_id }) => out.push(link_id.span),
+                    _ => {}
+                }
                 if let Some(r) = &f.range {
                     for b in [&r.low, &r.high] {
                         match b {

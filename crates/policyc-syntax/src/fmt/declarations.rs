@@ -2,7 +2,10 @@
 //! definitions, indications and reauthorizations, and the labelled tree of a section.
 
 use super::layout::has_condition_of_approval;
-use super::text::{expr_text, number_text, quantity_text, quote, referral_text, value_text, width};
+use super::text::{
+    code_lists_text, expr_text, number_text, quantity_text, quote, referral_text, source_text,
+    value_text, width,
+};
 use super::{Blank, Kind, Printer, LONE_FACT_SLACK, WIDTH};
 use crate::ast::*;
 
@@ -54,6 +57,7 @@ impl Printer<'_> {
                 ty,
                 description,
                 range,
+                source,
                 derived,
                 span,
             }) => {
@@ -68,6 +72,11 @@ impl Printer<'_> {
                         RangeBound::Date(d) => d.text.clone(),
                     };
                     line.push_str(&format!(" within {} to {}", bound(&r.low), bound(&r.high)));
+                }
+                // A fact is one line, as long as it takes: its source after the range.
+                if let Some(src) = source {
+                    line.push(' ');
+                    line.push_str(&source_text(src));
                 }
                 if let Some(v) = derived {
                     line.push_str(" = ");
@@ -153,8 +162,12 @@ impl Printer<'_> {
                 MetaEntry::Text {
                     key: _,
                     value,
+                    codes,
                     span,
-                } => (quote(&value.value), span),
+                } => (
+                    format!("{}{}", quote(&value.value), code_lists_text(codes)),
+                    span,
+                ),
                 MetaEntry::Date { key: _, date, span } => (date.text.clone(), span),
                 MetaEntry::Revision { date, text, span } => {
                     (format!("{} {}", date.text, quote(&text.value)), span)
@@ -189,8 +202,18 @@ impl Printer<'_> {
             .map(|v| width(&v.name.name))
             .max()
             .unwrap_or(0);
-        for EnumValue { name, description } in values {
-            let line = format!("{:<w$} {}", name.name, quote(&description.value));
+        for EnumValue {
+            name,
+            description,
+            codes,
+        } in values
+        {
+            let line = format!(
+                "{:<w$} {}{}",
+                name.name,
+                quote(&description.value),
+                code_lists_text(codes)
+            );
             self.put(Some(name.span.start), 2, &line, Kind::Code, Blank::Keep);
         }
         self.close(span.end.saturating_sub(1), 0);

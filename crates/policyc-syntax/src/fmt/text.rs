@@ -26,6 +26,36 @@ pub fn quote(s: &str) -> String {
 // The printing functions destructure the AST exhaustively, so that a field added to it later
 // cannot be dropped silently: the formatter stops compiling until it prints the field.
 
+/// ` icd10 ["C43*", "D03*"] snomed ["372244006"]`: code lists, each after a space.
+pub(super) fn code_lists_text(lists: &[CodeList]) -> String {
+    let mut s = String::new();
+    for l in lists {
+        let codes: Vec<String> = l.codes.iter().map(|c| quote(&c.value)).collect();
+        s.push_str(&format!(" {} [{}]", l.system.keyword(), codes.join(", ")));
+    }
+    s
+}
+
+/// `from observation loinc "29463-7" within 30 days`.
+pub(super) fn source_text(src: &FactSource) -> String {
+    let words = match &src.kind {
+        SourceKind::Observation { loinc, within } => {
+            let mut s = format!("observation loinc {}", quote(&loinc.value));
+            if let Some(w) = within {
+                s.push_str(&format!(
+                    " within {} {}",
+                    number_text(&w.amount),
+                    w.unit.name
+                ));
+            }
+            s
+        }
+        SourceKind::Questionnaire { link_id } => format!("questionnaire {}", quote(&link_id.value)),
+        other => other.words(),
+    };
+    format!("from {words}")
+}
+
 pub(super) fn number_text(n: &NumberLit) -> String {
     let NumberLit {
         text,
