@@ -1,13 +1,27 @@
-//! Benchmarks for the Proleukin policy: `decide` (no explanation), `evaluate` (with explanation),
-//! `bind` (JSON parsing and binding) and check+compile of the policy source.
+//! Benchmarks for the Proleukin policy, and for checking and deciding at scale.
+//!
+//! - `floor`: a hand-written reader (serde's derive over a plain struct) and decision function for
+//!   the Proleukin policy alone ([`floor`]): what the figures below are compared with;
+//! - `bind` (JSON parsing and binding), `decide` (no explanation), `evaluate` (with explanation),
+//!   `bind+decide` per decision kind and `bind+evaluate`: per request, end to end from the JSON text;
+//! - `check`: `policyc check` (and `check --strict`) of 10, 100 and 1,000 generated Proleukin-sized
+//!   policies in a temporary folder, through the release binary;
+//! - `batch`: `policyc eval --batch` over 100,000 JSON Lines requests, through the release binary;
+//! - `compile`: check and compile of the policy source, in the library.
 //!
 //! Requests: a built-in set covering all four decisions, plus every `*.json` under
 //! `policies/examples/proleukin/` and `tests/requests/proleukin/` (whatever exists; files that do
-//! not bind, e.g. requests written to test errors, are skipped).
+//! not bind, e.g. requests written to test errors, are skipped). Before measuring, the floor is
+//! checked to give policyc's decision for every one of them.
 //!
-//! Run with `cargo bench --bench eval`. The `decide`, `evaluate` and `bind` figures are per request
-//! (criterion's `Throughput::Elements`, shown as elements per second; time per element = the
-//! reported time divided by the number of requests, which is printed at start-up).
+//! Run with `cargo bench --bench eval` (one group: `cargo bench --bench eval -- bind+decide`). The
+//! per-request groups report throughput per request (criterion's `Throughput::Elements`); the run
+//! ends with a summary table of time per request and the ratio to the floor, measured again
+//! outside criterion so that it is one table whatever groups the filter selects (set
+//! `POLICYC_BENCH_NO_SUMMARY=1` to leave it out).
+
+#[path = "eval/floor.rs"]
+mod floor;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use policyc::eval::{decide, evaluate, DecisionKind};
@@ -273,14 +287,67 @@ fn cases(program: &Program, root: &Path) -> Vec<Case> {
     out
 }
 
+/// The floor's decision for every case, checked against policyc's; the requests it reads.
+fn floor_agrees(cases: &[Case]) {
+    for c in cases {
+        let r = floor::read(&c.text)
+            .unwrap_or_else(|e| panic!("the floor cannot read {}: {e}", c.name));
+        let kind = floor::decide(&r);
+        assert_eq!(
+            kind, c.kind,
+            "the floor disagrees with policyc on {}",
+            c.name
+        );
+    }
+}
+
+/// Time per element of `f` (which handles `n` elements), outside criterion: the best mean of
+/// several rounds of about 100 ms each.
+fn per_element(n: usize, mut f: impl FnMut()) -> Duration {
+    f();
+    let mut best = Duration::MAX;
+    for _ in 0..7 {
+        let start = std::time::Instant::now();
+        let mut rounds = 0u32;
+        while start.elapsed() < Duration::from_millis(100) {
+            f();
+            rounds += 1;
+        }
+        best = best.min(start.elapsed() / (rounds * n as u32));
+    }
+    best
+}
+
 fn benches(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let (src, program) = program(root);
     let cases = cases(&program, root);
+    floor_agrees(&cases);
     let reqs: Vec<&Request> = cases.iter().map(|c| &c.req).collect();
     let n = reqs.len() as u64;
+    const KINDS: [DecisionKind; 4] = [
+        DecisionKind::Approve,
+        DecisionKind::Deny,
+        DecisionKind::NeedsInfo,
+        DecisionKind::Refer,
+    ];
+    let of_kind =
+        |kind: DecisionKind| -> Vec<&Case> { cases.iter().filter(|c| c.kind == kind).collect() };
 
-    // (a) The decision alone, over every prepared request; per decision = time / n.
+    // The floor: the hand-written reader and decision function, end to end from the JSON text.
+    let mut g = c.benchmark_group("floor");
+    g.throughput(Throughput::Elements(n));
+    g.bench_function(BenchmarkId::new("read+decide", n), |b| {
+        b.iter(|| {
+            for c in &cases {
+                let r = floor::read(black_box(&c.text));
+                black_box(r.map(|r| floor::decide(&r)).is_ok());
+            }
+        })
+    });
+    g.finish();
+
+    // The decision alone, over every prepared request; per decision = time / n.
     let mut g = c.benchmark_group("decide");
     g.throughput(Throughput::Elements(n));
     g.bench_function(BenchmarkId::new("all", n), |b| {
@@ -291,29 +358,20 @@ fn benches(c: &mut Criterion) {
         })
     });
     // Per decision kind, to see which paths are slow.
-    for kind in [
-        DecisionKind::Approve,
-        DecisionKind::Deny,
-        DecisionKind::NeedsInfo,
-        DecisionKind::Refer,
-    ] {
-        let subset: Vec<&Request> = cases
-            .iter()
-            .filter(|c| c.kind == kind)
-            .map(|c| &c.req)
-            .collect();
+    for kind in KINDS {
+        let subset = of_kind(kind);
         g.throughput(Throughput::Elements(subset.len() as u64));
         g.bench_function(BenchmarkId::new(kind.as_str(), subset.len()), |b| {
             b.iter(|| {
-                for r in &subset {
-                    black_box(decide(black_box(&program), black_box(r)));
+                for c in &subset {
+                    black_box(decide(black_box(&program), black_box(&c.req)));
                 }
             })
         });
     }
     g.finish();
 
-    // (b) The decision with its explanation, over the same requests.
+    // The decision with its explanation, over the same requests.
     let mut g = c.benchmark_group("evaluate");
     g.throughput(Throughput::Elements(n));
     g.bench_function(BenchmarkId::new("all", n), |b| {
@@ -325,7 +383,7 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
-    // (c) Parsing and binding: one typical request, and the whole set.
+    // Parsing and binding: one typical request, and the whole set.
     let mut g = c.benchmark_group("bind");
     let approve = &cases[0];
     debug_assert!(approve.name.starts_with("builtin:approve"));
@@ -343,7 +401,43 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
-    // (d) Parse, check and lower the policy from its source text.
+    // End to end from the JSON text: bind then decide, per decision kind; bind then evaluate.
+    let mut g = c.benchmark_group("bind+decide");
+    g.throughput(Throughput::Elements(n));
+    g.bench_function(BenchmarkId::new("all", n), |b| {
+        b.iter(|| {
+            for c in &cases {
+                let r = bind(black_box(&program), black_box(&c.text), None);
+                black_box(r.map(|r| decide(&program, &r).kind).is_ok());
+            }
+        })
+    });
+    for kind in KINDS {
+        let subset = of_kind(kind);
+        g.throughput(Throughput::Elements(subset.len() as u64));
+        g.bench_function(BenchmarkId::new(kind.as_str(), subset.len()), |b| {
+            b.iter(|| {
+                for c in &subset {
+                    let r = bind(black_box(&program), black_box(&c.text), None);
+                    black_box(r.map(|r| decide(&program, &r).kind).is_ok());
+                }
+            })
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("bind+evaluate");
+    g.throughput(Throughput::Elements(n));
+    g.bench_function(BenchmarkId::new("all", n), |b| {
+        b.iter(|| {
+            for c in &cases {
+                let r = bind(black_box(&program), black_box(&c.text), None);
+                black_box(r.map(|r| evaluate(&program, &r).decision).is_ok());
+            }
+        })
+    });
+    g.finish();
+
+    // Parse, check and lower the policy from its source text.
     let mut g = c.benchmark_group("compile");
     g.throughput(Throughput::Elements(1));
     g.bench_function("proleukin", |b| {
@@ -355,6 +449,212 @@ fn benches(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // `policyc check` of many policies, through the release binary.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut g = c.benchmark_group("check");
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(100));
+    g.measurement_time(Duration::from_secs(2));
+    let mut made = 0;
+    for count in [10usize, 100, 1_000] {
+        made = generate_policies(root, dir.path(), made, count);
+        let files = policy_paths(dir.path(), count);
+        g.throughput(Throughput::Elements(count as u64));
+        for strict in [false, true] {
+            let name = if strict { "strict" } else { "plain" };
+            g.bench_function(BenchmarkId::new(name, count), |b| {
+                b.iter(|| run_check(&files, strict))
+            });
+        }
+    }
+    g.finish();
+
+    // `policyc eval --batch` over JSON Lines, through the release binary.
+    let lines = dir.path().join("requests.jsonl");
+    write_batch(&lines, &cases, BATCH_LINES);
+    let policy = root.join(POLICY);
+    let mut g = c.benchmark_group("batch");
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(100));
+    g.measurement_time(Duration::from_secs(2));
+    g.throughput(Throughput::Elements(BATCH_LINES as u64));
+    g.bench_function(BenchmarkId::new("eval --batch", BATCH_LINES), |b| {
+        b.iter(|| run_batch(&policy, &lines))
+    });
+    g.finish();
+
+    if std::env::var_os("POLICYC_BENCH_NO_SUMMARY").is_none() {
+        summary(&program, &cases, dir.path());
+    }
+}
+
+/// How many requests the batch benchmark decides per run.
+const BATCH_LINES: usize = 100_000;
+
+fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_policyc")
+}
+
+/// Write policies `from..to` into `dir` (with the library they import): copies of the Proleukin
+/// policy, each with its own name and its own limit on doses per cycle. Returns `to`.
+fn generate_policies(root: &Path, dir: &Path, from: usize, to: usize) -> usize {
+    let src = std::fs::read_to_string(root.join(POLICY)).expect("read the policy");
+    let lib =
+        std::fs::read_to_string(root.join("policies/lib/common.policy")).expect("read the library");
+    std::fs::create_dir_all(dir.join("lib")).expect("a folder for the library");
+    std::fs::write(dir.join("lib/common.policy"), lib).expect("write the library");
+    for i in from..to {
+        let text = src
+            .replace("policy proleukin {", &format!("policy proleukin_{i:04} {{"))
+            .replace(
+                "doses_per_cycle at most 14 doses",
+                &format!("doses_per_cycle at most {} doses", 10 + i % 20),
+            );
+        std::fs::write(dir.join(format!("p{i:04}.policy")), text).expect("write a policy");
+    }
+    to
+}
+
+fn policy_paths(dir: &Path, count: usize) -> Vec<std::path::PathBuf> {
+    (0..count)
+        .map(|i| dir.join(format!("p{i:04}.policy")))
+        .collect()
+}
+
+fn run_check(files: &[std::path::PathBuf], strict: bool) {
+    let mut cmd = std::process::Command::new(binary());
+    cmd.arg("check").args(files);
+    if strict {
+        cmd.arg("--strict");
+    }
+    let out = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run policyc check");
+    // Plain: warnings only (no cases files); strict: the warnings are errors.
+    assert_eq!(
+        out.code(),
+        Some(if strict { 1 } else { 0 }),
+        "policyc check (strict: {strict})"
+    );
+}
+
+fn write_batch(path: &Path, cases: &[Case], count: usize) {
+    let mut text = String::new();
+    for c in cases.iter().cycle().take(count) {
+        let v: serde_json::Value = serde_json::from_str(&c.text).expect("a request is JSON");
+        text.push_str(&v.to_string());
+        text.push('\n');
+    }
+    std::fs::write(path, text).expect("write the requests");
+}
+
+fn run_batch(policy: &Path, lines: &Path) {
+    let status = std::process::Command::new(binary())
+        .arg("eval")
+        .arg(policy)
+        .arg(lines)
+        .arg("--batch")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run policyc eval --batch");
+    assert_eq!(status.code(), Some(0), "policyc eval --batch");
+}
+
+/// The summary table: time per request (or per policy) and the ratio to the floor.
+fn summary(program: &Program, cases: &[Case], dir: &Path) {
+    let n = cases.len();
+    let floor = per_element(n, || {
+        for c in cases {
+            let r = floor::read(black_box(&c.text));
+            black_box(r.map(|r| floor::decide(&r)).is_ok());
+        }
+    });
+    let bind_t = per_element(n, || {
+        for c in cases {
+            black_box(bind(program, black_box(&c.text), None).is_ok());
+        }
+    });
+    let decide_t = per_element(n, || {
+        for c in cases {
+            black_box(decide(program, black_box(&c.req)));
+        }
+    });
+    let evaluate_t = per_element(n, || {
+        for c in cases {
+            black_box(evaluate(program, black_box(&c.req)));
+        }
+    });
+    let bind_decide = per_element(n, || {
+        for c in cases {
+            let r = bind(program, black_box(&c.text), None);
+            black_box(r.map(|r| decide(program, &r).kind).is_ok());
+        }
+    });
+    let bind_evaluate = per_element(n, || {
+        for c in cases {
+            let r = bind(program, black_box(&c.text), None);
+            black_box(r.map(|r| evaluate(program, &r).decision).is_ok());
+        }
+    });
+    let ratio = |d: Duration| d.as_secs_f64() / floor.as_secs_f64();
+    eprintln!(
+        "\nsummary ({n} requests; the floor is the hand-written reader and decision function):"
+    );
+    eprintln!("  {:<28} {:>12} {:>10}", "what", "per request", "× floor");
+    for (what, d) in [
+        ("floor (read + decide)", floor),
+        ("bind", bind_t),
+        ("decide", decide_t),
+        ("evaluate", evaluate_t),
+        ("bind + decide", bind_decide),
+        ("bind + evaluate", bind_evaluate),
+    ] {
+        eprintln!(
+            "  {what:<28} {:>9.0} ns {:>9.2}×",
+            d.as_secs_f64() * 1e9,
+            ratio(d)
+        );
+    }
+    let time = |f: &dyn Fn()| {
+        let start = std::time::Instant::now();
+        f();
+        start.elapsed()
+    };
+    let files = policy_paths(dir, 1_000);
+    let check = (0..3)
+        .map(|_| time(&|| run_check(&files, false)))
+        .min()
+        .unwrap_or_default();
+    let strict = (0..3)
+        .map(|_| time(&|| run_check(&files, true)))
+        .min()
+        .unwrap_or_default();
+    let lines = dir.join("requests.jsonl");
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join(POLICY);
+    let batch = (0..3)
+        .map(|_| time(&|| run_batch(&policy, &lines)))
+        .min()
+        .unwrap_or_default();
+    eprintln!(
+        "  {:<28} {:>9.3} s",
+        "check, 1,000 policies",
+        check.as_secs_f64()
+    );
+    eprintln!(
+        "  {:<28} {:>9.3} s",
+        "check --strict, 1,000",
+        strict.as_secs_f64()
+    );
+    eprintln!(
+        "  {:<28} {:>9.0} requests/s ({:.2}× floor per request)",
+        "eval --batch",
+        BATCH_LINES as f64 / batch.as_secs_f64(),
+        batch.as_secs_f64() / BATCH_LINES as f64 / floor.as_secs_f64()
+    );
 }
 
 fn config() -> Criterion {

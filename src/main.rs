@@ -659,48 +659,142 @@ fn compile_file(loader: &mut Loader, path: &Path, format: ErrorFormat) -> Result
     checked.program.ok_or(exit::POLICY_ERROR)
 }
 
+/// What checking one file prints, and the exit code it asks for.
+struct FileReport {
+    stdout: String,
+    stderr: String,
+    code: u8,
+}
+
+/// How many files are checked (in parallel) before their reports are printed, in order.
+const CHECK_CHUNK: usize = 128;
+
 fn cmd_check(loader: &mut Loader, files: &[PathBuf], format: ErrorFormat, strict: bool) -> u8 {
     allow_roots(loader, files);
+    let color = format == ErrorFormat::Human
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
     let mut code = exit::OK;
-    for f in files {
-        let text = match read(f) {
-            Ok(t) => t,
-            Err(c) => {
-                code = code.max(c);
-                continue;
-            }
+    // Files are checked a chunk at a time, each thread with its own loader (so a library is
+    // checked once per thread), and reported in the order given, at constant memory.
+    for chunk in files.chunks(CHECK_CHUNK) {
+        let reports: Vec<FileReport> = if threads <= 1 || chunk.len() == 1 {
+            chunk
+                .iter()
+                .map(|f| check_one(loader, f, format, strict, color))
+                .collect()
+        } else {
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let roots = loader.roots();
+            let mut done: Vec<(usize, FileReport)> = std::thread::scope(|s| {
+                let workers: Vec<_> = (0..threads)
+                    .map(|_| {
+                        let next = &next;
+                        s.spawn(move || {
+                            let mut own = Loader::new(roots.to_vec());
+                            let mut out = Vec::new();
+                            loop {
+                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                let Some(f) = chunk.get(i) else { break };
+                                out.push((i, check_one(&mut own, f, format, strict, color)));
+                            }
+                            out
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|w| match w.join() {
+                        Ok(part) => part,
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    })
+                    .collect()
+            });
+            done.sort_by_key(|(i, _)| *i);
+            done.into_iter().map(|(_, r)| r).collect()
         };
-        let source = Source::new(f.display().to_string(), text.as_str());
-        let checked = loader.compile_file(f, &text);
-        let mut diags = checked.diagnostics;
-        if let Some(program) = &checked.program {
-            let coverage = policyc::cases_coverage(f, program);
-            let mut lints = policyc::lint::lint(program, &checked.spans, coverage.as_ref());
-            if strict {
-                for l in &mut lints {
-                    l.severity = policyc::diag::Severity::Error;
-                }
+        for r in reports {
+            if !r.stdout.is_empty() {
+                outp!("{}", r.stdout);
             }
-            diags.extend(lints);
-        }
-        print_diagnostics(&diags, &source, format);
-        let errors = diags.iter().filter(|d| d.is_error()).count();
-        let warnings = diags.len() - errors;
-        if errors > 0 || (checked.program.is_none() && !checked.library) {
-            code = code.max(exit::POLICY_ERROR);
-        } else if format == ErrorFormat::Human {
-            let w = if warnings == 0 {
-                String::new()
-            } else {
-                format!(
-                    " ({warnings} warning{})",
-                    if warnings == 1 { "" } else { "s" }
-                )
-            };
-            eprintln!("{}: ok{w}", f.display());
+            eprint!("{}", r.stderr);
+            code = code.max(r.code);
         }
     }
     code
+}
+
+/// Check one file, keeping what it prints.
+fn check_one(
+    loader: &mut Loader,
+    f: &Path,
+    format: ErrorFormat,
+    strict: bool,
+    color: bool,
+) -> FileReport {
+    use std::fmt::Write as _;
+    let mut report = FileReport {
+        stdout: String::new(),
+        stderr: String::new(),
+        code: exit::OK,
+    };
+    let text = match read_text(f, MAX_SOURCE_BYTES, true) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(report.stderr, "error: cannot read {}: {e}", f.display());
+            report.code = exit::IO_ERROR;
+            return report;
+        }
+    };
+    let source = Source::new(f.display().to_string(), text.as_str());
+    let checked = loader.compile_file(f, &text);
+    let mut diags = checked.diagnostics;
+    if let Some(program) = &checked.program {
+        let coverage = policyc::cases_coverage(f, program);
+        let mut lints = policyc::lint::lint(program, &checked.spans, coverage.as_ref());
+        if strict {
+            for l in &mut lints {
+                l.severity = policyc::diag::Severity::Error;
+            }
+        }
+        diags.extend(lints);
+    }
+    match format {
+        ErrorFormat::Human => report.stderr.push_str(&render(&diags, &source, color)),
+        ErrorFormat::Json => {
+            for d in &diags {
+                let _ = writeln!(report.stdout, "{}", policyc::diag::to_json_line(d, &source));
+            }
+        }
+        ErrorFormat::Github => {
+            for d in &diags {
+                let _ = writeln!(
+                    report.stdout,
+                    "{}",
+                    policyc::diag::to_github_line(d, &source)
+                );
+            }
+        }
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    if errors > 0 || (checked.program.is_none() && !checked.library) {
+        report.code = exit::POLICY_ERROR;
+    } else if format == ErrorFormat::Human {
+        let w = if warnings == 0 {
+            String::new()
+        } else {
+            format!(
+                " ({warnings} warning{})",
+                if warnings == 1 { "" } else { "s" }
+            )
+        };
+        let _ = writeln!(report.stderr, "{}: ok{w}", f.display());
+    }
+    report
 }
 
 fn cmd_compile(loader: &mut Loader, policy: &Path, output: Option<&Path>) -> u8 {

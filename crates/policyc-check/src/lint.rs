@@ -345,8 +345,30 @@ fn separating_i32(cs: Option<&BTreeSet<i32>>) -> Vec<i32> {
     out.into_iter().collect()
 }
 
-/// Whether a node can hold and can fail, trying every combination of its facts' candidates.
+/// Whether a node can hold and can fail over every combination of its facts' candidates: `None`
+/// when there are more than [`MAX_COMBINATIONS`] of them. Found exactly, without trying each
+/// combination ([`outs`]): only the facts two parts of a condition share are tried together.
 fn outcomes(n: &Node, slots: &[u32], cands: &[Vec<Value>], nfacts: usize) -> Option<(bool, bool)> {
+    let total = slots.iter().try_fold(1usize, |acc, s| {
+        acc.checked_mul(cands[*s as usize].len().max(1))
+    })?;
+    if total > MAX_COMBINATIONS {
+        return None;
+    }
+    let mut values: Vec<Option<Value>> = vec![None; nfacts];
+    let o = outs(&node_piece(n), cands, &mut values, &BTreeSet::new());
+    Some((o & bit(Tv::True) != 0, o & bit(Tv::False) != 0))
+}
+
+/// Whether a node can hold and can fail, trying every combination of its facts' candidates one
+/// by one: what [`outcomes`] finds, the slow way (kept to check it).
+#[cfg(test)]
+fn outcomes_tried(
+    n: &Node,
+    slots: &[u32],
+    cands: &[Vec<Value>],
+    nfacts: usize,
+) -> Option<(bool, bool)> {
     let total = slots.iter().try_fold(1usize, |acc, s| {
         acc.checked_mul(cands[*s as usize].len().max(1))
     })?;
@@ -464,6 +486,261 @@ fn leaf_conds<'a>(c: &'a Cond, out: &mut Vec<&'a Cond>) {
         Cond::All { all: v } | Cond::Any { any: v } => v.iter().for_each(|x| leaf_conds(x, out)),
         leaf => out.push(leaf),
     }
+}
+
+// ---------------------------------------------------------------------- exact outcomes
+
+/// A set of three-valued outcomes: bit 0 false, bit 1 unknown, bit 2 true.
+type Outs = u8;
+
+const ALL_OUTS: Outs = 0b111;
+
+fn bit(t: Tv) -> Outs {
+    match t {
+        Tv::False => 1,
+        Tv::Unknown => 2,
+        Tv::True => 4,
+    }
+}
+
+const TVS: [Tv; 3] = [Tv::False, Tv::Unknown, Tv::True];
+
+/// `{ f(a, b) : a ∈ x, b ∈ y }`.
+fn combine(x: Outs, y: Outs, f: impl Fn(Tv, Tv) -> Tv) -> Outs {
+    let mut out = 0;
+    for a in TVS {
+        if x & bit(a) == 0 {
+            continue;
+        }
+        for b in TVS {
+            if y & bit(b) != 0 {
+                out |= bit(f(a, b));
+            }
+        }
+    }
+    out
+}
+
+fn and3(a: Tv, b: Tv) -> Tv {
+    match (a, b) {
+        (Tv::False, _) | (_, Tv::False) => Tv::False,
+        (Tv::True, Tv::True) => Tv::True,
+        _ => Tv::Unknown,
+    }
+}
+
+fn or3(a: Tv, b: Tv) -> Tv {
+    match (a, b) {
+        (Tv::True, _) | (_, Tv::True) => Tv::True,
+        (Tv::False, Tv::False) => Tv::False,
+        _ => Tv::Unknown,
+    }
+}
+
+fn not3(a: Tv) -> Tv {
+    match a {
+        Tv::True => Tv::False,
+        Tv::False => Tv::True,
+        Tv::Unknown => Tv::Unknown,
+    }
+}
+
+/// A labelled node's value (as [`eval::node`] reads it) from its guard `g`, its `if` condition `p`
+/// and its body `b` (each true when absent).
+fn finish(g: Tv, p: Tv, b: Tv) -> Tv {
+    if g == Tv::False {
+        return Tv::False;
+    }
+    if p == Tv::False {
+        return g;
+    }
+    let b = match (p, b) {
+        (Tv::Unknown, Tv::True) => Tv::True,
+        (Tv::Unknown, _) => Tv::Unknown,
+        (_, b) => b,
+    };
+    match (g, b) {
+        (_, Tv::False) => Tv::False,
+        (Tv::True, b) => b,
+        _ => Tv::Unknown,
+    }
+}
+
+/// A part of a node, as the exact search sees it: a function of its parts' values, or a leaf
+/// condition over one or two facts.
+enum Piece<'a> {
+    /// A node: guard, `if` condition, body.
+    Node(
+        Option<Box<Piece<'a>>>,
+        Option<Box<Piece<'a>>>,
+        Box<Piece<'a>>,
+    ),
+    All(Vec<Piece<'a>>),
+    Any(Vec<Piece<'a>>),
+    Not(Box<Piece<'a>>),
+    /// A referral leaf: holds, as [`eval::node`] reads it.
+    Holds,
+    Leaf(&'a Cond),
+}
+
+fn cond_piece(c: &Cond) -> Piece<'_> {
+    match c {
+        Cond::All { all } => Piece::All(all.iter().map(cond_piece).collect()),
+        Cond::Any { any } => Piece::Any(any.iter().map(cond_piece).collect()),
+        Cond::Not { not } => Piece::Not(Box::new(cond_piece(not))),
+        leaf => Piece::Leaf(leaf),
+    }
+}
+
+fn node_piece(n: &Node) -> Piece<'_> {
+    let body = match &n.body {
+        NodeBody::Referral { .. } => Piece::Holds,
+        NodeBody::Condition { condition } => cond_piece(condition),
+        NodeBody::Group { of, children } => {
+            let parts = children.iter().map(node_piece).collect();
+            match of {
+                GroupKind::AllOf => Piece::All(parts),
+                GroupKind::OneOf => Piece::Any(parts),
+                GroupKind::NoneOf => Piece::Not(Box::new(Piece::Any(parts))),
+            }
+        }
+    };
+    Piece::Node(
+        n.guard.as_ref().map(|c| Box::new(cond_piece(c))),
+        n.only_if.as_ref().map(|c| Box::new(cond_piece(c))),
+        Box::new(body),
+    )
+}
+
+impl Piece<'_> {
+    fn facts(&self, out: &mut BTreeSet<u32>) {
+        match self {
+            Piece::Node(g, p, b) => {
+                for x in g.iter().chain(p) {
+                    x.facts(out);
+                }
+                b.facts(out);
+            }
+            Piece::All(v) | Piece::Any(v) => v.iter().for_each(|x| x.facts(out)),
+            Piece::Not(x) => x.facts(out),
+            Piece::Holds => {}
+            Piece::Leaf(c) => cond_facts(c, out),
+        }
+    }
+
+    fn children(&self) -> Vec<&Self> {
+        match self {
+            Piece::Node(g, p, b) => g.iter().chain(p).map(|x| &**x).chain([&**b]).collect(),
+            Piece::All(v) | Piece::Any(v) => v.iter().collect(),
+            Piece::Not(x) => vec![&**x],
+            Piece::Holds | Piece::Leaf(_) => Vec::new(),
+        }
+    }
+}
+
+/// Every value a part takes over all combinations of the candidates of its facts that `values`
+/// leaves unassigned (`None`): exactly what trying every combination gives, found by trying only
+/// the facts that two of its parts share, and the parts' own facts separately.
+fn outs(
+    part: &Piece,
+    cands: &[Vec<Value>],
+    values: &mut Vec<Option<Value>>,
+    fixed: &BTreeSet<u32>,
+) -> Outs {
+    if let Piece::Leaf(c) = part {
+        let mut free = BTreeSet::new();
+        cond_facts(c, &mut free);
+        let free: Vec<u32> = free.difference(fixed).copied().collect();
+        return enumerate(&free, cands, values, &mut |values| {
+            bit(eval::cond(c, values))
+        });
+    }
+    if let Piece::Holds = part {
+        return bit(Tv::True);
+    }
+    // The facts two parts share are tried one combination at a time; the rest of each part's
+    // facts are its own, so the parts' values then combine independently.
+    let children = part.children();
+    let mut seen = BTreeSet::new();
+    let mut shared = BTreeSet::new();
+    for c in &children {
+        let mut f = BTreeSet::new();
+        c.facts(&mut f);
+        for x in f.difference(fixed) {
+            if !seen.insert(*x) {
+                shared.insert(*x);
+            }
+        }
+    }
+    let shared: Vec<u32> = shared.into_iter().collect();
+    let mut inner = fixed.clone();
+    inner.extend(shared.iter().copied());
+    enumerate(&shared, cands, values, &mut |values| {
+        let mut each = children.iter().map(|c| outs(c, cands, values, &inner));
+        match part {
+            Piece::Node(g, p, _) => {
+                let gv = if g.is_some() {
+                    each.next().unwrap_or(0)
+                } else {
+                    bit(Tv::True)
+                };
+                let pv = if p.is_some() {
+                    each.next().unwrap_or(0)
+                } else {
+                    bit(Tv::True)
+                };
+                let bv = each.next().unwrap_or(0);
+                let mut out = 0;
+                for g in TVS.iter().filter(|t| gv & bit(**t) != 0) {
+                    for p in TVS.iter().filter(|t| pv & bit(**t) != 0) {
+                        for b in TVS.iter().filter(|t| bv & bit(**t) != 0) {
+                            out |= bit(finish(*g, *p, *b));
+                        }
+                    }
+                }
+                out
+            }
+            Piece::All(_) => each.fold(bit(Tv::True), |acc, o| combine(acc, o, and3)),
+            Piece::Any(_) => each.fold(bit(Tv::False), |acc, o| combine(acc, o, or3)),
+            Piece::Not(_) => {
+                let o = each.next().unwrap_or(0);
+                TVS.iter()
+                    .filter(|t| o & bit(**t) != 0)
+                    .fold(0, |acc, t| acc | bit(not3(*t)))
+            }
+            Piece::Holds | Piece::Leaf(_) => 0,
+        }
+    })
+}
+
+/// The union of `f` over every combination of the candidates of `slots` (a fact without
+/// candidates stays unknown), stopping once every outcome has been seen.
+fn enumerate(
+    slots: &[u32],
+    cands: &[Vec<Value>],
+    values: &mut Vec<Option<Value>>,
+    f: &mut dyn FnMut(&mut Vec<Option<Value>>) -> Outs,
+) -> Outs {
+    let Some((first, rest)) = slots.split_first() else {
+        return f(values);
+    };
+    let s = *first as usize;
+    let mut out = 0;
+    let c = &cands[s];
+    if c.is_empty() {
+        values[s] = None;
+        out = enumerate(rest, cands, values, f);
+    } else {
+        for v in c {
+            values[s] = Some(*v);
+            out |= enumerate(rest, cands, values, f);
+            if out == ALL_OUTS {
+                break;
+            }
+        }
+    }
+    values[s] = None;
+    out
 }
 
 // ---------------------------------------------------------------------- label sequences
@@ -711,5 +988,224 @@ fn free_node(n: &Node) -> &Node {
             children,
         } => children.iter().find(|c| node_free(c)).map_or(n, free_node),
         _ => n,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The exact search finds what trying every combination finds, for every node of every policy
+    //! of this repository and of a hundred generated ones whose conditions share facts.
+    use super::*;
+    use crate::check::{check_with_imports, Import};
+    use policyc_syntax::{ast, parser};
+
+    fn library_items(path: &std::path::Path) -> Vec<ast::Item> {
+        let text = std::fs::read_to_string(path).expect("library");
+        let file = parser::parse(&text).expect("the library parses");
+        file.items
+            .into_iter()
+            .filter(|i| !matches!(i, ast::Item::Import(_)))
+            .collect()
+    }
+
+    fn compile(text: &str, dir: &std::path::Path) -> Option<Program> {
+        let file = parser::parse(text).ok()?;
+        let imports = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Import(s) => Some(Import {
+                    span: s.span,
+                    path: s.value.clone(),
+                    items: Ok(library_items(&dir.join(&s.value))),
+                }),
+                _ => None,
+            })
+            .collect();
+        check_with_imports(&file, imports).program
+    }
+
+    /// Compare the two searches on every node of `p` (and on each limit of a dosing condition);
+    /// the number of nodes compared.
+    fn agree(p: &Program, what: &str) -> usize {
+        fn walk(p: &Program, n: &Node, what: &str, count: &mut usize) {
+            if let NodeBody::Group { children, .. } = &n.body {
+                for c in children {
+                    walk(p, c, what, count);
+                }
+            }
+            let mut pieces = vec![n.clone()];
+            if let NodeBody::Condition { condition } = &n.body {
+                let mut leaves = Vec::new();
+                leaf_conds(condition, &mut leaves);
+                pieces.extend(leaves.into_iter().map(|l| Node {
+                    label: n.label.clone(),
+                    text: String::new(),
+                    guard: None,
+                    only_if: None,
+                    body: NodeBody::Condition {
+                        condition: l.clone(),
+                    },
+                }));
+            }
+            for piece in &pieces {
+                let mut facts = BTreeSet::new();
+                node_facts(piece, &mut facts);
+                let mut conds = Vec::new();
+                collect_node_conds(piece, &mut conds);
+                let cands = candidates(p, &conds, &facts);
+                let slots: Vec<u32> = facts.into_iter().collect();
+                assert_eq!(
+                    outcomes(piece, &slots, &cands, p.facts.len()),
+                    outcomes_tried(piece, &slots, &cands, p.facts.len()),
+                    "{what}: node {}",
+                    piece.label
+                );
+                *count += 1;
+            }
+        }
+        let mut count = 0;
+        for ind in &p.indications {
+            walk(p, &ind.criteria, what, &mut count);
+            if let Some(d) = &ind.dosing {
+                walk(p, d, what, &mut count);
+            }
+        }
+        count
+    }
+
+    #[test]
+    fn the_repository_policies() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut count = 0;
+        for dir in ["policies", "tests/lints"] {
+            let dir = root.join(dir);
+            for e in std::fs::read_dir(&dir).expect("a folder") {
+                let path = e.expect("an entry").path();
+                if path.extension().is_some_and(|x| x == "policy") {
+                    let text = std::fs::read_to_string(&path).expect("a policy");
+                    if let Some(p) = compile(&text, &dir) {
+                        count += agree(&p, &path.display().to_string());
+                    }
+                }
+            }
+        }
+        assert!(count > 100, "{count} nodes compared");
+    }
+
+    /// A small deterministic generator (xorshift), so that the test needs no dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    const ATOMS: &[&str] = &[
+        "age at least 18 years",
+        "age less than 12 years",
+        "age at most 65 years",
+        "visits at least 2",
+        "visits = 3",
+        "visits > 5",
+        "flag",
+        "other",
+        "route is iv",
+        "route is one of [iv, sc]",
+        "sites has any of [a, b]",
+        "sites has all of [a, c]",
+        "sites has none of [b]",
+        "route is known",
+        "dose at most 10 mg",
+        "dose more than 2 mg",
+        "visits at least limit_visits",
+        "start at least 2024-01-01",
+        "start less than 2025-06-01",
+    ];
+
+    fn condition(r: &mut Rng, depth: usize) -> String {
+        if depth == 0 || r.below(3) == 0 {
+            return ATOMS[r.below(ATOMS.len())].to_string();
+        }
+        match r.below(3) {
+            0 => format!(
+                "({} and {})",
+                condition(r, depth - 1),
+                condition(r, depth - 1)
+            ),
+            1 => format!(
+                "({} or {})",
+                condition(r, depth - 1),
+                condition(r, depth - 1)
+            ),
+            _ => format!("not ({})", condition(r, depth - 1)),
+        }
+    }
+
+    fn node(r: &mut Rng, label: &str, depth: usize, out: &mut String) {
+        out.push_str(&format!("{label} \"Part {label}\""));
+        if r.below(3) == 0 {
+            out.push_str(&format!(" when {}", condition(r, 1)));
+        }
+        if r.below(4) == 0 {
+            out.push_str(&format!(" if {}", condition(r, 1)));
+        }
+        out.push_str(": ");
+        if depth > 0 && r.below(2) == 0 {
+            let kind = ["all of", "one of", "none of"][r.below(3)];
+            out.push_str(&format!("{kind} {{\n"));
+            let labels = ["i", "ii", "iii"];
+            for l in labels.iter().take(2 + r.below(2)) {
+                node(r, l, depth - 1, out);
+            }
+            out.push_str("}\n");
+        } else if r.below(8) == 0 {
+            out.push_str("refer to a clinician\n");
+        } else {
+            out.push_str(&condition(r, 2));
+            out.push('\n');
+        }
+    }
+
+    #[test]
+    fn generated_policies_whose_conditions_share_facts() {
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut compared = 0;
+        for _ in 0..120 {
+            let mut criteria = String::new();
+            for l in ["A", "B"] {
+                node(&mut r, l, 2, &mut criteria);
+            }
+            let text = format!(
+                r#"policy generated {{
+  title "Generated" drug "Example" effective 2024-01-01
+  outside dosing "Reviewed by a clinician"
+}}
+enum Route "Route" {{ iv "IV" sc "SC" oral "Oral" }}
+enum Site open "Site" {{ a "A" b "B" c "C" }}
+fact age: years "Age"
+fact visits: count "Visits"
+fact limit_visits: count "Allowed visits"
+fact flag: boolean "Flag"
+fact other: documentation "Other"
+fact route: Route "Route"
+fact sites: set of Site "Sites"
+fact dose: mg "Dose"
+fact start: date "Start"
+indication 1 "Generated" {{
+  approve for 1 year
+  criteria: all of {{
+{criteria}  }}
+}}
+"#
+            );
+            if let Some(p) = compile(&text, std::path::Path::new(".")) {
+                compared += agree(&p, &text);
+            }
+        }
+        assert!(compared > 300, "{compared} nodes compared");
     }
 }

@@ -164,6 +164,13 @@ impl Loader {
         }
     }
 
+    /// The folders imports must stay inside (canonical paths). A run that checks files in parallel
+    /// gives each thread a loader of its own over the same roots (a loader's cache is its
+    /// thread's).
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
     /// Allow imports from one more folder.
     pub fn allow_root(&mut self, root: &Path) {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());

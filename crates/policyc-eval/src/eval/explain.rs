@@ -666,7 +666,7 @@ impl<'a> Explainer<'a> {
                 .iter()
                 .map(|&i| Input {
                     fact: self.p.facts[i as usize].name.clone(),
-                    value: self.req.shown[i as usize].clone(),
+                    value: self.req.shown(self.p, i as usize),
                 })
                 .collect();
         }
@@ -674,7 +674,7 @@ impl<'a> Explainer<'a> {
             fact: fact.name.clone(),
             description: fact.description.clone(),
             operator,
-            requested: self.req.shown[slot as usize].clone(),
+            requested: self.req.shown(self.p, slot as usize),
             requested_value: self.requested_amount(slot),
             allowed: self.allowed(c),
             allowed_value,
@@ -728,7 +728,7 @@ impl<'a> Explainer<'a> {
                 Some(plain(match e.values.get(i as usize) {
                     Some(v) => v.name.clone(),
                     // An open enumeration's unlisted value: as the request wrote it.
-                    None => self.req.shown[slot as usize].clone().unwrap_or_default(),
+                    None => self.req.shown(self.p, slot as usize).unwrap_or_default(),
                 }))
             }
             Value::Set(mask) => {
@@ -844,8 +844,9 @@ impl<'a> Explainer<'a> {
                 } else {
                     format!("{} [{}]", f.description, f.name)
                 };
-                let shown = self.req.shown[fact as usize]
-                    .clone()
+                let shown = self
+                    .req
+                    .shown(self.p, fact as usize)
                     .unwrap_or_else(|| "not stated".into());
                 let allowed = self.allowed(leaf);
                 if applies {
@@ -1017,8 +1018,8 @@ impl<'a> Explainer<'a> {
                 format!(
                     "{} is {}",
                     self.p.facts[s as usize].name,
-                    self.req.shown[s as usize]
-                        .clone()
+                    self.req
+                        .shown(self.p, s as usize)
                         .unwrap_or_else(|| "not stated".into())
                 )
             })

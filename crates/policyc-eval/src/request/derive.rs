@@ -2,6 +2,7 @@
 //! `bsa_mosteller`, formulas), and checked against their inputs when the request states them too.
 
 use super::*;
+use std::sync::OnceLock;
 
 /// Why a derived fact could not be computed.
 enum CalcStop {
@@ -14,12 +15,45 @@ enum CalcStop {
 /// Compute derived facts the request does not state, and check those it states against their inputs.
 pub(super) fn derive(program: &Program, req: &mut Request, errors: &mut Vec<RequestError>) {
     // Derived facts may depend on other derived facts: compute in dependency order by recursion
-    // (the checker rejects cycles; `visiting` guards a hand-edited IR).
+    // (the checker rejects cycles; `VISITING` guards a hand-edited IR). The state of each fact is
+    // kept on the stack for policies of up to 256 facts.
     let n = program.facts.len();
-    let mut done = vec![false; n];
-    let mut visiting = vec![false; n];
+    if !program.facts.iter().any(|f| f.derived.is_some()) {
+        return;
+    }
+    let mut small = [0u8; 256];
+    let mut large = Vec::new();
+    let state: &mut [u8] = if n <= small.len() {
+        &mut small[..n]
+    } else {
+        large.resize(n, 0);
+        &mut large
+    };
     for slot in 0..n {
-        derive_one(program, req, slot, &mut done, &mut visiting, errors);
+        if program.facts[slot].derived.is_some() {
+            derive_one(program, req, slot, state, errors);
+        }
+    }
+}
+
+/// The state of a fact during [`derive`].
+const VISITING: u8 = 1;
+const DONE: u8 = 2;
+
+/// Call `f` with the slot of every fact `c` reads directly (a fact read twice, twice).
+fn for_each_input(c: &Calc, f: &mut impl FnMut(usize)) {
+    match c {
+        Calc::Fact { fact } => f(*fact as usize),
+        Calc::Arith { left, right, .. } => {
+            for_each_input(left, f);
+            for_each_input(right, f);
+        }
+        Calc::AgeInYears { date } => for_each_input(date, f),
+        Calc::BsaMosteller { height, weight } => {
+            for_each_input(height, f);
+            for_each_input(weight, f);
+        }
+        _ => {}
     }
 }
 
@@ -27,24 +61,23 @@ fn derive_one(
     program: &Program,
     req: &mut Request,
     slot: usize,
-    done: &mut [bool],
-    visiting: &mut [bool],
+    state: &mut [u8],
     errors: &mut Vec<RequestError>,
 ) {
-    if done[slot] || visiting[slot] {
+    if state[slot] != 0 {
         return;
     }
-    visiting[slot] = true;
+    state[slot] = VISITING;
     let fact = &program.facts[slot];
     if let Some(calc) = &fact.derived {
-        let mut inputs = Vec::new();
-        collect_inputs(calc, &mut inputs);
-        for i in inputs {
-            derive_one(program, req, i as usize, done, visiting, errors);
-        }
+        for_each_input(calc, &mut |i| derive_one(program, req, i, state, errors));
         // An input stated through a product equivalence (a dose in mg) is not converted back:
         // say so rather than leave the derived fact silently unknown.
-        if req.values[slot].is_none() {
+        let mut through_equivalence = false;
+        for_each_input(calc, &mut |i| {
+            through_equivalence |= matches!(req.values[i], Some(Value::Num(_, alt)) if alt != 0);
+        });
+        if req.values[slot].is_none() && through_equivalence {
             let mut inputs = Vec::new();
             collect_inputs(calc, &mut inputs);
             for i in inputs {
@@ -60,7 +93,7 @@ fn derive_one(
                             format!(
                                 "`{}` is stated as {}, but `{}` is computed from `{}` in {declared}",
                                 input.name,
-                                req.shown[i as usize].clone().unwrap_or_default(),
+                                req.shown(program, i as usize).unwrap_or_default(),
                                 fact.name,
                                 input.name
                             ),
@@ -72,7 +105,7 @@ fn derive_one(
         }
         match eval_calc(calc, req) {
             Ok(v) => {
-                let shown = show_derived(program, slot, v, calc, req);
+                let shown = || show_derived(program, slot, v, calc, req);
                 match req.values[slot] {
                     None => {
                         let computed = match fact.ty {
@@ -95,8 +128,10 @@ fn derive_one(
                                 errors.push(rerr(
                                     format!("facts.{}", fact.name),
                                     format!(
-                                        "`{}` is computed as {shown}, outside its plausible range of {}",
-                                        fact.name, r.text
+                                        "`{}` is computed as {}, outside its plausible range of {}",
+                                        fact.name,
+                                        shown(),
+                                        r.text
                                     ),
                                     Some(format!(
                                         "check the facts it is computed from ({}): the policy takes `{}` from {}",
@@ -108,7 +143,7 @@ fn derive_one(
                             }
                         }
                         req.values[slot] = computed;
-                        req.shown[slot] = Some(shown);
+                        req.shown[slot] = Shown::Derived(v);
                     }
                     Some(Value::Num(stated, 0)) => {
                         // The request states the fact and its inputs: they must agree, to the
@@ -122,8 +157,8 @@ fn derive_one(
                                 format!(
                                     "`{}` is stated as {}, but its inputs give {}",
                                     fact.name,
-                                    req.shown[slot].clone().unwrap_or_default(),
-                                    shown
+                                    req.shown(program, slot).unwrap_or_default(),
+                                    shown()
                                 ),
                                 Some(format!(
                                     "state either `{}` or its inputs, or correct one of them",
@@ -136,8 +171,9 @@ fn derive_one(
                         errors.push(rerr(
                             format!("facts.{}", fact.name),
                             format!(
-                                "`{}` disagrees with the value computed from its inputs ({shown})",
-                                fact.name
+                                "`{}` disagrees with the value computed from its inputs ({})",
+                                fact.name,
+                                shown()
                             ),
                             None,
                         ));
@@ -149,8 +185,7 @@ fn derive_one(
             Err(CalcStop::Error(m, h)) => errors.push(rerr(format!("facts.{}", fact.name), m, h)),
         }
     }
-    visiting[slot] = false;
-    done[slot] = true;
+    state[slot] = DONE;
 }
 
 /// The slots of the facts a calculation reads directly, each once, in first-use order, added to
@@ -238,8 +273,7 @@ fn eval_calc(c: &Calc, req: &Request) -> Result<Decimal, CalcStop> {
                     None,
                 ));
             }
-            let factor = |code: &str| parse_unit(code).map(|u| u.factor).map_err(|_| overflow());
-            let (cm, kg, m2) = (factor("cm")?, factor("kg")?, factor("m2")?);
+            let (cm, kg, m2) = bsa_factors().ok_or_else(overflow)?;
             let h_cm = h.checked_div(cm).ok_or_else(overflow)?;
             let w_kg = w.checked_div(kg).ok_or_else(overflow)?;
             let bsa = h_cm
@@ -251,6 +285,15 @@ fn eval_calc(c: &Calc, req: &Request) -> Result<Decimal, CalcStop> {
             bsa.checked_mul(m2).ok_or_else(overflow)
         }
     }
+}
+
+/// The factors of centimetres, kilograms and square metres to their canonical units, found once.
+fn bsa_factors() -> Option<(Decimal, Decimal, Decimal)> {
+    static FACTORS: OnceLock<Option<(Decimal, Decimal, Decimal)>> = OnceLock::new();
+    *FACTORS.get_or_init(|| {
+        let factor = |code: &str| parse_unit(code).map(|u| u.factor).ok();
+        Some((factor("cm")?, factor("kg")?, factor("m2")?))
+    })
 }
 
 /// Whole years from `dob` to `as_of` (days since epoch), by the calendar: a person born on
@@ -279,7 +322,14 @@ pub fn age_in_years(dob: i32, as_of: i32) -> Option<i64> {
     Some(years)
 }
 
-fn show_derived(program: &Program, slot: usize, v: Decimal, calc: &Calc, req: &Request) -> String {
+/// A derived fact's value as a person reads it, with the stated values it is computed from.
+pub(super) fn show_derived(
+    program: &Program,
+    slot: usize,
+    v: Decimal,
+    calc: &Calc,
+    req: &Request,
+) -> String {
     let fact = &program.facts[slot];
     let value = match &fact.ty {
         FactType::Quantity { unit, .. } => {
@@ -298,8 +348,7 @@ fn show_derived(program: &Program, slot: usize, v: Decimal, calc: &Calc, req: &R
     let parts: Vec<String> = inputs
         .iter()
         .filter_map(|&i| {
-            req.shown[i as usize]
-                .as_ref()
+            req.shown(program, i as usize)
                 .map(|s| format!("{} {}", program.facts[i as usize].name, s))
         })
         .collect();

@@ -6,6 +6,7 @@
 //! when they cannot be represented exactly ([`number`]); a key written twice is an error.
 
 mod derive;
+mod fast;
 mod json;
 pub mod number;
 
@@ -19,6 +20,7 @@ use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::fmt;
+use std::sync::Arc;
 
 /// The value of a fact, as the evaluator reads it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,10 +50,101 @@ pub struct Request {
     pub as_of: Option<i32>,
     /// Each fact's value by slot (stated or derived); `None`: unknown.
     pub values: Vec<Option<Value>>,
-    /// Each stated or derived value as a person reads it (`540,000 [IU]/kg`), for explanations.
-    pub shown: Vec<Option<String>>,
+    /// What each stated or derived value reads as, in a form that costs nothing to build; the
+    /// text is made by [`Request::shown`] when an explanation asks for it.
+    shown: Vec<Shown>,
     /// Facts the request stated itself (not derived).
     pub stated: Vec<bool>,
+}
+
+/// How a value reads for a person, kept until an explanation asks for the text.
+#[derive(Debug, Clone, Default)]
+enum Shown {
+    /// Not known.
+    #[default]
+    None,
+    /// Read from the value and its fact's type: yes/no, provided, a count or number, a date, a
+    /// listed value.
+    Value,
+    /// A quantity as the request states it: the number before conversion, and the unit as written.
+    Quantity(Decimal, Arc<str>),
+    /// The values of a set in the request's order: value indices, 8 bits each, and how many.
+    Order(u128, u8),
+    /// A derived fact: the value computed, before normalisation.
+    Derived(Decimal),
+    /// The text itself (an unlisted value of an open enumeration; anything the thorough reading
+    /// of a request binds).
+    Text(Box<str>),
+}
+
+impl Shown {
+    /// The most values of a set that [`Shown::Order`] holds.
+    const MAX_ORDER: usize = 16;
+}
+
+impl Request {
+    /// A request of `n` facts, all unknown.
+    fn unknown(n: usize) -> Request {
+        Request {
+            request_id: None,
+            as_of: None,
+            values: vec![None; n],
+            shown: vec![Shown::None; n],
+            stated: vec![false; n],
+        }
+    }
+
+    /// The value of fact `slot` as a person reads it (`540,000 [IU]/kg`, `cutaneous, nodal`, `1.9 m2
+    /// (from height 170 cm, body_weight 70 kg)`), for explanations; `None` when it is unknown.
+    /// `program` is the one the request was bound to.
+    pub fn shown(&self, program: &Program, slot: usize) -> Option<String> {
+        let fact = program.facts.get(slot)?;
+        match self.shown.get(slot)? {
+            Shown::None => None,
+            Shown::Text(t) => Some(t.to_string()),
+            Shown::Quantity(n, unit) => Some(format!("{} {unit}", format_decimal(*n))),
+            Shown::Derived(v) => {
+                let calc = fact.derived.as_ref()?;
+                Some(derive::show_derived(program, slot, *v, calc, self))
+            }
+            Shown::Order(order, len) => {
+                let FactType::Set { enum_index } = fact.ty else {
+                    return None;
+                };
+                let e = program.enums.get(enum_index as usize)?;
+                if *len == 0 {
+                    return Some("none".into());
+                }
+                let mut out = String::new();
+                for k in 0..u32::from(*len) {
+                    let i = ((order >> (8 * k)) & 0xff) as usize;
+                    if k > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&e.values.get(i)?.name);
+                }
+                Some(out)
+            }
+            Shown::Value => Some(
+                match (self.values.get(slot).copied().flatten()?, &fact.ty) {
+                    (Value::Bool(b), FactType::Documentation) => {
+                        if b { "provided" } else { "not provided" }.to_string()
+                    }
+                    (Value::Bool(b), _) => if b { "yes" } else { "no" }.to_string(),
+                    (Value::Num(d, _), _) => format_decimal(d),
+                    (Value::Date(d), _) => date_from_days(d)?.to_string(),
+                    (Value::Enum(i), FactType::Enum { enum_index }) => program
+                        .enums
+                        .get(*enum_index as usize)?
+                        .values
+                        .get(i as usize)?
+                        .name
+                        .clone(),
+                    _ => return None,
+                },
+            ),
+        }
+    }
 }
 
 /// One problem with a request.
@@ -86,11 +179,17 @@ fn rerr(path: impl Into<String>, message: impl Into<String>, help: Option<String
 /// Parse and bind a JSON request. `as_of` overrides the request's own date of service. A key
 /// written twice in one object is an error (with its JSON path), as are all the problems
 /// [`bind_json`] finds.
+///
+/// A valid request is read straight into its slots; at the first sign of a problem the request is
+/// read again as a JSON tree, which finds and reports every problem (see `fast.rs`).
 pub fn bind(
     program: &Program,
     text: &str,
     as_of: Option<&str>,
 ) -> Result<Request, Vec<RequestError>> {
+    if let Some(req) = fast::bind(program, text, as_of) {
+        return Ok(req);
+    }
     let (json, duplicates) = json::parse(text).map_err(|e| {
         vec![rerr(
             format!("line {}, column {}", e.line(), e.column()),
@@ -120,6 +219,14 @@ pub fn bind(
     Err(errors)
 }
 
+/// The direct reading of [`bind`] alone: the request bound straight from its text, or `None` when
+/// it is not a plainly valid request and [`bind`] reads it again to report its problems. For tests
+/// that show the two readings agree; callers use [`bind`].
+#[doc(hidden)]
+pub fn bind_direct(program: &Program, text: &str, as_of: Option<&str>) -> Option<Request> {
+    fast::bind(program, text, as_of)
+}
+
 /// Bind a request already parsed as JSON. `as_of_override` overrides the request's own date of
 /// service. Duplicate keys cannot be seen here (the parsed JSON kept one of them): callers that
 /// have the text use [`bind`]. Numbers must have been parsed with their text kept
@@ -130,14 +237,7 @@ pub fn bind_json(
     as_of_override: Option<&str>,
 ) -> Result<Request, Vec<RequestError>> {
     let mut errors = Vec::new();
-    let n = program.facts.len();
-    let mut req = Request {
-        request_id: None,
-        as_of: None,
-        values: vec![None; n],
-        shown: vec![None; n],
-        stated: vec![false; n],
-    };
+    let mut req = Request::unknown(program.facts.len());
     let Some(obj) = json.as_object() else {
         return Err(vec![rerr(
             "(request)",
@@ -253,7 +353,7 @@ pub fn bind_json(
                         continue;
                     }
                     req.values[slot] = Some(val);
-                    req.shown[slot] = Some(shown);
+                    req.shown[slot] = Shown::Text(shown.into());
                     req.stated[slot] = true;
                 }
                 Err((msg, help)) => errors.push(rerr(path, msg, help)),
