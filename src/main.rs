@@ -134,6 +134,10 @@ enum Command {
         // an error document like the others (code `usage`, exit 2).
         #[arg(long)]
         as_of: Option<String>,
+        /// The address of the policy's published document (`policyc render --format html`):
+        /// the decision links every label it cites to its anchor there (`URL#1.A.iii`).
+        #[arg(long, value_name = "URL")]
+        doc_url: Option<String>,
     },
     /// Format policy files in the canonical layout (in place, atomically), or check that they are.
     Fmt {
@@ -215,6 +219,10 @@ enum Command {
         /// How often the decision log is flushed, in milliseconds.
         #[arg(long, default_value_t = 1000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
         log_flush_ms: u64,
+        /// The address of the policies' published documents (`policyc render --format html`):
+        /// explained decisions link every label they cite to `URL#label`.
+        #[arg(long, value_name = "URL")]
+        doc_url: Option<String>,
     },
     /// Run the language server for editors, over standard input and output.
     #[command(
@@ -243,6 +251,7 @@ fn main() -> ExitCode {
             batch: true,
             log,
             as_of,
+            doc_url,
             ..
         } => batch::run(
             loader,
@@ -250,12 +259,14 @@ fn main() -> ExitCode {
             request.as_deref().unwrap_or("-"),
             as_of.as_deref(),
             log.as_deref(),
+            doc_url.as_deref(),
         ),
         Command::Eval {
             policy,
             request,
             format,
             as_of,
+            doc_url,
             ..
         } => cmd_eval(
             loader,
@@ -263,6 +274,7 @@ fn main() -> ExitCode {
             request.as_deref().unwrap_or("-"),
             format,
             as_of.as_deref(),
+            doc_url.as_deref(),
         ),
         Command::Replay {
             requests,
@@ -289,6 +301,7 @@ fn main() -> ExitCode {
             timeout_ms,
             log,
             log_flush_ms,
+            doc_url,
         } => cmd_serve(
             &policies,
             policyc_serve::Config {
@@ -298,6 +311,7 @@ fn main() -> ExitCode {
                 timeout: std::time::Duration::from_millis(timeout_ms),
                 log,
                 log_flush: std::time::Duration::from_millis(log_flush_ms),
+                doc_url,
             },
         ),
         Command::Lsp => cmd_lsp(),
@@ -666,6 +680,66 @@ fn load_program(loader: &mut Loader, path: &Path, format: OutputFormat) -> Resul
     ))
 }
 
+/// The versions of the policy in `path`: for a `.policy` file, it and the other files of its
+/// folder that declare the same id; for a compiled IR, that program alone. Errors are reported as
+/// `eval` reports them.
+fn load_versions(
+    loader: &mut Loader,
+    path: &Path,
+    format: OutputFormat,
+) -> Result<policyc::versions::Versions, u8> {
+    use policyc::versions::{discover, Version, Versions};
+    let program = load_program(loader, path, format)?;
+    if path.extension().is_some_and(|e| e == "json") {
+        return Ok(Versions::single(Version::new(
+            Some(path.to_path_buf()),
+            program,
+        )));
+    }
+    discover(loader, path, program).map_err(|m| eval_error(format, ErrorCode::PolicyError, &m, &[]))
+}
+
+/// The error of a request dated before the policy's first version (code `no_version_in_force`).
+fn not_in_force(
+    format: OutputFormat,
+    versions: &policyc::versions::Versions,
+    e: &policyc::versions::NotInForce,
+) -> u8 {
+    let list: Vec<String> = versions
+        .all()
+        .iter()
+        .map(|v| {
+            let file = v
+                .path
+                .as_ref()
+                .map(|p| format!(" ({})", p.display()))
+                .unwrap_or_default();
+            format!("{}{file}", v.program.policy.effective)
+        })
+        .collect();
+    let message = match e.from {
+        "today" => format!(
+            "the request states no date of service, and today ({}) is before {}, when the first version of policy `{}` took effect",
+            e.date, e.first, e.id
+        ),
+        _ => format!(
+            "{} is before {}, when the first version of policy `{}` took effect",
+            e.date, e.first, e.id
+        ),
+    };
+    let p = Problem {
+        path: "as_of".into(),
+        message,
+        help: Some(format!(
+            "check the date of service; the versions of policy `{}` took effect on {}",
+            e.id,
+            list.join(", ")
+        )),
+        code: None,
+    };
+    eval_error(format, ErrorCode::NoVersionInForce, &e.to_string(), &[p])
+}
+
 /// `policyc eval`. Every error it can end with is reported by [`eval_error`], with its
 /// [`ErrorCode`]: with `--format json`, as one error document on standard output. Only a closed
 /// standard output (exit 4) cannot be reported there.
@@ -675,13 +749,14 @@ fn cmd_eval(
     request: &str,
     format: OutputFormat,
     as_of: Option<&str>,
+    doc_url: Option<&str>,
 ) -> u8 {
     if let (Some(date), Some(Err(p))) = (as_of, as_of.map(check_as_of)) {
         let message = format!("invalid value `{date}` for --as-of");
         return eval_error(format, ErrorCode::Usage, &message, &[p]);
     }
-    let program = match load_program(loader, policy, format) {
-        Ok(p) => p,
+    let versions = match load_versions(loader, policy, format) {
+        Ok(v) => v,
         Err(c) => return c,
     };
     let text = if request == "-" {
@@ -715,7 +790,19 @@ fn cmd_eval(
             }
         }
     };
-    let req = match policyc::request::bind(&program, &text, as_of) {
+    let date = policyc::versions::request_date(&text, as_of);
+    let (chosen, chosen_for) = match versions.choose(&date) {
+        Ok(c) => c,
+        Err(e) => return not_in_force(format, &versions, &e),
+    };
+    if let Some(c) = &chosen_for {
+        if let Some(b) = versions.broken_in_force(chosen, &c.date) {
+            let m = policyc::versions::broken_message(versions.id(), b, &c.date);
+            return eval_error(format, ErrorCode::PolicyError, &m, &[]);
+        }
+    }
+    let program = &versions.all()[chosen].program;
+    let req = match policyc::request::bind(program, &text, as_of) {
         Ok(r) => r,
         Err(errors) => {
             let name = if request == "-" { "<stdin>" } else { request };
@@ -729,7 +816,11 @@ fn cmd_eval(
             return eval_error(format, ErrorCode::InvalidRequest, &message, &problems);
         }
     };
-    let decision = evaluate(&program, &req);
+    let mut decision = evaluate(program, &req);
+    versions.stamp(chosen, chosen_for, &mut decision);
+    if let Some(url) = doc_url {
+        decision.link_to(url);
+    }
     let out = match format {
         OutputFormat::Human => render_human(&decision),
         OutputFormat::Json => match serde_json::to_string_pretty(&decision) {
@@ -849,9 +940,83 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
                 continue;
             }
         };
-        out!("{} (policy {})", file.display(), program.policy.id);
-        let mut coverage = policyc::cases::Coverage::new(&program);
-        let results = policyc::cases::run(&program, &cases, &mut coverage);
+        // The version the cases test: the one they name (`version:`), or the policy file's.
+        let versions = match policyc::versions::discover(loader, &policy_path, program) {
+            Ok(v) => v,
+            Err(m) => {
+                eprintln!("error: {}: cannot run cases: {m}", file.display());
+                code = code.max(exit::POLICY_ERROR);
+                failed += cases.cases.len();
+                continue;
+            }
+        };
+        let tested = match &cases.version {
+            None => versions.all().iter().position(|v| {
+                v.path
+                    .as_deref()
+                    .is_some_and(|p| p == policy_path.as_path())
+            }),
+            Some(effective) => versions.by_effective(effective),
+        };
+        let Some(tested) = tested else {
+            let list: Vec<&str> = versions
+                .all()
+                .iter()
+                .map(|v| v.program.policy.effective.as_str())
+                .collect();
+            eprintln!(
+                "error: {}: no version of policy `{}` takes effect on {}",
+                file.display(),
+                versions.id(),
+                cases.version.as_deref().unwrap_or("?")
+            );
+            eprintln!(
+                "  help: `version:` names a version by the date it takes effect: {}",
+                list.join(", ")
+            );
+            failed += cases.cases.len();
+            code = code.max(exit::TEST_FAILURE);
+            continue;
+        };
+        let program = &versions.all()[tested].program;
+        if versions.all().len() > 1 {
+            out!(
+                "{} (policy {}, version effective {})",
+                file.display(),
+                program.policy.id,
+                program.policy.effective
+            );
+        } else {
+            out!("{} (policy {})", file.display(), program.policy.id);
+        }
+        let mut coverage = policyc::cases::Coverage::new(program);
+        let mut results = policyc::cases::run(program, &cases, &mut coverage);
+        // A case is of the version it tests only if that version is in force on its date, as
+        // `eval` and the service choose.
+        for (i, r) in results.iter_mut().enumerate() {
+            let date = match cases.date_of(i) {
+                Some(d) => policyc::versions::RequestDate::Stated(d.to_string()),
+                None => policyc::versions::RequestDate::Unstated,
+            };
+            let wrong = match versions.choose(&date) {
+                Ok((j, Some(c))) if j == tested => versions
+                    .broken_in_force(j, &c.date)
+                    .map(|b| policyc::versions::broken_message(versions.id(), b, &c.date)),
+                Ok((j, _)) if j == tested => None,
+                Ok((j, Some(c))) => Some(format!(
+                    "the case is dated {}, when the version effective {} is in force, not this one (effective {}): give the case a date from {} or move it to that version's cases",
+                    c.date,
+                    versions.all()[j].program.policy.effective,
+                    program.policy.effective,
+                    program.policy.effective
+                )),
+                Ok((_, None)) => None,
+                Err(e) => Some(format!("{e}: give the case a date on which this version is in force")),
+            };
+            if let Some(w) = wrong {
+                r.failures.push(w);
+            }
+        }
         for r in &results {
             if r.passed() {
                 passed += 1;

@@ -128,6 +128,34 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
                             ],
                         )),
                     ),
+                    (
+                        "content_hash",
+                        json!({
+                            "type": ["string", "null"],
+                            "pattern": "^[0-9a-f]{64}$",
+                            "description": "The SHA-256 of the compiled program (its compact IR JSON), in lowercase hex: exactly the version that decided. The same hash as the decision service's `x-policy-content-hash`. Null only when the program was evaluated through the library without it. Added within format version 2.",
+                        }),
+                    ),
+                    (
+                        "in_force_until",
+                        date("The last day this version of the policy is in force: the day before a later version took effect; null for the latest version known. Added within format version 2.", true),
+                    ),
+                    (
+                        "chosen_for",
+                        nullable(record(
+                            "The date this version was chosen for (the version in force on it decided), and where the date comes from; null when the program was given alone (a compiled IR, or the library). Added within format version 2.",
+                            vec![
+                                ("date", date("The date the version in force on it was chosen for.", false)),
+                                (
+                                    "from",
+                                    json!({
+                                        "enum": ["as_of", "today"],
+                                        "description": "`as_of`: the request's date of service (or `--as-of`); `today`: the request states none, so the version in force on the day of the decision (UTC) decided.",
+                                    }),
+                                ),
+                            ],
+                        )),
+                    ),
                 ],
             ),
         ),
@@ -286,6 +314,14 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
                 "limit",
                 "The dosing limits the request exceeds or does not state, for the clinician who reviews it (refer only; empty otherwise, and for a referral by a criterion that is not about dosing).",
             ),
+        ),
+        (
+            "links",
+            json!({
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Every label the decision cites, with its link into the policy's published document (`URL#1.A.iii`, the anchors of `policyc render`), when the caller gives the document's address (`policyc eval --doc-url`, `policyc serve --doc-url`); empty otherwise. Added within format version 2.",
+            }),
         ),
     ]
 }
@@ -530,6 +566,12 @@ mod tests {
                     date: "2024-06-01".into(),
                     text: "R".into(),
                 }),
+                content_hash: Some("0".repeat(64)),
+                in_force_until: Some("2026-06-30".into()),
+                chosen_for: Some(ChosenFor {
+                    date: "2026-01-15".into(),
+                    from: "as_of",
+                }),
             },
             request_id: Some("r".into()),
             as_of: Some("2026-01-15".into()),
@@ -575,6 +617,7 @@ mod tests {
                 }],
             }],
             exceeded: vec![limit],
+            links: [("1".to_string(), "https://example.org/p.html#1".to_string())].into(),
         }
     }
 
@@ -597,6 +640,17 @@ mod tests {
             None => schema,
         };
         match value {
+            // A map (`links`): every value is of the one schema its keys share.
+            Value::Object(m) if schema["additionalProperties"].is_object() => {
+                assert!(
+                    schema.get("description").is_some(),
+                    "no description at {at}"
+                );
+                for v in m.values() {
+                    assert_eq!(schema["additionalProperties"]["type"], "string", "at {at}");
+                    assert!(v.is_string(), "at {at}");
+                }
+            }
             Value::Object(m) => {
                 let serialized: Vec<&String> = m.keys().collect();
                 let props = schema["properties"].as_object().expect("properties");

@@ -35,6 +35,9 @@ pub struct Config {
     pub log: Option<PathBuf>,
     /// How often the decision log is flushed.
     pub log_flush: Duration,
+    /// The address of the policies' published documents (`policyc render --format html`): an
+    /// explained decision links each label it cites to `URL#label`.
+    pub doc_url: Option<String>,
 }
 
 impl Default for Config {
@@ -46,6 +49,7 @@ impl Default for Config {
             timeout: Duration::from_secs(5),
             log: None,
             log_flush: Duration::from_secs(1),
+            doc_url: None,
         }
     }
 }
@@ -68,6 +72,7 @@ pub fn run(config: Config, dir: &Path, policies: Policies) -> Result<(), String>
         metrics: metrics::Metrics::new(ids),
         log,
         permits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent.max(1))),
+        doc_url: config.doc_url.clone(),
         timeout: config.timeout,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()

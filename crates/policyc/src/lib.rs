@@ -42,6 +42,8 @@ pub use policyc_ir::ir::Program;
 pub use policyc_syntax::diag::Diagnostic;
 
 pub mod load;
+pub mod render;
+pub mod versions;
 
 /// Parse and check a policy's source text: the program if there is no error, and all diagnostics.
 /// Imports are resolved relative to the current directory, which is also the folder they must

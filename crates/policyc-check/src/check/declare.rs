@@ -61,6 +61,11 @@ impl Checker<'_> {
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         for e in &h.entries {
             match e {
+                // Resolved before checking: the earlier version is merged in (`check_version`).
+                MetaEntry::Text {
+                    key: MetaKey::Amends,
+                    ..
+                } => {}
                 MetaEntry::Text { key, value, span } => {
                     let single = !matches!(key, MetaKey::Drug | MetaKey::Plan);
                     if single && self.once(&mut seen, key.keyword(), *span) {
