@@ -24,7 +24,7 @@ pub fn decision_schema() -> Value {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": DECISION_SCHEMA_ID,
         "title": "A policyc coverage decision",
-        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present; a field with no value is null (objects and strings) or an empty list. Any change to the fields or to the decision kinds comes with a new format_version.",
+        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present; a field with no value is null (objects and strings) or an empty list. A field removed, renamed or changed, or a new decision kind, comes with a new format_version; fields may be added within a version (docs/decision-format.md lists them).",
         "type": "object",
         "additionalProperties": false,
         "required": fields,
@@ -97,7 +97,7 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
             json!({
                 "type": "integer",
                 "const": DECISION_FORMAT_VERSION,
-                "description": "The version of this format. Any change to what a decision holds (a field added, removed, renamed, or given another type or meaning; a new decision kind) comes with a new version; a reader should refuse a version it does not know.",
+                "description": "The version of this format. A field removed, renamed, or given another type or meaning, or a new decision kind, comes with a new version (fields may be added within one); a reader should refuse a version it does not know.",
             }),
         ),
         (
