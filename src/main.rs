@@ -84,6 +84,12 @@ enum ErrorFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RenderFormat {
+    Md,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum OutputFormat {
     Human,
     Json,
@@ -176,6 +182,20 @@ enum Command {
         /// List every criterion and limit with what the cases have seen, not only the uncovered ones.
         #[arg(long)]
         coverage: bool,
+    },
+    /// Render a policy back as the analyst's document: Markdown, or one self-contained HTML file.
+    #[command(
+        long_about = "Render a policy back as the analyst's document: its header and dates, its revision history, each indication with its approval duration, the criteria and dosing with their labels and sentences in the document's nesting, and its statements on what it does not cover and on doses outside its dosing.\n\nEvery label is an anchor (`#1.A.iii`; `#not-covered`, `#outside-dosing`), so that `eval --doc-url URL` and `serve --doc-url URL` can link each label a decision cites to it. HTML is one self-contained file (no script, style or font from elsewhere) that prints well."
+    )]
+    Render {
+        /// A `.policy` file or a compiled IR `.json` file.
+        policy: PathBuf,
+        /// `md` (Markdown) or `html`.
+        #[arg(long, value_enum, default_value = "md")]
+        format: RenderFormat,
+        /// Write the document here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Decide JSON Lines of requests under two policies and count the decisions that change.
     #[command(
@@ -282,6 +302,11 @@ fn main() -> ExitCode {
             format,
             as_of,
         } => replay::run(loader, &requests, &policy, format, as_of.as_deref()),
+        Command::Render {
+            policy,
+            format,
+            output,
+        } => cmd_render(loader, &policy, format, output.as_deref()),
         Command::Fmt { paths, check, diff } => cmd_fmt(&paths, check, diff),
         Command::Schema {
             policy,
@@ -589,6 +614,45 @@ fn cmd_compile(loader: &mut Loader, policy: &Path, output: Option<&Path>) -> u8 
         None => print_stdout(&json),
         Some(path) if path == Path::new("-") => print_stdout(&json),
         Some(path) => match policyc::write_atomic(path, json.as_bytes()) {
+            Ok(()) => exit::OK,
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                exit::IO_ERROR
+            }
+        },
+    }
+}
+
+/// `policyc render`: the document of the policy version in `policy` (with the last day it is in
+/// force, when a later version of the policy is in its folder).
+fn cmd_render(
+    loader: &mut Loader,
+    policy: &Path,
+    format: RenderFormat,
+    output: Option<&Path>,
+) -> u8 {
+    let versions = match load_versions(loader, policy, OutputFormat::Human) {
+        Ok(v) => v,
+        Err(c) => return c,
+    };
+    let i = versions
+        .all()
+        .iter()
+        .position(|v| v.path.as_deref() == Some(policy))
+        .unwrap_or(0);
+    let v = &versions.all()[i];
+    let info = policyc::render::VersionInfo {
+        in_force_until: versions.in_force_until(i),
+        content_hash: Some(v.content_hash.clone()),
+    };
+    let text = match format {
+        RenderFormat::Md => policyc::render::markdown(&v.program, &info),
+        RenderFormat::Html => policyc::render::html(&v.program, &info),
+    };
+    match output {
+        None => print_stdout(&text),
+        Some(path) if path == Path::new("-") => print_stdout(&text),
+        Some(path) => match policyc::write_atomic(path, text.as_bytes()) {
             Ok(()) => exit::OK,
             Err(e) => {
                 eprintln!("error: cannot write {}: {e}", path.display());

@@ -167,10 +167,24 @@ fn md_phase(s: &mut String, p: &Program, ind: &IndicationDef, first: bool) {
         ind.duration.text()
     ));
     md_section(s, "Criteria", &ind.criteria, &ind.label);
-    if let Some(d) = &ind.dosing {
-        s.push('\n');
-        md_section(s, "Dosing", d, &ind.label);
+    match &ind.dosing {
+        Some(d) if !own_section(d, ind) => s.push_str(&format!(
+            "\n**Dosing.** Under the indication's dosing ([{0}](#{1})).\n",
+            d.label,
+            anchor(&d.label)
+        )),
+        Some(d) => {
+            s.push('\n');
+            md_section(s, "Dosing", d, &ind.label);
+        }
+        None => {}
     }
+}
+
+/// Whether a section is the phase's own: a reauthorization without dosing of its own is under
+/// its indication's (`1.Dosing` for `1.R`), which is rendered with the indication.
+fn own_section(n: &Node, ind: &IndicationDef) -> bool {
+    n.label == ind.label || n.label.starts_with(&format!("{}.", ind.label))
 }
 
 /// The anchor of a section, unless it is the indication's own (the criteria's label is the
@@ -384,8 +398,14 @@ fn html_phase(s: &mut String, p: &Program, ind: &IndicationDef, first: bool) {
         esc(&ind.duration.text())
     ));
     html_section(s, "Criteria", &ind.criteria, &ind.label);
-    if let Some(d) = &ind.dosing {
-        html_section(s, "Dosing", d, &ind.label);
+    match &ind.dosing {
+        Some(d) if !own_section(d, ind) => s.push_str(&format!(
+            "<p><strong>Dosing.</strong> Under the indication's dosing (<a href=\"#{}\">{}</a>).</p>\n",
+            esc(&anchor(&d.label)),
+            esc(&d.label)
+        )),
+        Some(d) => html_section(s, "Dosing", d, &ind.label),
+        None => {}
     }
 }
 
