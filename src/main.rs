@@ -183,6 +183,18 @@ enum Command {
         #[arg(long)]
         coverage: bool,
     },
+    /// What changed between two versions of a policy, by meaning.
+    #[command(
+        long_about = "What changed between two versions of a policy, by meaning: the header, the indications added or removed, and in each indication its title, when it applies, its approval duration, and its criteria and dosing, criterion by criterion.\n\nCriteria are matched by meaning: a criterion of NEW with the same condition as one of OLD is the same criterion, and a new label is shown as a relabelling (`1.A.iv → 1.A.iii`), not as a removal and an addition. A changed limit shows the old and the new value. Exit 0 whether or not they differ."
+    )]
+    Diff {
+        /// The old version (`.policy` or IR `.json`).
+        old: PathBuf,
+        /// The new version (`.policy` or IR `.json`).
+        new: PathBuf,
+        #[arg(long, value_enum, default_value = "human")]
+        format: OutputFormat,
+    },
     /// Render a policy back as the analyst's document: Markdown, or one self-contained HTML file.
     #[command(
         long_about = "Render a policy back as the analyst's document: its header and dates, its revision history, each indication with its approval duration, the criteria and dosing with their labels and sentences in the document's nesting, and its statements on what it does not cover and on doses outside its dosing.\n\nEvery label is an anchor (`#1.A.iii`; `#not-covered`, `#outside-dosing`), so that `eval --doc-url URL` and `serve --doc-url URL` can link each label a decision cites to it. HTML is one self-contained file (no script, style or font from elsewhere) that prints well."
@@ -302,6 +314,7 @@ fn main() -> ExitCode {
             format,
             as_of,
         } => replay::run(loader, &requests, &policy, format, as_of.as_deref()),
+        Command::Diff { old, new, format } => cmd_diff(loader, &old, &new, format),
         Command::Render {
             policy,
             format,
@@ -618,6 +631,33 @@ fn cmd_compile(loader: &mut Loader, policy: &Path, output: Option<&Path>) -> u8 
             Err(e) => {
                 eprintln!("error: cannot write {}: {e}", path.display());
                 exit::IO_ERROR
+            }
+        },
+    }
+}
+
+/// `policyc diff OLD NEW`: what changed between two versions, by meaning.
+fn cmd_diff(loader: &mut Loader, old: &Path, new: &Path, format: OutputFormat) -> u8 {
+    let a = match load_program(loader, old, OutputFormat::Human) {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let b = match load_program(loader, new, OutputFormat::Human) {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let d = policyc::diff::diff(&a, &b);
+    match format {
+        OutputFormat::Human => print_stdout(&policyc::diff::render_human(
+            &d,
+            &old.display().to_string(),
+            &new.display().to_string(),
+        )),
+        OutputFormat::Json => match serde_json::to_string_pretty(&d) {
+            Ok(j) => print_stdout(&(j + "\n")),
+            Err(e) => {
+                eprintln!("error: cannot serialize the diff: {e}");
+                exit::POLICY_ERROR
             }
         },
     }

@@ -41,6 +41,7 @@ pub use policyc_eval::request::{bind, Request, RequestError};
 pub use policyc_ir::ir::Program;
 pub use policyc_syntax::diag::Diagnostic;
 
+pub mod diff;
 pub mod load;
 pub mod render;
 pub mod versions;
