@@ -5,14 +5,17 @@
 //! The reading ([`Lines`]) and the parallel map ([`par_map`]) are shared with `policyc replay`.
 
 use crate::exit;
-use policyc::ir::Program;
 use policyc::load::{Loader, MAX_SOURCE_BYTES};
 use policyc::{DecisionKind, ErrorCode, RequestError};
-use policyc_serve::http::{batch_error_record, decision_id, error_doc, log_line, Decided};
+use policyc_serve::http::{
+    batch_error_record, decide_versioned, decision_id, error_doc, log_line, not_in_force_record,
+    Decided, Undecided,
+};
 use policyc_serve::log::Masks;
-use policyc_serve::policies::{content_hash, Loaded};
+use policyc_serve::policies::Loaded;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How many lines are read, then decided in parallel, then written, at a time.
@@ -173,12 +176,18 @@ pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec
 
 /// What one line gives.
 enum Outcome {
-    Decided(Decided, Duration),
+    /// The decision, the version that made it, and how long it took.
+    Decided(Decided, Arc<Loaded>, Duration),
     /// The error record, and the exit code its error ends `eval --batch` with.
     Error(String, u8),
 }
 
-fn decide_line(p: &Loaded, line: &Line, as_of: Option<&str>) -> Outcome {
+fn decide_line(
+    versions: &[Arc<Loaded>],
+    line: &Line,
+    as_of: Option<&str>,
+    doc_url: Option<&str>,
+) -> Outcome {
     let text = match &line.text {
         Ok(t) => t,
         Err(problem) => {
@@ -187,15 +196,15 @@ fn decide_line(p: &Loaded, line: &Line, as_of: Option<&str>) -> Outcome {
         }
     };
     let start = Instant::now();
-    match policyc::bind(&p.program, text, as_of) {
-        Ok(req) => {
-            let d = Decided::explained(policyc::evaluate(&p.program, &req), &req);
-            Outcome::Decided(d, start.elapsed())
-        }
-        Err(problems) => Outcome::Error(
-            batch_error_record(p, line.n, &problems),
+    match decide_versioned(versions, text, as_of, true, doc_url) {
+        Ok((p, d)) => Outcome::Decided(d, p, start.elapsed()),
+        Err(Undecided::Invalid(p, problems)) => Outcome::Error(
+            batch_error_record(&p, line.n, &problems),
             exit::REQUEST_ERROR,
         ),
+        Err(Undecided::NotInForce(e)) => {
+            Outcome::Error(not_in_force_record(line.n, &e), exit::REQUEST_ERROR)
+        }
     }
 }
 
@@ -226,6 +235,7 @@ pub fn run(
     as_of: Option<&str>,
     log: Option<&Path>,
     masks: &Masks,
+    doc_url: Option<&str>,
 ) -> u8 {
     if let (Some(date), Some(Err(p))) = (as_of, as_of.map(crate::check_as_of)) {
         eprintln!("error: invalid value `{date}` for --as-of: {}", p.message);
@@ -234,11 +244,20 @@ pub fn run(
         }
         return exit::USAGE;
     }
-    let program = match crate::load_program(loader, policy, crate::OutputFormat::Human) {
-        Ok(p) => p,
+    let versions = match crate::load_versions(loader, policy, crate::OutputFormat::Human) {
+        Ok(v) => v,
         Err(c) => return c,
     };
-    let loaded = loaded(policy, program);
+    // A version that does not compile and took effect after the first could be the one in force
+    // on some line's date: the batch is not decided under the wrong version.
+    let first = versions.all()[0].program.policy.effective.clone();
+    if let Some(b) = versions.broken_in_force(0, "9999-12-31") {
+        let m =
+            policyc::versions::broken_message(versions.id(), b, &format!("a date from {first}"));
+        eprintln!("error: {m}");
+        return exit::POLICY_ERROR;
+    }
+    let versions: Vec<Arc<Loaded>> = versions.all().iter().map(loaded).collect();
     let mut lines = match Lines::open(input) {
         Ok(l) => l,
         Err(m) => {
@@ -268,11 +287,10 @@ pub fn run(
         if chunk.is_empty() {
             break;
         }
-        let outcomes = par_map(&chunk, |l| decide_line(&loaded, l, as_of));
+        let outcomes = par_map(&chunk, |l| decide_line(&versions, l, as_of, doc_url));
         let written = write_chunk(
             &mut out,
             log.as_mut(),
-            &loaded,
             &chunk,
             &outcomes,
             &mut counts,
@@ -305,16 +323,15 @@ pub fn run(
     code
 }
 
-/// The policy with its content hash, as the service holds it (for the decision log's lines).
-fn loaded(policy: &Path, program: Program) -> Loaded {
-    let content_hash = content_hash(&program);
-    Loaded {
-        path: policy.to_path_buf(),
-        program,
-        content_hash,
+/// A version of the policy as the service holds it (for the decision log's lines).
+fn loaded(v: &policyc::versions::Version) -> Arc<Loaded> {
+    Arc::new(Loaded {
+        path: v.path.clone().unwrap_or_default(),
+        program: v.program.clone(),
+        content_hash: v.content_hash.clone(),
         // Only the service's `/ready` reads it.
         loaded_at: String::new(),
-    }
+    })
 }
 
 type Log = (PathBuf, BufWriter<std::fs::File>);
@@ -332,7 +349,6 @@ fn open_log(path: &Path) -> Result<Log, String> {
 fn write_chunk(
     out: &mut impl Write,
     mut log: Option<&mut Log>,
-    loaded: &Loaded,
     chunk: &[Line],
     outcomes: &[Outcome],
     counts: &mut Counts,
@@ -341,7 +357,7 @@ fn write_chunk(
     let fail = |e: std::io::Error| format!("cannot write the decisions: {e}");
     for (line, o) in chunk.iter().zip(outcomes) {
         match o {
-            Outcome::Decided(d, latency) => {
+            Outcome::Decided(d, loaded, latency) => {
                 counts.by_kind[kind_index(d.kind)] += 1;
                 out.write_all(d.json.as_bytes()).map_err(fail)?;
                 if let Some((path, w)) = log.as_deref_mut() {

@@ -84,6 +84,12 @@ enum ErrorFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RenderFormat {
+    Md,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum OutputFormat {
     Human,
     Json,
@@ -143,6 +149,10 @@ enum Command {
         // an error document like the others (code `usage`, exit 2).
         #[arg(long)]
         as_of: Option<String>,
+        /// The address of the policy's published document (`policyc render --format html`):
+        /// the decision links every label it cites to its anchor there (`URL#1.A.iii`).
+        #[arg(long, value_name = "URL")]
+        doc_url: Option<String>,
     },
     /// Format policy files in the canonical layout (in place, atomically), or check that they are.
     Fmt {
@@ -185,6 +195,32 @@ enum Command {
         /// List every criterion and limit with what the cases have seen, not only the uncovered ones.
         #[arg(long)]
         coverage: bool,
+    },
+    /// What changed between two versions of a policy, by meaning.
+    #[command(
+        long_about = "What changed between two versions of a policy, by meaning: the header, the indications added or removed, and in each indication its title, when it applies, its approval duration, and its criteria and dosing, criterion by criterion.\n\nCriteria are matched by meaning: a criterion of NEW with the same condition as one of OLD is the same criterion, and a new label is shown as a relabelling (`1.A.iv → 1.A.iii`), not as a removal and an addition. A changed limit shows the old and the new value. Exit 0 whether or not they differ."
+    )]
+    Diff {
+        /// The old version (`.policy` or IR `.json`).
+        old: PathBuf,
+        /// The new version (`.policy` or IR `.json`).
+        new: PathBuf,
+        #[arg(long, value_enum, default_value = "human")]
+        format: OutputFormat,
+    },
+    /// Render a policy back as the analyst's document: Markdown, or one self-contained HTML file.
+    #[command(
+        long_about = "Render a policy back as the analyst's document: its header and dates, its revision history, each indication with its approval duration, the criteria and dosing with their labels and sentences in the document's nesting, and its statements on what it does not cover and on doses outside its dosing.\n\nEvery label is an anchor (`#1.A.iii`; `#not-covered`, `#outside-dosing`), so that `eval --doc-url URL` and `serve --doc-url URL` can link each label a decision cites to it. HTML is one self-contained file (no script, style or font from elsewhere) that prints well."
+    )]
+    Render {
+        /// A `.policy` file or a compiled IR `.json` file.
+        policy: PathBuf,
+        /// `md` (Markdown) or `html`.
+        #[arg(long, value_enum, default_value = "md")]
+        format: RenderFormat,
+        /// Write the document here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Decide JSON Lines of requests under two policies and count the decisions that change.
     #[command(
@@ -246,6 +282,10 @@ enum Command {
         /// fact out. Repeatable.
         #[arg(long, value_name = "FACT=MASK", value_parser = parse_mask)]
         log_mask: Vec<(String, policyc_serve::log::Mask)>,
+        /// The address of the policies' published documents (`policyc render --format html`):
+        /// explained decisions link every label they cite to `URL#label`.
+        #[arg(long, value_name = "URL")]
+        doc_url: Option<String>,
     },
     /// Run the language server for editors, over standard input and output.
     #[command(
@@ -275,6 +315,7 @@ fn main() -> ExitCode {
             log,
             log_mask,
             as_of,
+            doc_url,
             ..
         } => batch::run(
             loader,
@@ -283,6 +324,7 @@ fn main() -> ExitCode {
             as_of.as_deref(),
             log.as_deref(),
             &policyc_serve::log::Masks(log_mask.into_iter().collect()),
+            doc_url.as_deref(),
         ),
         Command::Eval {
             policy,
@@ -303,6 +345,7 @@ fn main() -> ExitCode {
             request,
             format,
             as_of,
+            doc_url,
             ..
         } => cmd_eval(
             loader,
@@ -310,6 +353,7 @@ fn main() -> ExitCode {
             request.as_deref().unwrap_or("-"),
             format,
             as_of.as_deref(),
+            doc_url.as_deref(),
         ),
         Command::Replay {
             requests,
@@ -317,6 +361,12 @@ fn main() -> ExitCode {
             format,
             as_of,
         } => replay::run(loader, &requests, &policy, format, as_of.as_deref()),
+        Command::Diff { old, new, format } => cmd_diff(loader, &old, &new, format),
+        Command::Render {
+            policy,
+            format,
+            output,
+        } => cmd_render(loader, &policy, format, output.as_deref()),
         Command::Fmt { paths, check, diff } => cmd_fmt(&paths, check, diff),
         Command::Schema {
             policy,
@@ -341,6 +391,7 @@ fn main() -> ExitCode {
             log_max_bytes,
             log_keep,
             log_mask,
+            doc_url,
         } => {
             let flags = ServeFlags {
                 policies,
@@ -353,6 +404,7 @@ fn main() -> ExitCode {
                 log_max_bytes,
                 log_keep,
                 log_mask,
+                doc_url,
             };
             match serve_config(config.as_deref(), flags) {
                 Ok((dir, config)) => cmd_serve(&dir, config),
@@ -395,6 +447,7 @@ struct ServeFlags {
     log_max_bytes: Option<u64>,
     log_keep: Option<usize>,
     log_mask: Vec<(String, policyc_serve::log::Mask)>,
+    doc_url: Option<String>,
 }
 
 /// The service's configuration: the command line over the configuration file over the defaults.
@@ -447,6 +500,7 @@ fn serve_config(
             .or(file.timeout_ms)
             .map_or(defaults.timeout, std::time::Duration::from_millis),
         log,
+        doc_url: flags.doc_url.or(file.doc_url),
     };
     Ok((dir, config))
 }
@@ -822,6 +876,72 @@ fn cmd_compile(loader: &mut Loader, policy: &Path, output: Option<&Path>) -> u8 
     }
 }
 
+/// `policyc diff OLD NEW`: what changed between two versions, by meaning.
+fn cmd_diff(loader: &mut Loader, old: &Path, new: &Path, format: OutputFormat) -> u8 {
+    let a = match load_program(loader, old, OutputFormat::Human) {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let b = match load_program(loader, new, OutputFormat::Human) {
+        Ok(p) => p,
+        Err(c) => return c,
+    };
+    let d = policyc::diff::diff(&a, &b);
+    match format {
+        OutputFormat::Human => print_stdout(&policyc::diff::render_human(
+            &d,
+            &old.display().to_string(),
+            &new.display().to_string(),
+        )),
+        OutputFormat::Json => match serde_json::to_string_pretty(&d) {
+            Ok(j) => print_stdout(&(j + "\n")),
+            Err(e) => {
+                eprintln!("error: cannot serialize the diff: {e}");
+                exit::POLICY_ERROR
+            }
+        },
+    }
+}
+
+/// `policyc render`: the document of the policy version in `policy` (with the last day it is in
+/// force, when a later version of the policy is in its folder).
+fn cmd_render(
+    loader: &mut Loader,
+    policy: &Path,
+    format: RenderFormat,
+    output: Option<&Path>,
+) -> u8 {
+    let versions = match load_versions(loader, policy, OutputFormat::Human) {
+        Ok(v) => v,
+        Err(c) => return c,
+    };
+    let i = versions
+        .all()
+        .iter()
+        .position(|v| v.path.as_deref() == Some(policy))
+        .unwrap_or(0);
+    let v = &versions.all()[i];
+    let info = policyc::render::VersionInfo {
+        in_force_until: versions.in_force_until(i),
+        content_hash: Some(v.content_hash.clone()),
+    };
+    let text = match format {
+        RenderFormat::Md => policyc::render::markdown(&v.program, &info),
+        RenderFormat::Html => policyc::render::html(&v.program, &info),
+    };
+    match output {
+        None => print_stdout(&text),
+        Some(path) if path == Path::new("-") => print_stdout(&text),
+        Some(path) => match policyc::write_atomic(path, text.as_bytes()) {
+            Ok(()) => exit::OK,
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                exit::IO_ERROR
+            }
+        },
+    }
+}
+
 /// Write to standard output; a closed or full output is an I/O error, not a panic.
 fn print_stdout(text: &str) -> u8 {
     let mut stdout = std::io::stdout().lock();
@@ -904,6 +1024,66 @@ fn load_program(loader: &mut Loader, path: &Path, format: OutputFormat) -> Resul
     ))
 }
 
+/// The versions of the policy in `path`: for a `.policy` file, it and the other files of its
+/// folder that declare the same id; for a compiled IR, that program alone. Errors are reported as
+/// `eval` reports them.
+fn load_versions(
+    loader: &mut Loader,
+    path: &Path,
+    format: OutputFormat,
+) -> Result<policyc::versions::Versions, u8> {
+    use policyc::versions::{discover, Version, Versions};
+    let program = load_program(loader, path, format)?;
+    if path.extension().is_some_and(|e| e == "json") {
+        return Ok(Versions::single(Version::new(
+            Some(path.to_path_buf()),
+            program,
+        )));
+    }
+    discover(loader, path, program).map_err(|m| eval_error(format, ErrorCode::PolicyError, &m, &[]))
+}
+
+/// The error of a request dated before the policy's first version (code `no_version_in_force`).
+fn not_in_force(
+    format: OutputFormat,
+    versions: &policyc::versions::Versions,
+    e: &policyc::versions::NotInForce,
+) -> u8 {
+    let list: Vec<String> = versions
+        .all()
+        .iter()
+        .map(|v| {
+            let file = v
+                .path
+                .as_ref()
+                .map(|p| format!(" ({})", p.display()))
+                .unwrap_or_default();
+            format!("{}{file}", v.program.policy.effective)
+        })
+        .collect();
+    let message = match e.from {
+        "today" => format!(
+            "the request states no date of service, and today ({}) is before {}, when the first version of policy `{}` took effect",
+            e.date, e.first, e.id
+        ),
+        _ => format!(
+            "{} is before {}, when the first version of policy `{}` took effect",
+            e.date, e.first, e.id
+        ),
+    };
+    let p = Problem {
+        path: "as_of".into(),
+        message,
+        help: Some(format!(
+            "check the date of service; the versions of policy `{}` took effect on {}",
+            e.id,
+            list.join(", ")
+        )),
+        code: None,
+    };
+    eval_error(format, ErrorCode::NoVersionInForce, &e.to_string(), &[p])
+}
+
 /// `policyc eval`. Every error it can end with is reported by [`eval_error`], with its
 /// [`ErrorCode`]: with `--format json`, as one error document on standard output. Only a closed
 /// standard output (exit 4) cannot be reported there.
@@ -913,13 +1093,14 @@ fn cmd_eval(
     request: &str,
     format: OutputFormat,
     as_of: Option<&str>,
+    doc_url: Option<&str>,
 ) -> u8 {
     if let (Some(date), Some(Err(p))) = (as_of, as_of.map(check_as_of)) {
         let message = format!("invalid value `{date}` for --as-of");
         return eval_error(format, ErrorCode::Usage, &message, &[p]);
     }
-    let program = match load_program(loader, policy, format) {
-        Ok(p) => p,
+    let versions = match load_versions(loader, policy, format) {
+        Ok(v) => v,
         Err(c) => return c,
     };
     let text = if request == "-" {
@@ -953,7 +1134,19 @@ fn cmd_eval(
             }
         }
     };
-    let req = match policyc::request::bind(&program, &text, as_of) {
+    let date = policyc::versions::request_date(&text, as_of);
+    let (chosen, chosen_for) = match versions.choose(&date) {
+        Ok(c) => c,
+        Err(e) => return not_in_force(format, &versions, &e),
+    };
+    if let Some(c) = &chosen_for {
+        if let Some(b) = versions.broken_in_force(chosen, &c.date) {
+            let m = policyc::versions::broken_message(versions.id(), b, &c.date);
+            return eval_error(format, ErrorCode::PolicyError, &m, &[]);
+        }
+    }
+    let program = &versions.all()[chosen].program;
+    let req = match policyc::request::bind(program, &text, as_of) {
         Ok(r) => r,
         Err(errors) => {
             let name = if request == "-" { "<stdin>" } else { request };
@@ -967,7 +1160,11 @@ fn cmd_eval(
             return eval_error(format, ErrorCode::InvalidRequest, &message, &problems);
         }
     };
-    let decision = evaluate(&program, &req);
+    let mut decision = evaluate(program, &req);
+    versions.stamp(chosen, chosen_for, &mut decision);
+    if let Some(url) = doc_url {
+        decision.link_to(url);
+    }
     let out = match format {
         OutputFormat::Human => render_human(&decision),
         OutputFormat::Json => match serde_json::to_string_pretty(&decision) {
@@ -1186,9 +1383,83 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
                 continue;
             }
         };
-        out!("{} (policy {})", file.display(), program.policy.id);
-        let mut coverage = policyc::cases::Coverage::new(&program);
-        let results = policyc::cases::run(&program, &cases, &mut coverage);
+        // The version the cases test: the one they name (`version:`), or the policy file's.
+        let versions = match policyc::versions::discover(loader, &policy_path, program) {
+            Ok(v) => v,
+            Err(m) => {
+                eprintln!("error: {}: cannot run cases: {m}", file.display());
+                code = code.max(exit::POLICY_ERROR);
+                failed += cases.cases.len();
+                continue;
+            }
+        };
+        let tested = match &cases.version {
+            None => versions.all().iter().position(|v| {
+                v.path
+                    .as_deref()
+                    .is_some_and(|p| p == policy_path.as_path())
+            }),
+            Some(effective) => versions.by_effective(effective),
+        };
+        let Some(tested) = tested else {
+            let list: Vec<&str> = versions
+                .all()
+                .iter()
+                .map(|v| v.program.policy.effective.as_str())
+                .collect();
+            eprintln!(
+                "error: {}: no version of policy `{}` takes effect on {}",
+                file.display(),
+                versions.id(),
+                cases.version.as_deref().unwrap_or("?")
+            );
+            eprintln!(
+                "  help: `version:` names a version by the date it takes effect: {}",
+                list.join(", ")
+            );
+            failed += cases.cases.len();
+            code = code.max(exit::TEST_FAILURE);
+            continue;
+        };
+        let program = &versions.all()[tested].program;
+        if versions.all().len() > 1 {
+            out!(
+                "{} (policy {}, version effective {})",
+                file.display(),
+                program.policy.id,
+                program.policy.effective
+            );
+        } else {
+            out!("{} (policy {})", file.display(), program.policy.id);
+        }
+        let mut coverage = policyc::cases::Coverage::new(program);
+        let mut results = policyc::cases::run(program, &cases, &mut coverage);
+        // A case is of the version it tests only if that version is in force on its date, as
+        // `eval` and the service choose.
+        for (i, r) in results.iter_mut().enumerate() {
+            let date = match cases.date_of(i) {
+                Some(d) => policyc::versions::RequestDate::Stated(d.to_string()),
+                None => policyc::versions::RequestDate::Unstated,
+            };
+            let wrong = match versions.choose(&date) {
+                Ok((j, Some(c))) if j == tested => versions
+                    .broken_in_force(j, &c.date)
+                    .map(|b| policyc::versions::broken_message(versions.id(), b, &c.date)),
+                Ok((j, _)) if j == tested => None,
+                Ok((j, Some(c))) => Some(format!(
+                    "the case is dated {}, when the version effective {} is in force, not this one (effective {}): give the case a date from {} or move it to that version's cases",
+                    c.date,
+                    versions.all()[j].program.policy.effective,
+                    program.policy.effective,
+                    program.policy.effective
+                )),
+                Ok((_, None)) => None,
+                Err(e) => Some(format!("{e}: give the case a date on which this version is in force")),
+            };
+            if let Some(w) = wrong {
+                r.failures.push(w);
+            }
+        }
         for r in &results {
             if r.passed() {
                 passed += 1;

@@ -49,6 +49,13 @@ fn program(path: &Path) -> Program {
     checked.program.expect("the policy compiles")
 }
 
+/// The versions of the policy in `path` (it and the other files of its folder with its id), as
+/// the library finds them.
+fn versions(path: &Path) -> policyc::versions::Versions {
+    let mut loader = policyc::load::Loader::new(vec![root().join("policies")]);
+    policyc::versions::discover(&mut loader, path, program(path)).expect("the versions compile")
+}
+
 fn examples() -> Vec<Value> {
     let dir = root().join("policies/examples/proleukin");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -138,11 +145,21 @@ fn generate(n: usize) -> Vec<String> {
     lines
 }
 
-/// What the library answers for one line: the decision's compact JSON, or the problems.
-fn expected(program: &Program, line: &str) -> Result<String, Vec<(String, String)>> {
+/// What the library answers for one line: the decision's compact JSON under the version in force
+/// on its date, or the problems.
+fn expected(
+    versions: &policyc::versions::Versions,
+    line: &str,
+) -> Result<String, Vec<(String, String)>> {
+    let date = policyc::versions::request_date(line, None);
+    let (i, chosen) = versions
+        .choose(&date)
+        .expect("every line is dated after 2022");
+    let program = &versions.all()[i].program;
     match policyc::bind(program, line, None) {
         Ok(req) => {
-            let d = policyc::eval::evaluate(program, &req);
+            let mut d = policyc::eval::evaluate(program, &req);
+            versions.stamp(i, chosen, &mut d);
             Ok(serde_json::to_string(&d).expect("a decision serializes"))
         }
         Err(errors) => Err(errors.into_iter().map(|e| (e.path, e.message)).collect()),
@@ -162,7 +179,7 @@ fn batch_matches_the_library(n: usize) {
     );
     let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let program = program(&root().join(POLICY));
+    let versions = versions(&root().join(POLICY));
     let inputs: Vec<(usize, &String)> = lines
         .iter()
         .enumerate()
@@ -177,7 +194,7 @@ fn batch_matches_the_library(n: usize) {
     );
     let (mut decided, mut errors) = (0, 0);
     for ((n, line), got) in inputs.iter().zip(&outputs) {
-        match expected(&program, line) {
+        match expected(&versions, line) {
             Ok(json) => {
                 assert_eq!(*got, json, "input line {n}: the decision differs");
                 decided += 1;
@@ -432,7 +449,12 @@ fn the_log_has_one_service_log_line_per_decision() {
         .map(|l| serde_json::from_str(l).expect("JSON"))
         .collect();
     assert_eq!(lines.len(), 2, "one line per decision, none for the error");
-    let hash = policyc_serve::policies::content_hash(&program(&root().join(POLICY)));
+    // The requests state no date: the version in force today decides them.
+    let versions = versions(&root().join(POLICY));
+    let (today, _) = versions
+        .choose(&policyc::versions::RequestDate::Unstated)
+        .expect("a version is in force today");
+    let hash = versions.all()[today].content_hash.clone();
     for (l, (id, decision)) in lines.iter().zip([("a", "deny"), ("b", "needs_info")]) {
         assert_eq!(l["format"], "policyc-decision-log");
         assert_eq!(l["format_version"], 1);
@@ -673,7 +695,12 @@ fn replay_takes_one_or_two_policies() {
 #[test]
 fn replay_of_a_decision_log_compares_with_the_logged_decisions() {
     let (dir, lines) = replay_fixture();
-    let v1 = dir.path().join("v1.policy").display().to_string();
+    // Alone in a folder, v1 decides every date (beside v2, a version of the same policy, it would
+    // give way to v2 from v2's effective date).
+    let alone = dir.path().join("old");
+    std::fs::create_dir(&alone).expect("a folder");
+    std::fs::copy(dir.path().join("v1.policy"), alone.join("v1.policy")).expect("copy");
+    let v1 = alone.join("v1.policy").display().to_string();
     let v2 = dir.path().join("v2.policy").display().to_string();
     let log = dir.path().join("decisions.jsonl");
     let log_s = log.display().to_string();

@@ -210,8 +210,17 @@ fn eval_of_compiled_ir_matches_eval_of_source() {
     let json: serde_json::Value = serde_json::from_str(&text).expect("the IR is JSON");
     assert_eq!(json["policy"]["id"], "proleukin");
 
+    // An IR is one version: compared with its source alone in a folder (with its library), not
+    // beside the policy's later version, of which the IR knows nothing.
+    let alone = tmp.join("alone");
+    std::fs::create_dir_all(alone.join("lib")).expect("a folder");
+    for f in ["proleukin.policy", "lib/common.policy"] {
+        std::fs::copy(Path::new("policies").join(f), alone.join(f)).expect("copies the policy");
+    }
+    let source = alone.join("proleukin.policy");
+    let source = path_str(&source);
     let request = input("approve-rcc.json");
-    let from_source = policyc(&["eval", POLICY, &request], None);
+    let from_source = policyc(&["eval", source, &request], None);
     let from_ir = policyc(&["eval", path_str(&ir), &request], None);
     assert_eq!(from_source.code, 0, "{from_source:?}");
     assert_eq!(from_ir.code, 0, "{from_ir:?}");
@@ -220,7 +229,7 @@ fn eval_of_compiled_ir_matches_eval_of_source() {
     assert!(from_source.stdout.starts_with("APPROVE"), "{from_source:?}");
 
     // The JSON decision is the same too.
-    let json_source = policyc(&["eval", "--format", "json", POLICY, &request], None);
+    let json_source = policyc(&["eval", "--format", "json", source, &request], None);
     let json_ir = policyc(&["eval", "--format", "json", path_str(&ir), &request], None);
     assert_eq!(json_source.code, 0, "{json_source:?}");
     assert_eq!(json_ir.stdout, json_source.stdout);

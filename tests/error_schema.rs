@@ -134,6 +134,20 @@ fn cases(tmp: &Path) -> Vec<Case> {
             },
         },
         Case {
+            what: "a request dated before the policy's first version",
+            args: eval_args(POLICY, REQUEST, &["--as-of", "2021-06-01"]),
+            stdin: None,
+            code: ErrorCode::NoVersionInForce,
+            exit: 3,
+            expect: |d| {
+                assert_eq!(problem_paths(d), ["as_of"]);
+                assert_eq!(
+                    d["message"],
+                    "no version of policy `proleukin` was in force on 2021-06-01; the first took effect on 2022-01-01"
+                );
+            },
+        },
+        Case {
             what: "a request that is not JSON",
             args: eval_args(POLICY, "tests/cli-inputs/malformed.json", &[]),
             stdin: None,

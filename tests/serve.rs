@@ -287,9 +287,19 @@ fn describing_routes() {
             "tebentafusp"
         ]
     );
+    // The latest version of a policy is listed, with every version.
     let proleukin = &list["policies"][4];
-    assert_eq!(proleukin["effective"], "2022-01-01");
-    assert_eq!(proleukin["review"], "2025-02-05");
+    assert_eq!(proleukin["effective"], "2026-07-01");
+    assert_eq!(proleukin["review"], "2027-02-01");
+    let versions = proleukin["versions"].as_array().expect("the versions");
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["effective"], "2022-01-01");
+    assert_eq!(versions[0]["review"], "2025-02-05");
+    assert_eq!(versions[0]["in_force_until"], "2026-06-30");
+    assert_eq!(versions[1]["effective"], "2026-07-01");
+    assert_eq!(versions[1]["in_force_until"], Value::Null);
+    assert_eq!(versions[1]["content_hash"], proleukin["content_hash"]);
+    assert_ne!(versions[0]["content_hash"], versions[1]["content_hash"]);
     let hash = proleukin["content_hash"].as_str().expect("a hash");
     assert_eq!(hash.len(), 64);
     assert!(hash.chars().all(|c| c.is_ascii_hexdigit()));
@@ -595,7 +605,8 @@ fn sigterm_flushes_the_log_and_exits_0() {
     let hash = json(&list)["policies"]
         .as_array()
         .and_then(|ps| ps.iter().find(|p| p["id"] == "proleukin"))
-        .map(|p| p["content_hash"].clone())
+        // The requests are dated 2026-01-15: the first version decides them.
+        .map(|p| p["versions"][0]["content_hash"].clone())
         .expect("proleukin is listed");
     let (status, rest) = server.stop();
     assert!(status.success(), "exit {status:?}: {rest:?}");
@@ -915,4 +926,86 @@ fn a_configuration_file() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--policies"), "{err}");
+}
+
+/// The service decides under the version of a policy in force on the request's date: the first
+/// Proleukin version on 2026-01-15, the revision from 2026-07-01, and none before 2022-01-01.
+#[test]
+fn decisions_are_made_under_the_version_in_force_on_their_date() {
+    let server = start(&["--doc-url", "https://plan.example/proleukin.html"]);
+    let request = |date: &str| {
+        format!(
+            r#"{{"as_of": "{date}", "facts": {{"diagnosis": "cutaneous_melanoma", "date_of_birth": "1971-06-02",
+            "disease_extent": ["metastatic"], "other_systemic_therapies": 0, "single_agent": true,
+            "prescriber_specialty": "oncologist", "route": "intravenous", "dose_per_kg": "600000 IU/kg",
+            "doses_per_day": "3 doses/day", "doses_per_cycle": "14 doses"}}}}"#
+        )
+    };
+    let (_, list) = server.get("/v1/policies/proleukin");
+    let list = json(&list);
+    let hashes: Vec<&str> = list["versions"]
+        .as_array()
+        .expect("the versions")
+        .iter()
+        .filter_map(|v| v["content_hash"].as_str())
+        .collect();
+    assert_eq!(hashes.len(), 2);
+
+    // Before the revision: no other systemic therapy tried is a denial (1.A.iii).
+    let (status, d) = server.post_json("/v1/policies/proleukin/decide", &request("2026-01-15"));
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["decision"], "deny");
+    assert_eq!(d["policy"]["effective"], "2022-01-01");
+    assert_eq!(d["policy"]["in_force_until"], "2026-06-30");
+    assert_eq!(d["policy"]["content_hash"], hashes[0]);
+    assert_eq!(d["policy"]["chosen_for"]["date"], "2026-01-15");
+    assert_eq!(d["policy"]["chosen_for"]["from"], "as_of");
+    assert_eq!(
+        d["links"]["1.A.iii"],
+        "https://plan.example/proleukin.html#1.A.iii"
+    );
+
+    // From the revision, the criterion is gone: the same request is approved.
+    let (status, d) = server.post_json("/v1/policies/proleukin/decide", &request("2026-08-01"));
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["decision"], "approve");
+    assert_eq!(d["policy"]["effective"], "2026-07-01");
+    assert_eq!(d["policy"]["in_force_until"], Value::Null);
+    assert_eq!(d["policy"]["content_hash"], hashes[1]);
+    let met: Vec<&str> = d["criteria_met"]
+        .as_array()
+        .expect("criteria met")
+        .iter()
+        .filter_map(|c| c["label"].as_str())
+        .collect();
+    assert_eq!(met, ["1.A.i", "1.A.ii", "1.A.iii", "1.A.iv"]);
+
+    // Before the first version: a clear error, never the latest version.
+    let (status, e) = server.post_json("/v1/policies/proleukin/decide", &request("2021-06-01"));
+    assert_eq!(status, 422, "{e}");
+    assert_eq!(e["code"], "no_version_in_force");
+    assert_eq!(
+        e["message"],
+        "no version of policy `proleukin` was in force on 2021-06-01; the first took effect on 2022-01-01"
+    );
+    error_schema::check(&e).expect("the error document validates");
+
+    // A batch decides each line under its own version.
+    let lines = format!(
+        "{}\n{}\n{}\n",
+        request("2026-01-15").replace('\n', " "),
+        request("2026-08-01").replace('\n', " "),
+        request("2021-06-01").replace('\n', " ")
+    );
+    let (status, body) = server.post(
+        "/v1/policies/proleukin/decide/batch",
+        "application/x-ndjson",
+        &lines,
+    );
+    assert_eq!(status, 200, "{body}");
+    let out: Vec<Value> = body.lines().map(json).collect();
+    assert_eq!(out[0]["decision"], "deny");
+    assert_eq!(out[1]["decision"], "approve");
+    assert_eq!(out[2]["code"], "no_version_in_force");
+    let _ = server.stop();
 }

@@ -17,6 +17,10 @@ use std::collections::{BTreeSet, HashMap};
 pub struct CaseFile {
     /// The policy file, relative to the cases file. Default: the same name with `.policy`.
     pub policy: Option<String>,
+    /// The version of the policy the cases test, by the date it took effect (`2026-07-01`):
+    /// the cases run against that version, found among the files of the policy's folder that
+    /// declare the same id. Default: the version in the policy file.
+    pub version: Option<String>,
     /// The date of service for cases that do not state their own.
     pub as_of: Option<String>,
     /// The cases, each with the place it is written (for messages).
@@ -244,6 +248,14 @@ impl CaseResult {
     /// Whether the result is what the case expects.
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
+    }
+}
+
+impl CaseFile {
+    /// The date of service of case `i`: its own `as_of`, else the file's.
+    pub fn date_of(&self, i: usize) -> Option<&str> {
+        let case = &self.cases.get(i)?.value;
+        case.as_of.as_deref().or(self.as_of.as_deref())
     }
 }
 

@@ -30,7 +30,7 @@ pub fn decision_schema() -> Value {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": DECISION_SCHEMA_ID,
         "title": "A policyc coverage decision",
-        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present, but `provenance`, present only in decisions on requests read from FHIR data; a field with no value is null (objects and strings) or an empty list. Any change to the fields or to the decision kinds comes with a new format_version.",
+        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present, but `provenance`, present only in decisions on requests read from FHIR data; a field with no value is null (objects and strings) or an empty list. A field removed, renamed or changed, or a new decision kind, comes with a new format_version; fields may be added within a version (docs/decision-format.md lists them).",
         "type": "object",
         "additionalProperties": false,
         "required": fields,
@@ -103,7 +103,7 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
             json!({
                 "type": "integer",
                 "const": DECISION_FORMAT_VERSION,
-                "description": "The version of this format. Any change to what a decision holds (a field added, removed, renamed, or given another type or meaning; a new decision kind) comes with a new version; a reader should refuse a version it does not know.",
+                "description": "The version of this format. A field removed, renamed, or given another type or meaning, or a new decision kind, comes with a new version (fields may be added within one); a reader should refuse a version it does not know.",
             }),
         ),
         (
@@ -131,6 +131,34 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
                             vec![
                                 ("date", date("The date of the revision.", false)),
                                 ("text", text("What the revision changed, in the policy's words.")),
+                            ],
+                        )),
+                    ),
+                    (
+                        "content_hash",
+                        json!({
+                            "type": ["string", "null"],
+                            "pattern": "^[0-9a-f]{64}$",
+                            "description": "The SHA-256 of the compiled program (its compact IR JSON), in lowercase hex: exactly the version that decided. The same hash as the decision service's `x-policy-content-hash`. Null only when the program was evaluated through the library without it. Added within format version 2.",
+                        }),
+                    ),
+                    (
+                        "in_force_until",
+                        date("The last day this version of the policy is in force: the day before a later version took effect; null for the latest version known. Added within format version 2.", true),
+                    ),
+                    (
+                        "chosen_for",
+                        nullable(record(
+                            "The date this version was chosen for (the version in force on it decided), and where the date comes from; null when the program was given alone (a compiled IR, or the library). Added within format version 2.",
+                            vec![
+                                ("date", date("The date the version in force on it was chosen for.", false)),
+                                (
+                                    "from",
+                                    json!({
+                                        "enum": ["as_of", "today"],
+                                        "description": "`as_of`: the request's date of service (or `--as-of`); `today`: the request states none, so the version in force on the day of the decision (UTC) decided.",
+                                    }),
+                                ),
                             ],
                         )),
                     ),
@@ -292,6 +320,14 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
                 "limit",
                 "The dosing limits the request exceeds or does not state, for the clinician who reviews it (refer only; empty otherwise, and for a referral by a criterion that is not about dosing).",
             ),
+        ),
+        (
+            "links",
+            json!({
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Every label the decision cites, with its link into the policy's published document (`URL#1.A.iii`, the anchors of `policyc render`), when the caller gives the document's address (`policyc eval --doc-url`, `policyc serve --doc-url`); empty otherwise. Added within format version 2.",
+            }),
         ),
         (
             "provenance",
@@ -552,6 +588,12 @@ mod tests {
                     date: "2024-06-01".into(),
                     text: "R".into(),
                 }),
+                content_hash: Some("0".repeat(64)),
+                in_force_until: Some("2026-06-30".into()),
+                chosen_for: Some(ChosenFor {
+                    date: "2026-01-15".into(),
+                    from: "as_of",
+                }),
             },
             request_id: Some("r".into()),
             as_of: Some("2026-01-15".into()),
@@ -603,6 +645,7 @@ mod tests {
                 element: "Bundle.entry[0].resource.valueQuantity".into(),
                 value: "72 kg".into(),
             }],
+            links: [("1".to_string(), "https://example.org/p.html#1".to_string())].into(),
         }
     }
 
@@ -625,6 +668,17 @@ mod tests {
             None => schema,
         };
         match value {
+            // A map (`links`): every value is of the one schema its keys share.
+            Value::Object(m) if schema["additionalProperties"].is_object() => {
+                assert!(
+                    schema.get("description").is_some(),
+                    "no description at {at}"
+                );
+                for v in m.values() {
+                    assert_eq!(schema["additionalProperties"]["type"], "string", "at {at}");
+                    assert!(v.is_string(), "at {at}");
+                }
+            }
             Value::Object(m) => {
                 let serialized: Vec<&String> = m.keys().collect();
                 let props = schema["properties"].as_object().expect("properties");

@@ -37,6 +37,10 @@ error_codes! {
     /// not valid for the policy (an unknown fact, a wrong type or unit, …); every problem has its
     /// JSON path. Exit 3; HTTP 400 (also for a request body that is not UTF-8, or a bad `?explain=`).
     InvalidRequest,
+    /// `no_version_in_force`: no version of the policy was in force on the request's date of
+    /// service (or, for a request that states none, today): the date is before the first version
+    /// took effect. Exit 3; HTTP 422.
+    NoVersionInForce,
     /// `too_large`: the request (or the policy, or the IR file) is larger than its limit. Exit 4;
     /// HTTP 413 (a body over `--body-limit`).
     TooLarge,
@@ -75,6 +79,7 @@ impl ErrorCode {
         match self {
             ErrorCode::Usage => "usage",
             ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::NoVersionInForce => "no_version_in_force",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::IoError => "io_error",
             ErrorCode::PolicyError => "policy_error",
@@ -96,7 +101,7 @@ impl ErrorCode {
     pub const fn exit_code(self) -> Option<u8> {
         match self {
             ErrorCode::Usage => Some(2),
-            ErrorCode::InvalidRequest => Some(3),
+            ErrorCode::InvalidRequest | ErrorCode::NoVersionInForce => Some(3),
             ErrorCode::TooLarge | ErrorCode::IoError => Some(4),
             ErrorCode::PolicyError | ErrorCode::InvalidIr | ErrorCode::InternalError => Some(1),
             ErrorCode::UnknownPolicy
@@ -119,6 +124,7 @@ impl ErrorCode {
             }
             ErrorCode::UnknownPolicy | ErrorCode::NotFound => Some(404),
             ErrorCode::MethodNotAllowed => Some(405),
+            ErrorCode::NoVersionInForce => Some(422),
             ErrorCode::Timeout => Some(408),
             ErrorCode::TooLarge => Some(413),
             ErrorCode::UnsupportedMediaType => Some(415),
@@ -136,6 +142,7 @@ impl ErrorCode {
         match self {
             ErrorCode::Usage => "The command line is wrong: an --as-of that is not YYYY-MM-DD.",
             ErrorCode::InvalidRequest => "The request is not JSON, not an object, has a key written twice, or is not valid for the policy; every problem has its JSON path.",
+            ErrorCode::NoVersionInForce => "No version of the policy was in force on the request's date of service (or today, for a request that states none): it is before the first version took effect.",
             ErrorCode::TooLarge => "The request (or the policy or IR file) is larger than its limit.",
             ErrorCode::IoError => "A file or standard input cannot be read.",
             ErrorCode::PolicyError => "The policy has errors (each problem is a diagnostic at file:line:column, with its code), or is a library.",

@@ -23,6 +23,8 @@ pub struct File {
     pub max_concurrent: Option<u32>,
     /// How long a `/v1` request may take, in milliseconds.
     pub timeout_ms: Option<u64>,
+    /// The address of the policies' published documents (`doc_url`).
+    pub doc_url: Option<String>,
     /// The decision log.
     pub log: Option<LogFile>,
 }

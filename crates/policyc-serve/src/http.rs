@@ -37,6 +37,9 @@ pub struct AppState {
     pub permits: Arc<Semaphore>,
     /// The time a `/v1` request may take, body included.
     pub timeout: Duration,
+    /// The address of the policies' published documents, if given (`--doc-url`): an explained
+    /// decision links each label it cites to `URL#label` ([`policyc::Decision::link_to`]).
+    pub doc_url: Option<String>,
 }
 
 impl AppState {
@@ -309,6 +312,21 @@ fn policy(s: &AppState, id: Result<Path<String>, PathRejection>) -> Result<Arc<L
     Err(error(s, ErrorCode::UnknownPolicy, &msg, &problems))
 }
 
+/// Every version of the policy named in the path, in the order they took effect; or the error to
+/// answer, as [`policy`].
+fn policy_versions(
+    s: &AppState,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Vec<Arc<Loaded>>, Response> {
+    let latest = policy(s, id)?;
+    let set = s.snapshot();
+    let versions = set.versions_of(&latest.program.policy.id);
+    if versions.is_empty() {
+        return Ok(vec![latest]);
+    }
+    Ok(versions.to_vec())
+}
+
 fn explain_param(s: &AppState, uri: &Uri) -> Result<bool, Response> {
     let mut explain = true;
     for pair in uri.query().unwrap_or("").split('&') {
@@ -441,11 +459,58 @@ struct Brief<'a> {
     indication: Option<Value>,
 }
 
-/// Bind and decide one request; the problems if it is invalid.
-fn decide_text(p: &Loaded, text: &str, explain: bool) -> Result<Decided, Vec<RequestError>> {
-    let req = policyc::bind(&p.program, text, None)?;
-    if explain {
-        Ok(Decided::explained(evaluate(&p.program, &req), &req))
+/// Why a request was not decided.
+pub enum Undecided {
+    /// The request is invalid for the version chosen for it: that version, and the problems.
+    Invalid(Arc<Loaded>, Vec<RequestError>),
+    /// No version of the policy was in force on the request's date.
+    NotInForce(policyc::versions::NotInForce),
+}
+
+/// Bind and decide one request under the version of the policy in force on its date of service
+/// (`as_of` overrides it; with none, today's), as `policyc eval` does. An explained decision names
+/// the version (its content hash, the last day it is in force, the date it was chosen for) and,
+/// with `doc_url`, links the labels it cites. Returns the version that decided.
+pub fn decide_versioned(
+    versions: &[Arc<Loaded>],
+    text: &str,
+    as_of: Option<&str>,
+    explain: bool,
+    doc_url: Option<&str>,
+) -> Result<(Arc<Loaded>, Decided), Undecided> {
+    let effective: Vec<&str> = versions
+        .iter()
+        .map(|v| v.program.policy.effective.as_str())
+        .collect();
+    let id = versions
+        .first()
+        .map(|v| v.program.policy.id.as_str())
+        .unwrap_or_default();
+    let date = policyc::versions::request_date(text, as_of);
+    let (i, chosen) =
+        policyc::versions::choose(id, &effective, &date).map_err(Undecided::NotInForce)?;
+    let Some(p) = versions.get(i) else {
+        return Err(Undecided::NotInForce(policyc::versions::NotInForce {
+            id: id.to_string(),
+            date: String::new(),
+            first: String::new(),
+            from: "as_of",
+        }));
+    };
+    let until = versions
+        .get(i + 1)
+        .and_then(|n| policyc::versions::day_before(&n.program.policy.effective));
+    let req =
+        policyc::bind(&p.program, text, as_of).map_err(|e| Undecided::Invalid(p.clone(), e))?;
+    let d = if explain {
+        let mut d = evaluate(&p.program, &req);
+        d.policy.content_hash = Some(p.content_hash.clone());
+        d.policy.in_force_until = until;
+        d.policy.chosen_for = chosen;
+        if let Some(url) = doc_url {
+            d.link_to(url);
+        }
+        Decided::explained(d, &req)
     } else {
         let o = decide(&p.program, &req);
         let ind = o.indication.and_then(|i| p.program.indications.get(i));
@@ -458,7 +523,7 @@ fn decide_text(p: &Loaded, text: &str, explain: bool) -> Result<Decided, Vec<Req
             indication: ind.map(|i| json!({"label": i.label, "title": i.title})),
         };
         let json = serde_json::to_string(&brief).unwrap_or_default();
-        Ok(Decided {
+        Decided {
             json,
             kind: o.kind,
             indication: ind.map(|i| i.label.clone()),
@@ -468,7 +533,20 @@ fn decide_text(p: &Loaded, text: &str, explain: bool) -> Result<Decided, Vec<Req
             unmet: None,
             missing: None,
             exceeded: None,
-        })
+        }
+    };
+    Ok((p.clone(), d))
+}
+
+/// The error document of a request dated before the policy's first version.
+pub fn not_in_force_problem(e: &policyc::versions::NotInForce) -> RequestError {
+    RequestError {
+        path: "as_of".into(),
+        message: e.to_string(),
+        help: Some(format!(
+            "check the date of service: the first version of policy `{}` took effect on {}",
+            e.id, e.first
+        )),
     }
 }
 
@@ -587,7 +665,7 @@ async fn decide_one(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let p = match policy(&s, id) {
+    let versions = match policy_versions(&s, id) {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -600,8 +678,8 @@ async fn decide_one(
         Err(r) => return r,
     };
     let start = Instant::now();
-    match decide_text(&p, text, explain) {
-        Ok(d) => {
+    match decide_versioned(&versions, text, None, explain, s.doc_url.as_deref()) {
+        Ok((p, d)) => {
             let id = record(
                 &s,
                 &p,
@@ -617,11 +695,26 @@ async fn decide_one(
             version_header(&mut r, &p);
             r
         }
-        Err(problems) => {
+        Err(Undecided::Invalid(p, problems)) => {
             let message = invalid_message(&p, problems.len());
             error(&s, ErrorCode::InvalidRequest, &message, &problems)
         }
+        Err(Undecided::NotInForce(e)) => {
+            let problems = [not_in_force_problem(&e)];
+            error(&s, ErrorCode::NoVersionInForce, &e.to_string(), &problems)
+        }
     }
+}
+
+/// A batch's error record for line `n` (counted from 1) dated before the policy's first version.
+pub fn not_in_force_record(n: usize, e: &policyc::versions::NotInForce) -> String {
+    let message = format!("line {n}: {e}");
+    error_doc(
+        ErrorCode::NoVersionInForce,
+        &message,
+        &[not_in_force_problem(e)],
+        Some(n),
+    )
 }
 
 /// A batch's error record for line `n` (counted from 1), an invalid request, without its newline.
@@ -652,7 +745,7 @@ async fn decide_batch(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let p = match policy(&s, id) {
+    let versions = match policy_versions(&s, id) {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -676,27 +769,57 @@ async fn decide_batch(
             continue;
         }
         let start = Instant::now();
-        match decide_text(&p, line, explain) {
-            Ok(d) => {
+        match decide_versioned(&versions, line, None, explain, s.doc_url.as_deref()) {
+            Ok((p, d)) => {
                 record(&s, &p, &d, None, start.elapsed(), line);
                 out.push_str(&d.json);
             }
-            Err(problems) => {
+            Err(Undecided::Invalid(p, problems)) => {
                 s.metrics
                     .error(status_of(ErrorCode::InvalidRequest).as_u16());
                 out.push_str(&batch_error_record(&p, n + 1, &problems));
+            }
+            Err(Undecided::NotInForce(e)) => {
+                s.metrics
+                    .error(status_of(ErrorCode::NoVersionInForce).as_u16());
+                out.push_str(&not_in_force_record(n + 1, &e));
             }
         }
         out.push('\n');
     }
     let mut r = ([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response();
-    version_header(&mut r, &p);
+    // With one version, the version that decided every line; with several, each line says.
+    if let [p] = versions.as_slice() {
+        version_header(&mut r, p);
+    }
     r
 }
 
 // ---------------------------------------------------------------------- describing
 
-fn summary(p: &Loaded) -> Value {
+/// The policy's versions, in the order they took effect: each one's `effective`, `review`,
+/// `in_force_until` and `content_hash`.
+fn versions_list(set: &Policies, id: &str) -> Vec<Value> {
+    let versions = set.versions_of(id);
+    versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let until = versions
+                .get(i + 1)
+                .and_then(|n| policyc::versions::day_before(&n.program.policy.effective));
+            json!({
+                "effective": v.program.policy.effective,
+                "review": v.program.policy.review,
+                "in_force_until": until,
+                "content_hash": v.content_hash,
+            })
+        })
+        .collect()
+}
+
+/// A policy as listed: its latest version, and every version.
+fn summary(set: &Policies, p: &Loaded) -> Value {
     let m = &p.program.policy;
     json!({
         "id": m.id,
@@ -704,12 +827,13 @@ fn summary(p: &Loaded) -> Value {
         "effective": m.effective,
         "review": m.review,
         "content_hash": p.content_hash,
+        "versions": versions_list(set, &m.id),
     })
 }
 
 async fn list_policies(State(s): State<Shared>) -> Response {
     let set = s.snapshot();
-    let list: Vec<Value> = set.by_id.values().map(|p| summary(p)).collect();
+    let list: Vec<Value> = set.by_id.values().map(|p| summary(&set, p)).collect();
     json_response(json!({ "policies": list }).to_string())
 }
 
@@ -752,6 +876,7 @@ async fn show_policy(State(s): State<Shared>, id: Result<Path<String>, PathRejec
             "not_covered": m.not_covered,
             "outside_dosing": m.outside_dosing,
             "content_hash": p.content_hash,
+            "versions": versions_list(&s.snapshot(), &m.id),
             "facts": facts,
             "indications": indications,
         })

@@ -34,6 +34,9 @@ pub struct Config {
     pub timeout: Duration,
     /// The decision log, if decisions are logged.
     pub log: Option<log::LogOptions>,
+    /// The address of the policies' published documents (`policyc render --format html`): an
+    /// explained decision links each label it cites to `URL#label`.
+    pub doc_url: Option<String>,
 }
 
 impl Default for Config {
@@ -44,6 +47,7 @@ impl Default for Config {
             max_concurrent: 256,
             timeout: Duration::from_secs(5),
             log: None,
+            doc_url: None,
         }
     }
 }
@@ -68,6 +72,7 @@ pub fn run(config: Config, dir: &Path, policies: Policies) -> Result<(), String>
         metrics: metrics::Metrics::new(ids),
         log,
         permits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent.max(1))),
+        doc_url: config.doc_url.clone(),
         timeout: config.timeout,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -3,7 +3,6 @@
 use policyc::diag::{render, Source};
 use policyc::ir::{Node, NodeBody, Program};
 use policyc::load::{read_text, Loader, MAX_SOURCE_BYTES};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -38,13 +37,38 @@ pub struct Failure {
 /// makes a new one, swapped in whole).
 #[derive(Debug, Default)]
 pub struct Policies {
-    /// The policies served, by their `policy <id>` header.
+    /// The policies served, by their `policy <id>` header: the latest version of each.
     pub by_id: BTreeMap<String, Arc<Loaded>>,
+    /// Every version of each policy (several files with one id and different `effective`
+    /// dates), in the order they took effect; the last is the one in `by_id`.
+    pub versions: BTreeMap<String, Vec<Arc<Loaded>>>,
     /// The files that did not compile at the last reload, by path.
     pub failures: Vec<Failure>,
 }
 
 impl Policies {
+    /// The set of these versions: each policy's versions in the order they took effect, the
+    /// latest in `by_id`.
+    pub fn from_versions(
+        versions: BTreeMap<String, Vec<Arc<Loaded>>>,
+        failures: Vec<Failure>,
+    ) -> Policies {
+        let by_id = versions
+            .iter()
+            .filter_map(|(id, v)| Some((id.clone(), v.last()?.clone())))
+            .collect();
+        Policies {
+            by_id,
+            versions,
+            failures,
+        }
+    }
+
+    /// The versions of policy `id`, in the order they took effect.
+    pub fn versions_of(&self, id: &str) -> &[Arc<Loaded>] {
+        self.versions.get(id).map(Vec::as_slice).unwrap_or(&[])
+    }
+
     /// The failure of policy `id` at the last reload, if its file no longer compiles.
     pub fn failure_of(&self, id: &str) -> Option<&Failure> {
         self.failures.iter().find(|f| f.id.as_deref() == Some(id))
@@ -71,11 +95,10 @@ pub enum LoadError {
     Io(String),
 }
 
-/// The SHA-256 of a program's compact JSON IR, in lowercase hex.
+/// The SHA-256 of a program's compact JSON IR, in lowercase hex (the facade's
+/// [`policyc::versions::content_hash`], which names the version in every decision).
 pub fn content_hash(program: &Program) -> String {
-    let json = serde_json::to_vec(program).unwrap_or_default();
-    let digest = Sha256::digest(&json);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    policyc::versions::content_hash(program)
 }
 
 /// Every label of an indication's criteria and dosing, in the policy's order.
@@ -156,12 +179,29 @@ fn loaded(path: PathBuf, program: Program) -> Arc<Loaded> {
     })
 }
 
-fn duplicate(id: &str, kept: &Path, other: &Path) -> String {
+fn duplicate(id: &str, effective: &str, kept: &Path, other: &Path) -> String {
     format!(
-        "error: {} and {} both declare `policy {id}`: each policy of the folder needs its own id\n",
+        "error: {} and {} both declare `policy {id}` effective {effective}: each policy of the folder needs its own id, and each version of one policy its own `effective` date\n",
         kept.display(),
         other.display()
     )
+}
+
+/// A policy's key in the folder: its id and the date its version took effect.
+type Key = (String, String);
+
+fn key_of(program: &Program) -> Key {
+    (program.policy.id.clone(), program.policy.effective.clone())
+}
+
+/// The versions by id, in the order they took effect.
+fn group(by_key: BTreeMap<Key, Arc<Loaded>>) -> BTreeMap<String, Vec<Arc<Loaded>>> {
+    let mut out: BTreeMap<String, Vec<Arc<Loaded>>> = BTreeMap::new();
+    // Keys sort by id, then by effective date (YYYY-MM-DD sorts as dates do).
+    for ((id, _), p) in by_key {
+        out.entry(id).or_default().push(p);
+    }
+    out
 }
 
 /// Compile every policy under `dir` with one loader whose root is `dir` (libraries, files whose
@@ -170,33 +210,30 @@ fn duplicate(id: &str, kept: &Path, other: &Path) -> String {
 pub fn load(dir: &Path, color: bool) -> Result<Policies, LoadError> {
     let outcomes = compile_folder(dir, color).map_err(LoadError::Io)?;
     let mut failures = String::new();
-    let mut by_id: BTreeMap<String, Arc<Loaded>> = BTreeMap::new();
+    let mut by_key: BTreeMap<Key, Arc<Loaded>> = BTreeMap::new();
     for o in outcomes {
         match o {
             Outcome::Failed(_, msg) => failures.push_str(&msg),
             Outcome::Compiled(path, program) => {
-                let id = program.policy.id.clone();
-                if let Some(other) = by_id.get(&id) {
-                    failures.push_str(&duplicate(&id, &other.path, &path));
+                let key = key_of(&program);
+                if let Some(other) = by_key.get(&key) {
+                    failures.push_str(&duplicate(&key.0, &key.1, &other.path, &path));
                     continue;
                 }
-                by_id.insert(id, loaded(path, *program));
+                by_key.insert(key, loaded(path, *program));
             }
         }
     }
     if !failures.is_empty() {
         return Err(LoadError::Policies(failures));
     }
-    if by_id.is_empty() {
+    if by_key.is_empty() {
         return Err(LoadError::Policies(format!(
             "error: no policy under {}: the service needs at least one `.policy` file that is not a library\n",
             dir.display()
         )));
     }
-    Ok(Policies {
-        by_id,
-        failures: Vec::new(),
-    })
+    Ok(Policies::from_versions(group(by_key), Vec::new()))
 }
 
 /// Recompile every policy under `dir`, starting from `prev`, the set being served. A policy that
@@ -218,18 +255,16 @@ pub fn reload(dir: &Path, prev: &Policies) -> (Policies, Changes) {
                     error: format!("error: {e}\n"),
                 })
                 .collect();
-            let same = Policies {
-                by_id: prev.by_id.clone(),
-                failures,
-            };
+            let same = Policies::from_versions(prev.versions.clone(), failures);
             return (same, Changes::default());
         }
     };
-    // The id each file served, to keep a failing file's last good version.
-    let served_from: BTreeMap<&Path, &str> = prev
-        .by_id
-        .iter()
-        .map(|(id, p)| (p.path.as_path(), id.as_str()))
+    // The version each file served, to keep a failing file's last good version.
+    let served_from: BTreeMap<&Path, (Key, &Arc<Loaded>)> = prev
+        .versions
+        .values()
+        .flatten()
+        .map(|p| (p.path.as_path(), (key_of(&p.program), p)))
         .collect();
     let mut compiled: Vec<(PathBuf, Box<Program>)> = Vec::new();
     let mut failures = Vec::new();
@@ -237,27 +272,32 @@ pub fn reload(dir: &Path, prev: &Policies) -> (Policies, Changes) {
         match o {
             Outcome::Compiled(path, program) => compiled.push((path, program)),
             Outcome::Failed(path, error) => {
-                let id = served_from.get(path.as_path()).map(|id| id.to_string());
+                let id = served_from.get(path.as_path()).map(|(k, _)| k.0.clone());
                 failures.push(Failure { path, id, error });
             }
         }
     }
-    // Of two files with one id, the one that served it keeps it (else the first by path); the
-    // other fails. A stale policy's id is taken too: its last good version keeps it.
-    let mut taken: BTreeMap<String, PathBuf> = failures
+    // Of two files with one id and effective date, the one that served it keeps it (else the
+    // first by path); the other fails. A stale version's key is taken too: its last good
+    // version keeps it.
+    let mut taken: BTreeMap<Key, PathBuf> = failures
         .iter()
-        .filter_map(|f| Some((f.id.clone()?, f.path.clone())))
+        .filter_map(|f| {
+            let (k, _) = served_from.get(f.path.as_path())?;
+            Some((k.clone(), f.path.clone()))
+        })
         .collect();
     compiled.sort_by_key(|(path, program)| {
-        let id = program.policy.id.as_str();
-        let served_here = served_from.get(path.as_path()) == Some(&id);
+        let served_here = served_from
+            .get(path.as_path())
+            .is_some_and(|(k, _)| *k == key_of(program));
         (!served_here, path.clone())
     });
-    let mut by_id: BTreeMap<String, Arc<Loaded>> = BTreeMap::new();
+    let mut by_key: BTreeMap<Key, Arc<Loaded>> = BTreeMap::new();
     for (path, program) in compiled {
-        let id = program.policy.id.clone();
-        if let Some(kept) = taken.get(&id) {
-            let error = duplicate(&id, kept, &path);
+        let key = key_of(&program);
+        if let Some(kept) = taken.get(&key) {
+            let error = duplicate(&key.0, &key.1, kept, &path);
             failures.push(Failure {
                 path,
                 id: None,
@@ -265,22 +305,25 @@ pub fn reload(dir: &Path, prev: &Policies) -> (Policies, Changes) {
             });
             continue;
         }
-        taken.insert(id.clone(), path.clone());
+        taken.insert(key.clone(), path.clone());
         let hash = content_hash(&program);
-        let p = match prev.by_id.get(&id) {
-            Some(old) if old.content_hash == hash && old.path == path => old.clone(),
+        let p = match served_from.get(path.as_path()) {
+            Some((k, old)) if *k == key && old.content_hash == hash => (*old).clone(),
             _ => loaded(path, *program),
         };
-        by_id.insert(id, p);
+        by_key.insert(key, p);
     }
-    // Stale policies keep their last good version.
+    // Stale versions keep their last good version.
     for f in &failures {
-        if let Some(id) = &f.id {
-            if let Some(old) = prev.by_id.get(id) {
-                by_id.insert(id.clone(), old.clone());
+        if let Some((k, old)) = served_from.get(f.path.as_path()) {
+            if f.id.is_some() {
+                by_key.insert(k.clone(), (*old).clone());
             }
         }
     }
+    let next = Policies::from_versions(group(by_key), Vec::new());
+    let by_id = next.by_id;
+    let versions = next.versions;
     failures.sort_by(|a, b| a.path.cmp(&b.path));
     let mut changes = Changes::default();
     for (id, p) in &by_id {
@@ -299,5 +342,12 @@ pub fn reload(dir: &Path, prev: &Policies) -> (Policies, Changes) {
             changes.removed.push(id.clone());
         }
     }
-    (Policies { by_id, failures }, changes)
+    (
+        Policies {
+            by_id,
+            versions,
+            failures,
+        },
+        changes,
+    )
 }

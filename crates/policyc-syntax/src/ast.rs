@@ -148,6 +148,9 @@ pub enum MetaKey {
     Effective,
     /// `review 2025-01-01`: the date the policy is next reviewed.
     Review,
+    /// `amends "proleukin.policy"`: this file is a later version of the policy in that file
+    /// (relative to this one); what it states replaces that version's, the rest is kept.
+    Amends,
 }
 
 impl MetaKey {
@@ -161,6 +164,7 @@ impl MetaKey {
             MetaKey::OutsideDosing => "outside dosing",
             MetaKey::Effective => "effective",
             MetaKey::Review => "review",
+            MetaKey::Amends => "amends",
         }
     }
 }

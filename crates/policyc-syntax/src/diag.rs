@@ -206,6 +206,10 @@ pub mod codes {
     pub const UNKNOWN_DEFINE: &str = "E0413";
     /// A `meets` names no criteria above it, or criteria that refer the decision to people.
     pub const UNKNOWN_LABEL: &str = "E0414";
+    /// A version that cannot amend the version it names: missing or unreadable file, outside the
+    /// folder, not a policy, another policy's id, errors of its own, a circle of versions, or an
+    /// `effective` date that is not after the earlier version's.
+    pub const AMENDS: &str = "E0415";
     /// A definition that uses itself, directly or through others.
     pub const DEFINE_CYCLE: &str = "E0420";
     /// Criteria that, with their definitions and `meets` expanded, are too large or too deep.

@@ -213,6 +213,7 @@ fn policy_header(p: P) -> PolicyHeader {
                     Rule::key_drug => MetaKey::Drug,
                     Rule::key_plan => MetaKey::Plan,
                     Rule::key_not_covered => MetaKey::NotCovered,
+                    Rule::key_amends => MetaKey::Amends,
                     _ => MetaKey::OutsideDosing,
                 };
                 entries.push(MetaEntry::Text {

@@ -1,8 +1,9 @@
 //! AST rewriting for libraries and definitions.
 //!
 //! - [`item`] / [`expr`] re-point every span of a declaration to one place: declarations imported
-//!   from a library are reported at the `import` line (their text is in another file), and an
-//!   imported definition's body at the place it is used.
+//!   from a library are reported at the `import` line (their text is in another file), those a
+//!   later version keeps from the version it amends at the `amends` line, and an imported
+//!   definition's body at the place it is used.
 //! - [`substitute`] puts a definition's arguments in place of its parameters.
 
 use crate::ast::*;
@@ -77,8 +78,74 @@ pub fn item(it: &mut Item, sp: Span) {
             e.text.span = sp;
             e.span = sp;
         }
-        // Libraries hold no indications (the checker rejects them); nothing to re-point.
-        Item::Indication(_) => {}
+        // An indication a later version keeps from the version it amends.
+        Item::Indication(ind) => indication(ind, sp),
+    }
+}
+
+/// Point every span of an indication at `sp`.
+fn indication(ind: &mut Indication, sp: Span) {
+    ind.label.span = sp;
+    ind.title.span = sp;
+    ind.span = sp;
+    indication_items(&mut ind.items, sp);
+}
+
+fn indication_items(items: &mut [IndicationItem], sp: Span) {
+    for it in items {
+        match it {
+            IndicationItem::Applies { expr: e, span } => {
+                expr(e, sp);
+                *span = sp;
+            }
+            IndicationItem::Duration(d) => {
+                d.amount.span = sp;
+                d.unit.span = sp;
+                d.span = sp;
+            }
+            IndicationItem::Criteria(s) | IndicationItem::Dosing(s) => section(s, sp),
+            IndicationItem::Reauthorization(r) => {
+                r.label.span = sp;
+                r.title.span = sp;
+                r.span = sp;
+                indication_items(&mut r.items, sp);
+            }
+        }
+    }
+}
+
+fn section(s: &mut Section, sp: Span) {
+    if let Some(t) = &mut s.text {
+        t.span = sp;
+    }
+    body(&mut s.body, sp);
+    s.span = sp;
+}
+
+fn body(b: &mut Body, sp: Span) {
+    match b {
+        Body::Group(g) => {
+            g.span = sp;
+            for n in &mut g.nodes {
+                n.label.span = sp;
+                n.text.span = sp;
+                if let Some(g) = &mut n.guard {
+                    expr(g, sp);
+                }
+                if let Some(o) = &mut n.only_if {
+                    expr(o, sp);
+                }
+                body(&mut n.body, sp);
+                n.span = sp;
+            }
+        }
+        Body::Expr(e) => expr(e, sp),
+        Body::Referral(r) => {
+            if let Some(t) = &mut r.redirect {
+                t.span = sp;
+            }
+            r.span = sp;
+        }
     }
 }
 

@@ -41,7 +41,10 @@ pub use policyc_eval::request::{bind, Request, RequestError};
 pub use policyc_ir::ir::Program;
 pub use policyc_syntax::diag::Diagnostic;
 
+pub mod diff;
 pub mod load;
+pub mod render;
+pub mod versions;
 
 /// Parse and check a policy's source text: the program if there is no error, and all diagnostics.
 /// Imports are resolved relative to the current directory, which is also the folder they must

@@ -12,7 +12,7 @@
 //!   cost of a chain of libraries is linear in their number;
 //! - an error about another file names the file and what is wrong with it, never its content.
 
-use crate::check::{self, Checked, Import, ImportProblem};
+use crate::check::{self, Amended, Checked, Import, ImportProblem};
 use policyc_syntax::{ast, diag, parser};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -93,6 +93,8 @@ enum Failure {
     Cycle(Vec<String>),
     CycleBelow(String),
     NotALibrary,
+    /// A version amends a library (the opposite mistake); reported as the wrong kind of file.
+    IsALibrary,
     HasErrors(usize),
 }
 
@@ -118,7 +120,7 @@ impl Failure {
             },
             Failure::Cycle(chain) => ImportProblem::Cycle(chain.clone()),
             Failure::CycleBelow(m) => ImportProblem::CycleBelow(m.clone()),
-            Failure::NotALibrary => ImportProblem::NotALibrary,
+            Failure::NotALibrary | Failure::IsALibrary => ImportProblem::NotALibrary,
             Failure::HasErrors(n) => ImportProblem::HasErrors(*n),
         }
     }
@@ -132,6 +134,16 @@ struct Library {
     closure: Vec<(PathBuf, Rc<Vec<ast::Item>>)>,
 }
 
+/// An earlier version of a policy, loaded for a later one that amends it.
+struct Version {
+    /// Its items with the versions it amends merged in, imports removed (their spans are still
+    /// in its own file's coordinates, or at its `amends` line for what it inherits).
+    items: Rc<Vec<ast::Item>>,
+    /// The imports of it and of the versions it amends: the path as written and the folder it is
+    /// relative to.
+    imports: Vec<(String, PathBuf)>,
+}
+
 /// Loads and checks policy files and their imports, each library once.
 ///
 /// One loader serves a whole run (every file of `policyc check policies/`), so a library shared by
@@ -141,6 +153,10 @@ pub struct Loader {
     cache: HashMap<PathBuf, Result<Rc<Library>, Failure>>,
     /// The libraries being loaded, outermost first: canonical path and the name as written.
     stack: Vec<(PathBuf, String)>,
+    /// Earlier versions loaded for the versions that amend them, by canonical path.
+    versions: HashMap<PathBuf, Result<Rc<Version>, Failure>>,
+    /// The versions being loaded, the file being compiled first: canonical path and name.
+    version_stack: Vec<(PathBuf, String)>,
 }
 
 impl Default for Loader {
@@ -161,6 +177,8 @@ impl Loader {
             roots,
             cache: HashMap::new(),
             stack: Vec::new(),
+            versions: HashMap::new(),
+            version_stack: Vec::new(),
         }
     }
 
@@ -206,9 +224,11 @@ impl Loader {
         if implicit_root {
             self.roots.push(canonical(dir));
         }
-        self.stack.push((canonical(path), shown));
+        self.stack.push((canonical(path), shown.clone()));
+        self.version_stack.push((canonical(path), shown));
         let checked = self.compile_text(text, dir);
         self.stack.clear();
+        self.version_stack.clear();
         if implicit_root {
             self.roots.clear();
         }
@@ -224,6 +244,7 @@ impl Loader {
         }
         let checked = self.compile_text(text, dir);
         self.stack.clear();
+        self.version_stack.clear();
         if implicit_root {
             self.roots.clear();
         }
@@ -242,14 +263,163 @@ impl Loader {
                 }
             }
         };
-        let imports = self.imports_of(&file, dir);
-        check::check_with_imports(&file, imports)
+        let (imports, amended, _) = self.resolve(&file, dir);
+        check::check_version(&file, imports, amended)
+    }
+
+    /// The file's imports and the earlier version it amends, loaded; and the imports of the
+    /// whole chain of versions (as written, with their folders), for a version that amends it.
+    fn resolve(
+        &mut self,
+        file: &ast::File,
+        dir: &Path,
+    ) -> (Vec<Import>, Option<Amended>, Vec<(String, PathBuf)>) {
+        let mut seen: HashSet<PathBuf> = HashSet::new();
+        let mut imports = self.imports_of(file, dir, &mut seen);
+        let mut chain: Vec<(String, PathBuf)> = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Import(s) => Some((s.value.clone(), dir.to_path_buf())),
+                _ => None,
+            })
+            .collect();
+        let Some((written, span)) = check::amends_entry(&file.items) else {
+            return (imports, None, chain);
+        };
+        let amended = match self.load_version(&written, dir) {
+            Ok(v) => {
+                for (w, d) in &v.imports {
+                    let items = self.load(w, d).map(|lib| {
+                        let mut items = Vec::new();
+                        for (path, own) in &lib.closure {
+                            if seen.insert(path.clone()) {
+                                items.extend(own.iter().cloned());
+                            }
+                        }
+                        items
+                    });
+                    imports.push(Import {
+                        span,
+                        path: w.clone(),
+                        items: items.map_err(|f| f.problem()),
+                    });
+                }
+                chain.extend(v.imports.iter().cloned());
+                Amended {
+                    span,
+                    path: written,
+                    items: Ok(v.items.to_vec()),
+                }
+            }
+            Err(f) => Amended {
+                span,
+                path: written,
+                items: Err(f.problem()),
+            },
+        };
+        (imports, Some(amended), chain)
+    }
+
+    /// Load the earlier version `written` (as the `amends` entry writes it) relative to `dir`.
+    fn load_version(&mut self, written: &str, dir: &Path) -> Result<Rc<Version>, Failure> {
+        if Path::new(written).is_absolute() {
+            return Err(Failure::Absolute);
+        }
+        let path = dir.join(written);
+        let key = match std::fs::canonicalize(&path) {
+            Ok(k) => k,
+            Err(e) => return Err(Failure::Missing(e.to_string())),
+        };
+        if !self.roots.iter().any(|r| key.starts_with(r)) {
+            return Err(Failure::Outside);
+        }
+        if let Some(pos) = self.version_stack.iter().position(|(p, _)| *p == key) {
+            let mut chain: Vec<String> = self.version_stack[pos..]
+                .iter()
+                .map(|(_, shown)| shown.clone())
+                .collect();
+            chain.push(written.to_string());
+            return Err(Failure::Cycle(chain));
+        }
+        if let Some(done) = self.versions.get(&key) {
+            return done.clone();
+        }
+        if self.version_stack.len() > MAX_IMPORT_DEPTH {
+            return Err(Failure::TooDeep);
+        }
+        self.version_stack.push((key.clone(), written.to_string()));
+        let result = self.load_version_uncached(&key);
+        self.version_stack.pop();
+        if !matches!(result, Err(Failure::Cycle(_))) {
+            self.versions.insert(key, result.clone());
+        }
+        result
+    }
+
+    fn load_version_uncached(&mut self, key: &Path) -> Result<Rc<Version>, Failure> {
+        let text = read_text(key, MAX_SOURCE_BYTES, false).map_err(Failure::Unreadable)?;
+        let dir = key.parent().unwrap_or(Path::new("."));
+        let file = parser::parse(&text).map_err(|_| Failure::HasErrors(1))?;
+        if file
+            .items
+            .iter()
+            .any(|i| matches!(i, ast::Item::Library(_)))
+        {
+            return Err(Failure::IsALibrary);
+        }
+        let (imports, amended, chain) = self.resolve(&file, dir);
+        // A circle further down is reported once, at the top.
+        match &amended {
+            Some(Amended {
+                items: Err(ImportProblem::Cycle(chain)),
+                ..
+            }) => {
+                let m = format!(
+                    "versions amend each other in a circle: {}",
+                    chain.join(" → ")
+                );
+                return Err(Failure::CycleBelow(m));
+            }
+            Some(Amended {
+                items: Err(ImportProblem::CycleBelow(m)),
+                ..
+            }) => return Err(Failure::CycleBelow(m.clone())),
+            _ => {}
+        }
+        let own: Vec<ast::Item> = file
+            .items
+            .iter()
+            .filter(|i| !matches!(i, ast::Item::Import(_)))
+            .cloned()
+            .collect();
+        let base = amended.as_ref().map(|a| match &a.items {
+            Ok(items) => Ok((items.clone(), a.span)),
+            Err(_) => Err(()),
+        });
+        let checked = check::check_version(&file, imports, amended);
+        let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+        if errors > 0 {
+            return Err(Failure::HasErrors(errors));
+        }
+        let items = match base {
+            Some(Ok((base, span))) => check::merge_version(own, base, span).0,
+            _ => own,
+        };
+        Ok(Rc::new(Version {
+            items: Rc::new(items),
+            imports: chain,
+        }))
     }
 
     /// The file's imports, loaded, with each library's declarations given once (at the first
     /// import that brings it in).
-    fn imports_of(&mut self, file: &ast::File, dir: &Path) -> Vec<Import> {
-        let mut seen: HashSet<PathBuf> = HashSet::new();
+    fn imports_of(
+        &mut self,
+        file: &ast::File,
+        dir: &Path,
+        seen: &mut HashSet<PathBuf>,
+    ) -> Vec<Import> {
         let mut out = Vec::new();
         for item in &file.items {
             let ast::Item::Import(s) = item else { continue };

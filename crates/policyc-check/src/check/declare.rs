@@ -62,6 +62,11 @@ impl Checker<'_> {
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         for e in &h.entries {
             match e {
+                // Resolved before checking: the earlier version is merged in (`check_version`).
+                MetaEntry::Text {
+                    key: MetaKey::Amends,
+                    ..
+                } => {}
                 MetaEntry::Text {
                     key, value, span, ..
                 } => {

@@ -29,7 +29,9 @@ mod lower;
 mod sources;
 mod structure;
 
-pub use imports::{check_with_imports, Import, ImportProblem};
+pub use imports::{
+    amends_entry, check_version, check_with_imports, merge_version, Amended, Import, ImportProblem,
+};
 // Dates as day counts, as the IR holds them: kept here for the checker's callers.
 pub use policyc_ir::dates::{date_from_days, days_since_epoch};
 use policyc_ir::ir;
@@ -151,8 +153,9 @@ pub fn check(file: &File) -> Checked {
     check_with_imports(file, Vec::new())
 }
 
-/// Check a file whose first `n_imported` items come from its imports, pass by pass.
-fn check_merged(file: &File, n_imported: usize) -> Checked {
+/// Check a file whose items at the indices `imported` come from its imports (or from the version
+/// it amends), pass by pass.
+fn check_merged(file: &File, imported: std::collections::HashSet<usize>) -> Checked {
     let mut c = Checker {
         diags: Vec::new(),
         enums: Vec::new(),
@@ -163,7 +166,7 @@ fn check_merged(file: &File, n_imported: usize) -> Checked {
         alternates: Vec::new(),
         labels: HashMap::new(),
         file,
-        imported: (0..n_imported).collect(),
+        imported,
         defines: HashMap::new(),
         compiled: HashMap::new(),
         reauthorization: file.items.iter().any(|i| match i {

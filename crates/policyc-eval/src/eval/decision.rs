@@ -77,11 +77,53 @@ pub struct Decision {
     pub missing: Vec<Missing>,
     /// Dosing limits the request exceeds (refer).
     pub exceeded: Vec<Limit>,
+    /// Every label the decision cites, with its link into the policy's published document
+    /// (`URL#1.A.iii`), when the caller gives the document's address (`--doc-url`); empty
+    /// otherwise. Added within format version 2.
+    pub links: std::collections::BTreeMap<String, String>,
     /// For a request read from FHIR data: where each fact it states came from. Added within
     /// format version 2, and present only in decisions on requests read from FHIR (absent, not
     /// `[]`, otherwise).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub provenance: Vec<Provenance>,
+}
+
+impl Decision {
+    /// The labels the decision cites: the indication, its path, the criteria met, the
+    /// conditions, the criteria unmet and not applicable, the indications considered, the
+    /// referral, the exceeded limits and the indications a missing fact is needed for.
+    pub fn cited_labels(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        out.extend(self.indication.iter().map(|i| i.label.as_str()));
+        out.extend(self.path.iter().map(String::as_str));
+        out.extend(self.criteria_met.iter().map(|c| c.label.as_str()));
+        out.extend(self.conditions.iter().map(|c| c.label.as_str()));
+        out.extend(self.unmet.iter().map(|c| c.label.as_str()));
+        out.extend(self.not_applicable.iter().map(|c| c.label.as_str()));
+        out.extend(self.considered.iter().map(|c| c.label.as_str()));
+        out.extend(self.referral.iter().map(|c| c.label.as_str()));
+        out.extend(self.exceeded.iter().map(|c| c.label.as_str()));
+        for m in &self.missing {
+            out.extend(m.indications.iter().map(|i| i.label.as_str()));
+        }
+        out
+    }
+
+    /// Link every cited label to its anchor in the policy's document at `url`
+    /// (`url#1.A.iii`; the `not covered` statement is `url#not-covered`).
+    pub fn link_to(&mut self, url: &str) {
+        let labels: Vec<String> = self.cited_labels().into_iter().map(String::from).collect();
+        for l in labels {
+            let link = format!("{url}#{}", anchor(&l));
+            self.links.insert(l, link);
+        }
+    }
+}
+
+/// The anchor of a label in the rendered policy document: the label itself (`1.A.iii`,
+/// `1.Dosing.A.i`), with spaces as hyphens (`not covered` is `not-covered`).
+pub fn anchor(label: &str) -> String {
+    label.replace(' ', "-")
 }
 
 /// Where a fact of a request read from FHIR data came from: the resource and the element.
@@ -112,6 +154,27 @@ pub struct PolicyRef {
     pub review: Option<String>,
     /// Its latest revision (the last of its `revision` lines), when it states one.
     pub last_revision: Option<RevisionRef>,
+    /// The SHA-256 of the compiled program (its compact IR JSON), in lowercase hex: the version
+    /// that decided, exactly. `null` only when the program was evaluated through the library
+    /// without it. Added within format version 2.
+    pub content_hash: Option<String>,
+    /// The last day this version is in force, when a later version of the policy took effect
+    /// after it (the day before); `null` for the latest version known. Added within format
+    /// version 2.
+    pub in_force_until: Option<String>,
+    /// The date this version was chosen for, and where that date comes from; `null` when the
+    /// program was given alone (a compiled IR, or the library). Added within format version 2.
+    pub chosen_for: Option<ChosenFor>,
+}
+
+/// The date a version of the policy was chosen for: the version in force on that date decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChosenFor {
+    /// The date (`2026-01-15`).
+    pub date: String,
+    /// `as_of`: the request's date of service (or `--as-of`); `today`: the request states none,
+    /// so the version in force on the day of the decision (UTC) decided.
+    pub from: &'static str,
 }
 
 /// A revision of the policy, as its header states it.

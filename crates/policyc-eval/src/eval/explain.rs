@@ -61,6 +61,9 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                     date: r.date.clone(),
                     text: r.text.clone(),
                 }),
+            content_hash: None,
+            in_force_until: None,
+            chosen_for: None,
         },
         request_id: req.request_id.clone(),
         as_of: req.as_of.and_then(date_from_days).map(|d| d.to_string()),
@@ -79,6 +82,7 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
         missing: Vec::new(),
         exceeded: Vec::new(),
         provenance: Vec::new(),
+        links: Default::default(),
     };
     let strict = Explainer {
         p,

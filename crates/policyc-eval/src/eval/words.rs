@@ -283,6 +283,12 @@ pub fn render_human(d: &Decision) -> String {
         policy.push_str(&format!(", last revised {}", r.date));
     }
     s.push_str(&wrap("", &policy, 2));
+    if let Some(v) = version_line(d) {
+        s.push_str(&wrap("", &v, 2));
+    }
+    if let Some(h) = &d.policy.content_hash {
+        s.push_str(&format!("IR sha256:{h}\n"));
+    }
     let mut request = match &d.request_id {
         Some(id) => format!("request {id}"),
         None => "request (no request_id)".into(),
@@ -401,5 +407,31 @@ pub fn render_human(d: &Decision) -> String {
             ));
         }
     }
+    if !d.links.is_empty() {
+        s.push_str("\nIn the policy document:\n");
+        let width = d.links.keys().map(|l| l.chars().count()).max().unwrap_or(0);
+        for (label, url) in &d.links {
+            s.push_str(&format!("  {label:<width$}  {url}\n"));
+        }
+    }
     s
+}
+
+/// The line naming the version that decided, when the caller chose it by date: `version in
+/// force from 2022-01-01 until 2026-06-30, chosen for 2026-01-15 (the date of service)`.
+fn version_line(d: &Decision) -> Option<String> {
+    let p = &d.policy;
+    p.chosen_for.as_ref()?;
+    let mut v = format!("version in force from {}", p.effective);
+    if let Some(u) = &p.in_force_until {
+        v.push_str(&format!(" until {u}"));
+    }
+    if let Some(c) = &p.chosen_for {
+        let why = match c.from {
+            "today" => "today: no date of service",
+            _ => "the date of service",
+        };
+        v.push_str(&format!(", chosen for {} ({why})", c.date));
+    }
+    Some(v)
 }
