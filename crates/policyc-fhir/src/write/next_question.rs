@@ -9,7 +9,7 @@
 //! `linkId`, the fact's name, into a policyc request whose date of service is the response's
 //! `authored` date.
 //!
-//! When the decision needs facts ([`policyc::eval::decision::Missing`], which lists exactly the
+//! When the decision needs facts ([`policyc::eval::Missing`], which lists exactly the
 //! facts that can change it), the first of them in the policy's order not asked yet is added to
 //! the contained Questionnaire (for a fact the policy computes, the first of its inputs not
 //! stated) and the response stays `in-progress`. Otherwise, or when every missing fact was asked
