@@ -261,15 +261,21 @@ pub fn questionnaire(program: &Program, opts: &Options) -> Questionnaire {
     let asked: Vec<usize> = (0..program.facts.len())
         .filter(|&f| is_askable(program, f) && !relevance[f].is_empty())
         .collect();
+    // A question shown always is the best one to widen a condition to.
+    let always_shown = |f: usize| relevance[f].iter().any(BTreeSet::is_empty);
     let mut enable: Vec<(Vec<Atom>, bool)> = asked
         .iter()
-        .map(|&f| enable_when(f, &relevance[f]))
+        .map(|&f| enable_when(f, &relevance[f], &always_shown))
         .collect();
     drop_cycles(&asked, &mut enable);
-    let items = asked
-        .iter()
-        .zip(enable)
-        .filter_map(|(&f, (atoms, all))| {
+    // Each question after those it depends on (otherwise in the policy's order of facts).
+    let depth = depths(&asked, &enable);
+    let mut order: Vec<usize> = (0..asked.len()).collect();
+    order.sort_by_key(|&i| depth[i]);
+    let items = order
+        .into_iter()
+        .map(|i| (asked[i], enable[i].clone()))
+        .filter_map(|(f, (atoms, all))| {
             let mut item = item(program, opts, f)?;
             item.enable_when = atoms
                 .iter()
@@ -621,7 +627,7 @@ fn relevance(program: &Program) -> Vec<Dnf> {
 
 /// The flat `enableWhen` of a relevance (widened where needed), and whether it is `all` (else
 /// `any`). No atom: always shown.
-fn enable_when(fact: usize, rel: &Dnf) -> (Vec<Atom>, bool) {
+fn enable_when(fact: usize, rel: &Dnf, always_shown: &dyn Fn(usize) -> bool) -> (Vec<Atom>, bool) {
     // A question is not enabled by itself: drop such atoms (widening).
     let rel: Dnf = simplify(
         rel.iter()
@@ -643,8 +649,17 @@ fn enable_when(fact: usize, rel: &Dnf) -> (Vec<Atom>, bool) {
     if !common.is_empty() {
         return (common.into_iter().collect(), true);
     }
-    // Each alternative widened to its first test: any of them.
-    let firsts: BTreeSet<Atom> = rel.iter().filter_map(|c| c.first().cloned()).collect();
+    // Each alternative widened to one of its tests, of a question shown always where it has
+    // one (so the question shows as soon as that one is answered): any of them.
+    let firsts: BTreeSet<Atom> = rel
+        .iter()
+        .filter_map(|c| {
+            c.iter()
+                .find(|a| always_shown(a.fact))
+                .or_else(|| c.first())
+                .cloned()
+        })
+        .collect();
     (firsts.into_iter().collect(), false)
 }
 
@@ -692,6 +707,32 @@ fn drop_cycles(asked: &[usize], enable: &mut [(Vec<Atom>, bool)]) {
             None => return,
         }
     }
+}
+
+/// How many questions deep each question's `enableWhen` goes (0: shown always); the
+/// dependencies have no circle ([`drop_cycles`]).
+fn depths(asked: &[usize], enable: &[(Vec<Atom>, bool)]) -> Vec<usize> {
+    let mut depth = vec![0usize; asked.len()];
+    // At most `asked.len()` rounds: each sets the depth of one more level.
+    for _ in 0..asked.len() {
+        let mut changed = false;
+        for (i, (atoms, _)) in enable.iter().enumerate() {
+            let d = atoms
+                .iter()
+                .filter_map(|a| asked.iter().position(|&f| f == a.fact))
+                .map(|j| depth[j] + 1)
+                .max()
+                .unwrap_or(0);
+            if d != depth[i] && d <= asked.len() {
+                depth[i] = d;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    depth
 }
 
 fn enable_when_json(program: &Program, opts: &Options, a: &Atom) -> Option<EnableWhen> {
