@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod fhir;
 pub mod http;
 pub mod log;
 pub mod metrics;

@@ -37,6 +37,9 @@ pub struct Session<'p> {
     pub request: Request,
     /// The same request as policyc request JSON (as `policyc eval` reads it).
     pub request_json: Value,
+    /// The FHIR base URL of the contained Questionnaire's `url` (before `/Questionnaire/`): the
+    /// questions added and the coverage information's questionnaire keep it.
+    pub base_url: String,
     qr: Value,
     wrapped: bool,
     contained: usize,
@@ -143,7 +146,8 @@ pub fn start<'p>(
     };
     let q = &qr["contained"][contained];
     let url = q.get("url").and_then(Value::as_str).unwrap_or("");
-    let id = url.rsplit_once("/Questionnaire/").map_or("", |(_, id)| id);
+    let (base_url, id) = url.rsplit_once("/Questionnaire/").unwrap_or(("", ""));
+    let base_url = base_url.to_string();
     let programs: Vec<&Program> = programs.into_iter().collect();
     let Some(program) = programs
         .iter()
@@ -293,6 +297,7 @@ pub fn start<'p>(
         program,
         request,
         request_json,
+        base_url,
         qr,
         wrapped,
         contained,
