@@ -2,11 +2,10 @@
 //! `GET /cds-services` has the shape of the Da Vinci CRD guide's own `CRDServices.json`; the
 //! adaptive `POST /Questionnaire/$next-question` asks, one question at a time, only what can still
 //! change the decision, and completes with the coverage information of a logged decision; its
-//! errors are OperationOutcomes naming the element. Every FHIR resource answered parses with a
-//! complete R4 model.
+//! errors are OperationOutcomes naming the element. Every FHIR resource answered is kept under
+//! `target/fhir-r4-samples/`, where the FHIR R4 check (`fhir-r4/`) parses it with a complete R4
+//! model.
 
-use fhirbolt::model::r4::Resource;
-use fhirbolt::serde::{DeserializationConfig, DeserializationMode};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -133,15 +132,16 @@ impl Server {
     }
 }
 
-fn parse_r4(v: &Value, ty: &str, what: &str) {
-    assert_eq!(v["resourceType"], ty, "{what}: {v:#}");
-    let cfg = DeserializationConfig {
-        mode: DeserializationMode::Strict,
-    };
-    let r: Result<Resource, _> = fhirbolt::json::from_str(&v.to_string(), Some(cfg));
-    if let Err(e) = r {
-        panic!("{what} is not valid FHIR R4: {e}\n{v:#}");
-    }
+/// Check the resource's type and keep it for the FHIR R4 check, as `target/fhir-r4-samples/NAME.json`.
+fn parse_r4(v: &Value, ty: &str, name: &str) {
+    assert_eq!(v["resourceType"], ty, "{name}: {v:#}");
+    let dir = root().join("target/fhir-r4-samples");
+    std::fs::create_dir_all(&dir).expect("the samples folder");
+    let file: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    std::fs::write(dir.join(format!("{file}.json")), v.to_string()).expect("the sample is written");
 }
 
 fn type_of(v: &Value) -> &'static str {
@@ -274,6 +274,21 @@ fn response(questionnaire: &Value, answers: &[(&str, Value)]) -> String {
 }
 
 fn adaptive() -> Value {
+    // The standard form too, as the command writes it, for the R4 check.
+    for policy in ["proleukin", "aldesleukin_other_plan", "ipilimumab"] {
+        let out = Command::new(BIN)
+            .args(["questionnaire", &format!("policies/{policy}.policy")])
+            .current_dir(root())
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let q: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        parse_r4(&q, "Questionnaire", &format!("questionnaire-{policy}"));
+    }
     let out = Command::new(BIN)
         .args([
             "questionnaire",
@@ -291,7 +306,7 @@ fn adaptive() -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     let mut q: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    parse_r4(&q, "Questionnaire", "the adaptive Questionnaire");
+    parse_r4(&q, "Questionnaire", "questionnaire-adaptive");
     assert!(q.get("item").is_none(), "no question yet");
     q["id"] = json!("aq");
     q
@@ -352,7 +367,7 @@ fn next_question_walks_to_an_approval_and_logs_it() {
             headers.get("content-type").map(String::as_str),
             Some("application/fhir+json")
         );
-        parse_r4(&body, "Parameters", &format!("round {round}"));
+        parse_r4(&body, "Parameters", &format!("next-question-round-{round}"));
         assert_eq!(body["parameter"][0]["name"], "return");
         let qr = &body["parameter"][0]["resource"];
         ids.push(headers.get("x-decision-id").cloned().unwrap_or_default());
@@ -441,7 +456,11 @@ fn next_question_errors_are_operation_outcomes() {
     let path = "/Questionnaire/$next-question";
     let check = |status: u16, expected: u16, body: &Value, expression: Option<&str>| {
         assert_eq!(status, expected, "{body:#}");
-        parse_r4(body, "OperationOutcome", "the error");
+        parse_r4(
+            body,
+            "OperationOutcome",
+            &format!("error-{expected}-{}", expression.unwrap_or("body")),
+        );
         let issue = &body["issue"][0];
         assert_eq!(issue["severity"], "error");
         assert!(issue["details"]["text"]

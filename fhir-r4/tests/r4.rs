@@ -1,6 +1,8 @@
 //! Every resource policyc writes is valid FHIR R4: it parses with a complete R4 model (fhirbolt,
 //! strict: unknown elements, missing required elements and wrong types are errors) and carries the
-//! elements its Da Vinci profile requires.
+//! elements its Da Vinci profile requires: those the library writes, made here, and those the
+//! service answered in the workspace's server tests (`tests/fhir_serve.rs`), which leave them in
+//! `target/fhir-r4-samples/`.
 
 use fhirbolt::model::r4::Resource;
 use fhirbolt::serde::{DeserializationConfig, DeserializationMode};
@@ -20,7 +22,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Parse `v` strictly as an R4 resource of type `ty`.
@@ -343,4 +345,32 @@ fn next_question_answers_are_r4() {
         let out = &a.body["parameter"][0]["resource"];
         check_questionnaire(&out["contained"][0], true, "contained");
     }
+}
+
+/// The service's answers, kept by `tests/fhir_serve.rs` (run the workspace's tests first).
+#[test]
+fn server_answers_are_r4() {
+    let dir = root().join("target/fhir-r4-samples");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; run `cargo test --test fhir_serve` at the repository's root first",
+                dir.display()
+            )
+        })
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut kinds = BTreeSet::new();
+    for f in &files {
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(f).expect("reads")).expect("JSON");
+        let ty = v["resourceType"].as_str().unwrap_or("").to_string();
+        parse_r4(&v, &ty, &f.display().to_string());
+        kinds.insert(ty);
+    }
+    assert!(files.len() >= 10, "only {} answers kept", files.len());
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    assert_eq!(kinds, ["OperationOutcome", "Parameters", "Questionnaire"]);
 }
