@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use policyc::load::{read_text, Loader, ReadError, MAX_IR_BYTES, MAX_SOURCE_BYTES};
 
 mod batch;
+mod questionnaire;
 mod replay;
 
 /// `println!` to standard output, ending the program quietly with exit code 4 when standard output
@@ -287,6 +288,23 @@ enum Command {
         #[arg(long, value_name = "URL")]
         doc_url: Option<String>,
     },
+    /// Write a policy's FHIR R4 Questionnaire (Da Vinci DTR): one question per fact it asks.
+    #[command(
+        long_about = "Write a policy's FHIR R4 Questionnaire (Da Vinci DTR), as JSON.\n\nOne question per fact a request states and the policy reads (facts it computes are not asked: their inputs are), typed by the fact (yes/no, integer, decimal, quantity in its unit, date, choice of an enumeration's values, open choice for an open one; a set repeats), its text the fact's description and its linkId the fact's name. enableWhen mirrors the policy's `applies when` and `when`, so a question shows only where it can matter. With --adaptive, the empty adaptive Questionnaire that `policyc serve` fills one question at a time (POST /Questionnaire/$next-question)."
+    )]
+    Questionnaire {
+        /// A `.policy` file or a compiled IR `.json` file.
+        policy: PathBuf,
+        /// Write the adaptive Questionnaire (no questions yet) instead of the standard one.
+        #[arg(long)]
+        adaptive: bool,
+        /// The FHIR base URL of the canonical URLs (`{base}/Questionnaire/<policy id>`).
+        #[arg(long, value_name = "URL", default_value = policyc_fhir::write::questionnaire::DEFAULT_BASE)]
+        base_url: String,
+        /// Write the Questionnaire here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Run the language server for editors, over standard input and output.
     #[command(
         long_about = "Run the language server for editors (see the README's \"Editor support\").\n\nIt speaks the Language Server Protocol over standard input and output: an editor starts it and talks to it; it is not meant to be run by hand. It reports what `policyc check` reports as the document is edited (errors, and the lints as warnings), formats the document, lists its indications and criteria, describes a fact under the cursor, goes to the declaration of a fact, enumeration, definition or label, finds references, offers quick fixes for misspelt names, and completes names and keywords. It exits 0 after the editor's `shutdown` and `exit`, 4 if the connection breaks."
@@ -414,6 +432,12 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Questionnaire {
+            policy,
+            adaptive,
+            base_url,
+            output,
+        } => questionnaire::run(loader, &policy, adaptive, &base_url, output.as_deref()),
         Command::Lsp => cmd_lsp(),
     };
     ExitCode::from(code)

@@ -355,6 +355,28 @@ fn describing_routes() {
     assert!(metrics.contains("policyc_request_errors_total{status=\"400\"} 1\n"));
 }
 
+/// A QuestionnaireResponse to Proleukin's adaptive Questionnaire (as `policyc questionnaire
+/// --adaptive` writes it), with no answer yet.
+fn adaptive_response() -> String {
+    let out = Command::new(BIN)
+        .args(["questionnaire", "--adaptive", "policies/proleukin.policy"])
+        .current_dir(root())
+        .output()
+        .expect("the binary runs");
+    assert!(out.status.success());
+    let mut q = json(&String::from_utf8_lossy(&out.stdout));
+    q["id"] = Value::String("q".into());
+    serde_json::json!({
+        "resourceType": "QuestionnaireResponse",
+        "contained": [q],
+        "questionnaire": "#q",
+        "status": "in-progress",
+        "authored": "2026-01-15T10:00:00Z",
+        "subject": {"reference": "Patient/example"},
+    })
+    .to_string()
+}
+
 /// Every route of the OpenAPI document answers, and the document lists every route served.
 #[test]
 fn openapi_matches_the_routes() {
@@ -382,6 +404,9 @@ fn openapi_matches_the_routes() {
             let url = path.replace("{id}", "proleukin");
             let (status, _) = match method.as_str() {
                 "get" => server.get(&url),
+                "post" if url.starts_with("/Questionnaire/") => {
+                    server.post(&url, "application/fhir+json", &adaptive_response())
+                }
                 "post" if url.ends_with("/batch") => {
                     let line = serde_json::to_string(&json(&request)).expect("compact");
                     server.post(&url, "application/x-ndjson", &line)
@@ -395,6 +420,7 @@ fn openapi_matches_the_routes() {
     }
     listed.sort();
     let mut served: Vec<(String, String)> = [
+        ("get", "/cds-services"),
         ("get", "/health"),
         ("get", "/metrics"),
         ("get", "/ready"),
@@ -404,6 +430,7 @@ fn openapi_matches_the_routes() {
         ("get", "/v1/policies/{id}/schema"),
         ("post", "/v1/policies/{id}/decide"),
         ("post", "/v1/policies/{id}/decide/batch"),
+        ("post", "/Questionnaire/$next-question"),
     ]
     .iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))

@@ -3,7 +3,7 @@
 //! - [`read`]: a FHIR Bundle (Patient, Condition, Observation, MedicationRequest,
 //!   PractitionerRole, QuestionnaireResponse) read into a policyc request, each fact with the
 //!   resource and element it came from.
-//! - [`write`](mod@write): what policyc answers in FHIR: the Da Vinci CRD coverage-information extension,
+//! - [`mod@write`]: what policyc answers in FHIR: the Da Vinci CRD coverage-information extension,
 //!   DTR Questionnaires, PAS ClaimResponses and OperationOutcomes.
 
 #![warn(missing_docs)]

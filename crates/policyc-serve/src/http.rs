@@ -58,7 +58,7 @@ impl AppState {
     }
 }
 
-type Shared = Arc<AppState>;
+pub(crate) type Shared = Arc<AppState>;
 
 /// One route: the router and the OpenAPI document are both built from [`ROUTES`].
 pub struct Route {
@@ -68,8 +68,10 @@ pub struct Route {
     pub path: &'static str,
     /// What it does, for the OpenAPI document.
     pub summary: &'static str,
-    /// Subject to the concurrency limit and the timeout (the `/v1` routes).
+    /// Subject to the concurrency limit and the timeout (the `/v1` and FHIR routes).
     pub limited: bool,
+    /// A FHIR route: FHIR JSON in, OperationOutcome errors, no `explain`.
+    pub fhir: bool,
     handler: fn() -> MethodRouter<Shared>,
 }
 
@@ -80,6 +82,7 @@ pub static ROUTES: &[Route] = &[
         path: "/v1/policies/{id}/decide",
         summary: "Decide a request (the JSON of `policyc eval`); `?explain=false` answers with the decision kind and indication only",
         limited: true,
+        fhir: false,
         handler: || post(decide_one),
     },
     Route {
@@ -87,6 +90,7 @@ pub static ROUTES: &[Route] = &[
         path: "/v1/policies/{id}/decide/batch",
         summary: "Decide JSON Lines of requests: one decision or error record per line, in order",
         limited: true,
+        fhir: false,
         handler: || post(decide_batch),
     },
     Route {
@@ -94,6 +98,7 @@ pub static ROUTES: &[Route] = &[
         path: "/v1/policies",
         summary: "The loaded policies: id, title, effective and review dates, content hash",
         limited: true,
+        fhir: false,
         handler: || get(list_policies),
     },
     Route {
@@ -101,6 +106,7 @@ pub static ROUTES: &[Route] = &[
         path: "/v1/policies/{id}",
         summary: "A policy's metadata, indications and labels",
         limited: true,
+        fhir: false,
         handler: || get(show_policy),
     },
     Route {
@@ -108,6 +114,7 @@ pub static ROUTES: &[Route] = &[
         path: "/v1/policies/{id}/schema",
         summary: "The JSON Schema of the policy's requests",
         limited: true,
+        fhir: false,
         handler: || get(policy_schema),
     },
     Route {
@@ -115,6 +122,7 @@ pub static ROUTES: &[Route] = &[
         path: "/v1/openapi.json",
         summary: "This document",
         limited: true,
+        fhir: false,
         handler: || get(openapi_json),
     },
     Route {
@@ -122,6 +130,7 @@ pub static ROUTES: &[Route] = &[
         path: "/health",
         summary: "Whether the process answers",
         limited: false,
+        fhir: false,
         handler: || get(health),
     },
     Route {
@@ -129,6 +138,7 @@ pub static ROUTES: &[Route] = &[
         path: "/ready",
         summary: "Whether the service decides: `ready`, or `degraded` when some file did not compile at the last reload; each policy's load state (`loaded`, `stale`: its last good version serves, `failed`), the version serving and the last error",
         limited: false,
+        fhir: false,
         handler: || get(ready),
     },
     Route {
@@ -136,7 +146,24 @@ pub static ROUTES: &[Route] = &[
         path: "/metrics",
         summary: "Counters in the Prometheus text format",
         limited: false,
+        fhir: false,
         handler: || get(metrics),
+    },
+    Route {
+        method: "get",
+        path: "/cds-services",
+        summary: "CDS Hooks discovery of the Da Vinci CRD services: order-sign, order-select and order-dispatch, with their prefetch templates",
+        limited: true,
+        fhir: false,
+        handler: || get(crate::fhir::cds_services),
+    },
+    Route {
+        method: "post",
+        path: "/Questionnaire/$next-question",
+        summary: "Adaptive DTR: given a QuestionnaireResponse (or a Parameters holding it as `questionnaire-response`) to a policy's adaptive Questionnaire, the next question that can still change the decision, or the completed response with the decision's coverage-information extension",
+        limited: true,
+        fhir: true,
+        handler: || post(crate::fhir::next_question),
     },
 ];
 
@@ -636,7 +663,7 @@ pub fn log_line(
 }
 
 /// Count and log a decision; its id.
-fn record(
+pub(crate) fn record(
     s: &AppState,
     p: &Loaded,
     d: &Decided,
@@ -983,7 +1010,7 @@ pub fn openapi() -> Value {
             .path
             .split(['/', '.'])
             .filter(|p| !p.is_empty())
-            .map(|p| p.trim_matches(['{', '}']))
+            .map(|p| p.trim_matches(['{', '}', '$']))
             .collect::<Vec<_>>()
             .join("_");
         op.insert("operationId".into(), json!(format!("{}_{op_id}", r.method)));
@@ -1009,7 +1036,24 @@ pub fn openapi() -> Value {
             "200".into(),
             json!({"description": ok_desc, "content": {ok_type: ok_content}}),
         );
-        if r.method == "post" {
+        if r.fhir {
+            op.insert(
+                "requestBody".into(),
+                json!({"required": true, "content": {"application/fhir+json": {}}}),
+            );
+            let fhir_err = |d: &str| json!({"description": d, "content": {"application/fhir+json": {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}}});
+            responses.insert("200".into(), json!({"description": "The Parameters (`return`) or QuestionnaireResponse", "content": {"application/fhir+json": {}}}));
+            responses.insert(
+                "400".into(),
+                fhir_err("The input is invalid: an OperationOutcome, each issue with its element"),
+            );
+            responses.insert(
+                "404".into(),
+                fhir_err("The Questionnaire is no policy's adaptive Questionnaire"),
+            );
+            responses.insert("413".into(), fhir_err("The body is larger than the limit"));
+            responses.insert("415".into(), fhir_err("The body is not FHIR JSON"));
+        } else if r.method == "post" {
             params.push(json!({"name": "explain", "in": "query", "required": false, "description": "false: the fast path, the decision kind and indication only", "schema": {"type": "boolean", "default": true}}));
             let ct = if r.path.ends_with("/batch") {
                 "application/x-ndjson"
@@ -1057,6 +1101,7 @@ pub fn openapi() -> Value {
         "components": {"schemas": {
             "Error": policyc::error_schema::error_document_schema(),
             "Ready": ready_schema(),
+            "OperationOutcome": {"type": "object", "required": ["resourceType", "issue"], "properties": {"resourceType": {"const": "OperationOutcome"}, "issue": {"type": "array"}}},
         }},
     })
 }

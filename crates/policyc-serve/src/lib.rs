@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod fhir;
 pub mod http;
 pub mod log;
 pub mod metrics;
