@@ -119,12 +119,27 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
             // The indication refers whatever the unstated facts are: its criteria hold only
             // through a referral leaf; or they may hold on their own, and the dosing holds only
             // through a referral leaf, or is outside the policy's (with the statement).
+            // (A section's value may be unknown where only trying the completions decided.)
+            let dosing_via = v.dosing.s != Tv::True && v.dosing.l == Tv::True;
             let via = if v.criteria.referral() {
                 lenient.referral_leaf(&ind.criteria)
-            } else if v.dosing.referral() {
+            } else if dosing_via {
                 ind.dosing.as_ref().and_then(|n| lenient.referral_leaf(n))
             } else {
                 None
+            };
+            // Decided only by trying every completion: the criteria hold in some completions only
+            // through a referral; name it.
+            let via = match via {
+                None if v.criteria.s != Tv::True
+                    && v.criteria.l != Tv::False
+                    && v.dosing.l != Tv::False =>
+                {
+                    lenient
+                        .referral_leaf(&ind.criteria)
+                        .or_else(|| lenient.some_referral(&ind.criteria))
+                }
+                via => via,
             };
             // The branches that held: without people when the criteria hold on their own.
             let reading = if v.criteria.s == Tv::True {
@@ -151,7 +166,7 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                         redirect_to: to,
                     });
                     // A referral through the dosing: tell the clinician what the dose exceeds.
-                    if v.dosing.referral() {
+                    if dosing_via && !v.criteria.referral() {
                         if let Some(dosing) = &ind.dosing {
                             strict.exceeded(dosing, &mut d.exceeded);
                         }
@@ -379,6 +394,18 @@ impl<'a> Explainer<'a> {
                 .find(|c| node_r(c, self.f(), Tv::True) == Tv::True)
                 .and_then(|c| self.referral_leaf(c)),
             NodeBody::Group { children, .. } => children.iter().find_map(|c| self.referral_leaf(c)),
+        }
+    }
+
+    /// The first referral leaf under a node that may hold if people agree (in the policy's order).
+    fn some_referral<'n>(&self, n: &'n Node) -> Option<&'n Node> {
+        if node_r(n, self.f(), Tv::True) == Tv::False {
+            return None;
+        }
+        match &n.body {
+            NodeBody::Referral { .. } => Some(n),
+            NodeBody::Condition { .. } => None,
+            NodeBody::Group { children, .. } => children.iter().find_map(|c| self.some_referral(c)),
         }
     }
 

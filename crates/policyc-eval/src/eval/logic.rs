@@ -824,22 +824,27 @@ pub(crate) fn exact_standings(
     approve_only: bool,
     budget: &mut u32,
 ) -> u8 {
-    search(p, i, s, refers, approve_only, 0, budget)
+    search(p, i, s, refers, approve_only, 0, 0, budget)
 }
 
+/// The standings reachable below `s`; `found`: standings already known to be reachable elsewhere,
+/// so that a part of the search that can only find those is skipped (what it returns is then a
+/// superset of its own, within `found`, and the union stays exact).
+#[allow(clippy::too_many_arguments)]
 fn search(
     p: &Program,
     i: usize,
     s: Scope<'_>,
     refers: bool,
     approve_only: bool,
+    found: u8,
     depth: u32,
     budget: &mut u32,
 ) -> u8 {
     let ind = &p.indications[i];
     let v = values(ind, &s, &mut NoObserver);
     let set = possible(v, refers);
-    if set.count_ones() <= 1 || (approve_only && set & APPROVE == 0) {
+    if set.count_ones() <= 1 || (approve_only && set & APPROVE == 0) || set & !found == 0 {
         return set;
     }
     let Some(slot) = pick_indication(ind, &s, v) else {
@@ -857,7 +862,16 @@ fn search(
         }
         *budget -= 1;
         let link = s.link(slot, value);
-        out |= search(p, i, s.with(&link), refers, approve_only, depth + 1, budget);
+        out |= search(
+            p,
+            i,
+            s.with(&link),
+            refers,
+            approve_only,
+            found | out,
+            depth + 1,
+            budget,
+        );
         !(out == set || (approve_only && out & !APPROVE != 0))
     });
     if short || cells == super::cells::Cells::Unsupported || out == 0 {

@@ -10,21 +10,23 @@
 //!
 //! When every completion leads to the same kind of decision but no one indication decides it
 //! (an approval under one indication or another depending on a fact), no fact changes the kind;
-//! then the facts that the indications' unknown parts read are listed, since they decide which
+//! then a fact is listed when stating it alone decides the request, and if none does, the facts
+//! that the undecided indications' unknown parts read are listed, since they decide which
 //! indication approves (or refers).
 
 use super::cells::{for_each_cell, Cells};
 use super::logic::{
-    cond_in, decide_in, exact_standings, node_pair, pick_indication, possible, values, Facts,
-    Scope, Tv, SEARCH_BUDGET,
+    cond_in, decide_in, exact_standings, node_pair, possible, values, Facts, Scope, Tv,
+    SEARCH_BUDGET,
 };
 use super::observe::NoObserver;
 use super::DecisionKind;
 use crate::request::{collect_inputs, Value};
 use policyc_ir::ir::{Cond, Node, NodeBody, Program};
 
-/// How many partial completions the search for one fact's relevance tries at most.
-const WITNESS_BUDGET: u32 = 4_000;
+/// How many cells the search for one fact's relevance tries at most, its decisions' own searches
+/// included.
+const WITNESS_BUDGET: u32 = 20_000;
 /// How many facts deep that search goes.
 const WITNESS_DEPTH: u32 = 24;
 
@@ -50,24 +52,26 @@ struct Read {
     label: String,
 }
 
-fn reads_cond<F: Facts + ?Sized>(c: &Cond, f: &F, ind: usize, label: &str, out: &mut Vec<Read>) {
+/// Visit each unstated fact read by an unknown leaf of an unknown condition, with the label it is
+/// under.
+fn reads_cond<F: Facts + ?Sized>(c: &Cond, f: &F, label: &str, out: &mut dyn FnMut(u32, &str)) {
     if cond_in(c, f) != Tv::Unknown {
         return;
     }
+    match c {
+        Cond::All { all: v } | Cond::Any { any: v } => {
+            return v.iter().for_each(|x| reads_cond(x, f, label, out));
+        }
+        Cond::Not { not } => return reads_cond(not, f, label, out),
+        _ => {}
+    }
     let mut push = |slot: u32| {
         if f.value(slot).is_none() {
-            out.push(Read {
-                slot,
-                indication: ind,
-                label: label.to_string(),
-            });
+            out(slot, label);
         }
     };
     match c {
-        Cond::All { all: v } | Cond::Any { any: v } => {
-            v.iter().for_each(|x| reads_cond(x, f, ind, label, out))
-        }
-        Cond::Not { not } => reads_cond(not, f, ind, label, out),
+        Cond::All { .. } | Cond::Any { .. } | Cond::Not { .. } => {}
         Cond::CompareFacts { left, right, .. } => {
             push(*left);
             push(*right);
@@ -80,7 +84,7 @@ fn reads_cond<F: Facts + ?Sized>(c: &Cond, f: &F, ind: usize, label: &str, out: 
     }
 }
 
-fn reads_node<F: Facts + ?Sized>(n: &Node, f: &F, ind: usize, out: &mut Vec<Read>) {
+fn reads_node<F: Facts + ?Sized>(n: &Node, f: &F, out: &mut dyn FnMut(u32, &str)) {
     let (s, l) = node_pair(n, f, &mut NoObserver);
     if s != Tv::Unknown && l != Tv::Unknown {
         return;
@@ -88,16 +92,38 @@ fn reads_node<F: Facts + ?Sized>(n: &Node, f: &F, ind: usize, out: &mut Vec<Read
     for g in n.guard.iter().chain(&n.only_if) {
         match cond_in(g, f) {
             Tv::False => return,
-            Tv::Unknown => reads_cond(g, f, ind, &n.label, out),
+            Tv::Unknown => reads_cond(g, f, &n.label, out),
             Tv::True => {}
         }
     }
     match &n.body {
-        NodeBody::Condition { condition } => reads_cond(condition, f, ind, &n.label, out),
-        NodeBody::Group { children, .. } => {
-            children.iter().for_each(|c| reads_node(c, f, ind, out))
-        }
+        NodeBody::Condition { condition } => reads_cond(condition, f, &n.label, out),
+        NodeBody::Group { children, .. } => children.iter().for_each(|c| reads_node(c, f, out)),
         NodeBody::Referral { .. } => {}
+    }
+}
+
+/// Visit each unstated fact the unknown parts of an indication read: whether it applies, its
+/// criteria, and (when they may hold) its dosing.
+fn reads_indication<F: Facts + ?Sized>(
+    ind: &policyc_ir::ir::IndicationDef,
+    f: &F,
+    out: &mut dyn FnMut(u32, &str),
+) {
+    let v = values(ind, f, &mut NoObserver);
+    if v.applies == Tv::False {
+        return;
+    }
+    if v.applies == Tv::Unknown {
+        if let Some(a) = &ind.applies {
+            reads_cond(a, f, &ind.label, out);
+        }
+    }
+    reads_node(&ind.criteria, f, out);
+    if v.criteria.l != Tv::False {
+        if let Some(d) = &ind.dosing {
+            reads_node(d, f, out);
+        }
     }
 }
 
@@ -111,18 +137,13 @@ fn reads(p: &Program, base: &[Option<Value>]) -> Vec<Read> {
         if exact_standings(p, i, s, refers, false, &mut budget).count_ones() <= 1 {
             continue;
         }
-        let v = values(ind, base, &mut NoObserver);
-        if v.applies == Tv::Unknown {
-            if let Some(a) = &ind.applies {
-                reads_cond(a, base, i, &ind.label, &mut out);
-            }
-        }
-        reads_node(&ind.criteria, base, i, &mut out);
-        if v.criteria.l != Tv::False {
-            if let Some(d) = &ind.dosing {
-                reads_node(d, base, i, &mut out);
-            }
-        }
+        reads_indication(ind, base, &mut |slot, label| {
+            out.push(Read {
+                slot,
+                indication: i,
+                label: label.to_string(),
+            })
+        });
     }
     out
 }
@@ -137,17 +158,52 @@ fn kind_bit(k: DecisionKind) -> u8 {
     }
 }
 
-/// The next unstated fact other than `x` to give a value to: the first one an open indication's
-/// unknown parts read.
-fn next_fact(p: &Program, s: &Scope<'_>) -> Option<u32> {
+/// Whether an open indication's unknown parts read `x` below `s`; and the first other unstated
+/// fact that such an indication reads (what to give a value to next: what decides whether `x`
+/// is read).
+fn around(p: &Program, s: &Scope<'_>, x: u32) -> (bool, Option<u32>) {
     let refers = p.policy.outside_dosing.is_some();
-    p.indications.iter().find_map(|ind| {
+    let mut next = None;
+    let mut read = false;
+    for ind in &p.indications {
         let v = values(ind, s, &mut NoObserver);
         if possible(v, refers).count_ones() <= 1 {
-            return None;
+            continue;
         }
-        pick_indication(ind, s, v)
-    })
+        let mut here = false;
+        let mut other = None;
+        reads_indication(ind, s, &mut |slot, _| {
+            if slot == x {
+                here = true;
+            } else if other.is_none() {
+                other = Some(slot);
+            }
+        });
+        if here {
+            read = true;
+            if next.is_none() {
+                next = other;
+            }
+        }
+    }
+    if next.is_none() {
+        // Another fact an open indication reads: what may still decide whether `x` matters.
+        for ind in &p.indications {
+            let v = values(ind, s, &mut NoObserver);
+            if possible(v, refers).count_ones() <= 1 {
+                continue;
+            }
+            reads_indication(ind, s, &mut |slot, _| {
+                if slot != x && next.is_none() {
+                    next = Some(slot);
+                }
+            });
+            if next.is_some() {
+                break;
+            }
+        }
+    }
+    (read, next)
 }
 
 /// Whether, for some values of the other unstated facts (below the partial completion `s`), two
@@ -157,24 +213,21 @@ fn witness(p: &Program, s: Scope<'_>, x: u32, depth: u32, budget: &mut u32) -> O
         return None;
     }
     *budget -= 1;
-    let mut inner = SEARCH_BUDGET;
-    if decide_in(p, s, &mut inner).kind != DecisionKind::NeedsInfo {
+    // Below `s`, `x` is read by no unknown part: no value of it changes anything unknown.
+    let (read, next) = around(p, &s, x);
+    if !read {
+        return Some(false);
+    }
+    if decide_in(p, s, budget).kind != DecisionKind::NeedsInfo {
         return Some(false);
     }
     let mut kinds = 0u8;
     let mut open = false;
-    let mut next = None;
     let cells = for_each_cell(p, None, x, &s, &mut |v| {
         let link = s.link(x, v);
         let sx = s.with(&link);
-        let mut inner = SEARCH_BUDGET;
-        match decide_in(p, sx, &mut inner).kind {
-            DecisionKind::NeedsInfo => {
-                open = true;
-                if next.is_none() {
-                    next = next_fact(p, &sx);
-                }
-            }
+        match decide_in(p, sx, budget).kind {
+            DecisionKind::NeedsInfo => open = true,
             k => kinds |= kind_bit(k),
         }
         kinds.count_ones() < 2
@@ -212,6 +265,22 @@ fn witness(p: &Program, s: Scope<'_>, x: u32, depth: u32, budget: &mut u32) -> O
     }
     // A branch that could not tell leaves it open, unless another branch found a witness.
     found
+}
+
+/// Whether stating `x` alone, with some value, decides the request (or two of its values give
+/// different decisions): then it is needed, even where every completion gives one kind of decision
+/// and `x` decides only under which indication.
+fn settles_alone(p: &Program, s: Scope<'_>, x: u32, budget: &mut u32) -> bool {
+    let mut first = None;
+    let mut yes = false;
+    for_each_cell(p, None, x, &s, &mut |v| {
+        let link = s.link(x, v);
+        let o = decide_in(p, s.with(&link), budget);
+        yes = o.kind != DecisionKind::NeedsInfo || first.is_some_and(|f| f != o);
+        first = Some(o);
+        !yes
+    });
+    yes
 }
 
 /// The sub-conditions and nodes that are unknown for the request, in the policy's order: where
@@ -291,7 +360,8 @@ pub(super) fn needed(p: &Program, base: &[Option<Value>]) -> Vec<Need> {
         .copied()
         .filter(|&x| {
             let mut budget = WITNESS_BUDGET;
-            witness(p, root, x, 0, &mut budget) != Some(false)
+            settles_alone(p, root, x, &mut budget)
+                || witness(p, root, x, 0, &mut budget) != Some(false)
         })
         .collect();
     // Every completion gives one kind of decision, but under one indication or another.
