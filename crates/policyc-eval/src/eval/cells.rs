@@ -205,7 +205,7 @@ pub(crate) fn for_each_cell(
                 if e.open && !named(i) {
                     continue;
                 }
-                if (0..i).any(|j| !(e.open && !named(j)) && !apart(i, j)) {
+                if (0..i).any(|j| (!e.open || named(j)) && !apart(i, j)) {
                     continue;
                 }
                 if !visit(Value::Enum(i as u32)) {

@@ -325,7 +325,7 @@ impl Point<'_> {
     fn holds(&self, s: &Scope<'_>) -> bool {
         match self {
             Point::Cond(c) => cond_in(c, s) == Tv::True,
-            Point::Node(n) => node_pair(*n, s, &mut NoObserver).1 == Tv::True,
+            Point::Node(n) => node_pair(n, s, &mut NoObserver).1 == Tv::True,
         }
     }
 }
