@@ -887,7 +887,7 @@ fn search(
 /// under the first indication that refers whatever they are, if no indication can approve; else
 /// deny if every indication is denied whatever they are; else needs_info. "Whatever the unstated
 /// facts are" is worked out exactly, over one value of each cell of each unstated fact's domain
-/// as the policy's constants partition it (see [`super::cells`]), where the three-valued values
+/// as the policy's constants partition it (README, Decisions), where the three-valued values
 /// leave it open.
 pub fn decide(p: &Program, req: &Request) -> Outcome {
     let mut budget = SEARCH_BUDGET;
