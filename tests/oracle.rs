@@ -59,6 +59,14 @@ struct Stats {
 /// once a fact it lists, read by `is known` or by a condition of approval, is stated.
 const NEEDS_INFO_KNOWN: &str = "needs-info-after-is-known";
 
+/// Counted, not failed: needs_info by the three-valued reading, with too many completions for the
+/// reference to try them all ([`reference::EXACT_LIMIT`]).
+const TOO_MANY: &str = "too-many-completions";
+
+/// Counted, not failed: stating every fact needs_info lists gives one kind of decision in every
+/// completion, but under one indication or another (README, Decisions), so needs_info asks again.
+const NEEDS_INFO_WHICH: &str = "needs-info-which-indication";
+
 /// Whether any condition of the policy tests `fact is (not) known`, or reads it in a limit
 /// `, as a condition of approval` (which holds while the fact is not stated): stating the fact
 /// changes a value that was not unknown.
@@ -135,8 +143,20 @@ fn compare(
         ));
     }
     let got = kind_of(full.decision);
+    if !want.exact && want.kind == Kind::NeedsInfo {
+        // Too many completions to try them all: the three-valued reading says only that the
+        // decision may depend on the unstated facts. Counted, not compared.
+        found.push((TOO_MANY, String::new()));
+        return bad;
+    }
     if got != want.kind {
         bad.push(format!("decision: expected {:?}, got {:?}", want.kind, got));
+        return bad;
+    }
+    if !want.exact && full_ind != want.indication {
+        // The three-valued reading finds the indications that surely approve (or refer) that it
+        // can; with every completion tried, an earlier one may be found too.
+        found.push((TOO_MANY, String::new()));
         return bad;
     }
     if full_ind != want.indication {
@@ -203,6 +223,16 @@ fn compare(
             if names.is_empty() {
                 bad.push("needs_info lists no missing fact".into());
             }
+            // Exactly the facts whose value can change the decision (README, Decisions).
+            if let Some(exp) = &want.missing {
+                let mut exp: Vec<&str> = exp.iter().map(|&f| NAMES[f]).collect();
+                let mut got = names.clone();
+                exp.sort_unstable();
+                got.sort_unstable();
+                if got != exp {
+                    bad.push(format!("missing: expected {exp:?}, got {got:?}"));
+                }
+            }
             let mut completed = req.clone();
             for (k, name) in names.iter().enumerate() {
                 if names[..k].contains(name) {
@@ -242,8 +272,12 @@ fn compare(
                             .position(|x| x == n)
                             .is_some_and(|f| uses_known(policy, f))
                     });
+                    let which =
+                        reference::exact(policy, &completed).is_some_and(|e| e.missing.is_none());
                     if known {
                         found.push((NEEDS_INFO_KNOWN, text));
+                    } else if which {
+                        found.push((NEEDS_INFO_WHICH, text));
                     } else {
                         bad.push(text);
                     }
@@ -350,7 +384,7 @@ fn run(policies: u64, requests: u64) -> Stats {
 #[test]
 fn decide_evaluate_and_reference_agree() {
     let start = std::time::Instant::now();
-    let stats = run(env("ORACLE_POLICIES", 300), env("ORACLE_REQUESTS", 400));
+    let stats = run(env("ORACLE_POLICIES", 100), env("ORACLE_REQUESTS", 200));
     eprintln!(
         "{} policies, {} pairs in {:.1?}; approve/deny/needs_info/refer: {:?}; {} pairs decided otherwise by possible outcomes",
         stats.policies,
@@ -367,13 +401,21 @@ fn decide_evaluate_and_reference_agree() {
     }
     // Every decision is exercised.
     assert!(stats.by_kind.iter().all(|&n| n > 0), "{:?}", stats.by_kind);
-    // Decided exactly by the possible outcomes (also checked pair by pair in `compare`).
-    assert_eq!(stats.outcome_diffs, 0, "{:?}", stats.first_outcome_diff);
-    // The only class counted instead of failed is intended (README, Known limitations).
+    // The only classes counted instead of failed are intended (README, Known limitations).
     assert!(
-        stats.findings.keys().all(|&k| k == NEEDS_INFO_KNOWN),
+        stats
+            .findings
+            .keys()
+            .all(|&k| [NEEDS_INFO_KNOWN, TOO_MANY, NEEDS_INFO_WHICH].contains(&k)),
         "{:?}",
         stats.findings.keys()
+    );
+    // Most pairs are compared over every completion.
+    let skipped = stats.findings.get(TOO_MANY).map_or(0, |f| f.0);
+    assert!(
+        skipped * 3 < stats.pairs,
+        "{skipped} of {} pairs had too many completions",
+        stats.pairs
     );
 }
 
@@ -383,18 +425,222 @@ fn decide_evaluate_and_reference_agree() {
 #[ignore = "fails on the `is known` / condition-of-approval class, which is intended (README, Known limitations; findings::needs_info_lists_facts_behind_is_known)"]
 fn no_findings_on_generated_policies() {
     let stats = run(env("ORACLE_POLICIES", 100), env("ORACLE_REQUESTS", 200));
-    let mut problems: Vec<String> = stats
+    let problems: Vec<String> = stats
         .findings
         .iter()
         .map(|(what, (n, first))| format!("{what}: {n} pairs; first:\n{first}"))
         .collect();
-    if let Some(first) = &stats.first_outcome_diff {
-        problems.push(format!(
-            "decided otherwise by possible outcomes: {} pairs; first:\n{first}",
-            stats.outcome_diffs
-        ));
-    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---------------------------------------------------------------------- properties of needs_info
+
+/// Each generated policy (compiled) with requests, bound, handed to `check`; a failure names the
+/// policy and request. Seeds come from proptest, as in [`run`].
+fn for_pairs(
+    policies: u64,
+    requests: usize,
+    mut check: impl FnMut(&Policy, &policyc::Program, &Req, &policyc::Request) -> Result<(), String>,
+) {
+    let config = Config {
+        cases: policies as u32,
+        failure_persistence: None,
+        max_shrink_iters: 0,
+        ..Config::default()
+    };
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&env("ORACLE_SEED", 0).to_le_bytes());
+    key[8] = 0x11;
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &key);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    let check = std::cell::RefCell::new(&mut check);
+    let one = |seed: u64| -> Result<(), TestCaseError> {
+        let mut r = Rng::new(seed);
+        let mut rr = Rng::new(seed ^ 0x5EED);
+        let mut g = Gen {
+            r: &mut r,
+            consts: vec![Vec::new(); NFACTS],
+            dates: Vec::new(),
+            meetable: Vec::new(),
+            allow_meets: false,
+        };
+        let policy = g.policy();
+        let source = render_policy(&policy);
+        let program = policyc::compile_source(&source)
+            .program
+            .ok_or_else(|| TestCaseError::fail(format!("does not compile:\n{source}")))?;
+        for _ in 0..requests {
+            let req = generate::request(&mut rr, &g, policy.has_reauth());
+            let json = req.to_json();
+            let bound = policyc::request::bind(&program, &json, None)
+                .map_err(|e| TestCaseError::fail(format!("{e:?}\n{json}")))?;
+            (check.borrow_mut())(&policy, &program, &req, &bound).map_err(|e| {
+                TestCaseError::fail(format!(
+                    "seed {seed}: {e}\n--- policy\n{source}--- request\n{json}\n"
+                ))
+            })?;
+        }
+        Ok(())
+    };
+    // `ORACLE_ONE` with `ORACLE_SEED`: that policy seed alone (as a failure names it).
+    let result = match std::env::var("ORACLE_ONE") {
+        Ok(_) => one(env("ORACLE_SEED", 0)).map_err(|e| e.to_string()),
+        Err(_) => runner.run(&any::<u64>(), one).map_err(|e| e.to_string()),
+    };
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// The request with `fact` stated as `v`, decided.
+fn stated(program: &policyc::Program, req: &Req, sets: &[(usize, model::V)]) -> DecisionKind {
+    let mut r = req.clone();
+    for (fact, v) in sets {
+        r.values[*fact] = Some(v.clone());
+        r.json[*fact] = Some(generate::json_of(*fact, v));
+    }
+    let json = r.to_json();
+    let bound = policyc::request::bind(program, &json, None)
+        .unwrap_or_else(|e| panic!("the completed request does not bind: {e:?}\n{json}"));
+    policyc::eval::decide(program, &bound).kind
+}
+
+/// The unstated facts a completion may state without changing what `is known` and conditions of
+/// approval read, with the values to try for each (one or two of each cell of its domain).
+fn free_facts(policy: &Policy, req: &Req) -> Vec<(usize, Vec<model::V>)> {
+    reference::unstated(policy, req)
+        .into_iter()
+        .filter(|(f, _)| !uses_known(policy, *f))
+        .collect()
+}
+
+/// (a) Stating an unstated fact that needs_info does not list (any fact, for another decision)
+/// never changes the decision, whatever value it is given: in particular an approval stays an
+/// approval. (Facts read by `is known` or by a condition of approval are left out: stating them
+/// changes what those read, README, Decisions.)
+#[test]
+fn stating_an_unlisted_fact_never_changes_the_decision() {
+    let mut tried = 0usize;
+    for_pairs(
+        env("ORACLE_POLICIES", 60),
+        env("ORACLE_REQUESTS", 40) as usize,
+        |policy, program, req, bound| {
+            let d = policyc::eval::evaluate(program, bound);
+            let listed: Vec<&str> = d.missing.iter().map(|m| m.fact.as_str()).collect();
+            for (fact, values) in free_facts(policy, req) {
+                if listed.contains(&NAMES[fact]) {
+                    continue;
+                }
+                for v in values {
+                    tried += 1;
+                    let k = stated(program, req, &[(fact, v.clone())]);
+                    if k != d.decision {
+                        return Err(format!(
+                            "{:?}, missing {listed:?}; stating {} = {v:?} gives {k:?}",
+                            d.decision, NAMES[fact]
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        },
+    );
+    assert!(tried > 1000, "only {tried} statements tried");
+}
+
+/// (b) needs_info never names a fact whose every value gives the same decision: for each fact it
+/// lists, some values of the other unstated facts and two values of it give different decisions
+/// (found by deciding the completed requests, over one or two values of each cell, where there are
+/// at most 400 completions).
+#[test]
+fn needs_info_names_only_facts_that_can_change_the_decision() {
+    let mut witnessed = 0usize;
+    for_pairs(
+        env("ORACLE_POLICIES", 60),
+        env("ORACLE_REQUESTS", 40) as usize,
+        |policy, program, req, bound| {
+            let d = policyc::eval::evaluate(program, bound);
+            if d.decision != DecisionKind::NeedsInfo {
+                return Ok(());
+            }
+            let free = free_facts(policy, req);
+            let total: usize = free.iter().map(|(_, v)| v.len()).product();
+            if total > 400 || free.len() != reference::unstated(policy, req).len() {
+                return Ok(());
+            }
+            // Every completion's decision.
+            let mut kinds = Vec::with_capacity(total);
+            for idx in 0..total {
+                let mut rest = idx;
+                let sets: Vec<(usize, model::V)> = free
+                    .iter()
+                    .map(|(f, vs)| {
+                        let v = vs[rest % vs.len()].clone();
+                        rest /= vs.len();
+                        (*f, v)
+                    })
+                    .collect();
+                kinds.push(stated(program, req, &sets));
+            }
+            let mut stride = 1;
+            for (f, vs) in &free {
+                let n = vs.len();
+                let differs = (0..total)
+                    .filter(|i| i / stride % n == 0)
+                    .any(|i| (1..n).any(|k| kinds[i + k * stride] != kinds[i]));
+                let listed = d.missing.iter().any(|m| m.fact == NAMES[*f]);
+                let which = kinds.iter().all(|k| *k == kinds[0]);
+                if listed && !differs && !which {
+                    return Err(format!(
+                        "needs_info lists {}, whose every value gives the same decision",
+                        NAMES[*f]
+                    ));
+                }
+                if !listed && differs {
+                    return Err(format!(
+                        "needs_info leaves out {}, whose value changes the decision",
+                        NAMES[*f]
+                    ));
+                }
+                witnessed += usize::from(listed);
+                stride *= n;
+            }
+            Ok(())
+        },
+    );
+    assert!(witnessed > 100, "only {witnessed} listed facts checked");
+}
+
+/// (c) A decision other than needs_info, on a request that leaves facts unstated, is the one every
+/// completion of them gives (20 completions sampled over the cells of their domains).
+#[test]
+fn a_decision_is_the_one_every_completion_gives() {
+    let mut sampled = 0usize;
+    let mut rng = Rng::new(env("ORACLE_SEED", 7));
+    for_pairs(
+        env("ORACLE_POLICIES", 60),
+        env("ORACLE_REQUESTS", 40) as usize,
+        |policy, program, req, bound| {
+            let kind = policyc::eval::decide(program, bound).kind;
+            let free = free_facts(policy, req);
+            if kind == DecisionKind::NeedsInfo || free.is_empty() {
+                return Ok(());
+            }
+            for _ in 0..20 {
+                let sets: Vec<(usize, model::V)> = free
+                    .iter()
+                    .map(|(f, vs)| (*f, rng.pick(vs).clone()))
+                    .collect();
+                sampled += 1;
+                let k = stated(program, req, &sets);
+                if k != kind {
+                    return Err(format!("{kind:?}, but the completion {sets:?} gives {k:?}"));
+                }
+            }
+            Ok(())
+        },
+    );
+    assert!(sampled > 1000, "only {sampled} completions sampled");
 }
 
 /// Minimal reproductions of the disagreements the differential tests found, with what the README

@@ -628,3 +628,27 @@ pub fn request(r: &mut Rng, g: &Gen, has_reauth: bool) -> Req {
     }
     req
 }
+
+/// How a request states `v` for `fact`, as JSON text (in the policy's own units).
+pub fn json_of(fact: usize, v: &V) -> String {
+    match v {
+        V::B(b) => b.to_string(),
+        V::Num(d) => {
+            let t = d.normalize().to_string();
+            match fact {
+                DOSE | DOSE_MAX => format!("\"{t} mg\""),
+                REST => format!("\"{t} d\""),
+                _ => t,
+            }
+        }
+        V::Date(d) => format!("\"{}\"", date_text(*d)),
+        V::Enum(e) => format!("\"{e}\""),
+        V::Set(s) => format!(
+            "[{}]",
+            s.iter()
+                .map(|x| format!("\"{x}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

@@ -88,6 +88,9 @@ pub fn or(ts: impl IntoIterator<Item = Tv>) -> Tv {
 pub struct Ref<'a> {
     pub policy: &'a Policy,
     pub req: &'a Req,
+    /// The request as it was sent: what `is known` and a condition of approval read (a completion
+    /// of its unstated facts does not change them; README, Decisions).
+    pub sent: &'a Req,
 }
 
 impl Ref<'_> {
@@ -140,7 +143,7 @@ impl Ref<'_> {
                 flipped,
                 ..
             } => match (self.value(*fact), value) {
-                (None, _) if *coa => Tv::T,
+                _ if *coa && self.sent.values[*fact].is_none() => Tv::T,
                 (None, _) => Tv::U,
                 (Some(V::Num(x)), V::Num(l)) if *flipped => Tv::of(op.holds(l, x)),
                 (Some(V::Date(x)), V::Date(l)) if *flipped => Tv::of(op.holds(l, x)),
@@ -155,7 +158,7 @@ impl Ref<'_> {
                 (Some(V::Date(a)), Some(V::Date(b))) => Tv::of(op.holds(a, b)),
                 _ => Tv::U,
             },
-            C::Known { fact, negated } => Tv::of(self.value(*fact).is_some() != *negated),
+            C::Known { fact, negated } => Tv::of(self.sent.values[*fact].is_some() != *negated),
             C::And(cs) => and(cs.iter().map(|c| self.cond(c))),
             C::Or(cs) => or(cs.iter().map(|c| self.cond(c))),
             C::Not(c) => self.cond(c).not(),
@@ -400,10 +403,20 @@ pub struct RefDecision {
     pub unmet: Vec<String>,
     /// Branches that do not apply (their guard is false), apart from `unmet`.
     pub not_applicable: Vec<String>,
+    /// Whether the decision was worked out over every completion ([`exact`]); when not, it is the
+    /// three-valued reading, right only when it is not needs_info.
+    pub exact: bool,
+    /// needs_info: the facts whose value can change the decision, by index (`None`: not worked
+    /// out, because the completions were too many or every completion gives the same kind).
+    pub missing: Option<Vec<usize>>,
 }
 
 pub fn decide(p: &Policy, req: &Req) -> RefDecision {
-    let r = Ref { policy: p, req };
+    let r = Ref {
+        policy: p,
+        req,
+        sent: req,
+    };
     let us = units(p);
     let facts: Vec<Facts> = us.iter().map(|u| r.facts(u)).collect();
     let st: Vec<Standing> = facts
@@ -420,15 +433,39 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
         exceeded: None,
         unmet: vec![],
         not_applicable: vec![],
+        exact: false,
+        missing: None,
     };
-    let poss: Vec<Vec<Standing>> = facts
+    let _ = &st;
+    // The three-valued reading, and every completion where it may be wrong: where it says
+    // needs_info, or where an earlier phase might also surely approve (or refer).
+    let three: Vec<Vec<Standing>> = facts
         .iter()
         .map(|f| possible_standings(f, p.outside_dosing))
         .collect();
-    let kind = decide_by_outcomes(p, req);
+    let three_kind = decide_by_outcomes(p, req);
+    let first = |s: Standing| three.iter().position(|ps| ps[..] == [s]);
+    let earlier = |s: Standing| first(s).is_some_and(|i| three[..i].iter().any(|x| x.contains(&s)));
+    let settled = match three_kind {
+        Kind::Approve => !earlier(Standing::Approve),
+        Kind::Refer => !earlier(Standing::Refer),
+        Kind::Deny => true,
+        Kind::NeedsInfo => false,
+    };
+    let maybe_exact = if settled { None } else { exact(p, req) };
+    if settled {
+        d.exact = true;
+    }
+    let (poss, kind) = match maybe_exact {
+        Some(e) => {
+            d.exact = true;
+            d.missing = e.missing;
+            (e.sets, e.kind)
+        }
+        None => (three, three_kind),
+    };
     let sure = |s: Standing| poss.iter().position(|ps| ps[..] == [s]);
     if let Some(i) = sure(Standing::Approve) {
-        assert_eq!(st[i], Standing::Approve);
         let u = &us[i];
         d.kind = Kind::Approve;
         d.indication = Some(u.label.clone());
@@ -461,6 +498,13 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
             d.referral = r.referral_leaf(&u.phase.criteria);
         } else if !dosing_fails {
             d.referral = u.dosing.and_then(|n| r.referral_leaf(n));
+            // Decided only by trying every completion: the criteria may hold without people, or
+            // only through their referral.
+            if d.referral.is_none() && f.criteria.strict != Tv::T && f.criteria.lenient != Tv::F {
+                d.referral = r
+                    .referral_leaf(&u.phase.criteria)
+                    .or_else(|| r.some_referral(&u.phase.criteria));
+            }
         }
         if d.referral.is_none() {
             let mut ex = Vec::new();
@@ -495,7 +539,11 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
 /// The decision kind by possible outcomes: needs_info only if stating the missing facts could
 /// still change the decision.
 pub fn decide_by_outcomes(p: &Policy, req: &Req) -> Kind {
-    let r = Ref { policy: p, req };
+    let r = Ref {
+        policy: p,
+        req,
+        sent: req,
+    };
     let poss: Vec<Vec<Standing>> = units(p)
         .iter()
         .map(|u| possible_standings(&r.facts(u), p.outside_dosing))
@@ -573,6 +621,18 @@ impl Ref<'_> {
         }
     }
 
+    /// The first referral leaf under a node that may hold if people agree.
+    fn some_referral(&self, n: &Node) -> Option<String> {
+        if self.node(n, Tv::T) == Tv::F {
+            return None;
+        }
+        match &n.body {
+            Body::Refer(_) => Some(n.full.clone()),
+            Body::Leaf(_) => None,
+            Body::Group(_, ch) => ch.iter().find_map(|c| self.some_referral(c)),
+        }
+    }
+
     /// The referral leaf through which a node holds if people agree, but not without them.
     fn referral_leaf(&self, n: &Node) -> Option<String> {
         if self.node(n, Tv::F) == Tv::T || self.node(n, Tv::T) != Tv::T {
@@ -636,4 +696,322 @@ impl Ref<'_> {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------- every completion
+
+/// How many completions [`exact`] tries at most.
+pub const EXACT_LIMIT: usize = 1500;
+
+/// What every completion of a request's unstated facts gives.
+pub struct Exact {
+    /// Each phase's standings over the completions (not applicable and denied for the dosing
+    /// counted as denied).
+    pub sets: Vec<Vec<Standing>>,
+    /// The decision: approve under a phase that approves in every completion, refer under one that
+    /// refers in every completion when none approves in any, deny when every completion denies,
+    /// else needs_info.
+    pub kind: Kind,
+    /// needs_info: the facts for which two completions that differ only in that fact give
+    /// different kinds of decision. `None` when none does (every completion gives one kind, but
+    /// under one phase or another).
+    pub missing: Option<Vec<usize>>,
+}
+
+/// Every condition of the policy, nested ones included (`d1()` and `meets` expanded).
+fn all_conds<'a>(p: &'a Policy, out: &mut Vec<&'a C>) {
+    fn c<'a>(p: &'a Policy, x: &'a C, out: &mut Vec<&'a C>) {
+        out.push(x);
+        match x {
+            C::And(cs) | C::Or(cs) => cs.iter().for_each(|y| c(p, y, out)),
+            C::Not(y) => c(p, y, out),
+            C::Def1 => c(p, &p.def1, out),
+            C::Meets(n) => node(p, n, out),
+            _ => {}
+        }
+    }
+    fn node<'a>(p: &'a Policy, n: &'a Node, out: &mut Vec<&'a C>) {
+        for g in n.guard.iter().chain(&n.only_if) {
+            c(p, g, out);
+        }
+        match &n.body {
+            Body::Leaf(x) => c(p, x, out),
+            Body::Group(_, ch) => ch.iter().for_each(|y| node(p, y, out)),
+            Body::Refer(_) => {}
+        }
+    }
+    for ind in &p.indications {
+        if let Some(a) = &ind.applies {
+            c(p, a, out);
+        }
+        for ph in [Some(&ind.initial), ind.reauth.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            node(p, &ph.criteria, out);
+            if let Some(d) = &ph.dosing {
+                node(p, d, out);
+            }
+        }
+    }
+}
+
+/// Days since 0000-03-01 of a `yyyymmdd` date (a civil-calendar day count).
+fn days(ymd: i32) -> i64 {
+    let (y, m, d) = (ymd as i64 / 10000, ymd as i64 / 100 % 100, ymd as i64 % 100);
+    let (y, m) = if m <= 2 { (y - 1, m + 12) } else { (y, m) };
+    365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d - 1
+}
+
+/// The `yyyymmdd` date of a day count of [`days`].
+fn ymd(n: i64) -> i32 {
+    // Search from a year below: fine for the years the generator uses.
+    let mut y = n / 366;
+    while days(((y + 1) * 10000 + 101) as i32) <= n {
+        y += 1;
+    }
+    let mut m = 1;
+    while m < 12 && days((y * 10000 + (m + 1) * 100 + 1) as i32) <= n {
+        m += 1;
+    }
+    let d = n - days((y * 10000 + m * 100 + 1) as i32) + 1;
+    (y * 10000 + m * 100 + d) as i32
+}
+
+/// The values to try for an unstated fact: one or two of each cell of its domain, as the
+/// policy's constants (and those of the facts it is compared with) cut it.
+pub fn cells(p: &Policy, req: &Req, fact: usize) -> Vec<V> {
+    use rust_decimal::Decimal;
+    let mut conds = Vec::new();
+    all_conds(p, &mut conds);
+    let num = |v: &V| match v {
+        V::Num(d) => Some(*d),
+        V::Date(d) => Some(Decimal::from(days(*d))),
+        _ => None,
+    };
+    let mut ks: Vec<Decimal> = Vec::new();
+    let add = |ks: &mut Vec<Decimal>, d: Decimal| {
+        if !ks.contains(&d) {
+            ks.push(d)
+        }
+    };
+    let mut partners = Vec::new();
+    for c in &conds {
+        if let C::CmpFacts { left, right, .. } = c {
+            if *left == fact {
+                partners.push(*right);
+            }
+            if *right == fact {
+                partners.push(*left);
+            }
+        }
+    }
+    for c in &conds {
+        if let C::Cmp { fact: f, value, .. } = c {
+            if *f == fact || partners.contains(f) {
+                if let Some(d) = num(value) {
+                    add(&mut ks, d);
+                }
+            }
+        }
+    }
+    for &o in &partners {
+        if let Some(d) = req.values[o].as_ref().and_then(num) {
+            add(&mut ks, d);
+        }
+    }
+    match fact {
+        FLAG_A | FLAG_B | RECORDS => vec![V::B(true), V::B(false)],
+        ROUTE => ROUTES.iter().map(|r| V::Enum(r.to_string())).collect(),
+        DIAG => DIAGNOSES.iter().map(|r| V::Enum(r.to_string())).collect(),
+        AUTH => ["initial", "reauthorization"]
+            .iter()
+            .map(|r| V::Enum(r.to_string()))
+            .collect(),
+        SITES => (0..8)
+            .map(|b: usize| {
+                V::Set(
+                    SITES_VALUES
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| b >> i & 1 == 1)
+                        .map(|(_, s)| s.to_string())
+                        .collect(),
+                )
+            })
+            .collect(),
+        N => {
+            let top = ks.iter().copied().max().unwrap_or_default();
+            let top = top.floor().to_string().parse::<i64>().unwrap_or(0).max(0) + 2;
+            (0..=top).map(|k| V::Num(Decimal::from(k))).collect()
+        }
+        START | END => {
+            if ks.is_empty() {
+                ks.push(Decimal::from(days(20200315)));
+            }
+            ks.sort();
+            let mut out: Vec<i64> = Vec::new();
+            let int = |d: Decimal| d.to_string().parse::<i64>().unwrap();
+            for (i, &k) in ks.iter().enumerate() {
+                let k = int(k);
+                for x in [k - 2, k - 1, k, k + 1, k + 2] {
+                    let below_next = ks.get(i + 1).is_none_or(|&n| x < int(n) || x == k);
+                    let above_prev = i == 0 || x > int(ks[i - 1]) || x == k;
+                    if below_next && above_prev && !out.contains(&x) {
+                        out.push(x);
+                    }
+                }
+            }
+            out.into_iter().map(|d| V::Date(ymd(d))).collect()
+        }
+        SCORE | DOSE | DOSE_MAX | REST => {
+            let floor = fact != SCORE;
+            if floor {
+                add(&mut ks, Decimal::ZERO);
+            }
+            if ks.is_empty() {
+                ks.push(Decimal::ZERO);
+            }
+            ks.sort();
+            let mut out = Vec::new();
+            let lo = ks[0];
+            out.push(lo - Decimal::ONE);
+            out.push(lo - Decimal::TWO);
+            for (i, &k) in ks.iter().enumerate() {
+                out.push(k);
+                let next = ks.get(i + 1).copied().unwrap_or(k + Decimal::from(4));
+                // A quarter, a half and three quarters of the way to the next.
+                for q in 1..=3 {
+                    out.push(k + (next - k) * Decimal::from(q) / Decimal::from(4));
+                }
+            }
+            out.retain(|d| !floor || *d >= Decimal::ZERO);
+            out.into_iter().map(|d| V::Num(d.normalize())).collect()
+        }
+        _ => unreachable!(),
+    }
+}
+
+/// The facts the request leaves unstated whose value a condition reads (not only `is known` or
+/// a condition of approval), with the values to try for each.
+pub fn unstated(p: &Policy, req: &Req) -> Vec<(usize, Vec<V>)> {
+    let mut conds = Vec::new();
+    all_conds(p, &mut conds);
+    let mut read = [false; NFACTS];
+    for c in conds {
+        match c {
+            C::Flag { fact, .. }
+            | C::FlagNo { fact, .. }
+            | C::EnumIn { fact, .. }
+            | C::SetHas { fact, .. } => read[*fact] = true,
+            C::Cmp { fact, coa, .. } => read[*fact] |= !coa,
+            C::CmpFacts { left, right, .. } => {
+                read[*left] = true;
+                read[*right] = true;
+            }
+            C::OnRoute(_) => read[ROUTE] = true,
+            _ => {}
+        }
+    }
+    // The phases of an indication with reauthorization criteria are told apart by `authorization`.
+    read[AUTH] = p.indications.iter().any(|i| i.reauth.is_some());
+    (0..NFACTS)
+        .filter(|&f| read[f] && req.values[f].is_none())
+        .map(|f| (f, cells(p, req, f)))
+        .collect()
+}
+
+/// The kind of decision of a completion, from its phases' standings.
+fn kind_of(st: &[Standing]) -> Kind {
+    if st.contains(&Standing::Approve) {
+        Kind::Approve
+    } else if st.contains(&Standing::Refer) {
+        Kind::Refer
+    } else {
+        Kind::Deny
+    }
+}
+
+/// Every completion of the request's unstated facts, tried one by one: `None` if there are more
+/// than [`EXACT_LIMIT`].
+pub fn exact(p: &Policy, req: &Req) -> Option<Exact> {
+    let free = unstated(p, req);
+    let limit = std::env::var("ORACLE_EXACT_LIMIT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(EXACT_LIMIT);
+    let mut total: usize = 1;
+    for (_, vs) in &free {
+        total = total.checked_mul(vs.len())?;
+        if total > limit {
+            return None;
+        }
+    }
+    let us = units(p);
+    let mut sets: Vec<Vec<Standing>> = vec![Vec::new(); us.len()];
+    let mut kinds = Vec::with_capacity(total);
+    let mut done = req.clone();
+    for idx in 0..total {
+        let mut rest = idx;
+        for (f, vs) in &free {
+            done.values[*f] = Some(vs[rest % vs.len()].clone());
+            rest /= vs.len();
+        }
+        let r = Ref {
+            policy: p,
+            req: &done,
+            sent: req,
+        };
+        let st: Vec<Standing> = us
+            .iter()
+            .map(|u| match standing(&r.facts(u), p.outside_dosing) {
+                Standing::NotApplicable | Standing::DeniedDosing => Standing::Denied,
+                Standing::Unknown => panic!(
+                    "a completion leaves phase {} unknown: {:?}\n{}",
+                    u.label,
+                    done.values,
+                    render_policy(p)
+                ),
+                s => s,
+            })
+            .collect();
+        for (set, s) in sets.iter_mut().zip(&st) {
+            if !set.contains(s) {
+                set.push(*s);
+            }
+        }
+        kinds.push(kind_of(&st));
+    }
+    let sure = |s: Standing| sets.iter().any(|x| x[..] == [s]);
+    let kind = if sure(Standing::Approve) {
+        Kind::Approve
+    } else if !kinds.contains(&Kind::Approve) && sure(Standing::Refer) {
+        Kind::Refer
+    } else if kinds.iter().all(|&k| k == Kind::Deny) {
+        Kind::Deny
+    } else {
+        Kind::NeedsInfo
+    };
+    let missing = (kind == Kind::NeedsInfo).then(|| {
+        let mut stride = 1;
+        let mut out = Vec::new();
+        for (f, vs) in &free {
+            let n = vs.len();
+            // Completions that differ only in this fact: the same index but for its digit.
+            let differs = (0..total)
+                .filter(|i| i / stride % n == 0)
+                .any(|i| (1..n).any(|k| kinds[i + k * stride] != kinds[i]));
+            if differs {
+                out.push(*f);
+            }
+            stride *= n;
+        }
+        out
+    });
+    let missing = missing.filter(|m| !m.is_empty());
+    Some(Exact {
+        sets,
+        kind,
+        missing,
+    })
 }

@@ -412,6 +412,22 @@ fn defs() -> Value {
                     }),
                 ),
                 ("indications", list_of("indication", "The indications whose decision depends on the fact.")),
+                (
+                    "criteria",
+                    json!({
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "The labels of the criteria that need the fact (e.g. `1.A.v`), in the policy's order; an indication's own label (e.g. `2`) where the fact decides whether the indication applies.",
+                    }),
+                ),
+                (
+                    "alternatives",
+                    json!({
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "Other missing facts that can settle one of those criteria instead of this one (e.g. `consulting_specialties` for `prescriber_specialty`): stating either may be enough. Empty when there are none.",
+                    }),
+                ),
             ],
         ),
         "limit": record(
@@ -637,6 +653,8 @@ mod tests {
                     label: "1".into(),
                     title: "I".into(),
                 }],
+                criteria: vec!["1.A".into()],
+                alternatives: vec!["height".into()],
             }],
             exceeded: vec![limit],
             provenance: vec![Provenance {

@@ -14,9 +14,11 @@
 //! (the evaluator's reports), `decision` (the decision as data), `explain` (the explanation) and
 //! `words` (conditions and decisions in words); everything public is re-exported here.
 
+mod cells;
 mod decision;
 mod explain;
 mod logic;
+mod needs;
 mod observe;
 mod words;
 

@@ -278,6 +278,12 @@ pub struct Missing {
     pub or_inputs: Vec<String>,
     /// The indications whose decision depends on it.
     pub indications: Vec<IndicationRef>,
+    /// The labels of the criteria that need it (`1.A.v`; an indication's own label, `2`, for
+    /// what decides whether the indication applies), in the policy's order.
+    pub criteria: Vec<String>,
+    /// Other missing facts that can settle one of those criteria instead of it: stating either
+    /// one may be enough (`prescriber_specialty`, or `consulting_specialties`).
+    pub alternatives: Vec<String>,
 }
 
 /// A dosing limit, and what the request states of it.

@@ -1,7 +1,6 @@
 //! [`evaluate`]: the decision with its explanation, in the policy's own labels and words.
 
-use super::logic::{bit, node_r, possible, standing_known, values, Referral, Values};
-use super::logic::{APPROVE, DENY, REFER};
+use super::logic::{node_r, values, Referral, Values};
 use super::observe::{NoObserver, Observer};
 use super::words;
 use super::words::{allowed, facts_of, first_fact};
@@ -43,7 +42,6 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
     let f = &req.values[..];
     let outcome = decide(p, req);
     let vals: Vec<Values> = p.indications.iter().map(|i| values(i, f, o)).collect();
-    let refers = p.policy.outside_dosing.is_some();
     let mut d = Decision {
         format: DECISION_FORMAT,
         format_version: DECISION_FORMAT_VERSION,
@@ -126,12 +124,27 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
             // The indication refers whatever the unstated facts are: its criteria hold only
             // through a referral leaf; or they may hold on their own, and the dosing holds only
             // through a referral leaf, or is outside the policy's (with the statement).
+            // (A section's value may be unknown where only trying the completions decided.)
+            let dosing_via = v.dosing.s != Tv::True && v.dosing.l == Tv::True;
             let via = if v.criteria.referral() {
                 lenient.referral_leaf(&ind.criteria)
-            } else if v.dosing.referral() {
+            } else if dosing_via {
                 ind.dosing.as_ref().and_then(|n| lenient.referral_leaf(n))
             } else {
                 None
+            };
+            // Decided only by trying every completion: the criteria hold in some completions only
+            // through a referral; name it.
+            let via = match via {
+                None if v.criteria.s != Tv::True
+                    && v.criteria.l != Tv::False
+                    && v.dosing.l != Tv::False =>
+                {
+                    lenient
+                        .referral_leaf(&ind.criteria)
+                        .or_else(|| lenient.some_referral(&ind.criteria))
+                }
+                via => via,
             };
             // The branches that held: without people when the criteria hold on their own.
             let reading = if v.criteria.s == Tv::True {
@@ -158,7 +171,7 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                         redirect_to: to,
                     });
                     // A referral through the dosing: tell the clinician what the dose exceeds.
-                    if v.dosing.referral() {
+                    if dosing_via && !v.criteria.referral() {
                         if let Some(dosing) = &ind.dosing {
                             strict.exceeded(dosing, &mut d.exceeded);
                         }
@@ -181,62 +194,43 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
             }
         }
         DecisionKind::NeedsInfo => {
-            let mut slots = Vec::new();
-            // For each slot, the indications whose standing it can change.
-            let mut by: Vec<(u32, usize)> = Vec::new();
-            let sets: Vec<u8> = vals.iter().map(|v| possible(*v, refers)).collect();
-            for (i, (ind, v)) in p.indications.iter().zip(&vals).enumerate() {
-                if !matters(&sets, i) {
-                    continue;
-                }
-                let before = slots.len();
-                // The unknown values that can change the indication's standing, and the facts
-                // that make each unknown: whether it applies, whether the criteria and the dosing
-                // hold, and whether they hold without a referral.
-                let m = value_matters(*v, refers);
-                if m[0] {
-                    if let Some(a) = &ind.applies {
-                        lenient.unknown_cond(a, &mut slots);
-                    }
-                }
-                let sections = [
-                    (Some(&ind.criteria), m[1], m[2]),
-                    (ind.dosing.as_ref(), m[3], m[4]),
-                ];
-                for (n, s, l) in sections {
-                    let Some(n) = n else { continue };
-                    if l {
-                        lenient.unknown_node(n, &mut slots);
-                    }
-                    if s {
-                        strict.unknown_node(n, &mut slots);
-                    }
-                }
-                by.extend(slots[before..].iter().map(|&s| (s, i)));
-            }
-            // In the order the policy asks for them: what an indication applies to, then its
-            // criteria and dosing, indication by indication.
-            let mut seen = std::collections::HashSet::new();
-            slots.retain(|s| seen.insert(*s));
-            d.missing = slots
+            let needs = super::needs::needed(p, f);
+            let name = |slot: u32| p.facts[slot as usize].name.clone();
+            d.missing = needs
                 .iter()
-                .map(|&s| {
-                    let mut m = lenient.missing(s);
-                    let mut inds: Vec<usize> = by
-                        .iter()
-                        .filter(|(x, _)| *x == s)
-                        .map(|(_, i)| *i)
-                        .collect();
-                    inds.dedup();
-                    m.indications = inds
+                .map(|n| {
+                    let mut m = lenient.missing(n.slot);
+                    m.indications = n
+                        .indications
                         .iter()
                         .map(|&i| indication_ref(&p.indications[i]))
                         .collect();
+                    m.criteria = n.criteria.clone();
+                    m.alternatives = n.alternatives.iter().map(|&s| name(s)).collect();
                     m
                 })
                 .collect();
-            let names: Vec<String> = d.missing.iter().map(|m| m.fact.clone()).collect();
-            let mut inds: Vec<usize> = by.iter().map(|(_, i)| *i).collect();
+            // Alternatives named together: `prescriber_specialty or consulting_specialties`.
+            let mut said: Vec<u32> = Vec::new();
+            let mut names: Vec<String> = Vec::new();
+            for n in &needs {
+                if said.contains(&n.slot) {
+                    continue;
+                }
+                said.push(n.slot);
+                let mut group = vec![name(n.slot)];
+                for &a in &n.alternatives {
+                    if !said.contains(&a) {
+                        said.push(a);
+                        group.push(name(a));
+                    }
+                }
+                names.push(group.join(" or "));
+            }
+            let mut inds: Vec<usize> = needs
+                .iter()
+                .flat_map(|n| n.indications.iter().copied())
+                .collect();
             inds.sort_unstable();
             inds.dedup();
             let under: Vec<String> = inds.iter().map(|&i| named(&p.indications[i])).collect();
@@ -342,65 +336,6 @@ pub(super) fn named_fact(t: &Test) -> String {
     }
 }
 
-/// Whether the standing of indication `i` can change the decision, given every indication's set
-/// of possible standings (`sets`): two of its possible standings give different decisions for
-/// some possible standings of the others.
-fn matters(sets: &[u8], i: usize) -> bool {
-    let set = sets[i];
-    let others = sets
-        .iter()
-        .enumerate()
-        .filter(|&(j, _)| j != i)
-        .map(|(_, &s)| s);
-    // Every other indication may not approve / may be denied.
-    let others_may_not_approve = others.clone().all(|s| s & !APPROVE != 0);
-    let others_may_deny = others.clone().all(|s| s & DENY != 0);
-    let approve_or_not = set & APPROVE != 0 && set & !APPROVE != 0;
-    let refer_or_deny = set & REFER != 0 && set & DENY != 0;
-    (approve_or_not && others_may_not_approve) || (refer_or_deny && others_may_deny)
-}
-
-/// Which of an indication's unknown values (applies; criteria strict, lenient; dosing strict,
-/// lenient) can change its standing: for some values of the others, the two values of this one
-/// give different standings (a section's strict reading never holding where its lenient fails).
-fn value_matters(v: Values, refers: bool) -> [bool; 5] {
-    let tvs = [
-        v.applies,
-        v.criteria.s,
-        v.criteria.l,
-        v.dosing.s,
-        v.dosing.l,
-    ];
-    // The values with the unknown ones taken from `bits`; `None` if not a possible combination.
-    let fixed = |bits: u8| -> Option<[bool; 5]> {
-        let mut x = [false; 5];
-        for (j, t) in tvs.iter().enumerate() {
-            x[j] = match t {
-                Tv::True => true,
-                Tv::False => false,
-                Tv::Unknown => bits & (1 << j) != 0,
-            };
-        }
-        let valid = (!x[1] || x[2]) && (!x[3] || x[4]);
-        valid.then_some(x)
-    };
-    let standing = |x: [bool; 5]| bit(standing_known(x[0], (x[1], x[2]), (x[3], x[4]), refers));
-    let mut out = [false; 5];
-    for (k, t) in tvs.iter().enumerate() {
-        if *t != Tv::Unknown {
-            continue;
-        }
-        out[k] =
-            (0..32u8)
-                .filter(|b| b & (1 << k) == 0)
-                .any(|b| match (fixed(b), fixed(b | 1 << k)) {
-                    (Some(x), Some(y)) => standing(x) != standing(y),
-                    _ => false,
-                });
-    }
-    out
-}
-
 fn approval(ind: &IndicationDef, req: &Request) -> Approval {
     use policyc_ir::ir::DurationUnit::*;
     let start = req.as_of.and_then(date_from_days);
@@ -464,6 +399,18 @@ impl<'a> Explainer<'a> {
                 .find(|c| node_r(c, self.f(), Tv::True) == Tv::True)
                 .and_then(|c| self.referral_leaf(c)),
             NodeBody::Group { children, .. } => children.iter().find_map(|c| self.referral_leaf(c)),
+        }
+    }
+
+    /// The first referral leaf under a node that may hold if people agree (in the policy's order).
+    fn some_referral<'n>(&self, n: &'n Node) -> Option<&'n Node> {
+        if node_r(n, self.f(), Tv::True) == Tv::False {
+            return None;
+        }
+        match &n.body {
+            NodeBody::Referral { .. } => Some(n),
+            NodeBody::Condition { .. } => None,
+            NodeBody::Group { children, .. } => children.iter().find_map(|c| self.some_referral(c)),
         }
     }
 
@@ -935,47 +882,6 @@ impl<'a> Explainer<'a> {
         }
     }
 
-    /// Facts whose absence makes an unknown condition unknown.
-    fn unknown_cond(&self, c: &Cond, out: &mut Vec<u32>) {
-        if cond(c, self.f()) != Tv::Unknown {
-            return;
-        }
-        match c {
-            Cond::All { all: v } | Cond::Any { any: v } => {
-                v.iter().for_each(|x| self.unknown_cond(x, out))
-            }
-            Cond::Not { not } => self.unknown_cond(not, out),
-            Cond::CompareFacts { left, right, .. } => {
-                for s in [*left, *right] {
-                    if self.f()[s as usize].is_none() {
-                        out.push(s);
-                    }
-                }
-            }
-            leaf => {
-                if let Some(s) = first_fact(leaf) {
-                    out.push(s);
-                }
-            }
-        }
-    }
-
-    fn unknown_node(&self, n: &Node, out: &mut Vec<u32>) {
-        if self.holds(n) != Tv::Unknown {
-            return;
-        }
-        for g in n.guard.iter().chain(&n.only_if) {
-            self.unknown_cond(g, out);
-        }
-        match &n.body {
-            NodeBody::Referral { .. } => {}
-            NodeBody::Condition { condition } => self.unknown_cond(condition, out),
-            NodeBody::Group { children, .. } => {
-                children.iter().for_each(|c| self.unknown_node(c, out))
-            }
-        }
-    }
-
     fn missing(&self, slot: u32) -> Missing {
         let fact = &self.p.facts[slot as usize];
         // Inputs, and the inputs of derived inputs, in the order the policy declares them.
@@ -996,6 +902,8 @@ impl<'a> Explainer<'a> {
         inputs.sort_unstable();
         Missing {
             indications: Vec::new(),
+            criteria: Vec::new(),
+            alternatives: Vec::new(),
             fact: fact.name.clone(),
             description: fact.description.clone(),
             or_inputs: inputs

@@ -89,11 +89,94 @@ fn compare_value(v: Value, op: CmpOp, limit: &policyc_ir::ir::Limit) -> Tv {
 
 /// Evaluate a condition over the request's fact slots (`f`, indexed by slot; `None`: not stated).
 pub fn cond(c: &Cond, f: &[Option<Value>]) -> Tv {
+    cond_in(c, f)
+}
+
+/// Where the evaluator reads facts: the request's slots, or the request with some of the facts it
+/// leaves unstated given a value (a completion being tried, see [`Scope`]).
+pub(crate) trait Facts {
+    /// The value conditions compare: stated, derived, or given by the completion.
+    fn value(&self, slot: u32) -> Option<Value>;
+    /// Whether the request itself states (or derives) the fact: what `is known` and a condition of
+    /// approval read, which a completion does not change.
+    fn stated(&self, slot: u32) -> bool;
+}
+
+impl Facts for [Option<Value>] {
+    #[inline]
+    fn value(&self, slot: u32) -> Option<Value> {
+        self[slot as usize]
+    }
+    #[inline]
+    fn stated(&self, slot: u32) -> bool {
+        self[slot as usize].is_some()
+    }
+}
+
+/// One fact given a value by a completion being tried, on top of the others (a list on the stack).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Link<'a> {
+    slot: u32,
+    value: Value,
+    up: Option<&'a Link<'a>>,
+}
+
+/// The request's slots, with some unstated facts given values: a partial completion. Lives on the
+/// stack (each value a [`Link`] in the caller's frame), so trying completions allocates nothing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scope<'a> {
+    base: &'a [Option<Value>],
+    top: Option<&'a Link<'a>>,
+}
+
+impl<'a> Scope<'a> {
+    /// The request as it is.
+    pub(crate) fn of(base: &'a [Option<Value>]) -> Scope<'a> {
+        Scope { base, top: None }
+    }
+    /// A link giving `slot` the value `value` on top of this scope (see [`Scope::with`]).
+    pub(crate) fn link(&self, slot: u32, value: Value) -> Link<'a> {
+        Link {
+            slot,
+            value,
+            up: self.top,
+        }
+    }
+    /// This scope with the link on top.
+    pub(crate) fn with<'b>(&self, link: &'b Link<'a>) -> Scope<'b>
+    where
+        'a: 'b,
+    {
+        Scope {
+            base: self.base,
+            top: Some(link),
+        }
+    }
+}
+
+impl Facts for Scope<'_> {
+    fn value(&self, slot: u32) -> Option<Value> {
+        let mut l = self.top;
+        while let Some(x) = l {
+            if x.slot == slot {
+                return Some(x.value);
+            }
+            l = x.up;
+        }
+        self.base[slot as usize]
+    }
+    fn stated(&self, slot: u32) -> bool {
+        self.base[slot as usize].is_some()
+    }
+}
+
+/// [`cond`] over any [`Facts`].
+pub(crate) fn cond_in<F: Facts + ?Sized>(c: &Cond, f: &F) -> Tv {
     match c {
         Cond::All { all } => {
             let mut r = Tv::True;
             for x in all {
-                match cond(x, f) {
+                match cond_in(x, f) {
                     Tv::False => return Tv::False,
                     Tv::Unknown => r = Tv::Unknown,
                     Tv::True => {}
@@ -104,7 +187,7 @@ pub fn cond(c: &Cond, f: &[Option<Value>]) -> Tv {
         Cond::Any { any } => {
             let mut r = Tv::False;
             for x in any {
-                match cond(x, f) {
+                match cond_in(x, f) {
                     Tv::True => return Tv::True,
                     Tv::Unknown => r = Tv::Unknown,
                     Tv::False => {}
@@ -112,20 +195,20 @@ pub fn cond(c: &Cond, f: &[Option<Value>]) -> Tv {
             }
             r
         }
-        Cond::Not { not } => cond(not, f).not(),
-        Cond::IsTrue { fact } => match f[*fact as usize] {
+        Cond::Not { not } => cond_in(not.as_ref(), f).not(),
+        Cond::IsTrue { fact } => match f.value(*fact) {
             Some(Value::Bool(b)) => Tv::from(b),
             _ => Tv::Unknown,
         },
-        Cond::Known { fact } => Tv::from(f[*fact as usize].is_some()),
-        Cond::EnumIn { fact, mask, .. } => match f[*fact as usize] {
+        Cond::Known { fact } => Tv::from(f.stated(*fact)),
+        Cond::EnumIn { fact, mask, .. } => match f.value(*fact) {
             Some(Value::Enum(UNLISTED)) => Tv::False,
             Some(Value::Enum(i)) => Tv::from(mask & (1u128 << (i & 127)) != 0),
             _ => Tv::Unknown,
         },
         Cond::SetHas {
             fact, quant, mask, ..
-        } => match f[*fact as usize] {
+        } => match f.value(*fact) {
             Some(Value::Set(s)) => Tv::from(match quant {
                 SetQuant::Any => s & mask != 0,
                 SetQuant::All => s & mask == *mask,
@@ -138,13 +221,18 @@ pub fn cond(c: &Cond, f: &[Option<Value>]) -> Tv {
             op,
             limit,
             condition,
-        } => match f[*fact as usize] {
-            Some(v) => compare_value(v, *op, limit),
-            // A condition of approval that the request does not state holds (it is carried).
-            None if *condition => Tv::True,
-            None => Tv::Unknown,
-        },
-        Cond::CompareFacts { left, op, right } => match (f[*left as usize], f[*right as usize]) {
+        } => {
+            // A condition of approval that the request does not state holds (it is carried),
+            // whatever a completion would state.
+            if *condition && !f.stated(*fact) {
+                return Tv::True;
+            }
+            match f.value(*fact) {
+                Some(v) => compare_value(v, *op, limit),
+                None => Tv::Unknown,
+            }
+        }
+        Cond::CompareFacts { left, op, right } => match (f.value(*left), f.value(*right)) {
             (Some(Value::Num(a, 0)), Some(Value::Num(b, 0))) => {
                 Tv::from(cmp_holds(*op, dec_cmp(a, b)))
             }
@@ -171,10 +259,10 @@ pub(crate) fn node_r(n: &Node, f: &[Option<Value>], r: Referral) -> Tv {
 
 /// Both readings of a node at once, (strict, lenient), evaluating each condition once, reporting
 /// to `o`.
-fn node_pair<O: Observer>(n: &Node, f: &[Option<Value>], o: &mut O) -> (Tv, Tv) {
+pub(crate) fn node_pair<F: Facts + ?Sized, O: Observer>(n: &Node, f: &F, o: &mut O) -> (Tv, Tv) {
     let g = match &n.guard {
         Some(c) => {
-            let g = cond(c, f);
+            let g = cond_in(c, f);
             o.guard(n, g);
             g
         }
@@ -186,7 +274,7 @@ fn node_pair<O: Observer>(n: &Node, f: &[Option<Value>], o: &mut O) -> (Tv, Tv) 
     // `if P: body` is the implication ¬P ∨ body.
     let p = match &n.only_if {
         Some(c) => {
-            let p = cond(c, f);
+            let p = cond_in(c, f);
             o.only_if(n, p);
             p
         }
@@ -212,15 +300,15 @@ fn node_pair<O: Observer>(n: &Node, f: &[Option<Value>], o: &mut O) -> (Tv, Tv) 
     (finish(bs), finish(bl))
 }
 
-fn body_pair<O: Observer>(n: &Node, f: &[Option<Value>], o: &mut O) -> (Tv, Tv) {
+fn body_pair<F: Facts + ?Sized, O: Observer>(n: &Node, f: &F, o: &mut O) -> (Tv, Tv) {
     match &n.body {
         NodeBody::Condition { condition } => {
-            let c = cond(condition, f);
+            let c = cond_in(condition, f);
             if O::ACTIVE && o.wants_limits() {
                 let mut leaves = Vec::new();
                 limit_leaves(condition, &mut leaves);
                 for (k, leaf) in leaves.into_iter().enumerate() {
-                    o.limit(n, k, cond(leaf, f));
+                    o.limit(n, k, cond_in(leaf, f));
                 }
             }
             (c, c)
@@ -230,10 +318,10 @@ fn body_pair<O: Observer>(n: &Node, f: &[Option<Value>], o: &mut O) -> (Tv, Tv) 
     }
 }
 
-fn group_pair<O: Observer>(
+fn group_pair<F: Facts + ?Sized, O: Observer>(
     of: GroupKind,
     children: &[Node],
-    f: &[Option<Value>],
+    f: &F,
     o: &mut O,
 ) -> (Tv, Tv) {
     match of {
@@ -282,7 +370,7 @@ fn group_pair<O: Observer>(
 }
 
 /// For an active observer: evaluate the children a settled group skips, for their reports only.
-fn observe_rest<O: Observer>(rest: &[Node], f: &[Option<Value>], o: &mut O) {
+fn observe_rest<F: Facts + ?Sized, O: Observer>(rest: &[Node], f: &F, o: &mut O) {
     for c in rest {
         node_pair(c, f, o);
     }
@@ -310,6 +398,7 @@ pub fn node(n: &Node, f: &[Option<Value>]) -> Tv {
 }
 
 /// How one indication stands for a request, once every part's value is known.
+#[cfg(test)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Standing {
     /// The indication does not cover the request (its `applies when` is false).
@@ -352,7 +441,7 @@ impl Sec {
     }
 }
 
-fn section<O: Observer>(n: Option<&Node>, f: &[Option<Value>], o: &mut O) -> Sec {
+fn section<F: Facts + ?Sized, O: Observer>(n: Option<&Node>, f: &F, o: &mut O) -> Sec {
     let Some(n) = n else { return Sec::HOLDS };
     let (s, l) = node_pair(n, f, o);
     Sec { s, l }
@@ -367,8 +456,12 @@ pub(super) struct Values {
 
 /// The values of an indication's parts, reporting to `o`. Dosing is not read when the criteria
 /// fail (for an active observer it is evaluated, and its value still not used).
-pub(super) fn values<O: Observer>(ind: &IndicationDef, f: &[Option<Value>], o: &mut O) -> Values {
-    let applies = ind.applies.as_ref().map_or(Tv::True, |a| cond(a, f));
+pub(super) fn values<F: Facts + ?Sized, O: Observer>(
+    ind: &IndicationDef,
+    f: &F,
+    o: &mut O,
+) -> Values {
+    let applies = ind.applies.as_ref().map_or(Tv::True, |a| cond_in(a, f));
     o.applies(ind, applies);
     if applies == Tv::False {
         return Values {
@@ -397,7 +490,8 @@ pub(super) fn values<O: Observer>(ind: &IndicationDef, f: &[Option<Value>], o: &
 }
 
 /// The standing once every value is known: `applies`, and each section as (strict, lenient).
-pub(super) fn standing_known(
+#[cfg(test)]
+fn standing_known(
     applies: bool,
     criteria: (bool, bool),
     dosing: (bool, bool),
@@ -422,7 +516,8 @@ pub(super) const REFER: u8 = 2;
 pub(super) const DENY: u8 = 4;
 
 /// The standing's bit in a set of possible standings.
-pub(super) fn bit(s: Standing) -> u8 {
+#[cfg(test)]
+fn bit(s: Standing) -> u8 {
     match s {
         Standing::Approve => APPROVE,
         Standing::Refer => REFER,
@@ -605,9 +700,14 @@ impl Combined {
 /// The standings an indication could have, doing only the work that can change the decision:
 /// dosing is read only when the indication may apply and its criteria may hold, and once the
 /// decision is open between an approval and something else (`approve_only`), only a sure
-/// approval matters.
-fn possible_lean(ind: &IndicationDef, f: &[Option<Value>], refers: bool, approve_only: bool) -> u8 {
-    let applies = ind.applies.as_ref().map_or(Tv::True, |a| cond(a, f));
+/// approval matters. Read from the three-valued values: a superset of the standings reachable.
+fn possible_lean<F: Facts + ?Sized>(
+    ind: &IndicationDef,
+    f: &F,
+    refers: bool,
+    approve_only: bool,
+) -> u8 {
+    let applies = ind.applies.as_ref().map_or(Tv::True, |a| cond_in(a, f));
     match applies {
         Tv::False => return DENY,
         Tv::Unknown if approve_only => return DENY | APPROVE,
@@ -631,18 +731,179 @@ fn possible_lean(ind: &IndicationDef, f: &[Option<Value>], refers: bool, approve
     )
 }
 
+// ---------------------------------------------------------------------- exactly, by cells
+
+/// How deep a search for the standings an indication can reach goes: how many unstated facts
+/// it gives values to, one below the other.
+const SEARCH_DEPTH: u32 = 32;
+
+/// How many completions (a value of one cell of one fact) one decision tries at most, over all
+/// its indications. Past it, an indication's standings are read from its three-valued values
+/// (a superset of those reachable), so a decision other than needs_info stays right.
+pub(crate) const SEARCH_BUDGET: u32 = 20_000;
+
+/// The first unstated fact that makes a condition unknown, in the order the condition reads them.
+pub(crate) fn pick_cond<F: Facts + ?Sized>(c: &Cond, f: &F) -> Option<u32> {
+    if cond_in(c, f) != Tv::Unknown {
+        return None;
+    }
+    match c {
+        Cond::All { all: v } | Cond::Any { any: v } => v.iter().find_map(|x| pick_cond(x, f)),
+        Cond::Not { not } => pick_cond(not, f),
+        Cond::CompareFacts { left, right, .. } => {
+            [*left, *right].into_iter().find(|&s| f.value(s).is_none())
+        }
+        Cond::IsTrue { fact }
+        | Cond::EnumIn { fact, .. }
+        | Cond::SetHas { fact, .. }
+        | Cond::Compare { fact, .. } => f.value(*fact).is_none().then_some(*fact),
+        Cond::Known { .. } => None,
+    }
+}
+
+/// The first unstated fact that makes a node unknown (in either reading), in the policy's order.
+pub(crate) fn pick_node<F: Facts + ?Sized>(n: &Node, f: &F) -> Option<u32> {
+    for g in n.guard.iter().chain(&n.only_if) {
+        match cond_in(g, f) {
+            Tv::False => return None,
+            Tv::Unknown => {
+                if let Some(s) = pick_cond(g, f) {
+                    return Some(s);
+                }
+            }
+            Tv::True => {}
+        }
+    }
+    match &n.body {
+        NodeBody::Condition { condition } => pick_cond(condition, f),
+        NodeBody::Referral { .. } => None,
+        NodeBody::Group { children, .. } => children.iter().find_map(|c| {
+            let (s, l) = node_pair(c, f, &mut NoObserver);
+            if s == Tv::Unknown || l == Tv::Unknown {
+                pick_node(c, f)
+            } else {
+                None
+            }
+        }),
+    }
+}
+
+/// The first unstated fact an indication's unknown values read: whether it applies, then its
+/// criteria, then (when they may hold) its dosing.
+pub(crate) fn pick_indication<F: Facts + ?Sized>(
+    ind: &IndicationDef,
+    f: &F,
+    v: Values,
+) -> Option<u32> {
+    if v.applies == Tv::Unknown {
+        if let Some(s) = ind.applies.as_ref().and_then(|a| pick_cond(a, f)) {
+            return Some(s);
+        }
+    }
+    if v.criteria.s == Tv::Unknown || v.criteria.l == Tv::Unknown {
+        if let Some(s) = pick_node(&ind.criteria, f) {
+            return Some(s);
+        }
+    }
+    if v.criteria.l != Tv::False && (v.dosing.s == Tv::Unknown || v.dosing.l == Tv::Unknown) {
+        return ind.dosing.as_ref().and_then(|d| pick_node(d, f));
+    }
+    None
+}
+
+/// The standings indication `i` reaches over every completion of the facts the request leaves
+/// unstated (each given one value of each cell of its domain, [`super::cells`]): a set of
+/// [`APPROVE`], [`REFER`], [`DENY`]. Exact, unless the search runs out of `budget` or depth, or a
+/// value is unknown for another reason than an unstated fact (then the three-valued superset).
+/// With `approve_only`, stops as soon as something other than an approval is reachable.
+pub(crate) fn exact_standings(
+    p: &Program,
+    i: usize,
+    s: Scope<'_>,
+    refers: bool,
+    approve_only: bool,
+    budget: &mut u32,
+) -> u8 {
+    search(p, i, s, refers, approve_only, 0, 0, budget)
+}
+
+/// The standings reachable below `s`; `found`: standings already known to be reachable elsewhere,
+/// so that a part of the search that can only find those is skipped (what it returns is then a
+/// superset of its own, within `found`, and the union stays exact).
+#[allow(clippy::too_many_arguments)]
+fn search(
+    p: &Program,
+    i: usize,
+    s: Scope<'_>,
+    refers: bool,
+    approve_only: bool,
+    found: u8,
+    depth: u32,
+    budget: &mut u32,
+) -> u8 {
+    let ind = &p.indications[i];
+    let v = values(ind, &s, &mut NoObserver);
+    let set = possible(v, refers);
+    if set.count_ones() <= 1 || (approve_only && set & APPROVE == 0) || set & !found == 0 {
+        return set;
+    }
+    let Some(slot) = pick_indication(ind, &s, v) else {
+        return set;
+    };
+    if depth >= SEARCH_DEPTH || *budget == 0 {
+        return set;
+    }
+    let mut out = 0u8;
+    let mut short = false;
+    let cells = super::cells::for_each_cell(p, Some(i), slot, &s, &mut |value| {
+        if *budget == 0 {
+            short = true;
+            return false;
+        }
+        *budget -= 1;
+        let link = s.link(slot, value);
+        out |= search(
+            p,
+            i,
+            s.with(&link),
+            refers,
+            approve_only,
+            found | out,
+            depth + 1,
+            budget,
+        );
+        !(out == set || (approve_only && out & !APPROVE != 0))
+    });
+    if short || cells == super::cells::Cells::Unsupported || out == 0 {
+        set
+    } else {
+        out
+    }
+}
+
 /// The decision, without explanation. No allocation.
 ///
-/// Each indication's possible standings are combined: approve if some indication approves
-/// whatever the unstated facts are; otherwise the one decision every combination of the
-/// indications' possible standings gives (approve if any approves, else refer if any refers,
-/// else deny), if there is only one; otherwise needs_info.
+/// Approve under the first indication that approves whatever the unstated facts are; else refer
+/// under the first indication that refers whatever they are, if no indication can approve; else
+/// deny if every indication is denied whatever they are; else needs_info. "Whatever the unstated
+/// facts are" is worked out exactly, over one value of each cell of each unstated fact's domain
+/// as the policy's constants partition it (README, Decisions), where the three-valued values
+/// leave it open.
 pub fn decide(p: &Program, req: &Request) -> Outcome {
-    let f = &req.values[..];
+    let mut budget = SEARCH_BUDGET;
+    decide_in(p, Scope::of(&req.values[..]), &mut budget)
+}
+
+/// [`decide`] for a partial completion of the request.
+pub(crate) fn decide_in(p: &Program, s: Scope<'_>, budget: &mut u32) -> Outcome {
     let refers = p.policy.outside_dosing.is_some();
     let mut all = Combined::NONE;
     for (i, ind) in p.indications.iter().enumerate() {
-        let set = possible_lean(ind, f, refers, all.open());
+        let open = all.open();
+        let mut set = possible_lean(ind, &s, refers, open);
+        if set.count_ones() > 1 {
+            set = exact_standings(p, i, s, refers, open, budget);
+        }
         if set == APPROVE {
             return Outcome {
                 kind: DecisionKind::Approve,

@@ -384,15 +384,24 @@ pub fn render_human(d: &Decision) -> String {
             } else {
                 format!(" (or: {})", m.or_inputs.join(", "))
             };
-            let under: Vec<&str> = m.indications.iter().map(|i| i.label.as_str()).collect();
+            let under: Vec<&str> = if m.criteria.is_empty() {
+                m.indications.iter().map(|i| i.label.as_str()).collect()
+            } else {
+                m.criteria.iter().map(String::as_str).collect()
+            };
             let under = if under.is_empty() {
                 String::new()
             } else {
                 format!("; needed for {}", under.join(", "))
             };
+            let instead = if m.alternatives.is_empty() {
+                String::new()
+            } else {
+                format!("; or instead: {}", m.alternatives.join(", "))
+            };
             s.push_str(&wrap(
                 &format!("  {}  ", m.fact),
-                &format!("{}{or}{under}", m.description),
+                &format!("{}{or}{under}{instead}", m.description),
                 6,
             ));
         }

@@ -1,0 +1,376 @@
+//! The cells of a fact's domain: the finite partition of the values a fact can take by the
+//! policy's own constants, one value of each cell. Two values in one cell make every condition the
+//! policy has on the fact come out the same, so trying one value of each cell tries every value.
+//!
+//! - a yes/no or documentation fact: `true`, `false`;
+//! - an enumeration: its values, those that no condition tells apart counted once, and for an open
+//!   enumeration "another value" (which matches none);
+//! - a set: the subsets of the "atoms" of the values its conditions name (the values no condition
+//!   tells apart form one atom); values no condition names never matter;
+//! - a count, number, quantity or date: each constant it is compared with (and, where it is
+//!   compared with another fact, that fact's constants and stated value), each interval between
+//!   two consecutive constants, and the values below the smallest and above the largest; within
+//!   its plausible range (`within`), and from 0 for a count or quantity. Where it is compared with
+//!   another fact, two values of each interval, so that both orders of the two facts within one
+//!   interval are tried.
+//!
+//! Nothing here allocates: constants are collected in a fixed array, and a fact with more distinct
+//! constants than it holds (or a set with more atoms than [`MAX_ATOMS`]) is [`Cells::Unsupported`].
+
+use super::logic::Facts;
+use crate::request::{Value, UNLISTED};
+use policyc_ir::ir::{Cond, Const, FactType, Node, NodeBody, Program};
+use rust_decimal::Decimal;
+
+/// The most distinct constants a numeric or date fact's cells are worked out from.
+const MAX_CONSTANTS: usize = 40;
+/// The most atoms a set fact's cells are worked out from (2^this subsets).
+pub(crate) const MAX_ATOMS: u32 = 10;
+
+/// Whether every cell was visited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cells {
+    /// Every cell was visited (or the visitor stopped the enumeration).
+    Done,
+    /// The fact has more distinct constants, or atoms, than are tried: nothing was visited.
+    Unsupported,
+}
+
+/// Visit every leaf condition of the conditions and nodes `each` visits.
+pub(crate) fn leaves_cond<'a>(c: &'a Cond, f: &mut impl FnMut(&'a Cond)) {
+    match c {
+        Cond::All { all: v } | Cond::Any { any: v } => v.iter().for_each(|x| leaves_cond(x, f)),
+        Cond::Not { not } => leaves_cond(not, f),
+        leaf => f(leaf),
+    }
+}
+
+/// Every leaf condition of a node: its `when`, its `if`, its condition, its children's.
+pub(crate) fn leaves_node<'a>(n: &'a Node, f: &mut impl FnMut(&'a Cond)) {
+    for g in n.guard.iter().chain(&n.only_if) {
+        leaves_cond(g, f);
+    }
+    match &n.body {
+        NodeBody::Condition { condition } => leaves_cond(condition, f),
+        NodeBody::Group { children, .. } => children.iter().for_each(|c| leaves_node(c, f)),
+        NodeBody::Referral { .. } => {}
+    }
+}
+
+/// Every leaf condition of indication `only` (or of every indication).
+fn leaves_of<'a>(p: &'a Program, only: Option<usize>, f: &mut impl FnMut(&'a Cond)) {
+    for (i, ind) in p.indications.iter().enumerate() {
+        if only.is_some_and(|o| o != i) {
+            continue;
+        }
+        if let Some(a) = &ind.applies {
+            leaves_cond(a, f);
+        }
+        leaves_node(&ind.criteria, f);
+        if let Some(d) = &ind.dosing {
+            leaves_node(d, f);
+        }
+    }
+}
+
+/// A fixed-size set of distinct decimals (or day counts, as decimals).
+struct Constants {
+    v: [Decimal; MAX_CONSTANTS],
+    n: usize,
+    overflow: bool,
+}
+
+impl Constants {
+    fn new() -> Constants {
+        Constants {
+            v: [Decimal::ZERO; MAX_CONSTANTS],
+            n: 0,
+            overflow: false,
+        }
+    }
+    fn add(&mut self, d: Decimal) {
+        if self.v[..self.n].contains(&d) {
+            return;
+        }
+        if self.n == MAX_CONSTANTS {
+            self.overflow = true;
+            return;
+        }
+        self.v[self.n] = d;
+        self.n += 1;
+    }
+    fn sorted(&mut self) -> &[Decimal] {
+        let v = &mut self.v[..self.n];
+        v.sort_unstable();
+        v
+    }
+}
+
+fn as_decimal(k: &Const) -> Decimal {
+    match k {
+        Const::Number(d) => *d,
+        Const::Date(d) => Decimal::from(*d),
+    }
+}
+
+fn value_decimal(v: Value) -> Option<Decimal> {
+    match v {
+        Value::Num(d, 0) => Some(d),
+        Value::Date(d) => Some(Decimal::from(d)),
+        _ => None,
+    }
+}
+
+/// The constants fact `slot` is compared with in the conditions of `only` (or of every
+/// indication), with the constants and stated values of the facts it is compared with; and
+/// whether it is compared with another fact.
+fn constants_of(
+    p: &Program,
+    only: Option<usize>,
+    slot: u32,
+    f: &(impl Facts + ?Sized),
+    out: &mut Constants,
+) -> bool {
+    let mut paired = false;
+    leaves_of(p, only, &mut |c| match c {
+        Cond::Compare { fact, limit, .. } if *fact == slot => out.add(as_decimal(&limit.value)),
+        Cond::CompareFacts { left, right, .. } if *left == slot || *right == slot => {
+            paired = true;
+            let other = if *left == slot { *right } else { *left };
+            if let Some(d) = f.value(other).and_then(value_decimal) {
+                out.add(d);
+            }
+            // The other fact's own constants: where it may fall, this fact must be tried too.
+            leaves_of(p, only, &mut |d| {
+                if let Cond::Compare { fact, limit, .. } = d {
+                    if *fact == other {
+                        out.add(as_decimal(&limit.value));
+                    }
+                }
+            });
+        }
+        _ => {}
+    });
+    paired
+}
+
+/// Visit one value of each cell of fact `slot`'s domain, as the conditions of indication `only`
+/// (or of every indication) partition it, given the facts `f` (the stated values of the facts it is
+/// compared with). `visit` returns whether to go on.
+pub(crate) fn for_each_cell(
+    p: &Program,
+    only: Option<usize>,
+    slot: u32,
+    f: &(impl Facts + ?Sized),
+    visit: &mut impl FnMut(Value) -> bool,
+) -> Cells {
+    let Some(fact) = p.facts.get(slot as usize) else {
+        return Cells::Unsupported;
+    };
+    match &fact.ty {
+        FactType::Boolean | FactType::Documentation => {
+            let _ = visit(Value::Bool(true)) && visit(Value::Bool(false));
+            Cells::Done
+        }
+        FactType::Enum { enum_index } => {
+            let Some(e) = p.enums.get(*enum_index as usize) else {
+                return Cells::Unsupported;
+            };
+            let n = e.values.len().min(128);
+            // Two values are told apart by some `is` (one of) of the fact.
+            let apart = |i: usize, j: usize| {
+                let mut differ = false;
+                leaves_of(p, only, &mut |c| {
+                    if let Cond::EnumIn { fact, mask, .. } = c {
+                        if *fact == slot && (mask >> i & 1) != (mask >> j & 1) {
+                            differ = true;
+                        }
+                    }
+                });
+                differ
+            };
+            let named = |i: usize| {
+                let mut any = false;
+                leaves_of(p, only, &mut |c| {
+                    if let Cond::EnumIn { fact, mask, .. } = c {
+                        if *fact == slot && mask >> i & 1 == 1 {
+                            any = true;
+                        }
+                    }
+                });
+                any
+            };
+            for i in 0..n {
+                // An open enumeration's unlisted value stands for the values no condition names.
+                if e.open && !named(i) {
+                    continue;
+                }
+                if (0..i).any(|j| (!e.open || named(j)) && !apart(i, j)) {
+                    continue;
+                }
+                if !visit(Value::Enum(i as u32)) {
+                    return Cells::Done;
+                }
+            }
+            if e.open {
+                visit(Value::Enum(UNLISTED));
+            }
+            Cells::Done
+        }
+        FactType::Set { .. } => set_cells(p, only, slot, visit),
+        FactType::Count | FactType::Number | FactType::Quantity { .. } | FactType::Date => {
+            let mut k = Constants::new();
+            let paired = constants_of(p, only, slot, f, &mut k);
+            let floor = matches!(fact.ty, FactType::Count | FactType::Quantity { .. });
+            if floor {
+                k.add(Decimal::ZERO);
+            }
+            let (mut lo, mut hi) = (None, None);
+            if let Some(r) = &fact.range {
+                lo = Some(as_decimal(&r.low));
+                hi = Some(as_decimal(&r.high));
+                k.add(as_decimal(&r.low));
+                k.add(as_decimal(&r.high));
+            }
+            if floor {
+                lo = Some(lo.map_or(Decimal::ZERO, |l: Decimal| l.max(Decimal::ZERO)));
+            }
+            if k.overflow {
+                return Cells::Unsupported;
+            }
+            if k.n == 0 {
+                k.add(Decimal::ZERO);
+            }
+            let integers = matches!(fact.ty, FactType::Count | FactType::Date);
+            let per = if paired { 2 } else { 1 };
+            let make = |d: Decimal| -> Option<Value> {
+                if lo.is_some_and(|l| d < l) || hi.is_some_and(|h| d > h) {
+                    return None;
+                }
+                match fact.ty {
+                    FactType::Date => i32::try_from(d.mantissa())
+                        .ok()
+                        .filter(|_| d.scale() == 0)
+                        .map(Value::Date),
+                    _ => Some(Value::Num(d.normalize(), 0)),
+                }
+            };
+            let ks = k.sorted();
+            let mut go = |d: Option<Decimal>| match d.and_then(make) {
+                Some(v) => visit(v),
+                None => true,
+            };
+            let one = Decimal::ONE;
+            // Below the smallest constant.
+            let min = ks[0];
+            for step in 1..=per {
+                let s = Decimal::from(step as u32);
+                let d = if integers {
+                    min.floor()
+                        .checked_sub(if min.fract().is_zero() { s } else { s - one })
+                } else {
+                    min.checked_sub(s)
+                };
+                if !go(d) {
+                    return Cells::Done;
+                }
+            }
+            for (idx, &c) in ks.iter().enumerate() {
+                // The constant itself (for a whole-number fact, only a whole constant is a value).
+                if (!integers || c.fract().is_zero()) && !go(Some(c)) {
+                    return Cells::Done;
+                }
+                // The interval above it: up to the next constant, or open.
+                let next = ks.get(idx + 1).copied();
+                for step in 1..=per {
+                    let s = Decimal::from(step as u32);
+                    let d = if integers {
+                        c.floor().checked_add(s)
+                    } else {
+                        match next {
+                            // A quarter and a half of the way to the next constant.
+                            Some(b) => b
+                                .checked_sub(c)
+                                .and_then(|w| w.checked_mul(s))
+                                .and_then(|w| w.checked_div(Decimal::from(4)))
+                                .and_then(|w| c.checked_add(w)),
+                            None => c.checked_add(s),
+                        }
+                    };
+                    let inside = match (d, next) {
+                        (Some(d), Some(b)) => d > c && d < b,
+                        (Some(d), None) => d > c,
+                        (None, _) => false,
+                    };
+                    if inside && !go(d) {
+                        return Cells::Done;
+                    }
+                }
+            }
+            Cells::Done
+        }
+    }
+}
+
+/// The cells of a set fact: every subset of the atoms of the values its conditions name.
+fn set_cells(
+    p: &Program,
+    only: Option<usize>,
+    slot: u32,
+    visit: &mut impl FnMut(Value) -> bool,
+) -> Cells {
+    let mut union = 0u128;
+    leaves_of(p, only, &mut |c| {
+        if let Cond::SetHas { fact, mask, .. } = c {
+            if *fact == slot {
+                union |= mask;
+            }
+        }
+    });
+    // Two values are in one atom when no condition tells them apart.
+    let same = |i: u32, j: u32| {
+        let mut differ = false;
+        leaves_of(p, only, &mut |c| {
+            if let Cond::SetHas { fact, mask, .. } = c {
+                if *fact == slot && (mask >> i & 1) != (mask >> j & 1) {
+                    differ = true;
+                }
+            }
+        });
+        !differ
+    };
+    let in_union = |i: u32| union >> i & 1 == 1;
+    // Each atom's values, found from its first value.
+    let mut atoms = [0u128; MAX_ATOMS as usize];
+    let mut n = 0usize;
+    let mut covered = 0u128;
+    for r in 0..128u32 {
+        if !in_union(r) || covered >> r & 1 == 1 {
+            continue;
+        }
+        if n == MAX_ATOMS as usize {
+            return Cells::Unsupported;
+        }
+        let mut atom = 0u128;
+        for i in r..128u32 {
+            if in_union(i) && covered >> i & 1 == 0 && same(i, r) {
+                atom |= 1u128 << i;
+            }
+        }
+        covered |= atom;
+        atoms[n] = atom;
+        n += 1;
+    }
+    for bits in 0..(1u32 << n) {
+        let mut set = 0u128;
+        for (k, atom) in atoms[..n].iter().enumerate() {
+            if bits >> k & 1 == 1 {
+                set |= atom;
+            }
+        }
+        if !visit(Value::Set(set)) {
+            break;
+        }
+    }
+    Cells::Done
+}
