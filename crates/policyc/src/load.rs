@@ -321,26 +321,25 @@ impl Loader {
         (imports, Some(amended), chain)
     }
 
-    /// Load the earlier version `written` (as the `amends` entry writes it) relative to `dir`.
-    fn load_version(&mut self, written: &str, dir: &Path) -> Result<Rc<Version>, Failure> {
+    /// The file `written` (as an `import` or `amends` entry writes it) names relative to `dir`, by
+    /// its canonical path: never an absolute path, and only inside the allowed folders.
+    fn locate(&self, written: &str, dir: &Path) -> Result<PathBuf, Failure> {
         if Path::new(written).is_absolute() {
             return Err(Failure::Absolute);
         }
-        let path = dir.join(written);
-        let key = match std::fs::canonicalize(&path) {
-            Ok(k) => k,
-            Err(e) => return Err(Failure::Missing(e.to_string())),
-        };
+        let key = std::fs::canonicalize(dir.join(written))
+            .map_err(|e| Failure::Missing(e.to_string()))?;
         if !self.roots.iter().any(|r| key.starts_with(r)) {
             return Err(Failure::Outside);
         }
-        if let Some(pos) = self.version_stack.iter().position(|(p, _)| *p == key) {
-            let mut chain: Vec<String> = self.version_stack[pos..]
-                .iter()
-                .map(|(_, shown)| shown.clone())
-                .collect();
-            chain.push(written.to_string());
-            return Err(Failure::Cycle(chain));
+        Ok(key)
+    }
+
+    /// Load the earlier version `written` (as the `amends` entry writes it) relative to `dir`.
+    fn load_version(&mut self, written: &str, dir: &Path) -> Result<Rc<Version>, Failure> {
+        let key = self.locate(written, dir)?;
+        if let Some(cycle) = cycle(&self.version_stack, &key, written) {
+            return Err(cycle);
         }
         if let Some(done) = self.versions.get(&key) {
             return done.clone();
@@ -443,24 +442,9 @@ impl Loader {
 
     /// Load the library `written` (as the import writes it) relative to `dir`.
     fn load(&mut self, written: &str, dir: &Path) -> Result<Rc<Library>, Failure> {
-        if Path::new(written).is_absolute() {
-            return Err(Failure::Absolute);
-        }
-        let path = dir.join(written);
-        let key = match std::fs::canonicalize(&path) {
-            Ok(k) => k,
-            Err(e) => return Err(Failure::Missing(e.to_string())),
-        };
-        if !self.roots.iter().any(|r| key.starts_with(r)) {
-            return Err(Failure::Outside);
-        }
-        if let Some(pos) = self.stack.iter().position(|(p, _)| *p == key) {
-            let mut chain: Vec<String> = self.stack[pos..]
-                .iter()
-                .map(|(_, shown)| shown.clone())
-                .collect();
-            chain.push(written.to_string());
-            return Err(Failure::Cycle(chain));
+        let key = self.locate(written, dir)?;
+        if let Some(cycle) = cycle(&self.stack, &key, written) {
+            return Err(cycle);
         }
         if let Some(done) = self.cache.get(&key) {
             return done.clone();
@@ -566,4 +550,16 @@ pub fn policy_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The circle `key` would close on the chain of files being loaded (`stack`: each with the name it
+/// was written as), if it is on it: the names from where it first appears, then `written`.
+fn cycle(stack: &[(PathBuf, String)], key: &Path, written: &str) -> Option<Failure> {
+    let pos = stack.iter().position(|(p, _)| p == key)?;
+    let mut chain: Vec<String> = stack[pos..]
+        .iter()
+        .map(|(_, shown)| shown.clone())
+        .collect();
+    chain.push(written.to_string());
+    Some(Failure::Cycle(chain))
 }
