@@ -1189,17 +1189,7 @@ fn cmd_eval(
     if let Some(url) = doc_url {
         decision.link_to(url);
     }
-    let out = match format {
-        OutputFormat::Human => render_human(&decision),
-        OutputFormat::Json => match serde_json::to_string_pretty(&decision) {
-            Ok(j) => j + "\n",
-            Err(e) => {
-                let m = format!("cannot serialize the decision: {e}");
-                return eval_error(format, ErrorCode::InternalError, &m, &[]);
-            }
-        },
-    };
-    print_stdout(&out)
+    print_decision(&decision, format)
 }
 
 /// The largest FHIR Bundle `eval --fhir` reads: an EHR's Bundle of a patient's resources is
@@ -1288,9 +1278,14 @@ fn cmd_eval_fhir(
         Ok(d) => d,
         Err(problems) => return invalid(problems),
     };
+    print_decision(&decision, format)
+}
+
+/// Print a decision for people, or as its JSON document.
+fn print_decision(decision: &policyc::Decision, format: OutputFormat) -> u8 {
     let out = match format {
-        OutputFormat::Human => render_human(&decision),
-        OutputFormat::Json => match serde_json::to_string_pretty(&decision) {
+        OutputFormat::Human => render_human(decision),
+        OutputFormat::Json => match serde_json::to_string_pretty(decision) {
             Ok(j) => j + "\n",
             Err(e) => {
                 let m = format!("cannot serialize the decision: {e}");
