@@ -721,6 +721,40 @@ fn print_diagnostics(diags: &[Diagnostic], source: &Source, format: ErrorFormat)
     }
 }
 
+/// The warnings an allow kept out of the report, with their reasons: notes on standard error for
+/// people, `::notice` lines for GitHub; the JSON format lists only what is reported.
+fn write_allowed(
+    report: &mut FileReport,
+    allowed: &[policyc::allow::Allowed],
+    path: &Path,
+    text: &str,
+    format: ErrorFormat,
+) {
+    use std::fmt::Write as _;
+    for a in allowed {
+        let at = a.diagnostic.primary.span.start.min(text.len());
+        let before = text.get(..at).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let (code, message) = (a.diagnostic.code, &a.diagnostic.message);
+        let _ = match format {
+            ErrorFormat::Human => writeln!(
+                report.stderr,
+                "note: {code} allowed at {}:{line}:{col}: {message}\n  reason: {}",
+                path.display(),
+                a.reason
+            ),
+            ErrorFormat::Github => writeln!(
+                report.stdout,
+                "::notice file={},line={line},col={col},title={code} allowed::{}",
+                path.display(),
+                a.reason.replace('%', "%25").replace('\n', "%0A")
+            ),
+            ErrorFormat::Json => Ok(()),
+        };
+    }
+}
+
 /// Compile a policy file, printing its diagnostics. `None` when it has errors.
 fn compile_file(loader: &mut Loader, path: &Path, format: ErrorFormat) -> Result<Program, u8> {
     let text = read(path)?;
@@ -832,13 +866,20 @@ fn check_one(
     let mut diags = checked.diagnostics;
     if let Some(program) = &checked.program {
         let coverage = policyc::cases_coverage(f, program);
-        let mut lints = policyc::lint::lint(program, &checked.spans, coverage.as_ref());
-        if strict {
-            for l in &mut lints {
-                l.severity = policyc::diag::Severity::Error;
-            }
+        diags.extend(policyc::lint::lint(
+            program,
+            &checked.spans,
+            coverage.as_ref(),
+        ));
+    }
+    // A lint allowed at its place (`# allow W0105: reason`) is left out and shown as a note; an
+    // allow that cannot work is itself a warning (W0108), made an error by --strict like the rest.
+    let outcome = policyc::allow::apply(&text, diags, checked.program.is_some());
+    let mut diags = outcome.kept;
+    if strict {
+        for d in diags.iter_mut().filter(|d| d.code.starts_with('W')) {
+            d.severity = policyc::diag::Severity::Error;
         }
-        diags.extend(lints);
     }
     match format {
         ErrorFormat::Human => report.stderr.push_str(&render(&diags, &source, color)),
@@ -857,6 +898,7 @@ fn check_one(
             }
         }
     }
+    write_allowed(&mut report, &outcome.allowed, f, &text, format);
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     if errors > 0 || (checked.program.is_none() && !checked.library) {

@@ -3,5 +3,6 @@
 
 #![warn(missing_docs)]
 
+pub mod allow;
 pub mod check;
 pub mod lint;

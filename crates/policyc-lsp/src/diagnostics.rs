@@ -25,7 +25,8 @@ pub fn check(text: &str, path: Option<&Path>) -> Vec<policyc::Diagnostic> {
             coverage.as_ref(),
         ));
     }
-    diags
+    // As `check`: an allowed lint is not shown; an allow that cannot work is a warning.
+    policyc::allow::apply(text, diags, checked.program.is_some()).kept
 }
 
 /// A policyc diagnostic in the protocol's terms: the message with its label and help, the code,

@@ -29,7 +29,7 @@
 
 // The stage crates' modules, for tools that need more than the top-level API (the CLI, the
 // formatter, the lints). The stable API is the items below: compile, bind, decide, evaluate.
-pub use policyc_check::{check, lint};
+pub use policyc_check::{allow, check, lint};
 pub use policyc_eval::{cases, decision_schema, error_code, error_schema, eval, request, schema};
 pub use policyc_ir::{dates, ir, units};
 pub use policyc_syntax::{ast, diag, fmt, parser, respan};
