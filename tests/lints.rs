@@ -71,9 +71,10 @@ fn strict_makes_lints_errors() {
 fn an_allow_with_its_reason_keeps_one_lint_out_and_says_why() {
     let bin = env!("CARGO_BIN_EXE_policyc");
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let original =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lints/W0105-label-gap.policy"))
-            .expect("the example");
+    let original = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lints/W0105-label-gap.policy"),
+    )
+    .expect("the example");
     let allowed = original
         .replace(
             "    C \"Not elderly\"",
@@ -93,19 +94,28 @@ fn an_allow_with_its_reason_keeps_one_lint_out_and_says_why() {
             c.arg("--strict");
         }
         let out = c.arg(&file).output().expect("policyc runs");
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     for strict in [false, true] {
         let (code, stderr) = run(&allowed, strict);
         assert_eq!(code, Some(0), "{stderr}");
-        assert!(!stderr.contains("W0105 ") || stderr.contains("note: W0105 allowed"), "{stderr}");
+        assert!(
+            !stderr.contains("W0105 ") || stderr.contains("note: W0105 allowed"),
+            "{stderr}"
+        );
         assert!(
             stderr.contains("note: W0105 allowed at ") && stderr.contains(
                 "reason: the document letters these A and C; B was removed in the 2024 revision"
             ),
             "{stderr}"
         );
-        assert!(stderr.contains(": ok\n") && !stderr.contains("warning"), "{stderr}");
+        assert!(
+            stderr.contains(": ok\n") && !stderr.contains("warning"),
+            "{stderr}"
+        );
     }
     // B is back: the allow allows nothing, and says so.
     let fixed = allowed.replace(

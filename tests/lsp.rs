@@ -1,6 +1,9 @@
 //! `policyc lsp`: the real binary spoken to over standard input and output, with the protocol's
 //! framing (`Content-Length` headers). Every read has a timeout, so a server that hangs fails the
 //! test instead of hanging it.
+//!
+//! Longer than 800 lines on purpose: one test per capability of the server, each a few requests
+//! over the protocol, sharing the framing and timeout helpers at the top.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -4,6 +4,9 @@
 //!
 //! `ORACLE_SEED=<n>` runs with another seed; `ORACLE_POLICIES` / `ORACLE_REQUESTS` change the
 //! counts. A failure prints the policy source and the request JSON.
+//!
+//! Longer than 800 lines on purpose: the differential tests and the generators' checks share one
+//! set of helpers for compiling and binding; each test is short.
 
 #[path = "oracle/generate.rs"]
 mod generate;

@@ -1,5 +1,8 @@
 //! The decision service, end to end: the real binary on an ephemeral port, spoken to over HTTP.
 //! Every error document it answers is checked against `policyc schema --error`.
+//!
+//! Longer than 800 lines on purpose: one test per route and failure mode of the service, sharing
+//! the server start-up and HTTP helpers at the top.
 
 #[path = "support/error_schema.rs"]
 mod error_schema;

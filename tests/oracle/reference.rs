@@ -28,6 +28,9 @@
 //! considered in document order, a reauthorization right after its indication.
 //! [`decide_by_outcomes`] is a second, stricter reading of "the result depends on facts the
 //! request does not state"; the differential test counts where it differs instead of failing.
+//!
+//! Longer than 800 lines on purpose: the reference evaluator is written to share nothing with the
+//! evaluator it checks, so all of it is here, as plainly as possible.
 
 use super::model::*;
 

@@ -187,7 +187,9 @@ pub fn apply(text: &str, diagnostics: Vec<Diagnostic>, linted: bool) -> Outcome 
             if !is_lint_code(code) {
                 out.kept.push(warning(
                     *span,
-                    format!("`{code}` is not a lint: only warnings (W0100 to W0199) can be allowed"),
+                    format!(
+                        "`{code}` is not a lint: only warnings (W0100 to W0199) can be allowed"
+                    ),
                     "not a lint",
                     "an error must be fixed; remove it from the allow",
                 ));
@@ -252,9 +254,14 @@ mod tests {
         );
         assert!(o.allowed.is_empty(), "{o:#?}");
         let messages: Vec<&str> = o.kept.iter().map(|d| d.message.as_str()).collect();
-        assert!(messages.contains(&"an allow needs its reason"), "{messages:?}");
         assert!(
-            messages.iter().any(|m| m.starts_with("`E0211` is not a lint")),
+            messages.contains(&"an allow needs its reason"),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("`E0211` is not a lint")),
             "{messages:?}"
         );
         assert!(
@@ -263,7 +270,10 @@ mod tests {
                 .any(|m| m.starts_with("W0101 is not reported on line 6")),
             "{messages:?}"
         );
-        assert!(messages.contains(&"this allow names no lint"), "{messages:?}");
+        assert!(
+            messages.contains(&"this allow names no lint"),
+            "{messages:?}"
+        );
         // The three diagnostics stay, and the comment inside a string is no allow.
         assert_eq!(o.kept.iter().filter(|d| d.code != BAD_ALLOW).count(), 3);
         let e = o

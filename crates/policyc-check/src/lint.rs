@@ -13,6 +13,9 @@
 //! fact ranges over the points that separate the policy's own constants for it (below, at, between
 //! and above them), every enumeration value, every subset of a small set, so every distinct
 //! behaviour of the condition is tried. Conditions over too many combinations are skipped.
+//!
+//! Longer than 800 lines on purpose: the lints share one walk of the compiled program and one exact
+//! search for criteria that cannot hold or fail; a fifth of the file is the tests of that search.
 
 use crate::check::SpanIndex;
 use policyc_eval::cases::Coverage;

@@ -1,5 +1,8 @@
 //! The abstract syntax tree of a policy file. Every node carries the byte span of its source
 //! text ([`Span`]), so that every later diagnostic can point at the line the analyst wrote.
+//!
+//! Longer than 800 lines on purpose: the whole tree in one file, each node type beside the types it
+//! holds, so that the language's shape reads from top to bottom.
 
 use serde::{Deserialize, Serialize};
 

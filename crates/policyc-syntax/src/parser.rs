@@ -3,6 +3,9 @@
 //! A syntax error stops the parse of that file's tree (the grammar cannot resynchronise inside an
 //! item), and is reported with the location and, in analyst's words, what was expected there;
 //! [`parse_all`] then looks for more errors in the items that follow ([`recover`]).
+//!
+//! Longer than 800 lines on purpose: one function per grammar rule, in the order of
+//! `grammar/policy.pest`, so that each reads beside its rule.
 
 use crate::ast::*;
 use crate::diag::{codes, Diagnostic};

@@ -1,5 +1,9 @@
 //! The three-valued core: conditions, labelled nodes, how an indication stands, and [`decide`],
 //! the decision without explanation.
+//!
+//! Longer than 800 lines on purpose: the three-valued semantics that `decide`, `evaluate` and
+//! needs_info all use is one definition of what each condition means; half of the file is the slow,
+//! plain versions of its searches that the tests compare it with.
 
 use super::observe::{limit_leaves, NoObserver, Observer, Part};
 use super::DecisionKind;

@@ -4,6 +4,9 @@
 //! computes derived facts. Every problem in a request is reported (with its JSON path), not only the
 //! first. Numbers are read from their JSON text exactly (no binary floating point), and refused
 //! when they cannot be represented exactly ([`number`]); a key written twice is an error.
+//!
+//! Longer than 800 lines on purpose: binding every type of fact from JSON is one place, so that
+//! every type refuses a bad value with the same kind of JSON path and message.
 
 mod derive;
 mod fast;

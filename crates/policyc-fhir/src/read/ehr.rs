@@ -3,6 +3,10 @@
 //! codes, the MedicationRequest's route, dose, frequency and repeats, and the prescriber's
 //! specialty. Each gives a value in the terms of policyc's request JSON, with its provenance, or
 //! a problem when the data is ambiguous or conflicting: policyc never chooses between two values.
+//!
+//! Longer than 800 lines on purpose: one reader per `from` source of the language (Patient,
+//! Observation, Condition, MedicationRequest, PractitionerRole), sharing the rules for ambiguous
+//! and conflicting data.
 
 use super::bundle::{codings, full_date, kind, map_coding, status_code, Bundle, Coding, Entry};
 use super::{Found, ReadProblem};

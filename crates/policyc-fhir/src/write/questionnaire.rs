@@ -18,6 +18,9 @@
 //! Tests the list cannot state (comparisons of numbers and dates, `has none of`) are widened to
 //! "always"; so is everything past 64 alternatives. A question is never enabled by itself or by a
 //! computed fact.
+//!
+//! Longer than 800 lines on purpose: which questions, their answer types and their enableWhen
+//! conditions are one translation of the policy; a fifth of the file is its unit tests.
 
 use super::types::{fhir_id, Coding, ExtValue, Extension, Meta, Narrative, UCUM};
 use policyc::ast::SetQuant;

@@ -1,0 +1,227 @@
+//! Why a request was not covered: the indications considered, the criteria not met, the facts
+//! missing, in the policy's words.
+
+use super::*;
+
+impl Explainer<'_> {
+    /// Why an indication did not cover a denied request.
+    pub(super) fn considered(&self, ind: &IndicationDef, v: Values) -> Considered {
+        let (outcome, reason) = if v.applies == Tv::False {
+            let why = ind
+                .applies
+                .as_ref()
+                .map(|a| self.reason_applies(a))
+                .unwrap_or_default();
+            ("not_applicable", why)
+        } else if v.criteria.l == Tv::False {
+            let mut unmet = Vec::new();
+            let mut na = Vec::new();
+            self.unmet(&ind.criteria, &mut unmet, &mut na);
+            let labels: Vec<&str> = unmet.iter().map(|u| u.label.as_str()).collect();
+            (
+                "criteria_not_met",
+                format!("criteria not met: {}", labels.join(", ")),
+            )
+        } else {
+            (
+                "dosing_outside",
+                "its criteria are met, but the requested dosing is outside the policy's".into(),
+            )
+        };
+        Considered {
+            label: ind.label.clone(),
+            title: ind.title.clone(),
+            outcome,
+            reason,
+        }
+    }
+
+    pub(super) fn allowed(&self, c: &Cond) -> String {
+        allowed(self.p, c)
+    }
+
+    /// Why a condition is false, in terms of the request: `age is 16 a; requires at least 18 a`.
+    pub(super) fn reason(&self, c: &Cond) -> String {
+        self.why(c, false)
+    }
+
+    /// Why a branch's `when` (or an indication's `applies when`) is false: `it applies when …;
+    /// the request states …`.
+    pub(super) fn reason_applies(&self, c: &Cond) -> String {
+        self.why(c, true)
+    }
+
+    pub(super) fn why(&self, c: &Cond, applies: bool) -> String {
+        match c {
+            Cond::All { all } => all
+                .iter()
+                .filter(|x| cond(x, self.f()) == Tv::False)
+                .map(|x| self.why(x, applies))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Cond::Any { any } => any
+                .iter()
+                .map(|x| self.why(x, applies))
+                .collect::<Vec<_>>()
+                .join("; and "),
+            leaf => {
+                let Some(fact) = first_fact(leaf) else {
+                    return String::new();
+                };
+                let f = &self.p.facts[fact as usize];
+                let name = if f.description.is_empty() {
+                    f.name.clone()
+                } else {
+                    format!("{} [{}]", f.description, f.name)
+                };
+                let shown = self
+                    .req
+                    .shown(self.p, fact as usize)
+                    .unwrap_or_else(|| "not stated".into());
+                let allowed = self.allowed(leaf);
+                if applies {
+                    // Mid-sentence, a description starts in lower case (`the condition …`),
+                    // unless it starts with an acronym (`BRAF …`).
+                    let mut chars = name.chars();
+                    let name = match (chars.next(), chars.next()) {
+                        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
+                            a.to_lowercase().chain(name.chars().skip(1)).collect()
+                        }
+                        _ => name,
+                    };
+                    return format!("it applies when {name} {allowed}; the request states {shown}");
+                }
+                let required = match allowed.as_str() {
+                    "is yes" => "yes".to_string(),
+                    "is no" => "no".to_string(),
+                    a if a.starts_with("is ") || a.starts_with("has ") => format!("that it {a}"),
+                    a => a.to_string(),
+                };
+                format!("{name} is {shown}; the policy requires {required}")
+            }
+        }
+    }
+
+    /// The labelled criteria that made a false node false (`out`), and the branches that do not
+    /// apply to the request (`na`).
+    pub(super) fn unmet(&self, n: &Node, out: &mut Vec<Unmet>, na: &mut Vec<Unmet>) {
+        if self.holds(n) != Tv::False {
+            return;
+        }
+        if let Some(g) = &n.guard {
+            if cond(g, self.f()) == Tv::False {
+                let mut tests = Vec::new();
+                self.deciding_tests(g, Tv::False, &mut tests);
+                na.push(Unmet {
+                    label: n.label.clone(),
+                    text: n.text.clone(),
+                    reason: self.reason_applies(g),
+                    tests,
+                });
+                return;
+            }
+        }
+        match &n.body {
+            NodeBody::Referral { .. } => {}
+            NodeBody::Condition { condition } => {
+                let mut tests = Vec::new();
+                self.deciding_tests(condition, Tv::False, &mut tests);
+                out.push(Unmet {
+                    label: n.label.clone(),
+                    text: n.text.clone(),
+                    reason: self.reason(condition),
+                    tests,
+                })
+            }
+            NodeBody::Group {
+                of: GroupKind::NoneOf,
+                children,
+            } => {
+                for c in children.iter().filter(|c| self.holds(c) == Tv::True) {
+                    let reason = if matches!(c.body, NodeBody::Referral { .. }) {
+                        "is left to people, and the policy requires that it does not hold"
+                    } else {
+                        "holds, but the policy requires that it does not"
+                    };
+                    let mut tests = Vec::new();
+                    if let NodeBody::Condition { condition } = &c.body {
+                        self.deciding_tests(condition, Tv::True, &mut tests);
+                    }
+                    out.push(Unmet {
+                        label: c.label.clone(),
+                        text: c.text.clone(),
+                        reason: reason.into(),
+                        tests,
+                    });
+                }
+            }
+            NodeBody::Group { children, .. } => {
+                children.iter().for_each(|c| self.unmet(c, out, na))
+            }
+        }
+    }
+
+    pub(super) fn missing(&self, slot: u32) -> Missing {
+        let fact = &self.p.facts[slot as usize];
+        // Inputs, and the inputs of derived inputs, in the order the policy declares them.
+        let mut inputs: Vec<u32> = Vec::new();
+        let mut queue = vec![slot];
+        while let Some(s) = queue.pop() {
+            if let Some(c) = &self.p.facts[s as usize].derived {
+                let mut direct = Vec::new();
+                collect_inputs(c, &mut direct);
+                for i in direct {
+                    if !inputs.contains(&i) && i != slot {
+                        inputs.push(i);
+                        queue.push(i);
+                    }
+                }
+            }
+        }
+        inputs.sort_unstable();
+        Missing {
+            indications: Vec::new(),
+            criteria: Vec::new(),
+            alternatives: Vec::new(),
+            fact: fact.name.clone(),
+            description: fact.description.clone(),
+            or_inputs: inputs
+                .iter()
+                .filter(|&&i| self.f()[i as usize].is_none())
+                .map(|&i| self.p.facts[i as usize].name.clone())
+                .collect(),
+        }
+    }
+
+    pub(super) fn not_covered_reason(&self) -> String {
+        // Name the facts that decide applicability, as the request states them.
+        let mut slots = Vec::new();
+        for ind in &self.p.indications {
+            if let Some(a) = &ind.applies {
+                facts_of(a, &mut slots);
+            }
+        }
+        slots.sort_unstable();
+        slots.dedup();
+        let parts: Vec<String> = slots
+            .iter()
+            .map(|&s| {
+                format!(
+                    "{} is {}",
+                    self.p.facts[s as usize].name,
+                    self.req
+                        .shown(self.p, s as usize)
+                        .unwrap_or_else(|| "not stated".into())
+                )
+            })
+            .collect();
+        if parts.is_empty() {
+            "no indication of the policy applies".into()
+        } else {
+            format!(
+                "{}, which no indication of the policy lists",
+                parts.join(", ")
+            )
+        }
+    }
+}
