@@ -780,3 +780,65 @@ fn replay_of_a_decision_log_compares_with_the_logged_decisions() {
         "{stdout}"
     );
 }
+
+/// The two versions of Proleukin under `policies/`: the 2026 revision removed criterion 1.A.iii
+/// (at least one other systemic therapy), so of the five example requests exactly the melanoma
+/// patient denied for having tried none is approved under it, and the rest decide alike.
+#[test]
+fn replay_reports_the_changed_decisions_between_the_shipped_proleukin_versions() {
+    let examples = root().join("policies/examples/proleukin");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&examples)
+        .expect("the examples folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 5, "{names:?}");
+    let mut lines = String::new();
+    for p in &names {
+        let mut request: Value =
+            serde_json::from_str(&std::fs::read_to_string(p).expect("reads")).expect("JSON");
+        // Name each line by its file, so the report's examples say which request changed.
+        let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        request["request_id"] = Value::from(stem);
+        lines.push_str(&request.to_string());
+        lines.push('\n');
+    }
+    let old = root()
+        .join("policies/proleukin.policy")
+        .display()
+        .to_string();
+    let new = root()
+        .join("policies/proleukin-2026.policy")
+        .display()
+        .to_string();
+    let out = policyc(
+        &[
+            "replay", "-", "--policy", &old, "--policy", &new, "--format", "json",
+        ],
+        Some(lines.as_bytes()),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("the report is JSON");
+    assert_eq!(report["requests"], 5);
+    assert_eq!(report["changed"], 1);
+    assert_eq!(report["unchanged"], 4);
+    assert_eq!(report["old"]["effective"], "2022-01-01");
+    assert_eq!(report["new"]["effective"], "2026-07-01");
+    let t = &report["transitions"];
+    assert_eq!(t.as_array().map(Vec::len), Some(1), "{t}");
+    assert_eq!(
+        (&t[0]["from"], &t[0]["to"], &t[0]["count"]),
+        (&"deny".into(), &"approve".into(), &1.into())
+    );
+    assert_eq!(
+        t[0]["examples"][0]["request_id"],
+        "deny-melanoma-no-prior-therapy"
+    );
+}
