@@ -82,3 +82,65 @@ fn schema_of_a_policy() {
     assert_eq!(v["required"][0], "facts");
     insta::assert_snapshot!(out);
 }
+
+/// Coverage counts what every case shows, also the parts of a criterion that the decision did not
+/// need: in the first case `i` fails, which settles `all of`, yet `ii` is still seen holding. So
+/// two cases cover both criteria both ways. (Were the parts after a settled group not observed,
+/// `ii` would never be seen holding.)
+#[test]
+fn coverage_counts_the_parts_a_settled_group_did_not_need() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(
+        dir.path().join("demo.policy"),
+        r#"policy demo {
+  title     "Demo"
+  drug      "Proleukin"
+  effective 2025-01-01
+}
+
+fact age: years "The patient's age"
+fact other_systemic_therapies: count "How many other systemic therapies the patient has tried"
+
+indication 1 "Cutaneous Melanoma" {
+  approve for 1 year
+
+  criteria: all of {
+    i  "Patient is at least 18 years of age": age at least 18 years
+    ii "Patient has tried another systemic therapy": other_systemic_therapies at least 1
+  }
+}
+"#,
+    )
+    .expect("writes");
+    std::fs::write(
+        dir.path().join("demo.cases.yaml"),
+        r#"policy: demo.policy
+as_of: 2026-01-15
+cases:
+  - name: "too young, though treated before: i fails and settles the group; ii holds"
+    facts: { age: "17 years", other_systemic_therapies: 1 }
+    expect: { decision: deny, unmet: [1.i] }
+  - name: "old enough, never treated: ii fails"
+    facts: { age: "40 years", other_systemic_therapies: 0 }
+    expect: { decision: deny, unmet: [1.ii] }
+"#,
+    )
+    .expect("writes");
+    let cases = dir.path().join("demo.cases.yaml");
+    let (code, out) = policyc(&["test", &cases.to_string_lossy(), "--coverage"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("2 passed"), "{out}");
+    let line = |label: &str| {
+        out.lines()
+            .find(|l| l.contains(&format!(" {label} \"")))
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("1.i"), "held yes failed yes unknown no", "{out}");
+    assert_eq!(line("1.ii"), "held yes failed yes unknown no", "{out}");
+    // The indication's criteria never held: no case approves.
+    assert!(out.contains("coverage: 2/3 criteria"), "{out}");
+}
