@@ -471,3 +471,60 @@ fn the_binary_explains_a_ratio_and_rejects_a_plain_number_limit() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Units of one dimension with their size in the first one's terms, powers of ten so that a value
+/// converts exactly: a mass dose, and a dose per kilogram.
+const MASS: [(&str, &str); 4] = [
+    ("mg", "1"),
+    ("ug", "0.001"),
+    ("g", "1000"),
+    ("kg", "1000000"),
+];
+const MASS_PER_KG: [(&str, &str); 4] = [
+    ("mg/kg", "1"),
+    ("ug/kg", "0.001"),
+    ("mcg/kg", "0.001"),
+    ("g/kg", "1000"),
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+
+    /// A request at a limit, in any unit of the limit's dimension, decides as one in the limit's
+    /// own unit: at the limit is within it (approve); the least step above is outside it (refer,
+    /// as the policy refers doses outside its dosing); the least step below is within it.
+    #[test]
+    fn a_request_at_a_limit_in_any_unit_decides_as_in_the_limits_unit(
+        digits in 1u64..5_000_000,
+        scale in 0u32..4,
+        per_kg in proptest::bool::ANY,
+        l in 0usize..4,
+        r in 0usize..4,
+    ) {
+        use rust_decimal::Decimal;
+        use std::str::FromStr;
+        let units = if per_kg { &MASS_PER_KG } else { &MASS };
+        let (fact, decl) = if per_kg {
+            ("dose_per_kg", "fact dose_per_kg: mg/kg \"Each dose per kilogram of body weight\"")
+        } else {
+            ("dose", "fact dose: mg \"Each dose\"")
+        };
+        let size = |i: usize| Decimal::from_str(units[i].1).expect("a size");
+        let limit = Decimal::new(digits as i64, scale);
+        let p = compile(&source(decl, &format!("{fact} at most {} {}", limit.normalize(), units[l].0)));
+        // The limit in the request's unit: exact, since the sizes are powers of ten.
+        let at = (limit * size(l) / size(r)).normalize();
+        let step = Decimal::new(1, at.scale() + 3);
+        for (value, expected) in [
+            (at, DecisionKind::Approve),
+            (at + step, DecisionKind::Refer),
+            (at - step, DecisionKind::Approve),
+        ] {
+            let facts = format!("\"{fact}\": \"{} {}\"", value.normalize(), units[r].0);
+            proptest::prop_assert_eq!(
+                kind(&p, &facts), expected,
+                "limit {} {}, request {}", limit, units[l].0, facts
+            );
+        }
+    }
+}
