@@ -6,7 +6,8 @@
 //!   `bind+decide` per decision kind and `bind+evaluate`: per request, end to end from the JSON text;
 //! - `check`: `policyc check` (and `check --strict`) of 10, 100 and 1,000 generated Proleukin-sized
 //!   policies in a temporary folder, through the release binary;
-//! - `batch`: `policyc eval --batch` over 100,000 JSON Lines requests, through the release binary;
+//! - `batch`: `policyc eval --batch` (explained, and `--brief`) over 100,000 JSON Lines requests,
+//!   through the release binary;
 //! - `compile`: check and compile of the policy source, in the library.
 //!
 //! Requests: a built-in set covering all four decisions, plus every `*.json` under
@@ -480,7 +481,10 @@ fn benches(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(2));
     g.throughput(Throughput::Elements(BATCH_LINES as u64));
     g.bench_function(BenchmarkId::new("eval --batch", BATCH_LINES), |b| {
-        b.iter(|| run_batch(&policy, &lines))
+        b.iter(|| run_batch(&policy, &lines, false))
+    });
+    g.bench_function(BenchmarkId::new("eval --batch --brief", BATCH_LINES), |b| {
+        b.iter(|| run_batch(&policy, &lines, true))
     });
     g.finish();
 
@@ -551,12 +555,14 @@ fn write_batch(path: &Path, cases: &[Case], count: usize) {
     std::fs::write(path, text).expect("write the requests");
 }
 
-fn run_batch(policy: &Path, lines: &Path) {
+/// `policyc eval --batch`, explained or (`brief`) not.
+fn run_batch(policy: &Path, lines: &Path, brief: bool) {
     let status = std::process::Command::new(binary())
         .arg("eval")
         .arg(policy)
         .arg(lines)
         .arg("--batch")
+        .args(brief.then_some("--brief"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
@@ -636,7 +642,11 @@ fn summary(program: &Program, cases: &[Case], dir: &Path) {
     let lines = dir.join("requests.jsonl");
     let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join(POLICY);
     let batch = (0..3)
-        .map(|_| time(&|| run_batch(&policy, &lines)))
+        .map(|_| time(&|| run_batch(&policy, &lines, false)))
+        .min()
+        .unwrap_or_default();
+    let brief = (0..3)
+        .map(|_| time(&|| run_batch(&policy, &lines, true)))
         .min()
         .unwrap_or_default();
     eprintln!(
@@ -654,6 +664,12 @@ fn summary(program: &Program, cases: &[Case], dir: &Path) {
         "eval --batch",
         BATCH_LINES as f64 / batch.as_secs_f64(),
         batch.as_secs_f64() / BATCH_LINES as f64 / floor.as_secs_f64()
+    );
+    eprintln!(
+        "  {:<28} {:>9.0} requests/s ({:.2}× floor per request)",
+        "eval --batch --brief",
+        BATCH_LINES as f64 / brief.as_secs_f64(),
+        brief.as_secs_f64() / BATCH_LINES as f64 / floor.as_secs_f64()
     );
 }
 

@@ -182,12 +182,17 @@ enum Outcome {
     Error(String, u8),
 }
 
-fn decide_line(
-    versions: &[Arc<Loaded>],
-    line: &Line,
-    as_of: Option<&str>,
-    doc_url: Option<&str>,
-) -> Outcome {
+/// How `eval --batch` decides each line.
+pub struct Options<'a> {
+    /// The date of service overriding each request's (`--as-of`).
+    pub as_of: Option<&'a str>,
+    /// Whether each decision is explained (false with `--brief`).
+    pub explain: bool,
+    /// The published document's address (`--doc-url`).
+    pub doc_url: Option<&'a str>,
+}
+
+fn decide_line(versions: &[Arc<Loaded>], line: &Line, o: &Options) -> Outcome {
     let text = match &line.text {
         Ok(t) => t,
         Err(problem) => {
@@ -196,7 +201,7 @@ fn decide_line(
         }
     };
     let start = Instant::now();
-    match decide_versioned(versions, text, as_of, true, doc_url) {
+    match decide_versioned(versions, text, o.as_of, o.explain, o.doc_url) {
         Ok((p, d)) => Outcome::Decided(d, p, start.elapsed()),
         Err(Undecided::Invalid(p, problems)) => Outcome::Error(
             batch_error_record(&p, line.n, &problems),
@@ -227,16 +232,16 @@ fn kind_index(k: DecisionKind) -> usize {
     KINDS.iter().position(|&x| x == k).unwrap_or(0)
 }
 
-/// `policyc eval --batch POLICY [FILE|-] [--as-of DATE] [--log FILE]`.
+/// `policyc eval --batch POLICY [FILE|-] [--as-of DATE] [--brief] [--log FILE]`.
 pub fn run(
     loader: &mut Loader,
     policy: &Path,
     input: &str,
-    as_of: Option<&str>,
+    options: &Options,
     log: Option<&Path>,
     masks: &Masks,
-    doc_url: Option<&str>,
 ) -> u8 {
+    let as_of = options.as_of;
     if let (Some(date), Some(Err(p))) = (as_of, as_of.map(crate::check_as_of)) {
         eprintln!("error: invalid value `{date}` for --as-of: {}", p.message);
         if let Some(h) = &p.help {
@@ -287,7 +292,7 @@ pub fn run(
         if chunk.is_empty() {
             break;
         }
-        let outcomes = par_map(&chunk, |l| decide_line(&versions, l, as_of, doc_url));
+        let outcomes = par_map(&chunk, |l| decide_line(&versions, l, options));
         let written = write_chunk(
             &mut out,
             log.as_mut(),

@@ -119,7 +119,7 @@ enum Command {
     },
     /// Evaluate a request against a policy (source or compiled IR); with `--batch`, JSON Lines of requests.
     #[command(
-        long_about = "Evaluate a request against a policy (source or compiled IR).\n\nWith --batch, REQUEST is a JSON Lines file (default `-`, standard input), one request per line: each non-blank line gives one line of output, in order, the decision JSON (compact, as `--format json` prints it) or an error record (the `policyc-error` document with `line`, as the service's batch route writes it). A summary is printed on standard error. Exit 0 when every line is decided, 3 when a line is an invalid request, 4 when a line is too large or a file cannot be read or written."
+        long_about = "Evaluate a request against a policy (source or compiled IR).\n\nWith --batch, REQUEST is a JSON Lines file (default `-`, standard input), one request per line: each non-blank line gives one line of output, in order, the decision JSON (compact, as `--format json` prints it; with --brief, the decision kind and indication only, as the service's `?explain=false`) or an error record (the `policyc-error` document with `line`, as the service's batch route writes it). A summary is printed on standard error. Exit 0 when every line is decided, 3 when a line is an invalid request, 4 when a line is too large or a file cannot be read or written."
     )]
     Eval {
         /// A `.policy` file or a compiled IR `.json` file.
@@ -137,6 +137,10 @@ enum Command {
         /// the decision says which resource and element each fact came from.
         #[arg(long, conflicts_with = "batch")]
         fhir: bool,
+        /// With `--batch`: write each decision without its explanation, as the service's
+        /// `?explain=false` answers (`policyc-decision-brief`: the decision kind and indication).
+        #[arg(long, requires = "batch", conflicts_with = "doc_url")]
+        brief: bool,
         /// With `--batch`: also append one decision-log line per decision to FILE (the format of
         /// `serve --log`).
         #[arg(long, value_name = "FILE", requires = "batch")]
@@ -225,7 +229,7 @@ enum Command {
     },
     /// Decide JSON Lines of requests under two policies and count the decisions that change.
     #[command(
-        long_about = "Decide JSON Lines of requests under two policies (or two versions of one) and count the decisions that change, by transition (`deny → approve: 12`), with up to 3 example requests each.\n\nThe decision log of `serve --log` holds no facts, so replay reads the requests themselves (the input of `eval --batch`). A request that does not bind under a policy is `invalid` under it. Exit 0 when every request is decided under both policies, 3 when one is invalid under either, 4 when the input cannot be read."
+        long_about = "Decide JSON Lines of requests under two policies (or two versions of one) and count the decisions that change, by transition (`deny → approve: 12`), with up to 3 example requests each.\n\nThe input is JSON Lines of requests (the input of `eval --batch`), or a decision log (`serve --log`, `eval --batch --log`), whose lines hold each request's stated facts; with a log, `--policy NEW` alone compares with the decisions the log records. A request that does not bind under a policy is `invalid` under it. Exit 0 when every request is decided under both policies, 3 when one is invalid under either, 4 when the input cannot be read."
     )]
     Replay {
         /// JSON Lines of requests or of a decision log, one per line, or `-` for standard input.
@@ -330,6 +334,7 @@ fn main() -> ExitCode {
             policy,
             request,
             batch: true,
+            brief,
             log,
             log_mask,
             as_of,
@@ -339,10 +344,13 @@ fn main() -> ExitCode {
             loader,
             &policy,
             request.as_deref().unwrap_or("-"),
-            as_of.as_deref(),
+            &batch::Options {
+                as_of: as_of.as_deref(),
+                explain: !brief,
+                doc_url: doc_url.as_deref(),
+            },
             log.as_deref(),
             &policyc_serve::log::Masks(log_mask.into_iter().collect()),
-            doc_url.as_deref(),
         ),
         Command::Eval {
             policy,

@@ -842,3 +842,52 @@ fn replay_reports_the_changed_decisions_between_the_shipped_proleukin_versions()
         "deny-melanoma-no-prior-therapy"
     );
 }
+
+/// `--brief` writes each decision without its explanation, as the service's `?explain=false`:
+/// line for line the same decision kind and indication as the explained batch, and error records
+/// unchanged.
+#[test]
+fn a_brief_batch_decides_each_line_as_the_explained_one() {
+    let lines = generate(2_000);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let input = dir.path().join("requests.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").expect("writes the requests");
+    let input = input.display().to_string();
+    let full = policyc(&["eval", "--batch", POLICY, &input], None);
+    let brief = policyc(&["eval", "--batch", "--brief", POLICY, &input], None);
+    assert_eq!(brief.status.code(), full.status.code());
+    let full = String::from_utf8(full.stdout).expect("UTF-8");
+    let brief = String::from_utf8(brief.stdout).expect("UTF-8");
+    assert_eq!(full.lines().count(), brief.lines().count());
+    let mut by_kind = std::collections::BTreeMap::new();
+    for (n, (f, b)) in full.lines().zip(brief.lines()).enumerate() {
+        let f: Value = serde_json::from_str(f).expect("JSON");
+        let b: Value = serde_json::from_str(b).expect("JSON");
+        if f["format"] == "policyc-error" {
+            assert_eq!(f, b, "line {}: error records are the same", n + 1);
+            continue;
+        }
+        assert_eq!(b["format"], "policyc-decision-brief", "line {}: {b}", n + 1);
+        assert_eq!(b["decision"], f["decision"], "line {}", n + 1);
+        assert_eq!(b["request_id"], f["request_id"], "line {}", n + 1);
+        assert_eq!(
+            b["indication"]["label"],
+            f["indication"]["label"],
+            "line {}",
+            n + 1
+        );
+        assert!(b.get("path").is_none(), "no explanation: {b}");
+        *by_kind.entry(f["decision"].to_string()).or_insert(0) += 1;
+    }
+    assert_eq!(
+        by_kind.len(),
+        4,
+        "every kind of decision is compared: {by_kind:?}"
+    );
+}
+
+#[test]
+fn brief_needs_batch() {
+    let out = policyc(&["eval", "--brief", POLICY, "-"], Some(b"{}"));
+    assert_eq!(out.status.code(), Some(2));
+}
