@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 corpus=fuzz/corpus
 read -r -a policyc <<<"${POLICYC:-cargo run --quiet --locked --}"
 
-mkdir -p "$corpus"/{parse_check,fmt_roundtrip,bind_evaluate,ir_load_evaluate,cases_file}
+mkdir -p "$corpus"/{parse_check,fmt_roundtrip,bind_evaluate,ir_load_evaluate,cases_file,fhir_bundle}
 
 # Copy a file into a corpus under a name made from its path, so that two files never collide.
 seed() {
@@ -35,6 +35,14 @@ done < <(find tests/requests -name '*.json' -type f | sort)
 for f in policies/*.policy; do
     name=$(basename "$f" .policy)
     "${policyc[@]}" compile "$f" >"$corpus/ir_load_evaluate/$name.ir.json"
+done
+
+# FHIR Bundles: the Proleukin examples, and the official CRD examples' draft orders and prefetch
+# (in ../shared beside the clone, when it is there).
+for f in policies/examples/proleukin-fhir/*.json policies/examples/proleukin-fhir/*/*.json \
+    ../shared/fhir-examples/crd/*.json; do
+    [ -f "$f" ] || continue
+    seed fhir_bundle "$f"
 done
 
 # Cases files.

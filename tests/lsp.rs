@@ -844,6 +844,91 @@ fn completion_offers_the_declared_names_and_the_keywords() {
     client.shutdown();
 }
 
+/// Where the text says what comes next, completion offers only that: after `diagnosis is` the
+/// values of its enumeration, inside `has any of [metastatic, ` those of the set's, after
+/// `dose_per_kg at most 600,000` the units of its dimension, its own first.
+#[test]
+fn completion_offers_the_values_and_units_that_fit_the_place() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, _) = Client::start(None);
+    let uri = file_uri(&path);
+    let text = read(&path);
+    client.open(&uri, &text);
+    let mut complete_after = |needle: &str| {
+        let mut pos = position_of(&text, needle, 0);
+        pos["character"] = json!(pos["character"].as_u64().unwrap_or(0) + needle.len() as u64);
+        client.request("textDocument/completion", at(&uri, pos))
+    };
+    let all_labels = |items: &Value| -> Vec<String> {
+        items
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|i| i["label"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+
+    let items = complete_after("applies when diagnosis is ");
+    let labels = all_labels(&items);
+    assert!(
+        labels.contains(&"cutaneous_melanoma".to_string()),
+        "{labels:?}"
+    );
+    assert!(
+        labels.contains(&"renal_cell_carcinoma".to_string()),
+        "{labels:?}"
+    );
+    // Only the Diagnosis values: no route, no fact, no keyword.
+    for other in [
+        "intravenous",
+        "oncologist",
+        "diagnosis",
+        "indication",
+        "metastatic",
+    ] {
+        assert!(
+            !labels.contains(&other.to_string()),
+            "{other} in {labels:?}"
+        );
+    }
+    let values = items
+        .as_array()
+        .map_or(0, |a| a.iter().filter(|i| i["kind"] == 20).count());
+    assert_eq!(values, labels.len(), "values only");
+
+    let labels = all_labels(&complete_after("disease_extent has any of [metastatic, "));
+    assert!(labels.contains(&"unresectable".to_string()), "{labels:?}");
+    assert!(
+        !labels.contains(&"cutaneous_melanoma".to_string()),
+        "{labels:?}"
+    );
+
+    let items = complete_after("dose_per_kg at most 600,000 ");
+    let labels = all_labels(&items);
+    assert_eq!(
+        labels.first().map(String::as_str),
+        Some("IU/kg"),
+        "{labels:?}"
+    );
+    assert!(labels.contains(&"[IU]/kg".to_string()), "{labels:?}");
+    for other in ["mg", "kg", "IU", "dose_per_kg", "at"] {
+        assert!(
+            !labels.contains(&other.to_string()),
+            "{other} in {labels:?}"
+        );
+    }
+    assert!(items[0]["detail"].as_str().unwrap_or("").contains("IU/kg"));
+
+    // Elsewhere, everything.
+    let labels = all_labels(&complete_after("applies when "));
+    assert!(
+        labels.contains(&"diagnosis".to_string()) && labels.contains(&"indication".to_string())
+    );
+    client.shutdown();
+}
+
 /// Hover on a label gives its sentence and the criteria it sits under; `meets 1.A` goes to the
 /// criterion labelled 1.A, and its references are the label and every `meets` of it.
 #[test]

@@ -307,6 +307,37 @@ pub(crate) fn known_unit_names() -> impl Iterator<Item = &'static str> {
         .flat_map(|a| std::iter::once(a.code).chain(a.aliases.iter().copied()))
 }
 
+/// The units a value compared with a quantity in `unit` may be written in: every spelling of a
+/// known unit of the same dimension, and, for a ratio (`mg/kg`), each numerator of the
+/// numerator's dimension over the same denominator (`ug/kg`, `g/kg`). The unit as written comes
+/// first; no unit is listed twice. For editors' completion.
+pub fn units_like(unit: &Unit) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |c: String| {
+        if !out.contains(&c) && parse_unit(&c).is_ok_and(|u| u.dim == unit.dim) {
+            out.push(c);
+        }
+    };
+    for w in [&unit.written, &unit.code] {
+        if !w.is_empty() {
+            push(w.clone());
+        }
+    }
+    let written = if unit.written.is_empty() {
+        &unit.code
+    } else {
+        &unit.written
+    };
+    let rest = written.find('/').map(|i| &written[i..]);
+    for name in known_unit_names() {
+        push(name.to_string());
+        if let Some(rest) = rest {
+            push(format!("{name}{rest}"));
+        }
+    }
+    out
+}
+
 fn atom(name: &str) -> Option<Factor> {
     if let Some(rest) = name
         .strip_prefix("10*")
@@ -679,6 +710,32 @@ mod tests {
 
     fn q(v: &str, u: &str) -> Quantity {
         Quantity::new(Decimal::from_str(v).unwrap(), parse_unit(u).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn units_like_a_unit_are_those_of_its_dimension() {
+        let like = units_like(&parse_unit("mg/kg").unwrap());
+        assert_eq!(like[0], "mg/kg");
+        for u in ["ug/kg", "mcg/kg", "g/kg", "[mg]/kg"] {
+            assert_eq!(
+                like.contains(&u.to_string()),
+                u != "[mg]/kg",
+                "{u}: {like:?}"
+            );
+        }
+        assert!(
+            !like.iter().any(|u| u == "mg" || u == "kg" || u == "IU/kg"),
+            "{like:?}"
+        );
+        let mass = units_like(&parse_unit("kg").unwrap());
+        for u in ["kg", "g", "mg", "[lb_av]", "lb"] {
+            assert!(mass.contains(&u.to_string()), "{u}: {mass:?}");
+        }
+        assert!(!mass.contains(&"cm".to_string()));
+        let mut sorted = mass.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), mass.len(), "no unit twice");
     }
 
     #[test]

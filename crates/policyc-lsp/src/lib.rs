@@ -223,8 +223,9 @@ impl Server<'_> {
         Some((doc, site, symbols))
     }
 
-    /// `textDocument/completion`: the declared names and the keywords. While the text does not
-    /// parse, the names of its last text that did.
+    /// `textDocument/completion`: the declared names and the keywords, or only the values or
+    /// units that can come where the cursor is. While the text does not parse, the names of its
+    /// last text that did.
     fn complete(&self, p: CompletionParams) -> Option<CompletionResponse> {
         let uri = &p.text_document_position.text_document.uri;
         let doc = self.docs.get(uri)?;
@@ -232,7 +233,16 @@ impl Server<'_> {
             Some((file, text)) => analysis::Symbols::new(file, text, uri::to_path(uri).as_deref()),
             None => analysis::Symbols::default(),
         };
-        Some(CompletionResponse::Array(complete::items(&symbols)))
+        // The text of the cursor's line before it.
+        let offset = doc
+            .index
+            .offset(&doc.text, p.text_document_position.position, self.encoding)
+            .min(doc.text.len());
+        let before = doc.text.get(..offset).unwrap_or_default();
+        let line = before.rsplit('\n').next().unwrap_or_default();
+        Some(CompletionResponse::Array(complete::items_at(
+            &symbols, line,
+        )))
     }
 
     /// `textDocument/hover`: what the fact, enumeration, value or definition under the cursor is.
