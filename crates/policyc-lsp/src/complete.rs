@@ -230,9 +230,18 @@ mod tests {
             words("  extent has any of [metastatic, unres"),
             ["extent", "has", "any", "of", "metastatic"]
         );
-        assert_eq!(words("dose at most 600,000 "), ["dose", "at", "most", "600,000"]);
-        assert_eq!(words("a is one of [x,y,"), ["a", "is", "one", "of", "x", "y"]);
-        assert_eq!(words("B \"Dose\": dose <= 3 m"), ["B", "\"Dose\"", "dose", "<=", "3"]);
+        assert_eq!(
+            words("dose at most 600,000 "),
+            ["dose", "at", "most", "600,000"]
+        );
+        assert_eq!(
+            words("a is one of [x,y,"),
+            ["a", "is", "one", "of", "x", "y"]
+        );
+        assert_eq!(
+            words("B \"Dose\": dose <= 3 m"),
+            ["B", "\"Dose\"", "dose", "<=", "3"]
+        );
         assert!(is_number("600,000") && is_number("0.5") && !is_number("a1"));
     }
 

@@ -480,10 +480,24 @@ impl Decided {
 struct Brief<'a> {
     format: &'static str,
     format_version: u32,
-    policy: Value,
+    policy: BriefPolicy<'a>,
     request_id: Option<&'a str>,
     decision: &'static str,
-    indication: Option<Value>,
+    indication: Option<BriefIndication<'a>>,
+}
+
+/// The policy version of a [`Brief`].
+#[derive(Serialize)]
+struct BriefPolicy<'a> {
+    id: &'a str,
+    effective: &'a str,
+}
+
+/// The indication of a [`Brief`].
+#[derive(Serialize)]
+struct BriefIndication<'a> {
+    label: &'a str,
+    title: &'a str,
 }
 
 /// Why a request was not decided.
@@ -544,10 +558,16 @@ pub fn decide_versioned(
         let brief = Brief {
             format: "policyc-decision-brief",
             format_version: 1,
-            policy: json!({"id": p.program.policy.id, "effective": p.program.policy.effective}),
+            policy: BriefPolicy {
+                id: &p.program.policy.id,
+                effective: &p.program.policy.effective,
+            },
             request_id: req.request_id.as_deref(),
             decision: o.kind.as_str(),
-            indication: ind.map(|i| json!({"label": i.label, "title": i.title})),
+            indication: ind.map(|i| BriefIndication {
+                label: &i.label,
+                title: &i.title,
+            }),
         };
         let json = serde_json::to_string(&brief).unwrap_or_default();
         Decided {

@@ -129,13 +129,94 @@ pub fn request_date(text: &str, as_of_override: Option<&str>) -> RequestDate {
     if let Some(o) = as_of_override {
         return stated(o);
     }
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(m)) => match m.get("as_of") {
-            None | Some(serde_json::Value::Null) => RequestDate::Unstated,
-            Some(serde_json::Value::String(s)) => stated(s),
-            Some(_) => RequestDate::Invalid,
-        },
-        _ => RequestDate::Invalid,
+    // Only `as_of` is read; the rest of the request is skipped, not built (binding reads it).
+    match serde_json::from_str::<AsOfOnly>(text) {
+        Ok(AsOfOnly(None | Some(AsOf::Null))) => RequestDate::Unstated,
+        Ok(AsOfOnly(Some(AsOf::Text(s)))) => stated(&s),
+        Ok(AsOfOnly(Some(AsOf::Other))) | Err(_) => RequestDate::Invalid,
+    }
+}
+
+/// A request's `as_of` as JSON states it: what [`request_date`] tells apart.
+enum AsOf {
+    Null,
+    Text(String),
+    Other,
+}
+
+/// A JSON object's `as_of` member (the last, if written twice, as in a JSON tree), every other
+/// member skipped; anything but an object is an error.
+struct AsOfOnly(Option<AsOf>);
+
+impl<'de> serde::Deserialize<'de> for AsOfOnly {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Object;
+        impl<'de> serde::de::Visitor<'de> for Object {
+            type Value = AsOfOnly;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<AsOfOnly, A::Error> {
+                let mut as_of = None;
+                while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "as_of" {
+                        as_of = Some(m.next_value::<AsOf>()?);
+                    } else {
+                        m.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(AsOfOnly(as_of))
+            }
+        }
+        d.deserialize_map(Object)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AsOf {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Value;
+        impl<'de> serde::de::Visitor<'de> for Value {
+            type Value = AsOf;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E>(self, s: &str) -> Result<AsOf, E> {
+                Ok(AsOf::Text(s.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<AsOf, E> {
+                Ok(AsOf::Null)
+            }
+            fn visit_none<E>(self) -> Result<AsOf, E> {
+                Ok(AsOf::Null)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<AsOf, E> {
+                Ok(AsOf::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<AsOf, E> {
+                Ok(AsOf::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<AsOf, E> {
+                Ok(AsOf::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<AsOf, E> {
+                Ok(AsOf::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<AsOf, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(AsOf::Other)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<AsOf, A::Error> {
+                while m
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(AsOf::Other)
+            }
+        }
+        d.deserialize_any(Value)
     }
 }
 
@@ -397,4 +478,50 @@ pub fn broken_message(id: &str, b: &Broken, date: &str) -> String {
         b.path.display(),
         b.path.display()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_date_of_service_is_read_from_the_request_alone() {
+        let date = |t: &str| request_date(t, None);
+        let stated = |d: &str| RequestDate::Stated(d.to_string());
+        assert_eq!(date(r#"{"as_of": "2026-01-15"}"#), stated("2026-01-15"));
+        assert_eq!(
+            date(r#"{"facts": {"a": [1, {"b": null}], "as_of": "x"}, "as_of": "2026-01-15"}"#),
+            stated("2026-01-15"),
+            "only the top level's as_of"
+        );
+        assert_eq!(date(r#"{"facts": {}}"#), RequestDate::Unstated);
+        assert_eq!(date(r#"{"as_of": null}"#), RequestDate::Unstated);
+        assert_eq!(date("{}"), RequestDate::Unstated);
+        // Written twice: the last, as a JSON tree keeps it (binding refuses the request anyway).
+        assert_eq!(
+            date(r#"{"as_of": "2025-01-01", "as_of": "2026-01-15"}"#),
+            stated("2026-01-15")
+        );
+        for invalid in [
+            r#"{"as_of": "2026-02-30"}"#,
+            r#"{"as_of": "soon"}"#,
+            r#"{"as_of": 20260115}"#,
+            r#"{"as_of": 2026.5}"#,
+            r#"{"as_of": true}"#,
+            r#"{"as_of": ["2026-01-15"]}"#,
+            r#"{"as_of": {"date": "2026-01-15"}}"#,
+            r#"["as_of", "2026-01-15"]"#,
+            r#""2026-01-15""#,
+            r#"{"as_of": "2026-01-15"} trailing"#,
+            r#"{"as_of": "2026-01-15""#,
+            "",
+        ] {
+            assert_eq!(date(invalid), RequestDate::Invalid, "{invalid}");
+        }
+        assert_eq!(
+            request_date(r#"{"as_of": "soon"}"#, Some("2026-03-01")),
+            stated("2026-03-01"),
+            "the override wins"
+        );
+    }
 }
