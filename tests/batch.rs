@@ -2,6 +2,9 @@
 //! order, what the library decides for each request (`policyc::bind` + `policyc::eval::evaluate`,
 //! serialized), error records carry their input line's number, and replay counts exactly the
 //! decisions that change between two versions of a policy.
+//!
+//! Longer than 800 lines on purpose: batch and replay share the generated requests, the small
+//! versioned policy and the binary's helpers at the top; each test after them is short.
 
 #[path = "support/error_schema.rs"]
 mod error_schema;
