@@ -335,6 +335,17 @@ pub fn read_claim(json: &Json) -> Result<PasClaim<'_>, Vec<Problem>> {
             Json::Null
         }
     };
+    if claim
+        .get("insurer")
+        .and_then(|i| i.get("reference"))
+        .is_none()
+    {
+        problem(
+            at("insurer"),
+            "required",
+            "the Claim names no insurer: give `insurer` as a reference to the payer's Organization in the Bundle".into(),
+        );
+    }
     if let Some(c) = claim.get("created") {
         if c.as_str().map(full_date).is_none_or(|d| d.is_err()) {
             problem(
@@ -559,6 +570,14 @@ impl PathMap {
 }
 
 impl PasClaim<'_> {
+    /// The entry a reference of the Claim names, as its `fullUrl` and resource (for the response
+    /// Bundle); `None` when it names none or the entry has no `fullUrl`.
+    pub fn entry_of(&self, reference: &Json) -> Option<(String, Json)> {
+        let r = reference.get("reference").and_then(Json::as_str)?;
+        let e = self.bundle.resolve(r)?;
+        Some((e.full_url?.to_string(), e.resource.clone()))
+    }
+
     /// Whether the policy covers the item's product: one of its codings is a drug code of the
     /// policy's header (as for a MedicationRequest's code, [`covers`]).
     pub fn covers(&self, program: &Program, item: &ClaimItem) -> bool {
