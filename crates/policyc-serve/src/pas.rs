@@ -306,12 +306,9 @@ pub(crate) async fn submit(
             }
         }
     }
-    let bundle = response_bundle(&response, claim.identifier.clone(), &now, others);
-    let mut r = (
-        [(header::CONTENT_TYPE, FHIR_JSON)],
-        bundle.to_string() + "\n",
-    )
-        .into_response();
+    let bundle = response_bundle(response, claim.identifier.clone(), &now, others);
+    let body = serde_json::to_string(&bundle).unwrap_or_default() + "\n";
+    let mut r = ([(header::CONTENT_TYPE, FHIR_JSON)], body).into_response();
     let h = r.headers_mut();
     for (name, value) in [
         ("x-decision-id", ids.join(", ")),

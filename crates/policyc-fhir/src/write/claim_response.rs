@@ -504,36 +504,81 @@ pub fn claim_response_items(
 pub const RESPONSE_BUNDLE_PROFILE: &str =
     "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/profile-pas-response-bundle";
 
+/// A resource of the response Bundle: the ClaimResponse, or one repeated from the request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum BundleResource {
+    /// The answer.
+    ClaimResponse(Box<ClaimResponse>),
+    /// A resource of the request (the patient, the insurer, the requestor), as it was sent.
+    Other(serde_json::Value),
+}
+
+/// An entry of the response Bundle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BundleEntry {
+    /// Its `fullUrl`.
+    pub full_url: String,
+    /// The resource.
+    pub resource: BundleResource,
+}
+
+/// The PAS response Bundle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseBundle {
+    /// Always `Bundle`.
+    pub resource_type: &'static str,
+    /// The PAS response Bundle profile.
+    pub meta: Meta,
+    /// The request Bundle's identifier, repeated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<serde_json::Value>,
+    /// Always `collection`.
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    /// When the response was made.
+    pub timestamp: String,
+    /// The ClaimResponse first, then the resources it names.
+    pub entry: Vec<BundleEntry>,
+}
+
 /// The PAS response Bundle (type `collection`): the ClaimResponse first (its `fullUrl`
 /// `urn:uuid:` and its id when that is a UUID, as a decision id is), then `others` (each entry's
 /// `fullUrl` and resource: the Claim's patient, insurer and requestor). `identifier` repeats the
 /// request Bundle's; `timestamp` is when the response is made (a FHIR instant).
 pub fn response_bundle(
-    response: &ClaimResponse,
+    response: ClaimResponse,
     identifier: Option<serde_json::Value>,
     timestamp: &str,
     others: Vec<(String, serde_json::Value)>,
-) -> serde_json::Value {
+) -> ResponseBundle {
     let full_url = if response.id.len() == 36 && response.id.matches('-').count() == 4 {
         format!("urn:uuid:{}", response.id)
     } else {
         format!("ClaimResponse/{}", response.id)
     };
-    let mut entry = vec![serde_json::json!({"fullUrl": full_url, "resource": response})];
-    for (url, resource) in others {
-        entry.push(serde_json::json!({"fullUrl": url, "resource": resource}));
+    let mut entry = vec![BundleEntry {
+        full_url,
+        resource: BundleResource::ClaimResponse(Box::new(response)),
+    }];
+    for (full_url, resource) in others {
+        entry.push(BundleEntry {
+            full_url,
+            resource: BundleResource::Other(resource),
+        });
     }
-    let mut b = serde_json::json!({
-        "resourceType": "Bundle",
-        "meta": {"profile": [RESPONSE_BUNDLE_PROFILE]},
-        "type": "collection",
-        "timestamp": timestamp,
-        "entry": entry,
-    });
-    if let Some(i) = identifier {
-        b["identifier"] = i;
+    ResponseBundle {
+        resource_type: "Bundle",
+        meta: Meta {
+            profile: vec![RESPONSE_BUNDLE_PROFILE.to_string()],
+        },
+        identifier,
+        ty: "collection",
+        timestamp: timestamp.to_string(),
+        entry,
     }
-    b
 }
 
 #[cfg(test)]
