@@ -291,6 +291,11 @@ enum Command {
         /// explained decisions link every label they cite to `URL#label`.
         #[arg(long, value_name = "URL")]
         doc_url: Option<String>,
+        /// The X12 codes of PAS review actions (approved, denied, pended), a JSON file (see the
+        /// README's "X12 codes"): `POST /Claim/$submit` answers with them, and without them is
+        /// answered 501. An unreadable or invalid file stops the start.
+        #[arg(long, value_name = "FILE")]
+        x12_codes: Option<PathBuf>,
     },
     /// Write a policy's FHIR R4 Questionnaire (Da Vinci DTR): one question per fact it asks.
     #[command(
@@ -418,6 +423,7 @@ fn main() -> ExitCode {
             log_keep,
             log_mask,
             doc_url,
+            x12_codes,
         } => {
             let flags = ServeFlags {
                 policies,
@@ -431,6 +437,7 @@ fn main() -> ExitCode {
                 log_keep,
                 log_mask,
                 doc_url,
+                x12_codes,
             };
             match serve_config(config.as_deref(), flags) {
                 Ok((dir, config)) => cmd_serve(&dir, config),
@@ -480,6 +487,7 @@ struct ServeFlags {
     log_keep: Option<usize>,
     log_mask: Vec<(String, policyc_serve::log::Mask)>,
     doc_url: Option<String>,
+    x12_codes: Option<PathBuf>,
 }
 
 /// The service's configuration: the command line over the configuration file over the defaults.
@@ -533,6 +541,10 @@ fn serve_config(
             .map_or(defaults.timeout, std::time::Duration::from_millis),
         log,
         doc_url: flags.doc_url.or(file.doc_url),
+        x12_codes: match flags.x12_codes.or(file.x12_codes) {
+            Some(path) => Some(policyc_serve::config::read_x12_codes(&path)?),
+            None => None,
+        },
     };
     Ok((dir, config))
 }

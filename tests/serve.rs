@@ -383,7 +383,7 @@ fn adaptive_response() -> String {
 /// Every route of the OpenAPI document answers, and the document lists every route served.
 #[test]
 fn openapi_matches_the_routes() {
-    let server = start(&[]);
+    let server = start(&["--x12-codes", "docs/x12-codes.example.json"]);
     let (s, doc) = server.get("/v1/openapi.json");
     assert_eq!(s, 200);
     let doc = json(&doc);
@@ -410,6 +410,14 @@ fn openapi_matches_the_routes() {
                 "post" if url.starts_with("/Questionnaire/") => {
                     server.post(&url, "application/fhir+json", &adaptive_response())
                 }
+                "post" if url.starts_with("/Claim/") => {
+                    let pas = std::fs::read_to_string(
+                        root()
+                            .join("policies/examples/proleukin-fhir/pas/approve-melanoma-iv.json"),
+                    )
+                    .expect("the PAS example");
+                    server.post(&url, "application/fhir+json", &pas)
+                }
                 "post" if url.ends_with("/batch") => {
                     let line = serde_json::to_string(&json(&request)).expect("compact");
                     server.post(&url, "application/x-ndjson", &line)
@@ -434,6 +442,7 @@ fn openapi_matches_the_routes() {
         ("post", "/v1/policies/{id}/decide"),
         ("post", "/v1/policies/{id}/decide/batch"),
         ("post", "/Questionnaire/$next-question"),
+        ("post", "/Claim/$submit"),
     ]
     .iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))

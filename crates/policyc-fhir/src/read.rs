@@ -50,7 +50,7 @@
 //! ```
 
 mod answers;
-mod bundle;
+pub(crate) mod bundle;
 mod ehr;
 
 use bundle::Bundle;

@@ -25,6 +25,8 @@ pub struct File {
     pub timeout_ms: Option<u64>,
     /// The address of the policies' published documents (`doc_url`).
     pub doc_url: Option<String>,
+    /// The X12 codes file of PAS review actions (`x12_codes`).
+    pub x12_codes: Option<PathBuf>,
     /// The decision log.
     pub log: Option<LogFile>,
 }
@@ -64,6 +66,9 @@ impl File {
             resolve(p);
         }
         if let Some(p) = file.log.as_mut().and_then(|l| l.path.as_mut()) {
+            resolve(p);
+        }
+        if let Some(p) = &mut file.x12_codes {
             resolve(p);
         }
         Ok(file)
@@ -114,6 +119,17 @@ impl LogFile {
     }
 }
 
+/// Read and check the X12 codes file at `path` (`--x12-codes`, `x12_codes`); the error says what
+/// is wrong, for people.
+pub fn read_x12_codes(
+    path: &Path,
+) -> Result<policyc_fhir::write::claim_response::X12Codes, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the X12 codes file {}: {e}", path.display()))?;
+    policyc_fhir::write::claim_response::X12Codes::from_json(&text)
+        .map_err(|e| format!("the X12 codes file {} is invalid: {e}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +143,7 @@ addr = "0.0.0.0:8181"
 body_limit = 65536
 max_concurrent = 64
 timeout_ms = 2000
+x12_codes = "x12-codes.json"
 
 [log]
 path = "decisions.log"
@@ -139,6 +156,7 @@ mask = { date_of_birth = "year", prescriber_npi = "omit" }
         .expect("a valid configuration");
         assert_eq!(f.addr.as_deref(), Some("0.0.0.0:8181"));
         assert_eq!(f.max_concurrent, Some(64));
+        assert_eq!(f.x12_codes, Some(PathBuf::from("x12-codes.json")));
         let log = f.log.expect("a [log] table");
         assert_eq!(log.keep, Some(3));
         assert_eq!(log.masks().map(|m| m.0.len()), Ok(2), "both masks are read");

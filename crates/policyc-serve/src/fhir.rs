@@ -20,13 +20,14 @@ use std::time::Instant;
 pub const FHIR_JSON: &str = "application/fhir+json";
 
 /// An OperationOutcome answer, counted as an error.
-fn outcome(s: &Shared, status: StatusCode, problems: &[Problem]) -> Response {
+pub(crate) fn outcome(s: &Shared, status: StatusCode, problems: &[Problem]) -> Response {
     s.metrics.error(status.as_u16());
     let body = serde_json::to_string(&operation_outcome(problems)).unwrap_or_default() + "\n";
     (status, [(header::CONTENT_TYPE, FHIR_JSON)], body).into_response()
 }
 
-fn fhir_body<'b>(
+/// The body of a FHIR route as text, or the OperationOutcome to answer (415, 413, 400).
+pub(crate) fn fhir_body<'b>(
     s: &Shared,
     headers: &HeaderMap,
     body: &'b Result<Bytes, BytesRejection>,

@@ -40,6 +40,8 @@ pub struct AppState {
     /// The address of the policies' published documents, if given (`--doc-url`): an explained
     /// decision links each label it cites to `URL#label` ([`policyc::Decision::link_to`]).
     pub doc_url: Option<String>,
+    /// The X12 codes of PAS review actions, if configured (`--x12-codes`).
+    pub x12_codes: Option<policyc_fhir::write::claim_response::X12Codes>,
 }
 
 impl AppState {
@@ -164,6 +166,14 @@ pub static ROUTES: &[Route] = &[
         limited: true,
         fhir: true,
         handler: || post(crate::fhir::next_question),
+    },
+    Route {
+        method: "post",
+        path: "/Claim/$submit",
+        summary: "Da Vinci PAS: a prior-authorization request Bundle (a Claim with use = preauthorization) answered with a response Bundle whose ClaimResponse gives each item's review action (approved, denied, pended; X12 codes from --x12-codes), preAuthRef = the decision id, the approval's dates and the reasons; 501 without --x12-codes",
+        limited: true,
+        fhir: true,
+        handler: || post(crate::pas::submit),
     },
 ];
 
@@ -1062,15 +1072,35 @@ pub fn openapi() -> Value {
                 json!({"required": true, "content": {"application/fhir+json": {}}}),
             );
             let fhir_err = |d: &str| json!({"description": d, "content": {"application/fhir+json": {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}}});
-            responses.insert("200".into(), json!({"description": "The Parameters (`return`) or QuestionnaireResponse", "content": {"application/fhir+json": {}}}));
+            let pas = r.path == "/Claim/$submit";
+            let ok = if pas {
+                "The PAS response Bundle: the ClaimResponse, then the Claim's patient, insurer and requestor"
+            } else {
+                "The Parameters (`return`) or QuestionnaireResponse"
+            };
+            responses.insert(
+                "200".into(),
+                json!({"description": ok, "content": {"application/fhir+json": {}}}),
+            );
             responses.insert(
                 "400".into(),
                 fhir_err("The input is invalid: an OperationOutcome, each issue with its element"),
             );
-            responses.insert(
-                "404".into(),
-                fhir_err("The Questionnaire is no policy's adaptive Questionnaire"),
-            );
+            if pas {
+                responses.insert(
+                    "422".into(),
+                    fhir_err("No version of the policy was in force on the date of service"),
+                );
+                responses.insert(
+                    "501".into(),
+                    fhir_err("The service has no X12 codes (--x12-codes)"),
+                );
+            } else {
+                responses.insert(
+                    "404".into(),
+                    fhir_err("The Questionnaire is no policy's adaptive Questionnaire"),
+                );
+            }
             responses.insert("413".into(), fhir_err("The body is larger than the limit"));
             responses.insert("415".into(), fhir_err("The body is not FHIR JSON"));
         } else if r.method == "post" {

@@ -12,6 +12,7 @@ pub mod fhir;
 pub mod http;
 pub mod log;
 pub mod metrics;
+pub mod pas;
 pub mod policies;
 pub mod reload;
 
@@ -38,6 +39,9 @@ pub struct Config {
     /// The address of the policies' published documents (`policyc render --format html`): an
     /// explained decision links each label it cites to `URL#label`.
     pub doc_url: Option<String>,
+    /// The X12 codes of PAS review actions (`--x12-codes`): without them, `POST /Claim/$submit`
+    /// is answered 501.
+    pub x12_codes: Option<policyc_fhir::write::claim_response::X12Codes>,
 }
 
 impl Default for Config {
@@ -49,6 +53,7 @@ impl Default for Config {
             timeout: Duration::from_secs(5),
             log: None,
             doc_url: None,
+            x12_codes: None,
         }
     }
 }
@@ -74,6 +79,7 @@ pub fn run(config: Config, dir: &Path, policies: Policies) -> Result<(), String>
         log,
         permits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent.max(1))),
         doc_url: config.doc_url.clone(),
+        x12_codes: config.x12_codes.clone(),
         timeout: config.timeout,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()

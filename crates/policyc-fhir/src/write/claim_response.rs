@@ -182,8 +182,9 @@ pub struct ClaimResponse {
     pub outcome: &'static str,
     /// The decision's summary.
     pub disposition: String,
-    /// The decision id.
-    pub pre_auth_ref: String,
+    /// The decision id (of the first item's decision); none when no policy decides any item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre_auth_ref: Option<String>,
     /// The approval's dates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pre_auth_period: Option<Period>,
@@ -231,82 +232,242 @@ pub struct ProcessNote {
     pub text: String,
 }
 
-/// The PAS ClaimResponse of a decision.
-pub fn claim_response(d: &Decision, ctx: &Context, codes: &X12Codes) -> ClaimResponse {
-    let r = &codes.review_action;
-    let action = match d.decision {
-        DecisionKind::Approve => &r.approved,
-        DecisionKind::Deny => &r.denied,
-        DecisionKind::NeedsInfo | DecisionKind::Refer => &r.pended,
-    };
-    let period = match (&d.decision, &d.approval) {
+/// How one item of a Claim is answered.
+#[derive(Debug, Clone)]
+pub enum ItemAnswer<'d> {
+    /// Decided under a policy.
+    Decided {
+        /// The Claim item's sequence.
+        sequence: u32,
+        /// The decision.
+        decision: &'d Decision,
+        /// Its id in the decision log (the review action's number).
+        decision_id: String,
+        /// The Questionnaire that collects the missing facts (for `needs_info`).
+        questionnaire: Option<String>,
+    },
+    /// No policy decides the item's product: pended for a person's review, with the reason.
+    NotDecided {
+        /// The Claim item's sequence.
+        sequence: u32,
+        /// Why (`No policy covers hcpcs 99212`).
+        reason: String,
+    },
+}
+
+impl ItemAnswer<'_> {
+    fn sequence(&self) -> u32 {
+        match self {
+            ItemAnswer::Decided { sequence, .. } | ItemAnswer::NotDecided { sequence, .. } => {
+                *sequence
+            }
+        }
+    }
+}
+
+/// The notes of one answer: the decision's reasons, and what pends it.
+fn notes_of(a: &ItemAnswer) -> Vec<String> {
+    match a {
+        ItemAnswer::NotDecided { reason, .. } => vec![reason.clone()],
+        ItemAnswer::Decided {
+            decision: d,
+            questionnaire,
+            ..
+        } => {
+            // A sentence that bounds several facts is one reason.
+            let mut notes: Vec<String> = Vec::new();
+            for r in reasons(d) {
+                if !notes.contains(&r) {
+                    notes.push(r);
+                }
+            }
+            match d.decision {
+                DecisionKind::NeedsInfo => {
+                    if let Some(q) = questionnaire {
+                        notes.push(format!(
+                            "Pended for more information: complete the Questionnaire {q} and submit again"
+                        ));
+                    }
+                }
+                DecisionKind::Refer => {
+                    let to = d
+                        .referral
+                        .as_ref()
+                        .and_then(|r| r.redirect_to.clone())
+                        .unwrap_or_else(|| "a clinician".to_string());
+                    notes.push(format!("Pended for review by {to}"));
+                }
+                DecisionKind::Approve | DecisionKind::Deny => {}
+            }
+            notes
+        }
+    }
+}
+
+/// The approval's dates of a decision, if it approves with dates.
+fn approval_period(d: &Decision) -> Option<Period> {
+    match (&d.decision, &d.approval) {
         (DecisionKind::Approve, Some(a)) if a.start.is_some() || a.end.is_some() => Some(Period {
             start: a.start.clone(),
             end: a.end.clone(),
         }),
         _ => None,
-    };
-    let mut notes = reasons(d);
-    if d.decision == DecisionKind::NeedsInfo {
-        if let Some(q) = &ctx.questionnaire {
-            notes.push(format!(
-                "Pended for more information: complete the Questionnaire {q} and submit again"
-            ));
-        }
     }
-    let process_note: Vec<ProcessNote> = notes
-        .into_iter()
-        .enumerate()
-        .map(|(i, text)| ProcessNote {
-            number: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            ty: "display",
-            text,
-        })
-        .collect();
-    let note_numbers: Vec<u32> = process_note.iter().map(|n| n.number).collect();
+}
+
+fn review_action(code: &Code, system: &str, number: Option<&str>) -> Extension {
+    let mut parts = vec![Extension::value(
+        REVIEW_ACTION_CODE,
+        ExtValue::CodeableConcept(CodeableConcept {
+            coding: vec![Coding {
+                system: Some(system.to_string()),
+                code: Some(code.code.clone()),
+                display: code.display.clone(),
+            }],
+            text: None,
+        }),
+    )];
+    if let Some(n) = number {
+        parts.push(Extension::value("number", ExtValue::String(n.to_string())));
+    }
+    Extension::complex(REVIEW_ACTION, parts)
+}
+
+/// The PAS ClaimResponse of a decision, for every item of `ctx.items`.
+pub fn claim_response(d: &Decision, ctx: &Context, codes: &X12Codes) -> ClaimResponse {
     let items = if ctx.items.is_empty() {
         vec![1]
     } else {
         ctx.items.clone()
     };
-    let item = items
+    let answers: Vec<ItemAnswer> = items
         .iter()
-        .map(|&seq| ResponseItem {
-            extension: period
-                .iter()
-                .map(|p| Extension::value(ITEM_PREAUTH_PERIOD, ExtValue::Period(p.clone())))
-                .collect(),
-            item_sequence: seq,
-            note_number: note_numbers.clone(),
-            adjudication: vec![Adjudication {
-                extension: vec![Extension::complex(
-                    REVIEW_ACTION,
-                    vec![
-                        Extension::value(
-                            REVIEW_ACTION_CODE,
-                            ExtValue::CodeableConcept(CodeableConcept {
-                                coding: vec![Coding {
-                                    system: Some(r.system.clone()),
-                                    code: Some(action.code.clone()),
-                                    display: action.display.clone(),
-                                }],
-                                text: None,
-                            }),
-                        ),
-                        Extension::value("number", ExtValue::String(ctx.decision_id.clone())),
-                    ],
-                )],
-                category: CodeableConcept {
-                    coding: vec![Coding {
-                        system: Some(ADJUDICATION.into()),
-                        code: Some("submitted".into()),
-                        display: None,
-                    }],
-                    text: None,
-                },
-            }],
+        .map(|&sequence| ItemAnswer::Decided {
+            sequence,
+            decision: d,
+            decision_id: ctx.decision_id.clone(),
+            questionnaire: ctx.questionnaire.clone(),
         })
         .collect();
+    claim_response_items(&answers, ctx, codes)
+}
+
+/// The PAS ClaimResponse of a Claim whose items are answered each on its own (`ctx.items` and
+/// `ctx.questionnaire` are not read: the answers say). Items decided by one decision share its
+/// notes. `preAuthRef` is the first decision's id, and `preAuthPeriod` the approval's dates when
+/// one decision answers every item; each item's review action carries its own decision's id and
+/// each approved item its `itemPreAuthPeriod`. An item no policy decides is pended.
+pub fn claim_response_items(
+    answers: &[ItemAnswer],
+    ctx: &Context,
+    codes: &X12Codes,
+) -> ClaimResponse {
+    let r = &codes.review_action;
+    // One group of notes per decision (or per item no policy decides), in the items' order.
+    let mut groups: Vec<(String, Vec<u32>)> = Vec::new();
+    let mut process_note: Vec<ProcessNote> = Vec::new();
+    let key = |a: &ItemAnswer| match a {
+        ItemAnswer::Decided { decision_id, .. } => decision_id.clone(),
+        ItemAnswer::NotDecided { sequence, .. } => format!("item {sequence}"),
+    };
+    for a in answers {
+        let k = key(a);
+        if groups.iter().any(|(g, _)| *g == k) {
+            continue;
+        }
+        let mut numbers = Vec::new();
+        for text in notes_of(a) {
+            let number = u32::try_from(process_note.len() + 1).unwrap_or(u32::MAX);
+            numbers.push(number);
+            process_note.push(ProcessNote {
+                number,
+                ty: "display",
+                text,
+            });
+        }
+        groups.push((k, numbers));
+    }
+    let decided: Vec<(&Decision, &str)> = answers
+        .iter()
+        .filter_map(|a| match a {
+            ItemAnswer::Decided {
+                decision,
+                decision_id,
+                ..
+            } => Some((*decision, decision_id.as_str())),
+            ItemAnswer::NotDecided { .. } => None,
+        })
+        .collect();
+    let item = answers
+        .iter()
+        .map(|a| {
+            let (action, number, period) = match a {
+                ItemAnswer::Decided {
+                    decision,
+                    decision_id,
+                    ..
+                } => {
+                    let action = match decision.decision {
+                        DecisionKind::Approve => &r.approved,
+                        DecisionKind::Deny => &r.denied,
+                        DecisionKind::NeedsInfo | DecisionKind::Refer => &r.pended,
+                    };
+                    (
+                        action,
+                        Some(decision_id.as_str()),
+                        approval_period(decision),
+                    )
+                }
+                ItemAnswer::NotDecided { .. } => (&r.pended, None, None),
+            };
+            let k = key(a);
+            let note_number = groups
+                .iter()
+                .find(|(g, _)| *g == k)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
+            ResponseItem {
+                extension: period
+                    .into_iter()
+                    .map(|p| Extension::value(ITEM_PREAUTH_PERIOD, ExtValue::Period(p)))
+                    .collect(),
+                item_sequence: a.sequence(),
+                note_number,
+                adjudication: vec![Adjudication {
+                    extension: vec![review_action(action, &r.system, number)],
+                    category: CodeableConcept {
+                        coding: vec![Coding {
+                            system: Some(ADJUDICATION.into()),
+                            code: Some("submitted".into()),
+                            display: None,
+                        }],
+                        text: None,
+                    },
+                }],
+            }
+        })
+        .collect();
+    let one_decision = groups.len() == 1 && decided.len() == answers.len();
+    let pre_auth_period = match decided.first() {
+        Some((d, _)) if one_decision => approval_period(d),
+        _ => None,
+    };
+    let mut summaries: Vec<String> = Vec::new();
+    for a in answers {
+        let s = match a {
+            ItemAnswer::Decided { decision, .. } => decision.summary.clone(),
+            ItemAnswer::NotDecided { reason, .. } => reason.clone(),
+        };
+        let s = if one_decision || answers.len() == 1 {
+            s
+        } else {
+            format!("Item {}: {s}", a.sequence())
+        };
+        if !summaries.contains(&s) {
+            summaries.push(s);
+        }
+    }
+    let disposition = summaries.join(" ");
     let lines: Vec<String> = process_note.iter().map(|n| n.text.clone()).collect();
     ClaimResponse {
         resource_type: "ClaimResponse",
@@ -314,7 +475,7 @@ pub fn claim_response(d: &Decision, ctx: &Context, codes: &X12Codes) -> ClaimRes
         meta: Meta {
             profile: vec![PROFILE.to_string()],
         },
-        text: Narrative::list(&d.summary, &lines),
+        text: Narrative::list(&disposition, &lines),
         status: "active",
         ty: ctx.claim_type.clone().unwrap_or_else(|| CodeableConcept {
             coding: vec![Coding {
@@ -331,11 +492,92 @@ pub fn claim_response(d: &Decision, ctx: &Context, codes: &X12Codes) -> ClaimRes
         requestor: ctx.requestor.clone(),
         request: ctx.request.clone(),
         outcome: "complete",
-        disposition: d.summary.clone(),
-        pre_auth_ref: ctx.decision_id.clone(),
-        pre_auth_period: period,
+        disposition,
+        pre_auth_ref: decided.first().map(|(_, id)| id.to_string()),
+        pre_auth_period,
         item,
         process_note,
+    }
+}
+
+/// The PAS response Bundle profile.
+pub const RESPONSE_BUNDLE_PROFILE: &str =
+    "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/profile-pas-response-bundle";
+
+/// A resource of the response Bundle: the ClaimResponse, or one repeated from the request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum BundleResource {
+    /// The answer.
+    ClaimResponse(Box<ClaimResponse>),
+    /// A resource of the request (the patient, the insurer, the requestor), as it was sent.
+    Other(serde_json::Value),
+}
+
+/// An entry of the response Bundle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BundleEntry {
+    /// Its `fullUrl`.
+    pub full_url: String,
+    /// The resource.
+    pub resource: BundleResource,
+}
+
+/// The PAS response Bundle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseBundle {
+    /// Always `Bundle`.
+    pub resource_type: &'static str,
+    /// The PAS response Bundle profile.
+    pub meta: Meta,
+    /// The request Bundle's identifier, repeated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<serde_json::Value>,
+    /// Always `collection`.
+    #[serde(rename = "type")]
+    pub ty: &'static str,
+    /// When the response was made.
+    pub timestamp: String,
+    /// The ClaimResponse first, then the resources it names.
+    pub entry: Vec<BundleEntry>,
+}
+
+/// The PAS response Bundle (type `collection`): the ClaimResponse first (its `fullUrl`
+/// `urn:uuid:` and its id when that is a UUID, as a decision id is), then `others` (each entry's
+/// `fullUrl` and resource: the Claim's patient, insurer and requestor). `identifier` repeats the
+/// request Bundle's; `timestamp` is when the response is made (a FHIR instant).
+pub fn response_bundle(
+    response: ClaimResponse,
+    identifier: Option<serde_json::Value>,
+    timestamp: &str,
+    others: Vec<(String, serde_json::Value)>,
+) -> ResponseBundle {
+    let full_url = if response.id.len() == 36 && response.id.matches('-').count() == 4 {
+        format!("urn:uuid:{}", response.id)
+    } else {
+        format!("ClaimResponse/{}", response.id)
+    };
+    let mut entry = vec![BundleEntry {
+        full_url,
+        resource: BundleResource::ClaimResponse(Box::new(response)),
+    }];
+    for (full_url, resource) in others {
+        entry.push(BundleEntry {
+            full_url,
+            resource: BundleResource::Other(resource),
+        });
+    }
+    ResponseBundle {
+        resource_type: "Bundle",
+        meta: Meta {
+            profile: vec![RESPONSE_BUNDLE_PROFILE.to_string()],
+        },
+        identifier,
+        ty: "collection",
+        timestamp: timestamp.to_string(),
+        entry,
     }
 }
 
@@ -386,7 +628,7 @@ pub(crate) mod tests {
         let ctx = context();
         for (name, d) in &decisions {
             let c = claim_response(d, &ctx, &codes);
-            assert_eq!(c.pre_auth_ref, ctx.decision_id);
+            assert_eq!(c.pre_auth_ref.as_deref(), Some(ctx.decision_id.as_str()));
             assert_eq!(c.item.len(), 2);
             assert_eq!(c.item[1].item_sequence, 2);
             let expected = match d.decision {
@@ -427,6 +669,78 @@ pub(crate) mod tests {
             }
             assert_eq!(c.item[0].note_number.len(), c.process_note.len());
         }
+    }
+
+    #[test]
+    fn items_answered_each_on_its_own() {
+        let (_, decisions) = examples();
+        let codes = codes();
+        let approve = decisions
+            .iter()
+            .find(|(_, d)| d.decision == DecisionKind::Approve)
+            .map(|(_, d)| d)
+            .unwrap_or_else(|| panic!("an approval"));
+        let deny = decisions
+            .iter()
+            .find(|(_, d)| d.decision == DecisionKind::Deny)
+            .map(|(_, d)| d)
+            .unwrap_or_else(|| panic!("a denial"));
+        let answers = [
+            ItemAnswer::Decided {
+                sequence: 1,
+                decision: approve,
+                decision_id: "id-1".into(),
+                questionnaire: None,
+            },
+            ItemAnswer::NotDecided {
+                sequence: 2,
+                reason: "No policy covers hcpcs 99212".into(),
+            },
+            ItemAnswer::Decided {
+                sequence: 3,
+                decision: deny,
+                decision_id: "id-3".into(),
+                questionnaire: None,
+            },
+        ];
+        let c = claim_response_items(&answers, &context(), &codes);
+        assert_eq!(c.pre_auth_ref.as_deref(), Some("id-1"));
+        assert!(c.pre_auth_period.is_none(), "three answers: dates per item");
+        assert_eq!(c.item[0].extension[0].url, ITEM_PREAUTH_PERIOD);
+        assert!(c.item[2].extension.is_empty());
+        assert_eq!(
+            (action(&c, 0), action(&c, 1), action(&c, 2)),
+            ("A1".into(), "A4".into(), "A3".into())
+        );
+        let numbers: Vec<Option<String>> = c
+            .item
+            .iter()
+            .map(|i| {
+                i.adjudication[0].extension[0]
+                    .parts("number")
+                    .next()
+                    .and_then(|p| match &p.value {
+                        Some(ExtValue::String(s)) => Some(s.clone()),
+                        _ => None,
+                    })
+            })
+            .collect();
+        assert_eq!(numbers, [Some("id-1".into()), None, Some("id-3".into())]);
+        // Each item points at its own notes, and every note at one item.
+        let mut all: Vec<u32> = c.item.iter().flat_map(|i| i.note_number.clone()).collect();
+        all.sort_unstable();
+        let expected: Vec<u32> = (1..=u32::try_from(c.process_note.len()).unwrap_or(0)).collect();
+        assert_eq!(all, expected);
+        let n2 = &c.item[1].note_number;
+        assert_eq!(
+            c.process_note[(n2[0] - 1) as usize].text,
+            "No policy covers hcpcs 99212"
+        );
+        assert!(
+            c.disposition.contains("Item 2: No policy covers"),
+            "{}",
+            c.disposition
+        );
     }
 
     #[test]
