@@ -482,3 +482,43 @@ fn the_binary_formats_compiles_and_evaluates_at_the_depth_limit() {
         "IR and source decide alike"
     );
 }
+
+/// Every policy file of the repository that compiles (the formatter's, the linter's and the
+/// documentation's inputs as well as `policies/`) reads back from its IR: the compiler never
+/// writes what the reader refuses, for any construct the repository uses.
+#[test]
+fn every_policy_of_the_repository_that_compiles_reads_back() {
+    let mut seen = 0;
+    for folder in [
+        "tests/fmt-inputs",
+        "tests/lints",
+        "docs/examples",
+        "policies/lib",
+    ] {
+        let dir = root().join(folder);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "policy") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let checked = policyc::compile_source_in(&text, &dir);
+            let Some(program) = checked.program else {
+                continue;
+            };
+            let json = serde_json::to_string(&program).expect("the IR serializes");
+            match Program::from_json(&json) {
+                Ok(back) => assert_eq!(back, program, "{}: read back differs", path.display()),
+                Err(e) => panic!(
+                    "{}: the reader refuses what the compiler wrote: {e}",
+                    path.display()
+                ),
+            }
+            seen += 1;
+        }
+    }
+    assert!(seen >= 12, "only {seen} policies compiled");
+}

@@ -277,14 +277,19 @@ impl Program {
 
     /// A fact's source is of a kind its type can take.
     fn check_source(&self, f: &FactDef, src: &Source) -> Result<(), String> {
-        let enum_with = |systems: &[CodeSystem]| match f.ty {
-            FactType::Enum { enum_index } => self.enums.get(enum_index as usize).is_some_and(|e| {
+        // One value of an enumeration; for Conditions, also a set (every active Condition).
+        let enum_with = |systems: &[CodeSystem], set: bool| {
+            match f.ty {
+                FactType::Enum { enum_index } => self.enums.get(enum_index as usize),
+                FactType::Set { enum_index } if set => self.enums.get(enum_index as usize),
+                _ => None,
+            }
+            .is_some_and(|e| {
                 e.values
                     .iter()
                     .flat_map(|v| &v.codes)
                     .any(|c| systems.contains(&c.system))
-            }),
-            _ => false,
+            })
         };
         let quantity = matches!(f.ty, FactType::Quantity { .. });
         let fits = match src {
@@ -306,9 +311,9 @@ impl Program {
             }
             Source::MedicationDose | Source::MedicationFrequency => quantity,
             Source::MedicationRepeatCount => quantity || f.ty == FactType::Count,
-            Source::Condition => enum_with(&[CodeSystem::Icd10, CodeSystem::Snomed]),
-            Source::MedicationRoute => enum_with(&[CodeSystem::Snomed]),
-            Source::PrescriberSpecialty => enum_with(&[CodeSystem::Nucc]),
+            Source::Condition => enum_with(&[CodeSystem::Icd10, CodeSystem::Snomed], true),
+            Source::MedicationRoute => enum_with(&[CodeSystem::Snomed], false),
+            Source::PrescriberSpecialty => enum_with(&[CodeSystem::Nucc], false),
             Source::Questionnaire { link_id } => !link_id.is_empty() && link_id.len() <= 255,
         };
         if fits {
