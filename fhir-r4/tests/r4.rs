@@ -372,5 +372,14 @@ fn server_answers_are_r4() {
     }
     assert!(files.len() >= 10, "only {} answers kept", files.len());
     let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
-    assert_eq!(kinds, ["OperationOutcome", "Parameters", "Questionnaire"]);
+    assert_eq!(
+        kinds,
+        [
+            "MedicationRequest",
+            "OperationOutcome",
+            "Parameters",
+            "Questionnaire",
+            "QuestionnaireResponse"
+        ]
+    );
 }

@@ -134,7 +134,7 @@ fn string_member<'a>(
             problems.push(problem(
                 at,
                 format!("`{key}` is required"),
-                Some("CDS Hooks requires it of this hook: see the hook's context"),
+                Some("the CDS Hooks specification of the hook requires it"),
             ));
             None
         }
