@@ -407,6 +407,17 @@ fn openapi_matches_the_routes() {
             let url = path.replace("{id}", "proleukin");
             let (status, _) = match method.as_str() {
                 "get" => server.get(&url),
+                "post" if url.starts_with("/cds-services/") => {
+                    let call = std::fs::read_to_string(root().join(
+                        "policies/examples/proleukin-fhir/crd-order-sign-approve-melanoma-iv.json",
+                    ))
+                    .expect("the example hook call");
+                    server.post(
+                        &url.replace("{service}", "order-sign-crd"),
+                        "application/json",
+                        &call,
+                    )
+                }
                 "post" if url.starts_with("/Questionnaire/") => {
                     server.post(&url, "application/fhir+json", &adaptive_response())
                 }
@@ -432,6 +443,7 @@ fn openapi_matches_the_routes() {
     listed.sort();
     let mut served: Vec<(String, String)> = [
         ("get", "/cds-services"),
+        ("post", "/cds-services/{service}"),
         ("get", "/health"),
         ("get", "/metrics"),
         ("get", "/ready"),

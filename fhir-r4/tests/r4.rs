@@ -371,7 +371,14 @@ fn server_answers_are_r4() {
         kinds.insert(ty);
     }
     assert!(files.len() >= 10, "only {} answers kept", files.len());
-    for k in ["Bundle", "OperationOutcome", "Parameters", "Questionnaire"] {
+    for k in [
+        "Bundle",
+        "MedicationRequest",
+        "OperationOutcome",
+        "Parameters",
+        "Questionnaire",
+        "QuestionnaireResponse",
+    ] {
         assert!(kinds.contains(k), "no {k} among the answers kept: {kinds:?}");
     }
 }

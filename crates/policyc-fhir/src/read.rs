@@ -283,3 +283,14 @@ pub fn covers(program: &Program, medication_request: &Json) -> bool {
     let list = ehr::medication_codings(medication_request, None);
     ehr::codes_cover(program, &list)
 }
+
+/// Whether a Bundle holds a MedicationRequest (not cancelled, stopped or entered in error) of a
+/// drug the policy's header lists a code of, following a `medicationReference` to a Medication
+/// contained in the order or in the Bundle. A Bundle that is not one covers nothing.
+pub fn bundle_orders_drug_of(program: &Program, bundle: &Json) -> bool {
+    let Ok(b) = Bundle::read(bundle) else {
+        return false;
+    };
+    ehr::select_order(program, &b).is_ok_and(|o| o.is_some())
+        && !program.policy.drug_codes.is_empty()
+}

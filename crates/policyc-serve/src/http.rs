@@ -161,6 +161,14 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         method: "post",
+        path: "/cds-services/{service}",
+        summary: "A Da Vinci CRD hook call (CDS Hooks: order-sign, order-select, order-dispatch, appointment-book): for each MedicationRequest a policy covers, a `systemActions` update adding the coverage-information extension, and a card with the policy's reasons",
+        limited: true,
+        fhir: false,
+        handler: || post(crate::crd::hook),
+    },
+    Route {
+        method: "post",
         path: "/Questionnaire/$next-question",
         summary: "Adaptive DTR: given a QuestionnaireResponse (or a Parameters holding it as `questionnaire-response`) to a policy's adaptive Questionnaire, the next question that can still change the decision, or the completed response with the decision's coverage-information extension",
         limited: true,
@@ -246,7 +254,12 @@ pub fn error_doc(
 }
 
 /// The error response of `code`, with its status, counted.
-fn error(s: &AppState, code: ErrorCode, message: &str, problems: &[RequestError]) -> Response {
+pub(crate) fn error(
+    s: &AppState,
+    code: ErrorCode,
+    message: &str,
+    problems: &[RequestError],
+) -> Response {
     let status = status_of(code);
     s.metrics.error(status.as_u16());
     let body = error_doc(code, message, problems, None) + "\n";
@@ -409,7 +422,7 @@ fn content_type_is(headers: &HeaderMap, accepted: &[&str]) -> bool {
     accepted.contains(&essence.as_str())
 }
 
-fn check_body<'b>(
+pub(crate) fn check_body<'b>(
     s: &AppState,
     headers: &HeaderMap,
     accepted: &[&str],
@@ -1045,6 +1058,9 @@ pub fn openapi() -> Value {
             .join("_");
         op.insert("operationId".into(), json!(format!("{}_{op_id}", r.method)));
         let mut params = Vec::new();
+        if r.path.contains("{service}") {
+            params.push(json!({"name": "service", "in": "path", "required": true, "description": "The CDS service's id, as `GET /cds-services` lists it (`order-sign-crd`)", "schema": {"type": "string"}}));
+        }
         if r.path.contains("{id}") {
             params.push(json!({"name": "id", "in": "path", "required": true, "description": "The policy's id (`policy <id> { … }`)", "schema": {"type": "string"}}));
         }
@@ -1104,7 +1120,9 @@ pub fn openapi() -> Value {
             responses.insert("413".into(), fhir_err("The body is larger than the limit"));
             responses.insert("415".into(), fhir_err("The body is not FHIR JSON"));
         } else if r.method == "post" {
-            params.push(json!({"name": "explain", "in": "query", "required": false, "description": "false: the fast path, the decision kind and indication only", "schema": {"type": "boolean", "default": true}}));
+            if !r.path.starts_with("/cds-services/") {
+                params.push(json!({"name": "explain", "in": "query", "required": false, "description": "false: the fast path, the decision kind and indication only", "schema": {"type": "boolean", "default": true}}));
+            }
             let ct = if r.path.ends_with("/batch") {
                 "application/x-ndjson"
             } else {
@@ -1126,6 +1144,9 @@ pub fn openapi() -> Value {
         }
         if r.path.contains("{id}") {
             responses.insert("404".into(), err("No such policy (with a suggestion)"));
+        }
+        if r.path.contains("{service}") {
+            responses.insert("404".into(), err("No such CDS service"));
         }
         if r.limited {
             responses.insert(

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+mod crd;
 pub mod fhir;
 pub mod http;
 pub mod log;

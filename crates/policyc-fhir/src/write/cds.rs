@@ -1,8 +1,10 @@
 //! The CDS Hooks discovery document (`GET /cds-services`) of the CRD service: one service per
 //! order hook (`order-sign`, `order-select`, `order-dispatch`), each with the prefetch templates of
 //! the resources policies decide from (the patient, the coverage, active conditions, body weight
-//! and height, the medication order, the prescriber's role), in the shape of the Da Vinci CRD
-//! guide's `CRDServices.json`.
+//! and height, the medication order, the prescriber's role, completed QuestionnaireResponses), in
+//! the shape of the Da Vinci CRD guide's `CRDServices.json`; and `appointment-book`, which CRD
+//! clients call too: an appointment orders no drug, so it is answered with no card (the order
+//! itself is decided at `order-select`, `order-sign` or `order-dispatch`).
 
 use policyc::Program;
 use serde_json::{json, Map, Value};
@@ -11,10 +13,11 @@ use serde_json::{json, Map, Value};
 pub const CRD_VERSION: &str = "2.2";
 
 /// The hooks served, with their service ids.
-pub const HOOKS: [(&str, &str); 3] = [
+pub const HOOKS: [(&str, &str); 4] = [
     ("order-sign", "order-sign-crd"),
     ("order-select", "order-select-crd"),
     ("order-dispatch", "order-dispatch-crd"),
+    ("appointment-book", "appointment-book-crd"),
 ];
 
 fn prefetch(hook: &str) -> Map<String, Value> {
@@ -27,6 +30,9 @@ fn prefetch(hook: &str) -> Map<String, Value> {
         "coverage",
         "Coverage?patient={{context.patientId}}&status=active",
     );
+    if hook == "appointment-book" {
+        return p;
+    }
     put(
         "conditions",
         "Condition?patient={{context.patientId}}&clinical-status=active",
@@ -34,6 +40,10 @@ fn prefetch(hook: &str) -> Map<String, Value> {
     put(
         "observations",
         "Observation?patient={{context.patientId}}&code=http://loinc.org|29463-7,http://loinc.org|8302-2&_sort=-date",
+    );
+    put(
+        "questionnaireResponses",
+        "QuestionnaireResponse?subject={{context.patientId}}&status=completed",
     );
     if hook == "order-dispatch" {
         put(
@@ -78,12 +88,18 @@ pub fn discovery<'p>(policies: impl IntoIterator<Item = &'p Program>) -> Value {
             let (title, what) = match *hook {
                 "order-sign" => ("Coverage requirements at order signing", "orders being signed"),
                 "order-select" => ("Coverage requirements at order selection", "orders being selected"),
-                _ => ("Coverage requirements at order dispatch", "orders being routed to a performer"),
+                "order-dispatch" => ("Coverage requirements at order dispatch", "orders being routed to a performer"),
+                _ => ("Coverage requirements at appointment booking", ""),
+            };
+            let description = if what.is_empty() {
+                "Answered with no card: policies decide drug orders, which an appointment is not; the order is decided at order-select, order-sign or order-dispatch.".to_string()
+            } else {
+                format!("Whether {what} are covered and need prior authorization, with the policy's reasons and a questionnaire for missing information.{covers}")
             };
             json!({
                 "hook": hook,
                 "title": title,
-                "description": format!("Whether {what} are covered and need prior authorization, with the policy's reasons and a questionnaire for missing information.{covers}"),
+                "description": description,
                 "id": id,
                 "prefetch": prefetch(hook),
                 "extension": {

@@ -52,8 +52,12 @@ pub fn reasons(d: &Decision) -> Vec<String> {
                     out.push(format!("{}: {}", c.label, c.text));
                 }
             }
+            // A limit that tests several amounts (dose, frequency, count) is one condition.
             for l in &d.conditions {
-                out.push(format!("Condition of approval {}: {}", l.label, l.text));
+                let r = format!("Condition of approval {}: {}", l.label, l.text);
+                if !out.contains(&r) {
+                    out.push(r);
+                }
             }
         }
         DecisionKind::Deny => {
