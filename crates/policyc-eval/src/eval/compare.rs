@@ -127,6 +127,74 @@ pub struct Region {
     pub conditions: Vec<FactCondition>,
     /// One request of the region.
     pub witness: Witness,
+    /// For [`Region::contains`]: each fact the region holds to some cells, with one value of
+    /// each of those cells (`None`: not stated).
+    #[serde(skip)]
+    pub members: Vec<(String, Vec<Option<Value>>)>,
+}
+
+impl Region {
+    /// Whether a request (bound to each version: `old_values`, `new_values`, by slot) is in the
+    /// region: for each fact it holds, the request's value is in one of its cells (every
+    /// condition of both versions on the fact reads it as it reads one of the cells' values).
+    pub fn contains<'p>(
+        &self,
+        old: &'p Program,
+        new: &'p Program,
+        old_values: &[Option<Value>],
+        new_values: &[Option<Value>],
+    ) -> bool {
+        let sides = [(old, old_values), (new, new_values)];
+        self.members.iter().all(|(name, cells)| {
+            let mut value = None;
+            let mut reads: Vec<(u32, &'p Cond)> = Vec::new();
+            for (p, vals) in sides {
+                if let Some(slot) = p.facts.iter().position(|f| &f.name == name) {
+                    value = vals.get(slot).copied().flatten();
+                    let mut add = |c: &'p Cond| {
+                        let mut v = Vec::new();
+                        super::words::facts_of(c, &mut v);
+                        if v.contains(&(slot as u32)) {
+                            reads.push((slot as u32, c));
+                        }
+                    };
+                    for ind in &p.indications {
+                        if let Some(a) = &ind.applies {
+                            leaves_cond(a, &mut add);
+                        }
+                        leaves_node(&ind.criteria, &mut add);
+                        if let Some(d) = &ind.dosing {
+                            leaves_node(d, &mut add);
+                        }
+                    }
+                }
+            }
+            let profile = |v: Option<Value>| -> Vec<Tv> {
+                reads
+                    .iter()
+                    .map(|(slot, c)| {
+                        cond_in(
+                            c,
+                            &One {
+                                slot: *slot,
+                                value: v,
+                            },
+                        )
+                    })
+                    .collect()
+            };
+            let want = profile(value);
+            cells
+                .iter()
+                .any(|c| c.is_none() == value.is_none() && profile(*c) == want)
+        })
+    }
+}
+
+/// How `p` decides the bound request `r`, as far as a change counts.
+pub fn decided(p: &Program, r: &crate::request::Request) -> Decided {
+    let o = super::decide(p, r);
+    decided_of(p, o.kind, o.indication)
 }
 
 /// How the regions were found.
@@ -387,8 +455,8 @@ struct Residue {
     tokens: Vec<u32>,
     /// The standings some request below may reach (a superset).
     may: u8,
-    /// The standings every request below reaches (a subset).
-    must: u8,
+    /// Sets of standings each of which every request below reaches one of.
+    must: Vec<u8>,
 }
 
 /// An open fact an unknown condition reads: the fact, the condition's meaning, the version.
@@ -456,13 +524,14 @@ impl<'a> Search<'a> {
                 }
             }
             out.push(T_END);
-            let must = if may.count_ones() == 1 {
-                may
+            let mut must = Vec::new();
+            if may.count_ones() == 1 {
+                must.push(may);
             } else {
                 let mut scratch = self.vals[k].clone();
                 let mut budget = MUST_BUDGET;
-                self.must(k, i, &mut scratch, 0, &mut budget)
-            };
+                self.must(k, i, &mut scratch, 0, &mut budget, &mut must);
+            }
             all.push(Residue {
                 index: i,
                 tokens: out,
@@ -483,7 +552,8 @@ impl<'a> Search<'a> {
         v: &mut Vec<Option<Value>>,
         depth: u32,
         budget: &mut u32,
-    ) -> u8 {
+        out: &mut Vec<u8>,
+    ) {
         let p = self.p[k];
         let refers = p.policy.outside_dosing.is_some();
         let ind = &p.indications[i];
@@ -493,11 +563,16 @@ impl<'a> Search<'a> {
             open: &self.open[k],
         };
         let set = possible(values(ind, &f, &mut NoObserver), refers);
+        let mut found = |x: u8| {
+            if !out.contains(&x) {
+                out.push(x);
+            }
+        };
         if set.count_ones() == 1 {
-            return set;
+            return found(set);
         }
         if depth >= 16 || *budget == 0 {
-            return 0;
+            return;
         }
         let mut reads = Vec::new();
         let mut unstated = None;
@@ -519,7 +594,9 @@ impl<'a> Search<'a> {
         if let Some(d) = &ind.dosing {
             self.res_node(k, d, &f, &mut toks, &mut reads, &mut probe);
         }
-        let Some(slot) = unstated else { return 0 };
+        let Some(slot) = unstated else {
+            return found(set);
+        };
         let mut cells = Vec::new();
         let of = [Of {
             p,
@@ -532,19 +609,17 @@ impl<'a> Search<'a> {
             true
         }) == Cells::Unsupported
         {
-            return 0;
+            return;
         }
-        let mut out = 0u8;
         for x in cells {
             if *budget == 0 {
                 break;
             }
             *budget -= 1;
             v[slot as usize] = Some(x);
-            out |= self.must(k, i, v, depth + 1, budget);
+            self.must(k, i, v, depth + 1, budget, out);
             v[slot as usize] = None;
         }
-        out
     }
 
     fn res_cond(
@@ -675,35 +750,6 @@ impl<'a> Search<'a> {
         if self.visited > self.budget {
             return false;
         }
-        if std::env::var("DBG").is_ok() && self.visited % 20000 == 0 {
-            let names: Vec<String> = self
-                .held
-                .iter()
-                .enumerate()
-                .filter_map(|(x, h)| {
-                    h.as_ref().map(|h| {
-                        let n = self.facts[x].cells.len();
-                        let c: Vec<String> = (0..=n)
-                            .filter(|&c| has(h, c))
-                            .map(|c| {
-                                if c == n {
-                                    "U".into()
-                                } else {
-                                    format!("{:?}", self.facts[x].cells[c])
-                                }
-                            })
-                            .collect();
-                        format!("{}={}", self.facts[x].name, c.join("|"))
-                    })
-                })
-                .collect();
-            eprintln!(
-                "{} regions={} {}",
-                self.visited,
-                self.regions.len(),
-                names.join(" ")
-            );
-        }
         let (mut r0, mut r1) = (Vec::new(), Vec::new());
         let t0 = self.residue(0, &mut r0);
         let t1 = self.residue(1, &mut r1);
@@ -713,23 +759,25 @@ impl<'a> Search<'a> {
         if same(&t0, &t1) {
             return true;
         }
-        match self.settled(&t0, &t1) {
+        let varies = match self.settled(&t0, &t1) {
             Settled::Same => return true,
             Settled::Differ(a, b) => {
                 self.regions.push((a, b, self.held.clone()));
                 return true;
             }
-            Settled::Open => {}
-        }
-        // Facts the indications that differ read, first.
-        let differs = |r: &Read<'_>, mine: &[Residue], other: &[Residue]| {
-            let _ = mine;
-            !other.iter().any(|o| o.tokens.contains(&r.id))
+            Settled::Open(varies) => varies,
         };
+        // Where one version decides every request below alike, only the other's facts matter.
+        if varies == [false, true] {
+            r0.clear();
+        } else if varies == [true, false] {
+            r1.clear();
+        }
+        // A fact one version reads and the other does not, first.
         let first_diff = r0
             .iter()
-            .find(|r| differs(r, &t0, &t1))
-            .or_else(|| r1.iter().find(|r| differs(r, &t1, &t0)))
+            .find(|r| !r1.iter().any(|o| o.joint == r.joint))
+            .or_else(|| r1.iter().find(|r| !r0.iter().any(|o| o.joint == r.joint)))
             .map(|r| r.joint);
         if r0.is_empty() && r1.is_empty() {
             let (a, b) = (self.decided(0), self.decided(1));
@@ -738,8 +786,8 @@ impl<'a> Search<'a> {
             }
             return true;
         }
-        // A fact a condition of one version reads and no condition of the other, first; then one
-        // an indication that is not the same in both reads.
+        // Then a fact an indication that is not the same in both reads, in the order it reads
+        // them (what it applies to, its criteria, its dosing).
         let shared: HashSet<&[u32]> = t0
             .iter()
             .filter(|x| t1.iter().any(|y| y.tokens == x.tokens))
@@ -750,8 +798,8 @@ impl<'a> Search<'a> {
                 .any(|x| !shared.contains(x.tokens.as_slice()) && x.tokens.contains(&r.id))
         };
         let x = first_diff
-            .or_else(|| r0.iter().find(|r| in_differing(r, &t0)).map(|r| r.joint))
             .or_else(|| r1.iter().find(|r| in_differing(r, &t1)).map(|r| r.joint))
+            .or_else(|| r0.iter().find(|r| in_differing(r, &t0)).map(|r| r.joint))
             .or(r0.first().map(|r| r.joint))
             .or(r1.first().map(|r| r.joint));
         let Some(x) = x else { return true };
@@ -803,8 +851,8 @@ enum Settled {
     Same,
     /// Every request decides these two ways.
     Differ(Decided, Decided),
-    /// It depends.
-    Open,
+    /// It depends; on which versions' facts (whether each version's decision may vary).
+    Open([bool; 2]),
 }
 
 impl Search<'_> {
@@ -813,7 +861,7 @@ impl Search<'_> {
     /// both), settle the two decisions.
     fn settled(&self, t0: &[Residue], t1: &[Residue]) -> Settled {
         // Each distinct indication: its range, and where it is in each version.
-        let mut entries: Vec<(u8, u8, [Option<usize>; 2])> = Vec::new();
+        let mut entries: Vec<(&[u8], u8, [Option<usize>; 2])> = Vec::new();
         for (k, t) in [(0usize, t0), (1, t1)] {
             for (pos, r) in t.iter().enumerate() {
                 let found = if k == 1 {
@@ -828,19 +876,20 @@ impl Search<'_> {
                     None => {
                         let mut at = [None, None];
                         at[k] = Some(pos);
-                        entries.push((r.must, r.may, at));
+                        entries.push((&r.must, r.may, at));
                     }
                 }
             }
         }
         let mut choice = vec![0u8; entries.len()];
-        let mut seen: Option<(Decided, Decided)> = None;
-        let mut open = false;
-        self.tuples(t0, t1, &entries, &mut choice, 0, &mut seen, &mut open);
-        match (open, seen) {
-            (true, _) | (false, None) => Settled::Open,
-            (false, Some((a, b))) if a == b => Settled::Same,
-            (false, Some((a, b))) => Settled::Differ(a, b),
+        let mut seen: [Option<Decided>; 2] = [None, None];
+        let mut varies = [false, false];
+        self.tuples(t0, t1, &entries, &mut choice, 0, &mut seen, &mut varies);
+        match (varies, seen) {
+            ([false, false], [Some(a), Some(b)]) if a == b => Settled::Same,
+            ([false, false], [Some(a), Some(b)]) => Settled::Differ(a, b),
+            (v, _) if v != [false, false] => Settled::Open(v),
+            _ => Settled::Open([true, true]),
         }
     }
 
@@ -849,13 +898,13 @@ impl Search<'_> {
         &self,
         t0: &[Residue],
         t1: &[Residue],
-        entries: &[(u8, u8, [Option<usize>; 2])],
+        entries: &[(&[u8], u8, [Option<usize>; 2])],
         choice: &mut Vec<u8>,
         at: usize,
-        seen: &mut Option<(Decided, Decided)>,
-        open: &mut bool,
+        seen: &mut [Option<Decided>; 2],
+        varies: &mut [bool; 2],
     ) {
-        if *open {
+        if *varies == [true, true] {
             return;
         }
         if at == entries.len() {
@@ -880,22 +929,23 @@ impl Search<'_> {
                     decided_of(self.p[k], o.kind, o.indication)
                 }));
             }
-            let [Some(a), Some(b)] = d else { return };
-            match seen {
-                None => *seen = Some((a, b)),
-                Some((x, y)) if *x == a && *y == b => {}
-                Some(_) => *open = true,
+            for (k, x) in d.into_iter().enumerate() {
+                match (&seen[k], x) {
+                    (None, x) => seen[k] = x,
+                    (Some(y), Some(x)) if *y != x => varies[k] = true,
+                    _ => {}
+                }
             }
             return;
         }
         let (must, may, _) = entries[at];
         for set in 1..8u8 {
-            if set & !may != 0 || must & !set != 0 {
+            if set & !may != 0 || must.iter().any(|&x| x & set == 0) {
                 continue;
             }
             choice[at] = set;
-            self.tuples(t0, t1, entries, choice, at + 1, seen, open);
-            if *open {
+            self.tuples(t0, t1, entries, choice, at + 1, seen, varies);
+            if *varies == [true, true] {
                 return;
             }
         }

@@ -29,6 +29,7 @@ fn side_of(s: &Search<'_>, x: usize) -> (usize, u32) {
 pub(super) fn region(s: &Search<'_>, raw: &Raw, method: Method) -> Region {
     let (from, to, held) = raw;
     let mut conditions = Vec::new();
+    let mut members = Vec::new();
     let (mut old, mut new) = (Map::new(), Map::new());
     for (x, h) in held.iter().enumerate() {
         let Some(h) = h else { continue };
@@ -46,6 +47,13 @@ pub(super) fn region(s: &Search<'_>, raw: &Raw, method: Method) -> Region {
             fact: j.name.clone(),
             condition,
         });
+        members.push((
+            j.name.clone(),
+            (0..=n)
+                .filter(|&c| has(h, c))
+                .map(|c| j.cells.get(c).copied())
+                .collect(),
+        ));
         if let Some(c) = (0..n).find(|&c| has(h, c)) {
             for (side, out) in [(0, &mut old), (1, &mut new)] {
                 if let Some(slot) = j.slot[side] {
@@ -65,6 +73,7 @@ pub(super) fn region(s: &Search<'_>, raw: &Raw, method: Method) -> Region {
             new,
             confirmed,
         },
+        members,
     }
 }
 
@@ -344,6 +353,40 @@ fn set_words(s: &Search<'_>, x: usize, chosen: &[usize], p: &Program, enum_index
             return format!("{name} stated");
         }
         return format!("{name} {}", parts.join(" and "));
+    }
+    // One of the policy's own conditions on the fact, or its negation, holding exactly there.
+    for k in 0..2 {
+        let Some(slot) = j.slot[k] else { continue };
+        for c in leaves_on(s.p[k], slot) {
+            let Cond::SetHas { quant, mask, .. } = c else {
+                continue;
+            };
+            let holds = |b: u128| match quant {
+                policyc_syntax::ast::SetQuant::Any => b & mask != 0,
+                policyc_syntax::ast::SetQuant::All => b & mask == *mask,
+                policyc_syntax::ast::SetQuant::None => b & mask == 0,
+            };
+            let all: Vec<u128> = j
+                .cells
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Set(b) => Some(*b),
+                    _ => None,
+                })
+                .collect();
+            for want in [true, false] {
+                let matching: Vec<u128> =
+                    all.iter().copied().filter(|&b| holds(b) == want).collect();
+                if matching.len() == sets.len() && matching.iter().all(|b| sets.contains(b)) {
+                    let words = super::super::words::describe(s.p[k], c);
+                    return if want {
+                        words
+                    } else {
+                        format!("not ({words})")
+                    };
+                }
+            }
+        }
     }
     let each: Vec<String> = chosen
         .iter()
