@@ -217,7 +217,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         witnesses: Option<PathBuf>,
         /// How many regions of requests decided differently to show (and write as witnesses).
-        #[arg(long, value_name = "N", default_value_t = 50)]
+        #[arg(long, value_name = "N", default_value_t = 20)]
         regions: usize,
     },
     /// Render a policy back as the analyst's document: Markdown, or one self-contained HTML file.

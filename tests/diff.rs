@@ -116,7 +116,7 @@ fn a_version_does_not_differ_from_itself_or_from_its_ir() {
     let out = policyc(&["diff", V1, V1]);
     assert!(
         out.ends_with(
-            "\nThe two versions do not differ in their header, indications, criteria or dosing.\n"
+            "\nThe two versions do not differ in their header, indications, criteria or dosing.\n\nDecisions:\n  The two versions decide every request alike.\n"
         ),
         "{out}"
     );

@@ -647,7 +647,12 @@ fn decisions_words(s: &mut String, c: &Changes) {
     }
     if c.alike {
         s.push_str(match c.method {
-            Method::Exact => "  The two versions decide every request alike.\n",
+            Method::Exact if c.not_exact.is_empty() => {
+                "  The two versions decide every request alike.\n"
+            }
+            Method::Exact => {
+                "  The two versions decide alike every request that leaves out the facts above.\n"
+            }
             Method::Sampled => "  Every sampled request is decided alike.\n",
         });
         return;

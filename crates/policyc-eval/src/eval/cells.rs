@@ -14,6 +14,9 @@
 //!   another fact, two values of each interval, so that both orders of the two facts within one
 //!   interval are tried.
 //!
+//! Two versions of a policy are partitioned together by [`for_each_cell_of`] (the constants of
+//! both), for comparing their decisions.
+//!
 //! Nothing here allocates: constants are collected in a fixed array, and a fact with more distinct
 //! constants than it holds (or a set with more atoms than [`MAX_ATOMS`]) is [`Cells::Unsupported`].
 
