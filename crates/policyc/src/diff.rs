@@ -645,7 +645,7 @@ fn decisions_words(s: &mut String, c: &Changes) {
             "  by sampling: {n} random requests (seed {seed}); requests not sampled may decide differently too\n"
         ));
     }
-    if c.alike {
+    if c.region_count == 0 {
         s.push_str(match c.method {
             Method::Exact if c.not_exact.is_empty() => {
                 "  The two versions decide every request alike.\n"

@@ -210,8 +210,8 @@ pub enum Method {
 /// Which requests two versions decide differently.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Changes {
-    /// No request found decides differently (for an exact comparison: the two versions decide
-    /// every request alike).
+    /// The two versions decide every request alike: the comparison is exact, for every request,
+    /// and found no region (false whenever `not_exact` says anything).
     pub alike: bool,
     /// How the regions were found.
     pub method: Method,
@@ -522,9 +522,9 @@ pub fn changes(old: &Program, new: &Program, opts: &Options) -> Changes {
     }
     let mut open = [vec![false; old.facts.len()], vec![false; new.facts.len()]];
     for j in &facts {
-        for k in 0..2 {
-            if let Some(s) = j.slot[k] {
-                open[k][s as usize] = j.usable;
+        for (o, slot) in open.iter_mut().zip(j.slot) {
+            if let Some(s) = slot {
+                o[s as usize] = j.usable;
             }
         }
     }
@@ -590,7 +590,7 @@ pub fn changes(old: &Program, new: &Program, opts: &Options) -> Changes {
         .map(|&i| text::region(&search, &search.regions[i], method))
         .collect();
     Changes {
-        alike: search.regions.is_empty(),
+        alike: search.regions.is_empty() && not_exact.is_empty(),
         method,
         not_exact,
         samples,

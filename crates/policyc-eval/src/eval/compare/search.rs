@@ -476,6 +476,11 @@ impl<'a> Search<'a> {
 
 /// What the indications' possible standings make of the two decisions below the current
 /// assignment.
+/// One indication for [`Search::settled`] (one in both versions when it reads alike in both):
+/// the sets every request's standings meet, the standings any may reach, and its place in each
+/// version's residue.
+type Entry<'r> = (&'r [u8], u8, [Option<usize>; 2]);
+
 pub(super) enum Settled {
     /// Every request decides alike.
     Same,
@@ -491,7 +496,7 @@ impl Search<'_> {
     /// both), settle the two decisions.
     fn settled(&self, t0: &[Residue], t1: &[Residue]) -> Settled {
         // Each distinct indication: its range, and where it is in each version.
-        let mut entries: Vec<(&[u8], u8, [Option<usize>; 2])> = Vec::new();
+        let mut entries: Vec<Entry<'_>> = Vec::new();
         for (k, t) in [(0usize, t0), (1, t1)] {
             for (pos, r) in t.iter().enumerate() {
                 let found = if k == 1 {
@@ -528,7 +533,7 @@ impl Search<'_> {
         &self,
         t0: &[Residue],
         t1: &[Residue],
-        entries: &[(&[u8], u8, [Option<usize>; 2])],
+        entries: &[Entry<'_>],
         choice: &mut Vec<u8>,
         at: usize,
         seen: &mut [Option<Decided>; 2],

@@ -572,7 +572,7 @@ pub(super) fn sample(s: &mut Search<'_>, opts: &Options) -> Vec<Raw> {
         let mut held = vec![None; s.facts.len()];
         for &x in &facts {
             let n = s.facts[x].cells.len();
-            let v = if rng.next() % 4 == 0 {
+            let v = if rng.next().is_multiple_of(4) {
                 None
             } else {
                 let c = (rng.next() % n as u64) as usize;
