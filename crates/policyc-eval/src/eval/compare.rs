@@ -2,8 +2,8 @@
 //! request space where the decisions differ, each with its transition and a witness request.
 //!
 //! The space is the product, over the facts of both versions (matched by name), of each fact's
-//! cells ([`super::cells`], cut by the constants of both versions) and "not stated". A fact only
-//! one version has is not asked by the other (its requests leave it out). What counts as a
+//! cells (the partition of its domain cut by the constants of both versions) and "not stated". A
+//! fact only one version has is not asked by the other (its requests leave it out). What counts as a
 //! different decision: another kind (`deny` → `approve`), or, for two approvals, another
 //! indication or approval duration.
 //!
@@ -14,8 +14,13 @@
 //!   parts already settled replaced by their values and the parts that cannot change the decision
 //!   (an indication denied whatever the open facts are, a criterion that holds inside `all of`)
 //!   left out, reads alike in both (then no request below decides differently);
+//! - where each indication's standings, taken as any set between those every request below
+//!   reaches and those some request may reach, settle both decisions (one region, if they differ);
 //! - where no unknown part of either version reads an open fact (then each version decides every
 //!   request below alike: one region, if the two decisions differ).
+//!
+//! Where one version's decision is settled below a partial assignment and the other's is not,
+//! only the facts the other reads are given values next.
 //!
 //! Facts the differing parts read are given values first, so facts that only the parts both
 //! versions share read multiply nothing where the versions agree. A fact's values are tried by
