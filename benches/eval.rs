@@ -451,6 +451,31 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
+    // `policyc diff` of the two Proleukin versions: what changed by meaning, and the exact
+    // regions of requests they decide differently (with their witnesses).
+    let version = |f: &str| {
+        policyc::compile_path(&root.join("policies").join(f))
+            .expect("read the version")
+            .program
+            .expect("the version has no errors")
+    };
+    let (v1, v2) = (
+        version("proleukin.policy"),
+        version("proleukin-2026.policy"),
+    );
+    let d = policyc::diff::diff(&v1, &v2);
+    assert_eq!(
+        d.decisions.method,
+        policyc::eval::compare::Method::Exact,
+        "the Proleukin diff is exact"
+    );
+    let mut g = c.benchmark_group("diff");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("proleukin", |b| {
+        b.iter(|| black_box(policyc::diff::diff(black_box(&v1), black_box(&v2))))
+    });
+    g.finish();
+
     // `policyc check` of many policies, through the release binary.
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut g = c.benchmark_group("check");

@@ -212,6 +212,13 @@ enum Command {
         new: PathBuf,
         #[arg(long, value_enum, default_value = "human")]
         format: OutputFormat,
+        /// Write a witness request of each region shown as cases (one per version, expecting
+        /// that version's decision) to FILE, for `policyc test`.
+        #[arg(long, value_name = "FILE")]
+        witnesses: Option<PathBuf>,
+        /// How many regions of requests decided differently to show (and write as witnesses).
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        regions: usize,
     },
     /// Render a policy back as the analyst's document: Markdown, or one self-contained HTML file.
     #[command(
@@ -392,7 +399,13 @@ fn main() -> ExitCode {
             format,
             as_of,
         } => replay::run(loader, &requests, &policy, format, as_of.as_deref()),
-        Command::Diff { old, new, format } => cmd_diff(loader, &old, &new, format),
+        Command::Diff {
+            old,
+            new,
+            format,
+            witnesses,
+            regions,
+        } => cmd_diff(loader, &old, &new, format, witnesses.as_deref(), regions),
         Command::Render {
             policy,
             format,
@@ -962,8 +975,16 @@ fn cmd_compile(loader: &mut Loader, policy: &Path, output: Option<&Path>) -> u8 
     }
 }
 
-/// `policyc diff OLD NEW`: what changed between two versions, by meaning.
-fn cmd_diff(loader: &mut Loader, old: &Path, new: &Path, format: OutputFormat) -> u8 {
+/// `policyc diff OLD NEW`: what changed between two versions, by meaning, and which requests
+/// they decide differently; with `--witnesses FILE`, those requests as cases.
+fn cmd_diff(
+    loader: &mut Loader,
+    old: &Path,
+    new: &Path,
+    format: OutputFormat,
+    witnesses: Option<&Path>,
+    regions: usize,
+) -> u8 {
     let a = match load_program(loader, old, OutputFormat::Human) {
         Ok(p) => p,
         Err(c) => return c,
@@ -972,7 +993,17 @@ fn cmd_diff(loader: &mut Loader, old: &Path, new: &Path, format: OutputFormat) -
         Ok(p) => p,
         Err(c) => return c,
     };
-    let d = policyc::diff::diff(&a, &b);
+    let opts = policyc::eval::compare::Options {
+        max_regions: regions,
+        ..Default::default()
+    };
+    let d = policyc::diff::diff_with(&a, &b, &opts);
+    if let Some(file) = witnesses {
+        let code = write_witnesses(loader, &d, old, new, b.clone(), file);
+        if code != exit::OK {
+            return code;
+        }
+    }
     match format {
         OutputFormat::Human => print_stdout(&policyc::diff::render_human(
             &d,
@@ -986,6 +1017,133 @@ fn cmd_diff(loader: &mut Loader, old: &Path, new: &Path, format: OutputFormat) -
                 exit::POLICY_ERROR
             }
         },
+    }
+}
+
+/// `path` relative to the folder `from` (both made absolute first), with `/` between parts.
+fn relative_to(path: &Path, from: &Path) -> Option<String> {
+    let path = std::fs::canonicalize(path).ok()?;
+    let from = std::fs::canonicalize(from).ok()?;
+    let (a, b): (Vec<_>, Vec<_>) = (path.components().collect(), from.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".into(); b.len() - common];
+    parts.extend(
+        a[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Some(parts.join("/"))
+}
+
+/// Write the witnesses of a diff's regions as a cases file: each witness twice, as a case of the
+/// old version (its `version:` and date of service the old version's `effective` date) expecting
+/// the old decision, and as one of the new version expecting the new decision.
+fn write_witnesses(
+    loader: &mut Loader,
+    d: &policyc::diff::Diff,
+    old: &Path,
+    new: &Path,
+    new_program: Program,
+    file: &Path,
+) -> u8 {
+    let refuse = |why: String| {
+        eprintln!("error: --witnesses: {why}");
+        eprintln!("  help: the witnesses are cases that name each version by its `effective` date, so OLD and NEW must be two versions of one policy, `.policy` files in one folder");
+        exit::USAGE
+    };
+    if new.extension().is_some_and(|e| e == "json") {
+        return refuse(format!(
+            "{} is a compiled IR, not a `.policy` file",
+            new.display()
+        ));
+    }
+    if d.old.effective == d.new.effective || d.old.id != d.new.id {
+        return refuse(format!(
+            "{} and {} are not two versions of one policy (policy `{}` effective {}, policy `{}` effective {})",
+            old.display(),
+            new.display(),
+            d.old.id,
+            d.old.effective,
+            d.new.id,
+            d.new.effective
+        ));
+    }
+    let versions = match policyc::versions::discover(loader, new, new_program) {
+        Ok(v) => v,
+        Err(m) => return refuse(m),
+    };
+    let found = versions
+        .by_effective(&d.old.effective)
+        .map(|i| &versions.all()[i]);
+    if found.is_none_or(|v| v.content_hash != d.old.content_hash) {
+        return refuse(format!(
+            "the version of policy `{}` effective {} beside {} is not {}",
+            d.new.id,
+            d.old.effective,
+            new.display(),
+            old.display()
+        ));
+    }
+    let folder = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Some(policy) = relative_to(new, folder) else {
+        eprintln!(
+            "error: --witnesses: cannot find {} from {}",
+            new.display(),
+            folder.display()
+        );
+        return exit::IO_ERROR;
+    };
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut y = format!(
+        "# Witnesses of `policyc diff {} {}`: one request of each region of requests the two\n# versions decide differently, as a case of each version expecting that version's decision.\n# Run with `policyc test` (the cases name their version; each is dated on the day it took effect).\npolicy: {}\ncases:\n",
+        old.display(),
+        new.display(),
+        q(&policy)
+    );
+    let c = &d.decisions;
+    for (n, r) in c.regions.iter().enumerate() {
+        for (side, decided, facts, effective) in [
+            ("old", &r.from, &r.witness.old, &d.old.effective),
+            ("new", &r.to, &r.witness.new, &d.new.effective),
+        ] {
+            let name = format!(
+                "region {} ({} → {}), {side} version",
+                n + 1,
+                r.from.words(),
+                r.to.words()
+            );
+            y.push_str(&format!(
+                "  - name: {}\n    version: {effective}\n    as_of: {effective}\n    facts: {}\n    expect:\n      decision: {}\n",
+                q(&name),
+                serde_json::to_string(facts).unwrap_or_default(),
+                decided.decision.as_str()
+            ));
+            if let Some(duration) = &decided.duration {
+                y.push_str(&format!("      duration: {}\n", q(duration)));
+            }
+        }
+    }
+    if c.regions.is_empty() {
+        y.push_str("  []\n");
+        y = y.replace("cases:\n  []\n", "cases: []\n");
+    }
+    match policyc::write_atomic(file, y.as_bytes()) {
+        Ok(()) => {
+            eprintln!(
+                "wrote {} cases ({} regions, each under both versions) to {}",
+                2 * c.regions.len(),
+                c.regions.len(),
+                file.display()
+            );
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", file.display());
+            exit::IO_ERROR
+        }
     }
 }
 
@@ -1474,55 +1632,68 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
                 continue;
             }
         };
-        let tested = match &cases.version {
-            None => versions.all().iter().position(|v| {
-                v.path
-                    .as_deref()
-                    .is_some_and(|p| p == policy_path.as_path())
-            }),
-            Some(effective) => versions.by_effective(effective),
-        };
-        let Some(tested) = tested else {
-            let list: Vec<&str> = versions
-                .all()
-                .iter()
-                .map(|v| v.program.policy.effective.as_str())
-                .collect();
-            eprintln!(
-                "error: {}: no version of policy `{}` takes effect on {}",
-                file.display(),
-                versions.id(),
-                cases.version.as_deref().unwrap_or("?")
-            );
-            eprintln!(
-                "  help: `version:` names a version by the date it takes effect: {}",
-                list.join(", ")
-            );
-            failed += cases.cases.len();
-            code = code.max(exit::TEST_FAILURE);
-            continue;
-        };
-        let program = &versions.all()[tested].program;
-        if versions.all().len() > 1 {
-            out!(
-                "{} (policy {}, version effective {})",
-                file.display(),
-                program.policy.id,
-                program.policy.effective
-            );
-        } else {
-            out!("{} (policy {})", file.display(), program.policy.id);
+        // The cases' versions, in the order they first appear: each group runs against its own.
+        let mut groups: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+        for i in 0..cases.cases.len() {
+            let v = cases.version_of(i).map(str::to_string);
+            match groups.iter_mut().find(|g| g.0 == v) {
+                Some(g) => g.1.push(i),
+                None => groups.push((v, vec![i])),
+            }
         }
-        let mut coverage = policyc::cases::Coverage::new(program);
-        let mut results = policyc::cases::run(program, &cases, &mut coverage);
-        // A case is of the version it tests only if that version is in force on its date, as
-        // `eval` and the service choose.
-        for (i, r) in results.iter_mut().enumerate() {
-            let date = match cases.date_of(i) {
-                Some(d) => policyc::versions::RequestDate::Stated(d.to_string()),
-                None => policyc::versions::RequestDate::Unstated,
+        if groups.is_empty() {
+            groups.push((cases.version.clone(), Vec::new()));
+        }
+        for (version, which) in &groups {
+            let tested = match version {
+                None => versions.all().iter().position(|v| {
+                    v.path
+                        .as_deref()
+                        .is_some_and(|p| p == policy_path.as_path())
+                }),
+                Some(effective) => versions.by_effective(effective),
             };
-            let wrong = match versions.choose(&date) {
+            let Some(tested) = tested else {
+                let list: Vec<&str> = versions
+                    .all()
+                    .iter()
+                    .map(|v| v.program.policy.effective.as_str())
+                    .collect();
+                eprintln!(
+                    "error: {}: no version of policy `{}` takes effect on {}",
+                    file.display(),
+                    versions.id(),
+                    version.as_deref().unwrap_or("?")
+                );
+                eprintln!(
+                    "  help: `version:` names a version by the date it takes effect: {}",
+                    list.join(", ")
+                );
+                failed += which.len();
+                code = code.max(exit::TEST_FAILURE);
+                continue;
+            };
+            let program = &versions.all()[tested].program;
+            if versions.all().len() > 1 {
+                out!(
+                    "{} (policy {}, version effective {})",
+                    file.display(),
+                    program.policy.id,
+                    program.policy.effective
+                );
+            } else {
+                out!("{} (policy {})", file.display(), program.policy.id);
+            }
+            let mut coverage = policyc::cases::Coverage::new(program);
+            let mut results = policyc::cases::run_some(program, &cases, which, &mut coverage);
+            // A case is of the version it tests only if that version is in force on its date, as
+            // `eval` and the service choose.
+            for (&i, r) in which.iter().zip(results.iter_mut()) {
+                let date = match cases.date_of(i) {
+                    Some(d) => policyc::versions::RequestDate::Stated(d.to_string()),
+                    None => policyc::versions::RequestDate::Unstated,
+                };
+                let wrong = match versions.choose(&date) {
                 Ok((j, Some(c))) if j == tested => versions
                     .broken_in_force(j, &c.date)
                     .map(|b| policyc::versions::broken_message(versions.id(), b, &c.date)),
@@ -1537,41 +1708,42 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
                 Ok((_, None)) => None,
                 Err(e) => Some(format!("{e}: give the case a date on which this version is in force")),
             };
-            if let Some(w) = wrong {
-                r.failures.push(w);
-            }
-        }
-        for r in &results {
-            if r.passed() {
-                passed += 1;
-                out!("  ok    {}", r.name);
-            } else {
-                failed += 1;
-                out!("  FAIL  {} (line {})", r.name, r.line);
-                for f in &r.failures {
-                    out!("          {}", f.replace('\n', "\n          "));
-                }
-                if let Some(s) = &r.summary {
-                    out!("          actual: {s}");
+                if let Some(w) = wrong {
+                    r.failures.push(w);
                 }
             }
-        }
-        outp!(
-            "{}",
-            coverage
-                .render(full)
-                .lines()
-                .map(|l| format!("  {l}\n"))
-                .collect::<String>()
-        );
-        if let Some(m) = min {
-            if !coverage.meets(m) {
-                out!(
-                    "  coverage {} is below the required {}%",
-                    coverage.percent_text(),
-                    m.normalize()
-                );
-                code = code.max(exit::TEST_FAILURE);
+            for r in &results {
+                if r.passed() {
+                    passed += 1;
+                    out!("  ok    {}", r.name);
+                } else {
+                    failed += 1;
+                    out!("  FAIL  {} (line {})", r.name, r.line);
+                    for f in &r.failures {
+                        out!("          {}", f.replace('\n', "\n          "));
+                    }
+                    if let Some(s) = &r.summary {
+                        out!("          actual: {s}");
+                    }
+                }
+            }
+            outp!(
+                "{}",
+                coverage
+                    .render(full)
+                    .lines()
+                    .map(|l| format!("  {l}\n"))
+                    .collect::<String>()
+            );
+            if let Some(m) = min {
+                if !coverage.meets(m) {
+                    out!(
+                        "  coverage {} is below the required {}%",
+                        coverage.percent_text(),
+                        m.normalize()
+                    );
+                    code = code.max(exit::TEST_FAILURE);
+                }
             }
         }
     }

@@ -116,7 +116,7 @@ fn a_version_does_not_differ_from_itself_or_from_its_ir() {
     let out = policyc(&["diff", V1, V1]);
     assert!(
         out.ends_with(
-            "\nThe two versions do not differ in their header, indications, criteria or dosing.\n"
+            "\nThe two versions do not differ in their header, indications, criteria or dosing.\n\nDecisions:\n  The two versions decide every request alike.\n"
         ),
         "{out}"
     );
@@ -134,4 +134,157 @@ fn a_version_does_not_differ_from_itself_or_from_its_ir() {
     assert_eq!(d["header"], serde_json::json!([]));
     assert_eq!(d["indications"], serde_json::json!([]));
     assert_eq!(d["old"]["content_hash"], d["new"]["content_hash"]);
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_policyc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("policyc runs")
+}
+
+#[test]
+fn proleukin_revision_changes_exactly_the_requests_that_relied_on_the_removed_criterion() {
+    let d: Value = serde_json::from_str(&policyc(&[
+        "diff",
+        V1,
+        V2,
+        "--format",
+        "json",
+        "--regions",
+        "1000",
+    ]))
+    .expect("JSON");
+    let c = &d["decisions"];
+    assert_eq!(c["method"], "exact", "{c}");
+    assert_eq!(c["not_exact"], serde_json::json!([]));
+    assert_eq!(c["alike"], false);
+    let regions = c["regions"].as_array().expect("regions");
+    assert_eq!(
+        regions.len() as u64,
+        c["region_count"].as_u64().expect("count")
+    );
+    let transitions: Vec<(String, String)> = c["transitions"]
+        .as_array()
+        .expect("transitions")
+        .iter()
+        .map(|t| {
+            (
+                t["from"]["decision"].as_str().unwrap_or("").to_string(),
+                t["to"]["decision"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        transitions.contains(&("deny".into(), "approve".into())),
+        "{transitions:?}"
+    );
+    for r in regions {
+        assert_eq!(r["witness"]["confirmed"], true, "{r}");
+        // Every request that changes is one the removed criterion (tried another systemic
+        // therapy) failed or left open, under the melanoma indication or without a diagnosis.
+        let conds: Vec<&str> = r["conditions"]
+            .as_array()
+            .expect("conditions")
+            .iter()
+            .map(|x| x["condition"].as_str().unwrap_or(""))
+            .collect();
+        assert!(
+            conds
+                .iter()
+                .any(|x| x.starts_with("other_systemic_therapies at most 0")
+                    || *x == "other_systemic_therapies not stated"),
+            "{conds:?}"
+        );
+        assert_ne!(r["from"], r["to"]);
+        // The revision kept every fact, so both versions are asked the same request.
+        assert_eq!(r["witness"]["old"], r["witness"]["new"]);
+    }
+    // A deny → approve witness: melanoma, intravenous, no other therapy tried.
+    let approve = regions
+        .iter()
+        .find(|r| r["from"]["decision"] == "deny" && r["to"]["decision"] == "approve")
+        .expect("a deny → approve region");
+    let w = &approve["witness"]["new"];
+    assert_eq!(w["diagnosis"], "cutaneous_melanoma");
+    assert_eq!(w["route"], "intravenous");
+    assert_eq!(w["other_systemic_therapies"], 0);
+    assert_eq!(approve["to"]["indication"], "1");
+    assert_eq!(approve["to"]["duration"], "1 year");
+}
+
+#[test]
+fn the_witnesses_confirm_each_transition_under_test_and_a_wrong_expectation_fails() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = dir.path().join("witnesses.cases.yaml");
+    let f = file.to_str().expect("UTF-8");
+    let out = run(&["diff", V1, V2, "--witnesses", f]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&file).expect("the witnesses");
+    assert!(text.contains("version: 2022-01-01"), "{text}");
+    assert!(text.contains("version: 2026-07-01"), "{text}");
+    let test = run(&["test", f, "--allow-imports-from", "policies"]);
+    let stdout = String::from_utf8_lossy(&test.stdout);
+    assert_eq!(
+        test.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&test.stderr)
+    );
+    assert!(stdout.contains("version effective 2022-01-01"), "{stdout}");
+    assert!(stdout.contains("version effective 2026-07-01"), "{stdout}");
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+    // The first new-version case expecting an approval, made to expect a denial: it fails.
+    let at = text
+        .find("new version\"")
+        .and_then(|i| text[i..].find("decision: ").map(|j| i + j))
+        .expect("a new-version case");
+    let end = text[at..].find('\n').map_or(text.len(), |e| at + e);
+    let wrong = format!(
+        "{}decision: {}{}",
+        &text[..at],
+        if text[at..end].contains("deny") {
+            "approve"
+        } else {
+            "deny"
+        },
+        &text[end..]
+    );
+    std::fs::write(&file, wrong).expect("written");
+    let test = run(&["test", f, "--allow-imports-from", "policies"]);
+    let stdout = String::from_utf8_lossy(&test.stdout);
+    assert_eq!(test.status.code(), Some(5), "{stdout}");
+    assert_eq!(stdout.matches("FAIL").count(), 1, "{stdout}");
+}
+
+#[test]
+fn a_version_decides_every_request_as_itself() {
+    let out = policyc(&["diff", V1, V1]);
+    assert!(
+        out.contains("\nDecisions:\n  The two versions decide every request alike.\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn witnesses_need_two_versions_of_one_policy() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = dir.path().join("w.cases.yaml");
+    let out = run(&[
+        "diff",
+        OLD,
+        V2,
+        "--witnesses",
+        file.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--witnesses"));
+    assert!(!file.exists());
 }

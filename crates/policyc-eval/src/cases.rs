@@ -35,6 +35,11 @@ pub struct Case {
     pub name: String,
     /// The date of service; default: the file's `as_of`.
     pub as_of: Option<String>,
+    /// The version of the policy the case tests, by the date it took effect; default: the
+    /// file's `version`. A file may so hold cases of several versions (the witnesses `policyc
+    /// diff --witnesses` writes).
+    #[serde(default)]
+    pub version: Option<String>,
     /// The request's facts, as in a request's `facts` object. Numbers keep the text the file
     /// writes them with (never read through binary floating point), for the binder to read exactly.
     #[serde(default, deserialize_with = "exact::facts")]
@@ -252,6 +257,12 @@ impl CaseResult {
 }
 
 impl CaseFile {
+    /// The version case `i` tests: its own `version`, else the file's.
+    pub fn version_of(&self, i: usize) -> Option<&str> {
+        let case = &self.cases.get(i)?.value;
+        case.version.as_deref().or(self.version.as_deref())
+    }
+
     /// The date of service of case `i`: its own `as_of`, else the file's.
     pub fn date_of(&self, i: usize) -> Option<&str> {
         let case = &self.cases.get(i)?.value;
@@ -261,8 +272,20 @@ impl CaseFile {
 
 /// Run every case of a file against a program, recording coverage.
 pub fn run(program: &Program, file: &CaseFile, coverage: &mut Coverage) -> Vec<CaseResult> {
-    file.cases
+    let all: Vec<usize> = (0..file.cases.len()).collect();
+    run_some(program, file, &all, coverage)
+}
+
+/// Run the cases `which` (indices into the file's cases) against a program, recording coverage.
+pub fn run_some(
+    program: &Program,
+    file: &CaseFile,
+    which: &[usize],
+    coverage: &mut Coverage,
+) -> Vec<CaseResult> {
+    which
         .iter()
+        .filter_map(|&i| file.cases.get(i))
         .map(|sc| {
             let case = &sc.value;
             let mut request = serde_json::Map::new();

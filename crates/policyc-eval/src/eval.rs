@@ -15,6 +15,7 @@
 //! `words` (conditions and decisions in words); everything public is re-exported here.
 
 mod cells;
+pub mod compare;
 mod decision;
 mod explain;
 mod logic;

@@ -9,6 +9,7 @@
 //! the old and the new value. Conditions are compared by the facts they name, not by slot, so two
 //! versions that declare their facts in another order compare as they read.
 
+use crate::eval::compare::{changes, Changes, Method, Options};
 use crate::eval::describe;
 use crate::ir::{Cond, IndicationDef, Node, NodeBody, Program};
 use serde::Serialize;
@@ -35,6 +36,9 @@ pub struct Diff {
     /// The indications added, removed or changed, in the new version's order (removed ones
     /// where they were).
     pub indications: Vec<IndicationChange>,
+    /// The requests the two versions decide differently: the regions of the request space, each
+    /// with its transition and a witness request.
+    pub decisions: Changes,
 }
 
 /// One side of a diff: which version.
@@ -122,8 +126,14 @@ impl Diff {
     }
 }
 
-/// The differences between `old` and `new`.
+/// The differences between `old` and `new`, with the requests they decide differently found
+/// with the default [`Options`].
 pub fn diff(old: &Program, new: &Program) -> Diff {
+    diff_with(old, new, &Options::default())
+}
+
+/// [`diff`], with the comparison of decisions run with `opts`.
+pub fn diff_with(old: &Program, new: &Program, opts: &Options) -> Diff {
     let side = |p: &Program| Side {
         id: p.policy.id.clone(),
         effective: p.policy.effective.clone(),
@@ -136,6 +146,7 @@ pub fn diff(old: &Program, new: &Program) -> Diff {
         new: side(new),
         header: header(old, new),
         indications: indications(old, new),
+        decisions: changes(old, new, opts),
     }
 }
 
@@ -593,6 +604,7 @@ pub fn render_human(d: &Diff, old_name: &str, new_name: &str) -> String {
         s.push_str(
             "\nThe two versions do not differ in their header, indications, criteria or dosing.\n",
         );
+        decisions_words(&mut s, &d.decisions);
         return s;
     }
     if !d.header.is_empty() {
@@ -618,7 +630,79 @@ pub fn render_human(d: &Diff, old_name: &str, new_name: &str) -> String {
             }
         }
     }
+    decisions_words(&mut s, &d.decisions);
     s
+}
+
+/// The requests decided differently, for people.
+fn decisions_words(s: &mut String, c: &Changes) {
+    s.push_str("\nDecisions:\n");
+    for why in &c.not_exact {
+        s.push_str(&format!("  not exact: {why}\n"));
+    }
+    if let (Method::Sampled, Some(n), Some(seed)) = (c.method, c.samples, c.seed) {
+        s.push_str(&format!(
+            "  by sampling: {n} random requests (seed {seed}); requests not sampled may decide differently too\n"
+        ));
+    }
+    if c.region_count == 0 {
+        s.push_str(match c.method {
+            Method::Exact if c.not_exact.is_empty() => {
+                "  The two versions decide every request alike.\n"
+            }
+            Method::Exact => {
+                "  The two versions decide alike every request that leaves out the facts above.\n"
+            }
+            Method::Sampled => "  Every sampled request is decided alike.\n",
+        });
+        return;
+    }
+    let what = match c.method {
+        Method::Exact => "regions of requests decide differently",
+        Method::Sampled => "sampled requests decide differently",
+    };
+    s.push_str(&format!("  {} {what}:\n", c.region_count));
+    for t in &c.transitions {
+        s.push_str(&format!(
+            "    {} → {}: {}\n",
+            t.from.words(),
+            t.to.words(),
+            t.regions
+        ));
+    }
+    for (n, r) in c.regions.iter().enumerate() {
+        s.push_str(&format!(
+            "\n  {}. {} → {}\n",
+            n + 1,
+            r.from.words(),
+            r.to.words()
+        ));
+        if r.conditions.is_empty() {
+            s.push_str("       every request\n");
+        }
+        for f in &r.conditions {
+            s.push_str(&format!("       {}\n", f.condition));
+        }
+        let w = serde_json::to_string(&r.witness.new).unwrap_or_default();
+        s.push_str(&format!(
+            "       witness: {w}{}\n",
+            if r.witness.confirmed {
+                ""
+            } else {
+                " (not confirmed: binding and deciding it gave another transition)"
+            }
+        ));
+        if r.witness.old != r.witness.new {
+            let w = serde_json::to_string(&r.witness.old).unwrap_or_default();
+            s.push_str(&format!("       (for the old version: {w})\n"));
+        }
+    }
+    if c.regions.len() < c.region_count {
+        s.push_str(&format!(
+            "\n  ({} more regions not shown)\n",
+            c.region_count - c.regions.len()
+        ));
+    }
 }
 
 fn field_words(f: &Field) -> String {

@@ -14,6 +14,9 @@
 //!   another fact, two values of each interval, so that both orders of the two facts within one
 //!   interval are tried.
 //!
+//! Two versions of a policy are partitioned together by [`for_each_cell_of`] (the constants of
+//! both), for comparing their decisions.
+//!
 //! Nothing here allocates: constants are collected in a fixed array, and a fact with more distinct
 //! constants than it holds (or a set with more atoms than [`MAX_ATOMS`]) is [`Cells::Unsupported`].
 
@@ -154,6 +157,20 @@ fn constants_of(
     paired
 }
 
+/// One program's view of a fact whose cells are wanted: the program, the indication whose
+/// conditions count (`None`: every indication), the fact's slot in it, and where the stated
+/// values of the facts it is compared with are read.
+pub(crate) struct Of<'a, F: Facts + ?Sized> {
+    /// The program.
+    pub(crate) p: &'a Program,
+    /// The indication whose conditions cut the domain, or every indication.
+    pub(crate) only: Option<usize>,
+    /// The fact's slot in `p`.
+    pub(crate) slot: u32,
+    /// The facts of `p` (for the values of the facts this one is compared with).
+    pub(crate) f: &'a F,
+}
+
 /// Visit one value of each cell of fact `slot`'s domain, as the conditions of indication `only`
 /// (or of every indication) partition it, given the facts `f` (the stated values of the facts it is
 /// compared with). `visit` returns whether to go on.
@@ -164,8 +181,28 @@ pub(crate) fn for_each_cell(
     f: &(impl Facts + ?Sized),
     visit: &mut impl FnMut(Value) -> bool,
 ) -> Cells {
-    let Some(fact) = p.facts.get(slot as usize) else {
+    for_each_cell_of(&[Of { p, only, slot, f }], visit)
+}
+
+/// [`for_each_cell`] for one fact as several programs see it (two versions of a policy, the fact
+/// matched by name and of one type in all): the partition of its domain by the constants of all
+/// of them, within the plausible range every one of them accepts. The type, enumeration and value
+/// indices are those of the first.
+pub(crate) fn for_each_cell_of<F: Facts + ?Sized>(
+    of: &[Of<'_, F>],
+    visit: &mut impl FnMut(Value) -> bool,
+) -> Cells {
+    let Some(first) = of.first() else {
         return Cells::Unsupported;
+    };
+    let Some(fact) = first.p.facts.get(first.slot as usize) else {
+        return Cells::Unsupported;
+    };
+    // Every leaf condition of every program's view, with the slot it reads the fact at.
+    let leaves = |g: &mut dyn FnMut(&Cond, u32)| {
+        for o in of {
+            leaves_of(o.p, o.only, &mut |c| g(c, o.slot));
+        }
     };
     match &fact.ty {
         FactType::Boolean | FactType::Documentation => {
@@ -173,14 +210,14 @@ pub(crate) fn for_each_cell(
             Cells::Done
         }
         FactType::Enum { enum_index } => {
-            let Some(e) = p.enums.get(*enum_index as usize) else {
+            let Some(e) = first.p.enums.get(*enum_index as usize) else {
                 return Cells::Unsupported;
             };
             let n = e.values.len().min(128);
             // Two values are told apart by some `is` (one of) of the fact.
             let apart = |i: usize, j: usize| {
                 let mut differ = false;
-                leaves_of(p, only, &mut |c| {
+                leaves(&mut |c, slot| {
                     if let Cond::EnumIn { fact, mask, .. } = c {
                         if *fact == slot && (mask >> i & 1) != (mask >> j & 1) {
                             differ = true;
@@ -191,7 +228,7 @@ pub(crate) fn for_each_cell(
             };
             let named = |i: usize| {
                 let mut any = false;
-                leaves_of(p, only, &mut |c| {
+                leaves(&mut |c, slot| {
                     if let Cond::EnumIn { fact, mask, .. } = c {
                         if *fact == slot && mask >> i & 1 == 1 {
                             any = true;
@@ -217,20 +254,30 @@ pub(crate) fn for_each_cell(
             }
             Cells::Done
         }
-        FactType::Set { .. } => set_cells(p, only, slot, visit),
+        FactType::Set { .. } => set_cells(&leaves, visit),
         FactType::Count | FactType::Number | FactType::Quantity { .. } | FactType::Date => {
             let mut k = Constants::new();
-            let paired = constants_of(p, only, slot, f, &mut k);
+            let mut paired = false;
+            for o in of {
+                paired |= constants_of(o.p, o.only, o.slot, o.f, &mut k);
+            }
             let floor = matches!(fact.ty, FactType::Count | FactType::Quantity { .. });
             if floor {
                 k.add(Decimal::ZERO);
             }
-            let (mut lo, mut hi) = (None, None);
-            if let Some(r) = &fact.range {
-                lo = Some(as_decimal(&r.low));
-                hi = Some(as_decimal(&r.high));
-                k.add(as_decimal(&r.low));
-                k.add(as_decimal(&r.high));
+            let (mut lo, mut hi): (Option<Decimal>, Option<Decimal>) = (None, None);
+            for o in of {
+                let range =
+                    o.p.facts
+                        .get(o.slot as usize)
+                        .and_then(|x| x.range.as_ref());
+                if let Some(r) = range {
+                    let (l, h) = (as_decimal(&r.low), as_decimal(&r.high));
+                    lo = Some(lo.map_or(l, |x| x.max(l)));
+                    hi = Some(hi.map_or(h, |x| x.min(h)));
+                    k.add(l);
+                    k.add(h);
+                }
             }
             if floor {
                 lo = Some(lo.map_or(Decimal::ZERO, |l: Decimal| l.max(Decimal::ZERO)));
@@ -314,13 +361,11 @@ pub(crate) fn for_each_cell(
 
 /// The cells of a set fact: every subset of the atoms of the values its conditions name.
 fn set_cells(
-    p: &Program,
-    only: Option<usize>,
-    slot: u32,
+    leaves: &impl Fn(&mut dyn FnMut(&Cond, u32)),
     visit: &mut impl FnMut(Value) -> bool,
 ) -> Cells {
     let mut union = 0u128;
-    leaves_of(p, only, &mut |c| {
+    leaves(&mut |c, slot| {
         if let Cond::SetHas { fact, mask, .. } = c {
             if *fact == slot {
                 union |= mask;
@@ -330,7 +375,7 @@ fn set_cells(
     // Two values are in one atom when no condition tells them apart.
     let same = |i: u32, j: u32| {
         let mut differ = false;
-        leaves_of(p, only, &mut |c| {
+        leaves(&mut |c, slot| {
             if let Cond::SetHas { fact, mask, .. } = c {
                 if *fact == slot && (mask >> i & 1) != (mask >> j & 1) {
                     differ = true;
@@ -373,4 +418,41 @@ fn set_cells(
         }
     }
     Cells::Done
+}
+
+/// The constants that cut a numeric or date fact's domain into the cells [`for_each_cell_of`]
+/// visits (each cell is one of them, or the values between two consecutive ones, or beyond the
+/// first or last), sorted: for describing a cell in words. `None` for another type, or when there
+/// are too many.
+pub(crate) fn constants_for<F: Facts + ?Sized>(of: &[Of<'_, F>]) -> Option<Vec<Decimal>> {
+    let first = of.first()?;
+    let fact = first.p.facts.get(first.slot as usize)?;
+    if !matches!(
+        fact.ty,
+        FactType::Count | FactType::Number | FactType::Quantity { .. } | FactType::Date
+    ) {
+        return None;
+    }
+    let mut k = Constants::new();
+    for o in of {
+        constants_of(o.p, o.only, o.slot, o.f, &mut k);
+        if let Some(r) =
+            o.p.facts
+                .get(o.slot as usize)
+                .and_then(|x| x.range.as_ref())
+        {
+            k.add(as_decimal(&r.low));
+            k.add(as_decimal(&r.high));
+        }
+    }
+    if matches!(fact.ty, FactType::Count | FactType::Quantity { .. }) {
+        k.add(Decimal::ZERO);
+    }
+    if k.overflow {
+        return None;
+    }
+    if k.n == 0 {
+        k.add(Decimal::ZERO);
+    }
+    Some(k.sorted().to_vec())
 }

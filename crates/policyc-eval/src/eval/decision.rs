@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// The four decisions; in JSON, `"approve"`, `"deny"`, `"needs_info"` and `"refer"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DecisionKind {
     /// The request meets an indication's criteria and dosing.

@@ -104,6 +104,14 @@ pub(crate) trait Facts {
     /// Whether the request itself states (or derives) the fact: what `is known` and a condition of
     /// approval read, which a completion does not change.
     fn stated(&self, slot: u32) -> bool;
+    /// Whether the fact is still open, neither stated nor known to be unstated (a region of
+    /// requests being searched, where it may be either): then `is known` and a condition of
+    /// approval on it are unknown too, so that every value read is one that stating or leaving
+    /// out the fact can only settle, never reverse.
+    #[inline]
+    fn open(&self, _slot: u32) -> bool {
+        false
+    }
 }
 
 impl Facts for [Option<Value>] {
@@ -204,6 +212,7 @@ pub(crate) fn cond_in<F: Facts + ?Sized>(c: &Cond, f: &F) -> Tv {
             Some(Value::Bool(b)) => Tv::from(b),
             _ => Tv::Unknown,
         },
+        Cond::Known { fact } if f.open(*fact) => Tv::Unknown,
         Cond::Known { fact } => Tv::from(f.stated(*fact)),
         Cond::EnumIn { fact, mask, .. } => match f.value(*fact) {
             Some(Value::Enum(UNLISTED)) => Tv::False,
@@ -229,7 +238,7 @@ pub(crate) fn cond_in<F: Facts + ?Sized>(c: &Cond, f: &F) -> Tv {
             // A condition of approval that the request does not state holds (it is carried),
             // whatever a completion would state.
             if *condition && !f.stated(*fact) {
-                return Tv::True;
+                return if f.open(*fact) { Tv::Unknown } else { Tv::True };
             }
             match f.value(*fact) {
                 Some(v) => compare_value(v, *op, limit),
