@@ -252,7 +252,7 @@ fn decisions_on_every_policy_case_match_the_schema() {
             if let Some(d) = case.as_of.as_ref().or(cases.as_of.as_ref()) {
                 request.insert("as_of".into(), Value::String(d.clone()));
             }
-            request.insert("facts".into(), Value::Object(case.facts.clone()));
+            request.insert("facts".into(), Value::Object(cases.facts_of(case)));
             let what = format!("{}: case {:?}", cases_path.display(), case.name);
             let req = policyc::request::bind_json(&program, &Value::Object(request), None)
                 .unwrap_or_else(|errs| panic!("{what}: the request does not bind: {errs:#?}"));

@@ -6,9 +6,11 @@
 
 use crate::eval::{self, limit_leaves, Decision, Observer, Part, Tv};
 use crate::request::{bind_json, Request};
-use policyc_ir::ir::{IndicationDef, Node, NodeBody, Program};
+use policyc_ir::ir::{FactType, IndicationDef, Node, NodeBody, Program};
+use policyc_syntax::diag::did_you_mean;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
 use std::collections::{BTreeSet, HashMap};
 
 /// A cases file.
@@ -23,8 +25,16 @@ pub struct CaseFile {
     pub version: Option<String>,
     /// The date of service for cases that do not state their own.
     pub as_of: Option<String>,
+    /// Facts every case states unless it says otherwise: a case's own `facts` override them, and
+    /// a case un-states one by giving it the value `unknown` (or `null`).
+    #[serde(default)]
+    pub defaults: Facts,
     /// The cases, each with the place it is written (for messages).
-    pub cases: Vec<serde_saphyr::Spanned<Case>>,
+    pub cases: Vec<Spanned<Case>>,
+    /// The name of the cases file in messages (`policies/x.cases.yaml`), set by the caller; without
+    /// one, messages give only the line and column.
+    #[serde(skip)]
+    pub path: Option<String>,
 }
 
 /// One test case: a request and what the policy should decide for it.
@@ -35,12 +45,35 @@ pub struct Case {
     pub name: String,
     /// The date of service; default: the file's `as_of`.
     pub as_of: Option<String>,
-    /// The request's facts, as in a request's `facts` object. Numbers keep the text the file
-    /// writes them with (never read through binary floating point), for the binder to read exactly.
-    #[serde(default, deserialize_with = "exact::facts")]
-    pub facts: serde_json::Map<String, serde_json::Value>,
+    /// The request's facts, as in a request's `facts` object, over the file's `defaults`: the
+    /// value `unknown` (or `null`) leaves a fact unstated. Numbers keep the text the file writes
+    /// them with (never read through binary floating point), for the binder to read exactly.
+    #[serde(default)]
+    pub facts: Facts,
     /// What the decision should be.
     pub expect: Expect,
+}
+
+/// The facts of a case, or a file's defaults: each value, and where it is written.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The values by fact name, as in a request's `facts` object.
+    pub values: serde_json::Map<String, serde_json::Value>,
+    /// Where each value is written: its line and column.
+    pub places: HashMap<String, (u64, u64)>,
+}
+
+impl std::ops::Deref for Facts {
+    type Target = serde_json::Map<String, serde_json::Value>;
+    fn deref(&self) -> &Self::Target {
+        &self.values
+    }
+}
+
+impl<'de> Deserialize<'de> for Facts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Facts, D::Error> {
+        exact::facts(d)
+    }
 }
 
 /// The expected decision of a case; what it leaves out is not checked.
@@ -50,19 +83,19 @@ pub struct Expect {
     /// `approve`, `deny`, `needs_info` or `refer`.
     pub decision: String,
     /// The label of the branch the decision is under (`1.A`): the last label of the path.
-    pub path: Option<String>,
+    pub path: Option<Spanned<String>>,
     /// The approval duration (`1 year`).
     pub duration: Option<String>,
     /// The approval's last day.
     pub approval_end: Option<String>,
     /// Labels of the unmet criteria (deny), in any order.
-    pub unmet: Option<Vec<String>>,
+    pub unmet: Option<Vec<Spanned<String>>>,
     /// Labels of the branches that do not apply to the request (deny), in any order.
-    pub not_applicable: Option<Vec<String>>,
+    pub not_applicable: Option<Vec<Spanned<String>>>,
     /// Names of the missing facts (needs_info), in any order.
-    pub missing: Option<Vec<String>>,
+    pub missing: Option<Vec<Spanned<String>>>,
     /// Labels of the exceeded limits (refer), in any order.
-    pub exceeded: Option<Vec<String>>,
+    pub exceeded: Option<Vec<Spanned<String>>>,
 }
 
 /// Read a cases file; the error names the line and column.
@@ -207,11 +240,11 @@ mod exact {
         })
     }
 
-    /// A case's `facts`, each number with its source text.
-    pub(super) fn facts<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
+    /// A case's `facts` (or a file's `defaults`), each number with its source text.
+    pub(super) fn facts<'de, D: Deserializer<'de>>(d: D) -> Result<super::Facts, D::Error> {
         let entries: Vec<(String, Spanned<Raw>)> = match Raw::deserialize(d)? {
             Raw::Map(e) => e,
-            Raw::Null => return Ok(Map::new()),
+            Raw::Null => return Ok(super::Facts::default()),
             _ => {
                 return Err(de::Error::custom(
                     "`facts` is a mapping of fact names to values",
@@ -220,11 +253,13 @@ mod exact {
         };
         SOURCE.with(|s| {
             let source = s.borrow();
-            let mut m = Map::new();
+            let mut facts = super::Facts::default();
             for (k, v) in entries {
-                m.insert(k, convert(v, &source)?);
+                let place = (v.referenced.line(), v.referenced.column());
+                facts.places.insert(k.clone(), place);
+                facts.values.insert(k, convert(v, &source)?);
             }
-            Ok(m)
+            Ok(facts)
         })
     }
 }
@@ -261,6 +296,7 @@ impl CaseFile {
 
 /// Run every case of a file against a program, recording coverage.
 pub fn run(program: &Program, file: &CaseFile, coverage: &mut Coverage) -> Vec<CaseResult> {
+    let names = Names::of(program);
     file.cases
         .iter()
         .map(|sc| {
@@ -271,7 +307,7 @@ pub fn run(program: &Program, file: &CaseFile, coverage: &mut Coverage) -> Vec<C
             }
             request.insert(
                 "facts".into(),
-                serde_json::Value::Object(case.facts.clone()),
+                serde_json::Value::Object(file.facts_of(case)),
             );
             let mut r = CaseResult {
                 name: case.name.clone(),
@@ -280,6 +316,9 @@ pub fn run(program: &Program, file: &CaseFile, coverage: &mut Coverage) -> Vec<C
                 decision: None,
                 summary: None,
             };
+            let mut problems = names.check(file, &case.expect);
+            problems.extend(names.ambiguous_unknown(file, case));
+            problems.extend(names.unstated_unknown_facts(file, case));
             match bind_json(program, &serde_json::Value::Object(request), None) {
                 Err(errors) => {
                     r.failures = errors
@@ -290,13 +329,205 @@ pub fn run(program: &Program, file: &CaseFile, coverage: &mut Coverage) -> Vec<C
                 Ok(req) => {
                     let d = coverage.record(program, &req);
                     r.failures = compare(&case.expect, &d);
+
                     r.decision = Some(d.decision.as_str().to_string());
                     r.summary = Some(d.summary.clone());
                 }
             }
+            // An expectation the policy cannot meet says why first.
+            r.failures.splice(0..0, problems);
             r
         })
         .collect()
+}
+
+impl CaseFile {
+    /// The facts of a case's request: the file's `defaults`, then the case's own `facts` over
+    /// them; a fact given `unknown` or `null` is left out.
+    pub fn facts_of(&self, case: &Case) -> serde_json::Map<String, serde_json::Value> {
+        let mut facts = self.defaults.values.clone();
+        for (name, value) in case.facts.iter() {
+            if unstated(value) {
+                facts.remove(name);
+            } else {
+                facts.insert(name.clone(), value.clone());
+            }
+        }
+        facts.retain(|_, v| !unstated(v));
+        facts
+    }
+
+    /// Where line `line`, column `column` of the file is, for a message.
+    fn place(&self, line: u64, column: u64) -> String {
+        match &self.path {
+            Some(p) => format!("{p}:{line}:{column}"),
+            None => format!("line {line}, column {column}"),
+        }
+    }
+}
+
+/// Whether a cases file's fact value leaves the fact unstated: `unknown` or `null`.
+fn unstated(v: &serde_json::Value) -> bool {
+    v.is_null() || v.as_str() == Some(UNSTATED)
+}
+
+/// The value that un-states a fact in a cases file (`diagnosis: unknown`).
+pub const UNSTATED: &str = "unknown";
+
+/// The labels and fact names of a program that a case's expectations may name.
+struct Names<'p> {
+    program: &'p Program,
+    /// Every label: the indications', their nodes' (criteria and dosing), and `not covered`;
+    /// sorted.
+    labels: Vec<String>,
+    /// The same labels in the policy's order.
+    in_order: Vec<String>,
+}
+
+impl<'p> Names<'p> {
+    fn of(program: &'p Program) -> Names<'p> {
+        fn walk(n: &Node, out: &mut Vec<String>) {
+            out.push(n.label.clone());
+            if let NodeBody::Group { children, .. } = &n.body {
+                children.iter().for_each(|c| walk(c, out));
+            }
+        }
+        let mut labels = vec!["not covered".to_string()];
+        for ind in &program.indications {
+            labels.push(ind.label.clone());
+            walk(&ind.criteria, &mut labels);
+            if let Some(d) = &ind.dosing {
+                walk(d, &mut labels);
+            }
+        }
+        let in_order = labels.clone();
+        labels.sort();
+        labels.dedup();
+        Names {
+            program,
+            labels,
+            in_order,
+        }
+    }
+
+    /// A message per fact the case (or the file's defaults) un-states that the policy does not
+    /// have (the binder, which reports the facts a request names wrongly, never sees them).
+    fn unstated_unknown_facts(&self, file: &CaseFile, case: &Case) -> Vec<String> {
+        let p = self.program;
+        [("defaults", &file.defaults), ("facts", &case.facts)]
+            .into_iter()
+            .flat_map(|(key, facts)| facts.iter().map(move |x| (key, facts, x)))
+            .filter(|(_, _, (name, v))| unstated(v) && !p.facts.iter().any(|f| &f.name == *name))
+            .map(|(key, facts, (name, _))| {
+                let hint = match did_you_mean(name, p.facts.iter().map(|f| f.name.as_str())) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "name a fact of the policy".into(),
+                };
+                let (line, column) = facts.places.get(name).copied().unwrap_or_default();
+                format!(
+                    "{}: `{key}` un-states `{name}`, which is not a fact of policy `{}`: {hint}",
+                    file.place(line, column),
+                    p.policy.id
+                )
+            })
+            .collect()
+    }
+
+    /// A message per fact the case (or the file's defaults) gives `unknown` while the fact's
+    /// enumeration lists a value `unknown`: the word un-states the fact, it cannot state that value.
+    fn ambiguous_unknown(&self, file: &CaseFile, case: &Case) -> Vec<String> {
+        let p = self.program;
+        [&file.defaults, &case.facts]
+            .into_iter()
+            .flat_map(|facts| facts.iter().map(move |x| (facts, x)))
+            .filter(|(_, (_, v))| v.as_str() == Some(UNSTATED))
+            .filter_map(|(facts, (name, _))| {
+                let fact = p.facts.iter().find(|f| &f.name == name)?;
+                let FactType::Enum { enum_index } = fact.ty else {
+                    return None;
+                };
+                let e = p.enums.get(enum_index as usize)?;
+                e.values.iter().any(|v| v.name == UNSTATED).then(|| {
+                    let (line, column) = facts.places.get(name).copied().unwrap_or_default();
+                    format!(
+                        "{}: `{name}: {UNSTATED}` leaves `{name}` unstated in a cases file, but its enumeration `{}` lists a value `{UNSTATED}`, which a cases file therefore cannot state: give that value another name in the policy (`not_known`)",
+                        file.place(line, column),
+                        e.name
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The labels beside `label` when its parent is a label of the policy: `1.A has 1.A.i, 1.A.ii`.
+    fn siblings(&self, label: &str) -> Option<String> {
+        let (parent, _) = label.rsplit_once('.')?;
+        self.labels
+            .binary_search_by(|l| l.as_str().cmp(parent))
+            .ok()?;
+        let prefix = format!("{parent}.");
+        let under: Vec<String> = self
+            .in_order
+            .iter()
+            .filter(|l| {
+                l.strip_prefix(&prefix)
+                    .is_some_and(|rest| !rest.contains('.'))
+            })
+            .map(|l| format!("`{l}`"))
+            .collect();
+        (!under.is_empty()).then(|| format!("the labels under `{parent}` are {}", under.join(", ")))
+    }
+
+    /// One message per label or fact name an expectation gives that the policy does not have:
+    /// where it is written, and the nearest the policy has.
+    fn check(&self, file: &CaseFile, e: &Expect) -> Vec<String> {
+        let mut out = Vec::new();
+        let id = &self.program.policy.id;
+        let labels = e
+            .path
+            .iter()
+            .map(|p| ("path", p))
+            .chain(e.unmet.iter().flatten().map(|l| ("unmet", l)))
+            .chain(
+                e.not_applicable
+                    .iter()
+                    .flatten()
+                    .map(|l| ("not_applicable", l)),
+            )
+            .chain(e.exceeded.iter().flatten().map(|l| ("exceeded", l)));
+        for (what, l) in labels {
+            if self.labels.binary_search(&l.value).is_err() {
+                let hint = match did_you_mean(&l.value, self.labels.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "an expectation names labels as the decision cites them, full paths such as `1.A.iii`".into(),
+                };
+                let hint = match self.siblings(&l.value) {
+                    Some(list) => format!("{hint} ({list})"),
+                    None => hint,
+                };
+                out.push(format!(
+                    "{}: `expect.{what}` names `{}`, which is not a label of policy `{id}`: {hint}",
+                    file.place(l.referenced.line(), l.referenced.column()),
+                    l.value
+                ));
+            }
+        }
+        for m in e.missing.iter().flatten() {
+            let facts = self.program.facts.iter().map(|f| f.name.as_str());
+            if !self.program.facts.iter().any(|f| f.name == m.value) {
+                let hint = match did_you_mean(&m.value, facts) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "`expect.missing` names facts of the policy".into(),
+                };
+                out.push(format!(
+                    "{}: `expect.missing` names `{}`, which is not a fact of policy `{id}`: {hint}",
+                    file.place(m.referenced.line(), m.referenced.column()),
+                    m.value
+                ));
+            }
+        }
+        out
+    }
 }
 
 fn compare(e: &Expect, d: &Decision) -> Vec<String> {
@@ -310,7 +541,11 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
     }
     let approval = d.approval.as_ref();
     let scalars = [
-        ("path", &e.path, d.path.last().cloned()),
+        (
+            "path",
+            &e.path.as_ref().map(|p| p.value.clone()),
+            d.path.last().cloned(),
+        ),
         (
             "duration",
             &e.duration,
@@ -330,7 +565,7 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
             }
         }
     }
-    type Expected<'a> = (&'a str, &'a Option<Vec<String>>, Vec<String>);
+    type Expected<'a> = (&'a str, &'a Option<Vec<Spanned<String>>>, Vec<String>);
     let sets: [Expected; 4] = [
         (
             "unmet",
@@ -355,7 +590,7 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
     ];
     for (what, want, got) in sets {
         if let Some(want) = want {
-            let w: BTreeSet<&String> = want.iter().collect();
+            let w: BTreeSet<&String> = want.iter().map(|x| &x.value).collect();
             let g: BTreeSet<&String> = got.iter().collect();
             if w != g {
                 let show = |s: &BTreeSet<&String>| {
@@ -645,7 +880,7 @@ mod exact_tests {
         let text = format!(
             "cases:\n  - name: x\n    facts:\n{yaml_facts}\n    expect:\n      decision: approve\n"
         );
-        parse_cases(&text).map(|mut f| std::mem::take(&mut f.cases[0].value.facts))
+        parse_cases(&text).map(|mut f| std::mem::take(&mut f.cases[0].value.facts.values))
     }
 
     #[test]
