@@ -411,3 +411,79 @@ fn a_bad_as_of_is_a_command_line_error() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("2026-03-01"), "{run:?}");
 }
+
+/// A value of an open enumeration that the policy does not list, but nearly does, is decided as
+/// stated, with a warning naming the listed value: in human output after the summary, and in the
+/// decision's `warnings`. A value far from every listed one (`cardiologist`) gets none.
+#[test]
+fn eval_warns_of_values_near_a_listed_one() {
+    let request = input("near-miss.json");
+    let run = policyc(&["eval", POLICY, &request], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains(
+            "Warning: `oncologst` is not a listed value of prescriber_specialty; did you mean `oncologist`?"
+        ),
+        "{}",
+        run.stdout
+    );
+    insta::assert_snapshot!(run.snapshot(None));
+
+    let json = policyc(&["eval", POLICY, &request, "--format", "json"], None);
+    assert_eq!(json.code, 0, "{json:?}");
+    let d: serde_json::Value = serde_json::from_str(&json.stdout).expect("a decision");
+    let warned: Vec<(&str, &str, &str)> = d["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| {
+            assert_eq!(w["kind"], "near_listed_value");
+            (
+                w["fact"].as_str().unwrap_or_default(),
+                w["value"].as_str().unwrap_or_default(),
+                w["suggestion"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        warned,
+        // In the order of the policy's facts (the library's, imported, first).
+        [
+            ("prescriber_specialty", "oncologst", "oncologist"),
+            (
+                "consulting_specialties",
+                "Transplant Center Physician",
+                "transplant_center_physician"
+            ),
+            ("diagnosis", "Cutaneous Melanoma", "cutaneous_melanoma"),
+        ]
+    );
+
+    // The warnings do not change the decision: the same request with values far from every
+    // listed one is decided alike, and has no warnings.
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&request))
+        .expect("the request file exists")
+        .replace("Cutaneous Melanoma", "breast_cancer")
+        .replace("oncologst", "cardiologist")
+        .replace("Transplant Center Physician", "nephrologist");
+    let far = policyc(
+        &["eval", POLICY, "-", "--format", "json"],
+        Some(text.as_bytes()),
+    );
+    assert_eq!(far.code, 0, "{far:?}");
+    let f: serde_json::Value = serde_json::from_str(&far.stdout).expect("a decision");
+    assert!(f.get("warnings").is_none(), "{f}");
+    let labels = |v: &serde_json::Value, key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| x["label"].to_string())
+            .collect()
+    };
+    assert_eq!(d["decision"], f["decision"]);
+    assert_eq!(d["decision"], "deny");
+    for key in ["unmet", "not_applicable", "considered", "criteria_met"] {
+        assert_eq!(labels(&d, key), labels(&f, key), "{key}");
+    }
+}

@@ -288,6 +288,33 @@ fn what_policyc_eval_prints_matches_the_schema() {
 }
 
 #[test]
+fn a_decision_with_warnings_matches_the_schema() {
+    let out = policyc(&[
+        "eval",
+        "policies/proleukin.policy",
+        "tests/cli-inputs/near-miss.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let value: Value = serde_json::from_slice(&out.stdout).expect("eval prints JSON");
+    assert_eq!(
+        value["warnings"].as_array().map(Vec::len),
+        Some(3),
+        "{value}"
+    );
+    assert_valid(&value, "near-miss.json");
+    let mut wrong = value.clone();
+    wrong["warnings"][0]["kind"] = json!("something_else");
+    assert_invalid(&wrong, "a warning of an unknown kind");
+    let mut wrong = value;
+    wrong["warnings"][0]
+        .as_object_mut()
+        .map(|w| w.remove("suggestion"));
+    assert_invalid(&wrong, "a warning without its suggestion");
+}
+
+#[test]
 fn a_referral_by_a_redirecting_criterion_matches_the_schema() {
     // Every optional field filled in: a redirect, with the approval dates of the request.
     let mut d = approval();

@@ -18,6 +18,7 @@ mod cells;
 mod decision;
 mod explain;
 mod logic;
+mod near;
 mod needs;
 mod observe;
 mod words;
