@@ -72,7 +72,38 @@ pub fn parse_all(text: &str) -> Result<File, Vec<Diagnostic>> {
     }
 }
 
+/// The parentheses a file's conditions and values are written with, by the span of the condition
+/// or value each pair encloses (as the tree gives it: [`Expr::span`], [`ValueExpr::span`]); a span
+/// is listed once per pair (`((a))` lists `a` twice). The tree itself does not keep them: they
+/// change nothing that the file means. The formatter keeps them.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct WrittenParens {
+    /// Around conditions.
+    pub(crate) conditions: Vec<Span>,
+    /// Around values.
+    pub(crate) values: Vec<Span>,
+}
+
+/// Parse a policy as [`parse`] does, and also say where it is written with parentheses.
+pub(crate) fn parse_with_parens(text: &str) -> Result<(File, WrittenParens), Box<Diagnostic>> {
+    WRITTEN.with(|w| *w.borrow_mut() = Some(WrittenParens::default()));
+    let file = parse(text);
+    let written = WRITTEN.with(|w| w.borrow_mut().take()).unwrap_or_default();
+    Ok((file?, written))
+}
+
+/// Record a pair of parentheses, when the caller asked for them ([`parse_with_parens`]).
+fn written_parens(f: impl FnOnce(&mut WrittenParens)) {
+    WRITTEN.with(|w| {
+        if let Some(w) = w.borrow_mut().as_mut() {
+            f(w)
+        }
+    });
+}
+
 thread_local! {
+    /// The parentheses written, while [`parse_with_parens`] parses.
+    static WRITTEN: std::cell::RefCell<Option<WrittenParens>> = const { std::cell::RefCell::new(None) };
     /// Where a formula first went past the depth limit while the tree was built.
     static TOO_DEEP: std::cell::Cell<Option<Span>> = const { std::cell::Cell::new(None) };
 }
@@ -615,7 +646,11 @@ fn list(p: P) -> Vec<Ident> {
 fn primary(p: P) -> Expr {
     let sp = span(&p);
     match p.as_rule() {
-        Rule::expr => expr(p),
+        Rule::expr => {
+            let e = expr(p);
+            written_parens(|w| w.conditions.push(e.span()));
+            e
+        }
         Rule::membership => {
             let mut fact = None;
             let mut negated = false;
@@ -806,7 +841,11 @@ fn binary_chain<'a>(
 fn value_atom(p: P) -> ValueExpr {
     let sp = span(&p);
     match p.as_rule() {
-        Rule::value_expr => value_expr(p),
+        Rule::value_expr => {
+            let v = value_expr(p);
+            written_parens(|w| w.values.push(v.span()));
+            v
+        }
         Rule::value_term => value_term(p),
         Rule::call => {
             let mut i = p.into_inner();
