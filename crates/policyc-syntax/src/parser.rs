@@ -115,6 +115,7 @@ fn item_span(i: &Item) -> Span {
         Item::Library(l) => l.span,
         Item::Define(d) => d.span,
         Item::Enum(e) => e.span,
+        Item::ExtendEnum(e) => e.span,
         Item::Fact(f) => f.span,
         Item::Equivalence(e) => e.span,
         Item::Indication(i) => i.span,
@@ -145,6 +146,7 @@ fn parse_unchecked(text: &str) -> Result<File, Box<Diagnostic>> {
             }
             Rule::define_decl => items.push(Item::Define(define_decl(p))),
             Rule::enum_decl => items.push(Item::Enum(enum_decl(p))),
+            Rule::extend_enum => items.push(Item::ExtendEnum(extend_enum(p))),
             Rule::fact_decl => items.push(Item::Fact(fact_decl(p))),
             Rule::equivalence => items.push(Item::Equivalence(equivalence(p))),
             Rule::indication => items.push(Item::Indication(indication(p))),
@@ -277,16 +279,7 @@ fn enum_decl(p: P) -> EnumDecl {
             Rule::ident => name = Some(ident(i)),
             Rule::open_kw => open = true,
             Rule::string => description = Some(string(i)),
-            Rule::enum_value => {
-                let mut v = i.into_inner();
-                let n = ident(v.next().expect("value name"));
-                let d = string(v.next().expect("value text"));
-                values.push(EnumValue {
-                    name: n,
-                    description: d,
-                    codes: v.map(code_list).collect(),
-                });
-            }
+            Rule::enum_value => values.push(enum_value(i)),
             _ => {}
         }
     }
@@ -294,6 +287,35 @@ fn enum_decl(p: P) -> EnumDecl {
         name: name.expect("enum name"),
         open,
         description,
+        values,
+        span: sp,
+    }
+}
+
+fn enum_value(p: P) -> EnumValue {
+    let mut v = p.into_inner();
+    let name = ident(v.next().expect("value name"));
+    let description = string(v.next().expect("value text"));
+    EnumValue {
+        name,
+        description,
+        codes: v.map(code_list).collect(),
+    }
+}
+
+fn extend_enum(p: P) -> EnumExtension {
+    let sp = span(&p);
+    let mut name = None;
+    let mut values = Vec::new();
+    for i in p.into_inner() {
+        match i.as_rule() {
+            Rule::ident => name = Some(ident(i)),
+            Rule::enum_value => values.push(enum_value(i)),
+            _ => {}
+        }
+    }
+    EnumExtension {
+        name: name.expect("enum name"),
         values,
         span: sp,
     }
