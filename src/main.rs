@@ -1580,7 +1580,7 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
                 continue;
             }
         };
-        let cases = match policyc::cases::parse_cases(&text) {
+        let mut cases = match policyc::cases::parse_cases(&text) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("error: {}: {e}", file.display());
@@ -1589,6 +1589,7 @@ fn cmd_test(loader: &mut Loader, paths: &[PathBuf], min_coverage: Option<&str>, 
                 continue;
             }
         };
+        cases.path = Some(file.display().to_string());
         let policy_path = match &cases.policy {
             Some(p) => file.parent().unwrap_or(Path::new(".")).join(p),
             None => PathBuf::from(

@@ -411,3 +411,162 @@ fn a_bad_as_of_is_a_command_line_error() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("2026-03-01"), "{run:?}");
 }
+
+/// A value of an open enumeration that the policy does not list, but nearly does, is decided as
+/// stated, with a warning naming the listed value: in human output after the summary, and in the
+/// decision's `warnings`. A value far from every listed one (`cardiologist`) gets none.
+#[test]
+fn eval_warns_of_values_near_a_listed_one() {
+    let request = input("near-miss.json");
+    let run = policyc(&["eval", POLICY, &request], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains(
+            "Warning: `oncologst` is not a listed value of prescriber_specialty; did you mean `oncologist`?"
+        ),
+        "{}",
+        run.stdout
+    );
+    insta::assert_snapshot!(run.snapshot(None));
+
+    let json = policyc(&["eval", POLICY, &request, "--format", "json"], None);
+    assert_eq!(json.code, 0, "{json:?}");
+    let d: serde_json::Value = serde_json::from_str(&json.stdout).expect("a decision");
+    let warned: Vec<(&str, &str, &str)> = d["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| {
+            assert_eq!(w["kind"], "near_listed_value");
+            (
+                w["fact"].as_str().unwrap_or_default(),
+                w["value"].as_str().unwrap_or_default(),
+                w["suggestion"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        warned,
+        // In the order of the policy's facts (the library's, imported, first).
+        [
+            ("prescriber_specialty", "oncologst", "oncologist"),
+            (
+                "consulting_specialties",
+                "Transplant Center Physician",
+                "transplant_center_physician"
+            ),
+            ("diagnosis", "Cutaneous Melanoma", "cutaneous_melanoma"),
+        ]
+    );
+
+    // The warnings do not change the decision: the same request with values far from every
+    // listed one is decided alike, and has no warnings.
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&request))
+        .expect("the request file exists")
+        .replace("Cutaneous Melanoma", "breast_cancer")
+        .replace("oncologst", "cardiologist")
+        .replace("Transplant Center Physician", "nephrologist");
+    let far = policyc(
+        &["eval", POLICY, "-", "--format", "json"],
+        Some(text.as_bytes()),
+    );
+    assert_eq!(far.code, 0, "{far:?}");
+    let f: serde_json::Value = serde_json::from_str(&far.stdout).expect("a decision");
+    assert!(f.get("warnings").is_none(), "{f}");
+    let labels = |v: &serde_json::Value, key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| x["label"].to_string())
+            .collect()
+    };
+    assert_eq!(d["decision"], f["decision"]);
+    assert_eq!(d["decision"], "deny");
+    for key in ["unmet", "not_applicable", "considered", "criteria_met"] {
+        assert_eq!(labels(&d, key), labels(&f, key), "{key}");
+    }
+}
+
+/// `extend enum`: a policy adds values of its own to an enumeration it imports. The compiled
+/// program's enumeration is the union (the library's values first, in their order, so their
+/// indices do not move), in the same IR format; a request may state an added value; the file is
+/// in the canonical layout.
+#[test]
+fn an_extended_enumeration_is_the_union_of_both() {
+    let policy = "tests/cli-inputs/extend-enum.policy";
+    let run = policyc(&["compile", policy], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    let ir: serde_json::Value = serde_json::from_str(&run.stdout).expect("the IR is JSON");
+    assert_eq!(ir["format_version"], 4, "the IR format is unchanged");
+    let specialty = ir["enums"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["name"] == "Specialty"))
+        .expect("the enumeration Specialty");
+    let names: Vec<&str> = specialty["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert_eq!(names, ["oncologist", "dermatologist", "hematologist"]);
+    assert_eq!(
+        specialty["open"], true,
+        "the library's enumeration stays open"
+    );
+    assert_eq!(specialty["values"][2]["codes"][0]["code"], "207RH0000X");
+
+    let request = br#"{"as_of": "2026-01-15", "facts": {"prescriber_specialty": "hematologist"}}"#;
+    let run = policyc(&["eval", policy, "-", "--format", "json"], Some(request));
+    assert_eq!(run.code, 0, "{run:?}");
+    let d: serde_json::Value = serde_json::from_str(&run.stdout).expect("a decision");
+    assert_eq!(d["decision"], "approve", "{d}");
+    assert!(
+        d.get("warnings").is_none(),
+        "an added value is a listed value: {d}"
+    );
+
+    let run = policyc(&["fmt", "--check", policy], None);
+    assert_eq!(run.code, 0, "{run:?}");
+}
+
+/// An extension that lists a value the enumeration has (imported, or added twice) is an error at
+/// the extension, pointing at the first; one of an enumeration that is not declared or imported is
+/// an error with a did-you-mean.
+#[test]
+fn check_reports_extensions_that_repeat_a_value_or_name_no_enumeration() {
+    let run = policyc(
+        &["check", "tests/cli-inputs/extend-enum-twice.policy"],
+        None,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("`oncologist` is already a value of enumeration `Specialty`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("`hematologist` is added twice to enumeration `Specialty`"),
+        "{}",
+        run.stderr
+    );
+    insta::assert_snapshot!("extension_repeats_a_value", run.snapshot(None));
+
+    let run = policyc(
+        &[
+            "check",
+            "tests/broken/E0219-extends-an-unknown-enumeration.policy",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("E0219"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `Specialty`?"),
+        "{}",
+        run.stderr
+    );
+    insta::assert_snapshot!("extension_of_an_unknown_enumeration", run.snapshot(None));
+}

@@ -252,7 +252,7 @@ fn decisions_on_every_policy_case_match_the_schema() {
             if let Some(d) = case.as_of.as_ref().or(cases.as_of.as_ref()) {
                 request.insert("as_of".into(), Value::String(d.clone()));
             }
-            request.insert("facts".into(), Value::Object(case.facts.clone()));
+            request.insert("facts".into(), Value::Object(cases.facts_of(case)));
             let what = format!("{}: case {:?}", cases_path.display(), case.name);
             let req = policyc::request::bind_json(&program, &Value::Object(request), None)
                 .unwrap_or_else(|errs| panic!("{what}: the request does not bind: {errs:#?}"));
@@ -285,6 +285,33 @@ fn what_policyc_eval_prints_matches_the_schema() {
         let value: Value = serde_json::from_slice(&out.stdout).expect("eval prints JSON");
         assert_valid(&value, &path);
     }
+}
+
+#[test]
+fn a_decision_with_warnings_matches_the_schema() {
+    let out = policyc(&[
+        "eval",
+        "policies/proleukin.policy",
+        "tests/cli-inputs/near-miss.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let value: Value = serde_json::from_slice(&out.stdout).expect("eval prints JSON");
+    assert_eq!(
+        value["warnings"].as_array().map(Vec::len),
+        Some(3),
+        "{value}"
+    );
+    assert_valid(&value, "near-miss.json");
+    let mut wrong = value.clone();
+    wrong["warnings"][0]["kind"] = json!("something_else");
+    assert_invalid(&wrong, "a warning of an unknown kind");
+    let mut wrong = value;
+    wrong["warnings"][0]
+        .as_object_mut()
+        .map(|w| w.remove("suggestion"));
+    assert_invalid(&wrong, "a warning without its suggestion");
 }
 
 #[test]

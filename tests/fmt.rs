@@ -70,6 +70,34 @@ fn comments(text: &str) -> Vec<String> {
     out
 }
 
+/// How many `(` a policy has outside its strings and comments: the parentheses the analyst wrote
+/// (around conditions and values, and in calls, definitions and restated quantities), all of which
+/// formatting keeps, adding none. (The inputs here have no `(` inside unit annotations.)
+fn parentheses(text: &str) -> usize {
+    let mut n = 0;
+    for line in text.lines() {
+        let mut in_string = false;
+        let mut escaped = false;
+        for c in line.chars() {
+            if in_string {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => in_string = false,
+                    _ => {}
+                }
+            } else if c == '"' {
+                in_string = true;
+            } else if c == '#' {
+                break;
+            } else if c == '(' {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
 /// The parsed file with the source positions left out: what formatting must not change.
 fn shape(text: &str) -> Option<String> {
     let debug = format!("{:?}", policyc::parser::parse(text).ok()?);
@@ -102,6 +130,11 @@ fn check_properties(name: &str, text: &str) -> String {
         comments(text),
         comments(&once),
         "{name}: comments lost or duplicated:\n{once}"
+    );
+    assert_eq!(
+        parentheses(text),
+        parentheses(&once),
+        "{name}: parentheses lost or added:\n{once}"
     );
     for (i, line) in once.lines().enumerate() {
         assert_eq!(
@@ -312,6 +345,35 @@ indication 1 "t" { approve for 1 year criteria: all of {
         out.contains("not not (n at most 3 or n != 4) and (n more than 1 and n less than 9)"),
         "{out}"
     );
+}
+
+/// Parentheses the analyst wrote stay as written, needed or not, in conditions and in values, on
+/// one line and when a chain is broken over lines; none are added.
+#[test]
+fn written_parentheses_are_kept() {
+    let text = r#"policy p { title "t" drug "d" effective 2024-01-01 }
+fact a: boolean "a" fact b: boolean "b" fact c: boolean "c"
+fact dose: mg "dose" fact weight: kg "weight"
+indication 1 "t" { approve for 1 year criteria: all of {
+  A "a": (a and b) or c
+  B "b": a and (b or c)
+  C "c": ((a)) or (not b)
+  D "d": (dose / weight) at most 5 mg/kg and dose at most (((400 mg))) and dose + (dose) at most 800 mg
+  E "e": (a and b and c and a and b and c and a and b and c and a and b and c and a and b and c and a and b and c and a and b and c) or c
+} }
+"#;
+    let out = check_properties("parentheses", text);
+    for kept in [
+        "(a and b) or c",
+        "a and (b or c)",
+        "((a)) or (not b)",
+        "(dose / weight) at most 5 mg/kg and dose at most (((400 mg))) and dose + (dose) at most 800 mg",
+    ] {
+        assert!(out.contains(kept), "`{kept}` is not kept:\n{out}");
+    }
+    // Broken over lines, the parentheses open on the first operand's line and close on the last.
+    assert!(out.contains("E \"e\":\n      (a\n       and b\n"), "{out}");
+    assert!(out.contains("\n       and c)\n      or c\n"), "{out}");
 }
 
 /// A `#` inside a unit annotation or a string is not a comment; one after them is.

@@ -144,3 +144,32 @@ cases:
     // The indication's criteria never held: no case approves.
     assert!(out.contains("coverage: 2/3 criteria"), "{out}");
 }
+
+/// A cases file's `defaults` are the facts of every case; a case's own facts override them, and
+/// `unknown` (or `null`) leaves one unstated.
+#[test]
+fn cases_state_only_what_differs_from_the_defaults() {
+    let (code, out) = policyc(&[
+        "test",
+        "tests/cli-inputs/cases-demo.cases.yaml",
+        "--min-coverage",
+        "100",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("5 passed, 0 failed"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+/// An expectation naming a label or a fact the policy does not have, and a case un-stating a fact
+/// the policy does not have, fail the case with the place in the cases file and a did-you-mean.
+#[test]
+fn cases_naming_labels_and_facts_the_policy_lacks_fail_where_written() {
+    let (code, out) = policyc(&["test", "tests/cli-inputs/cases-demo-wrong-names.cases.yaml"]);
+    assert_eq!(code, 5, "{out}");
+    assert!(out.contains("0 passed, 5 failed"), "{out}");
+    assert!(
+        out.contains("cases-demo-wrong-names.cases.yaml:16:15: `expect.unmet` names `1.B.iv`"),
+        "{out}"
+    );
+    insta::assert_snapshot!(out);
+}

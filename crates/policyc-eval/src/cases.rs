@@ -9,7 +9,11 @@ use crate::request::{bind_json, Request};
 use policyc_ir::ir::{IndicationDef, Node, NodeBody, Program};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
 use std::collections::{BTreeSet, HashMap};
+
+mod names;
+use names::Names;
 
 /// A cases file.
 #[derive(Debug, Deserialize)]
@@ -23,8 +27,16 @@ pub struct CaseFile {
     pub version: Option<String>,
     /// The date of service for cases that do not state their own.
     pub as_of: Option<String>,
+    /// Facts every case states unless it says otherwise: a case's own `facts` override them, and
+    /// a case un-states one by giving it the value `unknown` (or `null`).
+    #[serde(default)]
+    pub defaults: Facts,
     /// The cases, each with the place it is written (for messages).
-    pub cases: Vec<serde_saphyr::Spanned<Case>>,
+    pub cases: Vec<Spanned<Case>>,
+    /// The name of the cases file in messages (`policies/x.cases.yaml`), set by the caller; without
+    /// one, messages give only the line and column.
+    #[serde(skip)]
+    pub path: Option<String>,
 }
 
 /// One test case: a request and what the policy should decide for it.
@@ -40,12 +52,35 @@ pub struct Case {
     /// diff --witnesses` writes).
     #[serde(default)]
     pub version: Option<String>,
-    /// The request's facts, as in a request's `facts` object. Numbers keep the text the file
-    /// writes them with (never read through binary floating point), for the binder to read exactly.
-    #[serde(default, deserialize_with = "exact::facts")]
-    pub facts: serde_json::Map<String, serde_json::Value>,
+    /// The request's facts, as in a request's `facts` object, over the file's `defaults`: the
+    /// value `unknown` (or `null`) leaves a fact unstated. Numbers keep the text the file writes
+    /// them with (never read through binary floating point), for the binder to read exactly.
+    #[serde(default)]
+    pub facts: Facts,
     /// What the decision should be.
     pub expect: Expect,
+}
+
+/// The facts of a case, or a file's defaults: each value, and where it is written.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The values by fact name, as in a request's `facts` object.
+    pub values: serde_json::Map<String, serde_json::Value>,
+    /// Where each value is written: its line and column.
+    pub places: HashMap<String, (u64, u64)>,
+}
+
+impl std::ops::Deref for Facts {
+    type Target = serde_json::Map<String, serde_json::Value>;
+    fn deref(&self) -> &Self::Target {
+        &self.values
+    }
+}
+
+impl<'de> Deserialize<'de> for Facts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Facts, D::Error> {
+        exact::facts(d)
+    }
 }
 
 /// The expected decision of a case; what it leaves out is not checked.
@@ -55,19 +90,19 @@ pub struct Expect {
     /// `approve`, `deny`, `needs_info` or `refer`.
     pub decision: String,
     /// The label of the branch the decision is under (`1.A`): the last label of the path.
-    pub path: Option<String>,
+    pub path: Option<Spanned<String>>,
     /// The approval duration (`1 year`).
     pub duration: Option<String>,
     /// The approval's last day.
     pub approval_end: Option<String>,
     /// Labels of the unmet criteria (deny), in any order.
-    pub unmet: Option<Vec<String>>,
+    pub unmet: Option<Vec<Spanned<String>>>,
     /// Labels of the branches that do not apply to the request (deny), in any order.
-    pub not_applicable: Option<Vec<String>>,
+    pub not_applicable: Option<Vec<Spanned<String>>>,
     /// Names of the missing facts (needs_info), in any order.
-    pub missing: Option<Vec<String>>,
+    pub missing: Option<Vec<Spanned<String>>>,
     /// Labels of the exceeded limits (refer), in any order.
-    pub exceeded: Option<Vec<String>>,
+    pub exceeded: Option<Vec<Spanned<String>>>,
 }
 
 /// Read a cases file; the error names the line and column.
@@ -212,11 +247,11 @@ mod exact {
         })
     }
 
-    /// A case's `facts`, each number with its source text.
-    pub(super) fn facts<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
+    /// A case's `facts` (or a file's `defaults`), each number with its source text.
+    pub(super) fn facts<'de, D: Deserializer<'de>>(d: D) -> Result<super::Facts, D::Error> {
         let entries: Vec<(String, Spanned<Raw>)> = match Raw::deserialize(d)? {
             Raw::Map(e) => e,
-            Raw::Null => return Ok(Map::new()),
+            Raw::Null => return Ok(super::Facts::default()),
             _ => {
                 return Err(de::Error::custom(
                     "`facts` is a mapping of fact names to values",
@@ -225,11 +260,13 @@ mod exact {
         };
         SOURCE.with(|s| {
             let source = s.borrow();
-            let mut m = Map::new();
+            let mut facts = super::Facts::default();
             for (k, v) in entries {
-                m.insert(k, convert(v, &source)?);
+                let place = (v.referenced.line(), v.referenced.column());
+                facts.places.insert(k.clone(), place);
+                facts.values.insert(k, convert(v, &source)?);
             }
-            Ok(m)
+            Ok(facts)
         })
     }
 }
@@ -283,6 +320,7 @@ pub fn run_some(
     which: &[usize],
     coverage: &mut Coverage,
 ) -> Vec<CaseResult> {
+    let names = Names::of(program);
     which
         .iter()
         .filter_map(|&i| file.cases.get(i))
@@ -294,7 +332,7 @@ pub fn run_some(
             }
             request.insert(
                 "facts".into(),
-                serde_json::Value::Object(case.facts.clone()),
+                serde_json::Value::Object(file.facts_of(case)),
             );
             let mut r = CaseResult {
                 name: case.name.clone(),
@@ -303,6 +341,9 @@ pub fn run_some(
                 decision: None,
                 summary: None,
             };
+            let mut problems = names.check(file, &case.expect);
+            problems.extend(names.ambiguous_unknown(file, case));
+            problems.extend(names.unstated_unknown_facts(file, case));
             match bind_json(program, &serde_json::Value::Object(request), None) {
                 Err(errors) => {
                     r.failures = errors
@@ -313,14 +354,50 @@ pub fn run_some(
                 Ok(req) => {
                     let d = coverage.record(program, &req);
                     r.failures = compare(&case.expect, &d);
+
                     r.decision = Some(d.decision.as_str().to_string());
                     r.summary = Some(d.summary.clone());
                 }
             }
+            // An expectation the policy cannot meet says why first.
+            r.failures.splice(0..0, problems);
             r
         })
         .collect()
 }
+
+impl CaseFile {
+    /// The facts of a case's request: the file's `defaults`, then the case's own `facts` over
+    /// them; a fact given `unknown` or `null` is left out.
+    pub fn facts_of(&self, case: &Case) -> serde_json::Map<String, serde_json::Value> {
+        let mut facts = self.defaults.values.clone();
+        for (name, value) in case.facts.iter() {
+            if unstated(value) {
+                facts.remove(name);
+            } else {
+                facts.insert(name.clone(), value.clone());
+            }
+        }
+        facts.retain(|_, v| !unstated(v));
+        facts
+    }
+
+    /// Where line `line`, column `column` of the file is, for a message.
+    fn place(&self, line: u64, column: u64) -> String {
+        match &self.path {
+            Some(p) => format!("{p}:{line}:{column}"),
+            None => format!("line {line}, column {column}"),
+        }
+    }
+}
+
+/// Whether a cases file's fact value leaves the fact unstated: `unknown` or `null`.
+fn unstated(v: &serde_json::Value) -> bool {
+    v.is_null() || v.as_str() == Some(UNSTATED)
+}
+
+/// The value that un-states a fact in a cases file (`diagnosis: unknown`).
+pub const UNSTATED: &str = "unknown";
 
 fn compare(e: &Expect, d: &Decision) -> Vec<String> {
     let mut f = Vec::new();
@@ -333,7 +410,11 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
     }
     let approval = d.approval.as_ref();
     let scalars = [
-        ("path", &e.path, d.path.last().cloned()),
+        (
+            "path",
+            &e.path.as_ref().map(|p| p.value.clone()),
+            d.path.last().cloned(),
+        ),
         (
             "duration",
             &e.duration,
@@ -353,7 +434,7 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
             }
         }
     }
-    type Expected<'a> = (&'a str, &'a Option<Vec<String>>, Vec<String>);
+    type Expected<'a> = (&'a str, &'a Option<Vec<Spanned<String>>>, Vec<String>);
     let sets: [Expected; 4] = [
         (
             "unmet",
@@ -378,7 +459,7 @@ fn compare(e: &Expect, d: &Decision) -> Vec<String> {
     ];
     for (what, want, got) in sets {
         if let Some(want) = want {
-            let w: BTreeSet<&String> = want.iter().collect();
+            let w: BTreeSet<&String> = want.iter().map(|x| &x.value).collect();
             let g: BTreeSet<&String> = got.iter().collect();
             if w != g {
                 let show = |s: &BTreeSet<&String>| {
@@ -668,7 +749,7 @@ mod exact_tests {
         let text = format!(
             "cases:\n  - name: x\n    facts:\n{yaml_facts}\n    expect:\n      decision: approve\n"
         );
-        parse_cases(&text).map(|mut f| std::mem::take(&mut f.cases[0].value.facts))
+        parse_cases(&text).map(|mut f| std::mem::take(&mut f.cases[0].value.facts.values))
     }
 
     #[test]

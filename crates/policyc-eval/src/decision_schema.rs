@@ -6,6 +6,9 @@
 //! with no value is `null` (an object or string) or `[]` (a list). Beyond the
 //! shape of each field, the schema states which fields each kind of decision fills in.
 //! `docs/decision-format.md` is the same format in prose.
+//!
+//! Longer than 800 lines on purpose: the schema is written by hand, field by field, in one place,
+//! beside the tests that hold it to every field a decision serializes.
 
 use crate::eval::{DECISION_FORMAT, DECISION_FORMAT_VERSION};
 use serde_json::{json, Map, Value};
@@ -13,14 +16,18 @@ use serde_json::{json, Map, Value};
 /// The `$id` of the decision schema: the format and its version.
 pub const DECISION_SCHEMA_ID: &str = "policyc:decision:2";
 
+/// The fields of a decision that are present only when they have something to say:
+/// `provenance` (decisions on FHIR data) and `warnings`. They are serialized last.
+const OPTIONAL: [&str; 2] = ["provenance", "warnings"];
+
 /// The JSON Schema (draft 2020-12) of a decision, as `policyc schema --decision` prints it.
 pub fn decision_schema() -> Value {
     let props = decision_properties();
-    // Every field is required but `provenance`, which only decisions on FHIR data have.
+    // Every field is required but the optional ones.
     let fields: Vec<&str> = props
         .iter()
         .map(|(name, _)| *name)
-        .filter(|name| *name != "provenance")
+        .filter(|name| !OPTIONAL.contains(name))
         .collect();
     let mut properties = Map::new();
     for (name, schema) in props {
@@ -30,7 +37,7 @@ pub fn decision_schema() -> Value {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": DECISION_SCHEMA_ID,
         "title": "A policyc coverage decision",
-        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present, but `provenance`, present only in decisions on requests read from FHIR data; a field with no value is null (objects and strings) or an empty list. A field removed, renamed or changed, or a new decision kind, comes with a new format_version; fields may be added within a version (docs/decision-format.md lists them).",
+        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present, but `provenance`, present only in decisions on requests read from FHIR data, and `warnings`, present only when the request has something to warn about; a field with no value is null (objects and strings) or an empty list. A field removed, renamed or changed, or a new decision kind, comes with a new format_version; fields may be added within a version (docs/decision-format.md lists them).",
         "type": "object",
         "additionalProperties": false,
         "required": fields,
@@ -336,11 +343,28 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
                 "For a request read from FHIR data (`policyc eval --fhir`): where each fact it states came from, in the order of the policy's facts. Present only in such decisions (added within format version 2).",
             ),
         ),
+        (
+            "warnings",
+            list_of(
+                "warning",
+                "What in the request looks like a mistake without being one it is refused for, in the order of the policy's facts: a value of an open enumeration that the policy does not list but nearly does (a misspelling, or another case or spacing). Warnings never change the decision: the value is decided as stated. Present only when there is one (added within format version 2).",
+            ),
+        ),
     ]
 }
 
 fn defs() -> Value {
     json!({
+        "warning": record(
+            "Something in the request that looks like a mistake; the decision is the same without the warning.",
+            vec![
+                ("kind", json!({"const": "near_listed_value", "description": "What kind of warning: `near_listed_value`, a value of an open enumeration that is not listed but differs from a listed value only by case, underscores, hyphens or spaces, or by a letter or two."})),
+                ("fact", text("The fact that states the value (`therapy_type`).")),
+                ("value", text("The value as the request states it (`monotherpy`).")),
+                ("suggestion", text("The listed value it is close to (`monotherapy`).")),
+                ("message", text("The warning in words, for a person.")),
+            ],
+        ),
         "provenance": record(
             "Where a fact of a request read from FHIR data came from.",
             vec![
@@ -664,6 +688,13 @@ mod tests {
                 value: "72 kg".into(),
             }],
             links: [("1".to_string(), "https://example.org/p.html#1".to_string())].into(),
+            warnings: vec![Warning {
+                kind: "near_listed_value",
+                fact: "therapy_type".into(),
+                value: "monotherpy".into(),
+                suggestion: "monotherapy".into(),
+                message: "M".into(),
+            }],
         }
     }
 
@@ -708,11 +739,11 @@ mod tests {
                     .iter()
                     .filter_map(Value::as_str)
                     .collect();
-                // Every required field is serialized; so is `provenance`, the one optional field,
-                // in a decision on FHIR data (as `full` is).
+                // Every required field is serialized; so are the optional ones in a decision that
+                // has them (as `full` does).
                 let mut required = required;
                 if at == "decision" {
-                    required.push("provenance");
+                    required.extend(OPTIONAL);
                 }
                 required.sort_unstable();
                 let mut keys: Vec<&str> = m.keys().map(String::as_str).collect();
@@ -763,9 +794,17 @@ mod tests {
             })
             .collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{required:?}");
-        // All but `provenance`, serialized last.
-        assert_eq!(required.len() + 1, value.as_object().map_or(0, |m| m.len()));
+        // All but the optional fields, serialized last.
+        assert_eq!(
+            required.len() + OPTIONAL.len(),
+            value.as_object().map_or(0, |m| m.len())
+        );
         let last = positions.last().copied().unwrap_or(0);
-        assert!(text.find("\"provenance\":").is_some_and(|p| p > last));
+        for k in OPTIONAL {
+            assert!(
+                text.find(&format!("\"{k}\":")).is_some_and(|p| p > last),
+                "{k}"
+            );
+        }
     }
 }

@@ -19,6 +19,7 @@ pub mod compare;
 mod decision;
 mod explain;
 mod logic;
+mod near;
 mod needs;
 mod observe;
 mod words;

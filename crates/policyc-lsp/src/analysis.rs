@@ -257,6 +257,18 @@ pub fn sites(file: &File) -> Vec<Site> {
                 w.expr(&d.body);
                 w.params.clear();
             }
+            Item::ExtendEnum(x) => {
+                w.push(&x.name, Ref::Enum(x.name.name.clone()));
+                for v in &x.values {
+                    w.push(
+                        &v.name,
+                        Ref::Value {
+                            name: v.name.name.clone(),
+                            of: Of::Enum(x.name.name.clone()),
+                        },
+                    );
+                }
+            }
             Item::Indication(ind) => w.items(&ind.items),
             Item::Import(_) | Item::Policy(_) | Item::Library(_) | Item::Equivalence(_) => {}
         }

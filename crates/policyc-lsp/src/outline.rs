@@ -79,6 +79,30 @@ impl Outliner<'_> {
                 h.name.span,
                 Vec::new(),
             ),
+            Item::ExtendEnum(x) => {
+                let values = x
+                    .values
+                    .iter()
+                    .map(|v| {
+                        self.symbol(
+                            v.name.name.clone(),
+                            Some(v.description.value.clone()),
+                            SymbolKind::ENUM_MEMBER,
+                            Span::new(v.name.span.start, v.description.span.end),
+                            v.name.span,
+                            Vec::new(),
+                        )
+                    })
+                    .collect();
+                self.symbol(
+                    format!("extend enum {}", x.name.name),
+                    None,
+                    SymbolKind::ENUM,
+                    x.span,
+                    x.name.span,
+                    values,
+                )
+            }
             Item::Enum(e) => {
                 let values = e
                     .values

@@ -89,6 +89,8 @@ pub enum Item {
     Define(DefineDecl),
     /// `enum Name { ... }`: an enumeration.
     Enum(EnumDecl),
+    /// `extend enum Name { ... }`: values added to an enumeration imported or declared earlier.
+    ExtendEnum(EnumExtension),
     /// `fact name: type "description"`: a fact a request supplies or that is derived.
     Fact(FactDecl),
     /// `equivalence 18 million IU = 1.1 mg "..."`: a product's unit conversion.
@@ -219,6 +221,19 @@ pub struct EnumDecl {
     /// Its values, in source order.
     pub values: Vec<EnumValue>,
     /// The whole declaration, braces included.
+    pub span: Span,
+}
+
+/// `extend enum Diagnosis { uveal_melanoma "Uveal melanoma" }`: values a policy adds to an
+/// enumeration it imports from a library (or declares earlier), for itself; the library is not
+/// changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumExtension {
+    /// The enumeration extended.
+    pub name: Ident,
+    /// The values added, in source order.
+    pub values: Vec<EnumValue>,
+    /// The whole extension, braces included.
     pub span: Span,
 }
 

@@ -145,6 +145,8 @@ pub mod codes {
     pub const ENUM_TOO_LARGE: &str = "E0217";
     /// An enumeration lists no values.
     pub const EMPTY_ENUM: &str = "E0218";
+    /// `extend enum` of an enumeration that is not declared or imported.
+    pub const UNKNOWN_EXTENDED_ENUM: &str = "E0219";
     // Types and units.
     /// A value's type does not fit its use (the other side of a comparison, a derived fact's type).
     pub const TYPE_MISMATCH: &str = "E0300";

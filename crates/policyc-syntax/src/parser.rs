@@ -72,7 +72,38 @@ pub fn parse_all(text: &str) -> Result<File, Vec<Diagnostic>> {
     }
 }
 
+/// The parentheses a file's conditions and values are written with, by the span of the condition
+/// or value each pair encloses (as the tree gives it: [`Expr::span`], [`ValueExpr::span`]); a span
+/// is listed once per pair (`((a))` lists `a` twice). The tree itself does not keep them: they
+/// change nothing that the file means. The formatter keeps them.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct WrittenParens {
+    /// Around conditions.
+    pub(crate) conditions: Vec<Span>,
+    /// Around values.
+    pub(crate) values: Vec<Span>,
+}
+
+/// Parse a policy as [`parse`] does, and also say where it is written with parentheses.
+pub(crate) fn parse_with_parens(text: &str) -> Result<(File, WrittenParens), Box<Diagnostic>> {
+    WRITTEN.with(|w| *w.borrow_mut() = Some(WrittenParens::default()));
+    let file = parse(text);
+    let written = WRITTEN.with(|w| w.borrow_mut().take()).unwrap_or_default();
+    Ok((file?, written))
+}
+
+/// Record a pair of parentheses, when the caller asked for them ([`parse_with_parens`]).
+fn written_parens(f: impl FnOnce(&mut WrittenParens)) {
+    WRITTEN.with(|w| {
+        if let Some(w) = w.borrow_mut().as_mut() {
+            f(w)
+        }
+    });
+}
+
 thread_local! {
+    /// The parentheses written, while [`parse_with_parens`] parses.
+    static WRITTEN: std::cell::RefCell<Option<WrittenParens>> = const { std::cell::RefCell::new(None) };
     /// Where a formula first went past the depth limit while the tree was built.
     static TOO_DEEP: std::cell::Cell<Option<Span>> = const { std::cell::Cell::new(None) };
 }
@@ -84,6 +115,7 @@ fn item_span(i: &Item) -> Span {
         Item::Library(l) => l.span,
         Item::Define(d) => d.span,
         Item::Enum(e) => e.span,
+        Item::ExtendEnum(e) => e.span,
         Item::Fact(f) => f.span,
         Item::Equivalence(e) => e.span,
         Item::Indication(i) => i.span,
@@ -114,6 +146,7 @@ fn parse_unchecked(text: &str) -> Result<File, Box<Diagnostic>> {
             }
             Rule::define_decl => items.push(Item::Define(define_decl(p))),
             Rule::enum_decl => items.push(Item::Enum(enum_decl(p))),
+            Rule::extend_enum => items.push(Item::ExtendEnum(extend_enum(p))),
             Rule::fact_decl => items.push(Item::Fact(fact_decl(p))),
             Rule::equivalence => items.push(Item::Equivalence(equivalence(p))),
             Rule::indication => items.push(Item::Indication(indication(p))),
@@ -246,16 +279,7 @@ fn enum_decl(p: P) -> EnumDecl {
             Rule::ident => name = Some(ident(i)),
             Rule::open_kw => open = true,
             Rule::string => description = Some(string(i)),
-            Rule::enum_value => {
-                let mut v = i.into_inner();
-                let n = ident(v.next().expect("value name"));
-                let d = string(v.next().expect("value text"));
-                values.push(EnumValue {
-                    name: n,
-                    description: d,
-                    codes: v.map(code_list).collect(),
-                });
-            }
+            Rule::enum_value => values.push(enum_value(i)),
             _ => {}
         }
     }
@@ -263,6 +287,35 @@ fn enum_decl(p: P) -> EnumDecl {
         name: name.expect("enum name"),
         open,
         description,
+        values,
+        span: sp,
+    }
+}
+
+fn enum_value(p: P) -> EnumValue {
+    let mut v = p.into_inner();
+    let name = ident(v.next().expect("value name"));
+    let description = string(v.next().expect("value text"));
+    EnumValue {
+        name,
+        description,
+        codes: v.map(code_list).collect(),
+    }
+}
+
+fn extend_enum(p: P) -> EnumExtension {
+    let sp = span(&p);
+    let mut name = None;
+    let mut values = Vec::new();
+    for i in p.into_inner() {
+        match i.as_rule() {
+            Rule::ident => name = Some(ident(i)),
+            Rule::enum_value => values.push(enum_value(i)),
+            _ => {}
+        }
+    }
+    EnumExtension {
+        name: name.expect("enum name"),
         values,
         span: sp,
     }
@@ -615,7 +668,11 @@ fn list(p: P) -> Vec<Ident> {
 fn primary(p: P) -> Expr {
     let sp = span(&p);
     match p.as_rule() {
-        Rule::expr => expr(p),
+        Rule::expr => {
+            let e = expr(p);
+            written_parens(|w| w.conditions.push(e.span()));
+            e
+        }
         Rule::membership => {
             let mut fact = None;
             let mut negated = false;
@@ -806,7 +863,11 @@ fn binary_chain<'a>(
 fn value_atom(p: P) -> ValueExpr {
     let sp = span(&p);
     match p.as_rule() {
-        Rule::value_expr => value_expr(p),
+        Rule::value_expr => {
+            let v = value_expr(p);
+            written_parens(|w| w.values.push(v.span()));
+            v
+        }
         Rule::value_term => value_term(p),
         Rule::call => {
             let mut i = p.into_inner();

@@ -36,6 +36,15 @@ pub fn item(it: &mut Item, sp: Span) {
                 codes(&mut v.codes, sp);
             }
         }
+        Item::ExtendEnum(e) => {
+            e.name.span = sp;
+            e.span = sp;
+            for v in &mut e.values {
+                v.name.span = sp;
+                v.description.span = sp;
+                codes(&mut v.codes, sp);
+            }
+        }
         Item::Fact(f) => {
             f.name.span = sp;
             f.description.span = sp;

@@ -241,8 +241,31 @@ impl Checker<'_> {
         if self.reauthorization {
             spans.insert("Authorization".into(), Span::default());
         }
+        // The values each enumeration is extended with (`extend enum`), wherever the extensions are:
+        // they follow the enumeration's own values, and are checked with them.
+        let mut extensions: HashMap<&str, Vec<&EnumValue>> = HashMap::new();
         for item in &self.file.items {
+            if let Item::ExtendEnum(x) = item {
+                if x.values.is_empty() {
+                    self.err(
+                        Diagnostic::error(
+                            codes::EMPTY_ENUM,
+                            format!("this extension adds no values to `{}`", x.name.name),
+                            x.name.span,
+                            "no values",
+                        )
+                        .with_help("list the values it adds inside the braces, one per line: `name \"description\"`, or remove it"),
+                    );
+                }
+                extensions
+                    .entry(x.name.name.as_str())
+                    .or_default()
+                    .extend(&x.values);
+            }
+        }
+        for (index, item) in self.file.items.iter().enumerate() {
             let Item::Enum(e) = item else { continue };
+            let imported = self.imported.contains(&index);
             if let Some(first) = spans.get(&e.name.name) {
                 let first = *first;
                 self.err(
@@ -271,39 +294,71 @@ impl Checker<'_> {
                     ),
                 );
             }
-            if e.values.len() > 128 {
+            let added = extensions.remove(e.name.name.as_str()).unwrap_or_default();
+            let count = e.values.len() + added.len();
+            if count > 128 {
+                let more = if added.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} of them added by `extend enum`)", added.len())
+                };
                 self.err(
                     Diagnostic::error(
                         codes::ENUM_TOO_LARGE,
-                        format!("enumeration `{}` has {} values; at most 128 are supported", e.name.name, e.values.len()),
-                        e.name.span,
+                        format!("enumeration `{}` has {count} values{more}; at most 128 are supported", e.name.name),
+                        added.get(128usize.saturating_sub(e.values.len())).map_or(e.name.span, |v| v.name.span),
                         "too many values",
                     )
                     .with_help("split it into smaller enumerations, or make it `open` and list only the values the policy names"),
                 );
             }
-            let mut vspans: HashMap<&str, Span> = HashMap::new();
+            // Where each value is first listed, and whether by an extension.
+            let mut vspans: HashMap<&str, (Span, bool)> = HashMap::new();
             let mut values = Vec::new();
             let mut coded: Vec<(&str, &[CodeList])> = Vec::new();
-            for v in &e.values {
-                if let Some(first) = vspans.get(v.name.name.as_str()) {
-                    let first = *first;
-                    self.err(
-                        Diagnostic::error(
+            let own = e.values.iter().map(|v| (v, false));
+            for (v, extension) in own.chain(added.iter().map(|v| (*v, true))) {
+                if let Some(&(first, first_added)) = vspans.get(v.name.name.as_str()) {
+                    let (name, en) = (&v.name.name, &e.name.name);
+                    let d = match (extension, first_added) {
+                        (false, _) => Diagnostic::error(
                             codes::DUPLICATE_ENUM_VALUE,
-                            format!(
-                                "`{}` is listed twice in enumeration `{}`",
-                                v.name.name, e.name.name
-                            ),
+                            format!("`{name}` is listed twice in enumeration `{en}`"),
                             v.name.span,
                             "listed again here",
                         )
                         .with_label(first, "first listed here")
                         .with_help("remove one of the two lines"),
-                    );
+                        (true, true) => Diagnostic::error(
+                            codes::DUPLICATE_ENUM_VALUE,
+                            format!("`{name}` is added twice to enumeration `{en}`"),
+                            v.name.span,
+                            "added again here",
+                        )
+                        .with_label(first, "first added here")
+                        .with_help("remove one of the two lines"),
+                        (true, false) => Diagnostic::error(
+                            codes::DUPLICATE_ENUM_VALUE,
+                            format!("`{name}` is already a value of enumeration `{en}`"),
+                            v.name.span,
+                            "added again here",
+                        )
+                        .with_label(
+                            first,
+                            if imported {
+                                "listed in the enumeration imported here"
+                            } else {
+                                "already listed here"
+                            },
+                        )
+                        .with_help(format!(
+                            "remove `{name}` from the extension: `{en}` has it already"
+                        )),
+                    };
+                    self.err(d);
                     continue;
                 }
-                vspans.insert(&v.name.name, v.name.span);
+                vspans.insert(&v.name.name, (v.name.span, extension));
                 values.push(ir::EnumValueDef {
                     name: v.name.name.clone(),
                     description: v.description.value.clone(),
@@ -329,6 +384,7 @@ impl Checker<'_> {
                 values,
             });
         }
+        self.unknown_extensions(extensions);
     }
 
     /// Declare the facts with their types (and `authorization` when there are reauthorization

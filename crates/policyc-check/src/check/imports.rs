@@ -195,7 +195,8 @@ fn effective_of(h: &PolicyHeader) -> Option<&DateLit> {
 ///   after the earlier ones'. The later version must state its own `effective` date, after the
 ///   earlier one's, and keep its id.
 /// - An enumeration, fact or definition the later version declares replaces the earlier one of
-///   the same name; its equivalences, if it states any, replace the earlier ones.
+///   the same name, and its `extend enum` of an enumeration the earlier one's; its equivalences,
+///   if it states any, replace the earlier ones.
 /// - An indication the later version states replaces the earlier one of the same number, in its
 ///   place; a new number is added after the earlier indications.
 pub fn merge_version(
@@ -212,6 +213,7 @@ pub fn merge_version(
             .iter()
             .filter_map(|i| match i {
                 Item::Enum(e) => Some(format!("enum {}", e.name.name)),
+                Item::ExtendEnum(e) => Some(format!("extend enum {}", e.name.name)),
                 Item::Fact(f) => Some(format!("fact {}", f.name.name)),
                 Item::Define(d) => Some(format!("define {}", d.name.name)),
                 Item::Indication(ind) => Some(format!("indication {}", ind.label.name)),
@@ -257,6 +259,7 @@ pub fn merge_version(
             Item::Equivalence(_) if own_equivalences => continue,
             Item::Equivalence(_) => None,
             Item::Enum(e) => Some(format!("enum {}", e.name.name)),
+            Item::ExtendEnum(e) => Some(format!("extend enum {}", e.name.name)),
             Item::Fact(f) => Some(format!("fact {}", f.name.name)),
             Item::Define(d) => Some(format!("define {}", d.name.name)),
             Item::Indication(ind) => Some(format!("indication {}", ind.label.name)),

@@ -11,6 +11,8 @@
 //! - `imports`: the imported libraries merged ahead of the file's items;
 //! - `declare`: the policy header, enumerations, facts with their types and plausible ranges,
 //!   definitions;
+//! - `extend`: `extend enum` of an enumeration that is not there (the values extensions add are
+//!   checked in `declare`, with the enumeration's own);
 //! - `literals`: numbers, units, quantities and dates as written;
 //! - `limits`: equivalences, alternate dimensions, and quantity limits;
 //! - `sources`: where FHIR data states the facts: codes of values and drugs, `from` clauses;
@@ -22,6 +24,7 @@
 mod cond;
 mod declare;
 mod derive;
+mod extend;
 mod imports;
 mod limits;
 mod literals;

@@ -86,6 +86,28 @@ pub struct Decision {
     /// `[]`, otherwise).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub provenance: Vec<Provenance>,
+    /// What in the request looks like a mistake without being one the request can be refused
+    /// for: a value of an open enumeration the policy does not list but nearly does
+    /// (`monotherpy` for `monotherapy`). Warnings never change the decision. Added within format
+    /// version 2, and present only when there is one (absent, not `[]`, otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+}
+
+/// Something in a request that looks like a mistake; the decision is the same without it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// What kind of warning: `near_listed_value`, a value of an open enumeration that is not
+    /// listed but is close to a listed one.
+    pub kind: &'static str,
+    /// The fact that states it (`therapy_type`).
+    pub fact: String,
+    /// The value as the request states it (`monotherpy`).
+    pub value: String,
+    /// The listed value it is close to (`monotherapy`).
+    pub suggestion: String,
+    /// The warning in words.
+    pub message: String,
 }
 
 impl Decision {

@@ -84,6 +84,7 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
         exceeded: Vec::new(),
         provenance: Vec::new(),
         links: Default::default(),
+        warnings: super::near::near_misses(p, req),
     };
     let strict = Explainer {
         p,

@@ -303,6 +303,9 @@ pub fn render_human(d: &Decision) -> String {
     if let Some(st) = &d.statement {
         s.push_str(&wrap("Policy: ", &format!("\"{st}\""), 2));
     }
+    for w in &d.warnings {
+        s.push_str(&wrap("Warning: ", &w.message, 2));
+    }
     if let Some(a) = &d.approval {
         match (&a.start, &a.end) {
             (Some(st), Some(en)) => s.push_str(&format!(

@@ -321,6 +321,9 @@ impl<'de> Visitor<'de> for Facts<'_> {
                 if !within_range(&self.program.facts[slot], v) {
                     return Err(give_up());
                 }
+                if let (Value::Enum(UNLISTED), Shown::Text(t)) = (v, &shown) {
+                    self.req.unlisted.push((slot, t.clone()));
+                }
                 self.req.values[slot] = Some(v);
                 self.req.shown[slot] = shown;
                 self.req.stated[slot] = true;

@@ -58,6 +58,9 @@ pub struct Request {
     shown: Vec<Shown>,
     /// Facts the request stated itself (not derived).
     pub stated: Vec<bool>,
+    /// The values of open enumerations the request states that the policy does not list, by
+    /// slot (for the warnings of near misses).
+    pub(crate) unlisted: Vec<(usize, Box<str>)>,
 }
 
 /// How a value reads for a person, kept until an explanation asks for the text.
@@ -94,6 +97,7 @@ impl Request {
             values: vec![None; n],
             shown: vec![Shown::None; n],
             stated: vec![false; n],
+            unlisted: Vec::new(),
         }
     }
 
@@ -355,6 +359,8 @@ pub fn bind_json(
                         errors.push(rerr(path, msg, help));
                         continue;
                     }
+                    req.unlisted
+                        .extend(unlisted_values(program, slot, v).map(|t| (slot, t.into())));
                     req.values[slot] = Some(val);
                     req.shown[slot] = Shown::Text(shown.into());
                     req.stated[slot] = true;
@@ -371,6 +377,30 @@ pub fn bind_json(
     } else {
         Err(errors)
     }
+}
+
+/// The values a bound fact's JSON states that its open enumeration does not list (none for a
+/// closed one, which refuses them, and for other types).
+fn unlisted_values<'a>(
+    program: &'a Program,
+    slot: usize,
+    v: &'a Json,
+) -> impl Iterator<Item = &'a str> + 'a {
+    let e = match program.facts[slot].ty {
+        FactType::Enum { enum_index } | FactType::Set { enum_index } => {
+            program.enums.get(enum_index as usize).filter(|e| e.open)
+        }
+        _ => None,
+    };
+    let items: Vec<&'a str> = match (e, v) {
+        (None, _) => Vec::new(),
+        (Some(_), Json::String(s)) => vec![s.as_str()],
+        (Some(_), Json::Array(a)) => a.iter().filter_map(Json::as_str).collect(),
+        _ => Vec::new(),
+    };
+    items
+        .into_iter()
+        .filter(move |s| e.is_some_and(|e| !e.values.iter().any(|x| x.name == *s)))
 }
 
 fn kind(v: &Json) -> &'static str {

@@ -140,6 +140,12 @@ pub(super) fn collect_file(f: &File, out: &mut Vec<Span>) {
                     collect_codes(&v.codes, out);
                 }
             }
+            Item::ExtendEnum(e) => {
+                for v in &e.values {
+                    out.push(v.description.span);
+                    collect_codes(&v.codes, out);
+                }
+            }
             Item::Fact(f) => {
                 if let TypeRef::Named(u) = &f.ty {
                     out.push(u.span);

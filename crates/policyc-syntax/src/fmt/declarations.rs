@@ -52,6 +52,12 @@ impl Printer<'_> {
             Item::Define(d) => self.define(d, blank),
             Item::Policy(h) => self.header(h, blank),
             Item::Enum(e) => self.enum_decl(e, blank),
+            Item::ExtendEnum(EnumExtension { name, values, span }) => {
+                let head = format!("extend enum {} {{", name.name);
+                self.put(Some(span.start), 0, &head, Kind::Open, blank);
+                self.enum_values(values);
+                self.close(span.end.saturating_sub(1), 0);
+            }
             Item::Fact(FactDecl {
                 name,
                 ty,
@@ -197,6 +203,12 @@ impl Printer<'_> {
         }
         head.push_str(" {");
         self.put(Some(span.start), 0, &head, Kind::Open, blank);
+        self.enum_values(values);
+        self.close(span.end.saturating_sub(1), 0);
+    }
+
+    /// An enumeration's values, one per line, their names aligned.
+    fn enum_values(&mut self, values: &[EnumValue]) {
         let w = values
             .iter()
             .map(|v| width(&v.name.name))
@@ -216,7 +228,6 @@ impl Printer<'_> {
             );
             self.put(Some(name.span.start), 2, &line, Kind::Code, Blank::Keep);
         }
-        self.close(span.end.saturating_sub(1), 0);
     }
 
     fn indication(&mut self, ind: &Indication, blank: Blank) {

@@ -1,7 +1,7 @@
 //! Conditions laid out over lines: one operand of an `and`/`or` chain per line, the operator
 //! leading, when a condition does not fit or a comment inside it must stay in place.
 
-use super::text::{expr_text, needs_parens, width, Parent};
+use super::text::{bare_expr_text, parens_for, width, wrap_parens, Parent};
 use super::{Blank, Kind, Printer, WIDTH};
 use crate::ast::*;
 
@@ -32,14 +32,27 @@ impl Printer<'_> {
     /// the operator leading. A chain holding a limit carried as a condition of approval is always
     /// broken, so that the condition of approval has a line of its own.
     fn layout(&self, e: &Expr, col: usize, tail: usize) -> Laid {
-        let flat = expr_text(e);
+        self.layout_in(e, parens_for(e, None), col, tail)
+    }
+
+    /// [`Self::layout`] of a condition inside `parens` pairs of parentheses.
+    fn layout_in(&self, e: &Expr, parens: u32, col: usize, tail: usize) -> Laid {
+        let flat = wrap_parens(parens, bare_expr_text(e));
         let chain = matches!(e, Expr::And(..) | Expr::Or(..));
         let must_break = self.needs_break(e) || chain && has_condition_of_approval(e);
         if !must_break && col + width(&flat) + tail <= WIDTH {
             return vec![(None, 0, flat)];
         }
+        if parens > 0 {
+            let n = parens as usize;
+            let mut sub = prefix_laid(&"(".repeat(n), self.layout_in(e, 0, col + n, tail + n));
+            if let Some(last) = sub.last_mut() {
+                last.2.push_str(&")".repeat(n));
+            }
+            return sub;
+        }
         match e {
-            Expr::And(parts, _) | Expr::Or(parts, _) => {
+            Expr::And(parts, sp) | Expr::Or(parts, sp) => {
                 let (kw, parent) = if matches!(e, Expr::And(..)) {
                     ("and ", Parent::And)
                 } else {
@@ -49,7 +62,8 @@ impl Printer<'_> {
                 for (k, part) in parts.iter().enumerate() {
                     let pre = if k == 0 { "" } else { kw };
                     let t = if k + 1 == parts.len() { tail } else { 0 };
-                    let sub = self.operand_layout(part, parent, col + pre.len(), t);
+                    let n = parens_for(part, Some((parent, *sp)));
+                    let sub = self.layout_in(part, n, col + pre.len(), t);
                     for (j, (pos, ind, text)) in sub.into_iter().enumerate() {
                         if j == 0 {
                             let pos = if k == 0 {
@@ -65,23 +79,13 @@ impl Printer<'_> {
                 }
                 out
             }
-            Expr::Not(inner, _) => {
-                let sub = self.operand_layout(inner, Parent::Not, col + 4, tail);
+            Expr::Not(inner, sp) => {
+                let n = parens_for(inner, Some((Parent::Not, *sp)));
+                let sub = self.layout_in(inner, n, col + 4, tail);
                 prefix_laid("not ", sub)
             }
             _ => vec![(None, 0, flat)],
         }
-    }
-
-    fn operand_layout(&self, e: &Expr, parent: Parent, col: usize, tail: usize) -> Laid {
-        if !needs_parens(e, parent) {
-            return self.layout(e, col, tail);
-        }
-        let mut sub = prefix_laid("(", self.layout(e, col + 1, tail + 1));
-        if let Some(last) = sub.last_mut() {
-            last.2.push(')');
-        }
-        sub
     }
 
     /// Print a condition: its first line `prefix` + condition at `indent`, starting at source

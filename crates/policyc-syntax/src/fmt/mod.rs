@@ -18,9 +18,10 @@
 //!   approval` always gets a line of its own;
 //! - numbers, scale words and units exactly as written (`600,000 IU/kg (0.037 mg/kg)`); operators
 //!   normalised (`at least`, `=`, `!=`, `*`), `is one of [a]` written `is a`, strings re-escaped;
-//!   parentheses exactly where the parse needs them to give back the same tree (an `or` inside an
-//!   `and`, and any grouping the analyst made within a chain of one operator, which the program
-//!   keeps), so the formatted file parses to the same AST and compiles to the same program.
+//!   the parentheses the analyst wrote, needed or not (`(a and b) or c` stays as written, `((a))`
+//!   too), and none added (the parse needs parentheses only where the analyst had to write them:
+//!   an `or` inside an `and`, a grouping within a chain of one operator), so the formatted file
+//!   parses to the same AST and compiles to the same program.
 //!
 //! Comments: the grammar skips `#` comments, so they are recovered from the source text (every `#`
 //! outside a string literal or a unit annotation such as `{dose#1}`) and re-emitted by position.
@@ -56,7 +57,7 @@ pub(crate) const LONE_FACT_SLACK: usize = 10;
 ///
 /// Returns the parser's diagnostic if the text does not parse.
 pub fn format_source(text: &str) -> Result<String, Box<Diagnostic>> {
-    let file = crate::parser::parse(text)?;
+    let (file, written) = crate::parser::parse_with_parens(text)?;
     let mut opaque = Vec::new();
     collect_file(&file, &mut opaque);
     opaque.sort_by_key(|s| (s.start, s.end));
@@ -67,7 +68,7 @@ pub fn format_source(text: &str) -> Result<String, Box<Diagnostic>> {
         next: 0,
         lines: Vec::new(),
     };
-    p.file(&file);
+    text::with_written_parens(&written, || p.file(&file));
     Ok(p.finish())
 }
 // ---------------------------------------------------------------------------------------- printer

@@ -1,7 +1,59 @@
 //! Text printed on one line: string literals, numbers and quantities as written, values, and
-//! conditions with the parentheses the parse needs.
+//! conditions with the parentheses the analyst wrote and those the parse needs.
 
 use crate::ast::*;
+use crate::parser::WrittenParens;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// How many pairs of parentheses the file writes around each condition and value, by span.
+#[derive(Default)]
+struct Kept {
+    conditions: HashMap<(usize, usize), u32>,
+    values: HashMap<(usize, usize), u32>,
+}
+
+thread_local! {
+    /// The parentheses of the file being printed ([`with_written_parens`]).
+    static KEPT: RefCell<Kept> = RefCell::new(Kept::default());
+}
+
+/// Run `f` (the printing of a file) keeping the parentheses `written` says the file has.
+pub(super) fn with_written_parens<T>(written: &WrittenParens, f: impl FnOnce() -> T) -> T {
+    let count = |spans: &[Span]| {
+        let mut m: HashMap<(usize, usize), u32> = HashMap::new();
+        for s in spans {
+            *m.entry((s.start, s.end)).or_default() += 1;
+        }
+        m
+    };
+    KEPT.with(|k| {
+        *k.borrow_mut() = Kept {
+            conditions: count(&written.conditions),
+            values: count(&written.values),
+        }
+    });
+    let r = f();
+    KEPT.with(|k| *k.borrow_mut() = Kept::default());
+    r
+}
+
+fn written_around(span: Span, values: bool) -> u32 {
+    KEPT.with(|k| {
+        let k = k.borrow();
+        let m = if values { &k.values } else { &k.conditions };
+        m.get(&(span.start, span.end)).copied().unwrap_or(0)
+    })
+}
+
+/// `text` inside `n` pairs of parentheses.
+pub(super) fn wrap_parens(n: u32, text: String) -> String {
+    if n == 0 {
+        return text;
+    }
+    let n = n as usize;
+    format!("{}{text}{}", "(".repeat(n), ")".repeat(n))
+}
 
 pub(super) fn width(s: &str) -> usize {
     s.chars().count()
@@ -122,7 +174,13 @@ fn value_prec(v: &ValueExpr) -> u8 {
     }
 }
 
+/// A value, inside the parentheses the analyst wrote around it.
 pub(super) fn value_text(v: &ValueExpr) -> String {
+    wrap_parens(written_around(v.span(), true), bare_value_text(v))
+}
+
+/// A value without the parentheses written around it as a whole.
+fn bare_value_text(v: &ValueExpr) -> String {
     match v {
         ValueExpr::Fact(id) => id.name.clone(),
         ValueExpr::Quantity(q) => quantity_text(q),
@@ -142,13 +200,11 @@ pub(super) fn value_text(v: &ValueExpr) -> String {
             span: _,
         } => {
             let p = value_prec(v);
+            // An operand keeps the parentheses written around it; without any, it gets those the
+            // parse needs.
             let wrap = |x: &ValueExpr, paren: bool| {
-                let t = value_text(x);
-                if paren {
-                    format!("({t})")
-                } else {
-                    t
-                }
+                let written = written_around(x.span(), true);
+                wrap_parens(written.max(u32::from(paren)), bare_value_text(x))
             };
             let sym = match op {
                 ArithOp::Add => "+",
@@ -194,29 +250,45 @@ fn param_text(values: &[Ident]) -> String {
     names.join(", ")
 }
 
-fn operand_text(e: &Expr, parent: Parent) -> String {
-    let t = expr_text(e);
-    if needs_parens(e, parent) {
-        format!("({t})")
-    } else {
-        t
-    }
+/// How many pairs of parentheses go around `e` as an operand of `parent` (whose span is
+/// `parent_span`; `None` at the top of a condition): those the analyst wrote, or at least those
+/// the parse needs. A condition with its parent's span (the inner `not` of `not not a`) shares the
+/// parent's parentheses.
+pub(super) fn parens_for(e: &Expr, parent: Option<(Parent, Span)>) -> u32 {
+    let written = match parent {
+        Some((_, ps)) if ps == e.span() => 0,
+        _ => written_around(e.span(), false),
+    };
+    let needed = parent.is_some_and(|(p, _)| needs_parens(e, p));
+    written.max(u32::from(needed))
 }
 
-/// A condition on one line.
+fn operand_text(e: &Expr, parent: Parent, parent_span: Span) -> String {
+    wrap_parens(
+        parens_for(e, Some((parent, parent_span))),
+        bare_expr_text(e),
+    )
+}
+
+/// A condition on one line, inside the parentheses the analyst wrote around it.
 pub(super) fn expr_text(e: &Expr) -> String {
+    wrap_parens(parens_for(e, None), bare_expr_text(e))
+}
+
+/// A condition on one line, without the parentheses written around it as a whole.
+pub(super) fn bare_expr_text(e: &Expr) -> String {
     match e {
-        Expr::And(parts, _) => parts
+        Expr::And(parts, sp) => parts
             .iter()
-            .map(|p| operand_text(p, Parent::And))
+            .map(|p| operand_text(p, Parent::And, *sp))
             .collect::<Vec<_>>()
             .join(" and "),
-        Expr::Or(parts, _) => parts
+        Expr::Or(parts, sp) => parts
             .iter()
-            .map(|p| operand_text(p, Parent::Or))
+            .map(|p| operand_text(p, Parent::Or, *sp))
             .collect::<Vec<_>>()
             .join(" or "),
-        Expr::Not(inner, _) => format!("not {}", operand_text(inner, Parent::Not)),
+        Expr::Not(inner, sp) => format!("not {}", operand_text(inner, Parent::Not, *sp)),
         Expr::Membership {
             fact,
             negated,
