@@ -464,6 +464,7 @@ fn nodes(
                         body: NodeBody::Condition {
                             condition: leaf.clone(),
                         },
+                        course: None,
                     };
                     let mut f = BTreeSet::new();
                     cond_facts(leaf, &mut f);

@@ -277,19 +277,22 @@ impl Checker<'_> {
 
     fn section(&mut self, s: &Section, label: &str, dosing: bool) -> Option<ir::Node> {
         let text = s.text.as_ref().map(|t| t.value.clone()).unwrap_or_default();
-        let body = self.body(&s.body, label, dosing)?;
+        let mark = self.regimens_lowered.len();
+        let body = self.body(&s.body, label, dosing);
+        let course = course(self.regimens_lowered.split_off(mark));
         let node = ir::Node {
             label: label.to_string(),
             text,
             guard: None,
             only_if: None,
-            body,
+            body: body?,
+            course,
         };
         self.compiled.insert(label.to_string(), node.clone());
         Some(node)
     }
 
-    fn body(&mut self, b: &Body, label: &str, dosing: bool) -> Option<ir::NodeBody> {
+    pub(super) fn body(&mut self, b: &Body, label: &str, dosing: bool) -> Option<ir::NodeBody> {
         match b {
             Body::Expr(e) => Some(ir::NodeBody::Condition {
                 condition: self.cond(e, dosing)?,
@@ -297,6 +300,7 @@ impl Checker<'_> {
             Body::Referral(r) => Some(ir::NodeBody::Referral {
                 redirect: r.redirect.as_ref().map(|t| t.value.clone()),
             }),
+            Body::Phases(ps) => self.phases(ps, label, dosing),
             Body::Group(g) => {
                 if g.nodes.is_empty() {
                     self.err(
@@ -328,21 +332,28 @@ impl Checker<'_> {
         }
     }
 
-    fn node(&mut self, n: &ast::Node, parent: &str, dosing: bool) -> Option<ir::Node> {
-        let full = format!("{parent}.{}", n.label.name);
-        if let Some(first) = self.labels.get(&full) {
+    /// A node's full label, reported if it is used twice.
+    pub(super) fn label(&mut self, full: &str, span: Span) {
+        if let Some(first) = self.labels.get(full) {
             let first = *first;
             self.err(
-                Diagnostic::error(codes::DUPLICATE_LABEL, format!("label {full} is used twice"), n.label.span, "second use")
+                Diagnostic::error(codes::DUPLICATE_LABEL, format!("label {full} is used twice"), span, "second use")
                     .with_label(first, "first use")
                     .with_help("labels follow the document's numbering and are unique: check for a copy-paste slip (i, ii, iii, ...)"),
             );
         } else {
-            self.labels.insert(full.clone(), n.label.span);
+            self.labels.insert(full.to_string(), span);
         }
+    }
+
+    fn node(&mut self, n: &ast::Node, parent: &str, dosing: bool) -> Option<ir::Node> {
+        let full = format!("{parent}.{}", n.label.name);
+        self.label(&full, n.label.span);
         let guard = n.guard.as_ref().map(|g| self.cond(g, false));
         let only_if = n.only_if.as_ref().map(|g| self.cond(g, false));
+        let mark = self.regimens_lowered.len();
         let body = self.body(&n.body, &full, dosing);
+        let course = course(self.regimens_lowered.split_off(mark));
         let guard = match guard {
             Some(g) => Some(g?),
             None => None,
@@ -357,8 +368,17 @@ impl Checker<'_> {
             guard,
             only_if,
             body: body?,
+            course,
         };
         self.compiled.insert(full, node.clone());
         Some(node)
     }
+}
+
+/// The course a node's own condition states: its regimens, if any.
+fn course(regimens: Vec<ir::Regimen>) -> Option<ir::Course> {
+    (!regimens.is_empty()).then_some(ir::Course {
+        regimens,
+        phase: None,
+    })
 }

@@ -113,6 +113,12 @@ fn describe(r: Rule) -> Option<String> {
         | Rule::fact_decl
         | Rule::equivalence
         | Rule::indication => "an item (`policy`, `enum`, `fact`, `equivalence`, `indication`)",
+        Rule::regimen_decl => "an item (`policy`, `enum`, `fact`, `regimen`, `equivalence`, `indication`)",
+        Rule::every_kw => "`every` and how often (`240 mg every 2 weeks`)",
+        Rule::counting_kw => "`counting` and the fact that counts the doses given",
+        Rule::phase | Rule::phases => "a phase (`i \"sentence\" for 4 doses: ...`)",
+        Rule::phase_doses | Rule::for_kw => "`for N doses` or `:`",
+        Rule::doses_kw => "`doses` after the number of doses",
         Rule::meta_entry => "a header entry (`title`, `drug`, `plan`, `effective`, `review`, `revision`, `not covered`, `outside dosing`)",
         Rule::enum_value => "an enumeration value (`name \"description\"`)",
         Rule::ident | Rule::fact_ref => "a name",
