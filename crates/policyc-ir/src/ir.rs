@@ -453,12 +453,21 @@ pub struct Course {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Regimen {
-    /// As the policy writes it: `240 mg every 2 weeks`.
-    pub text: String,
+    /// The amount of each dose, as the policy writes it: `240 mg`.
+    pub amount: String,
+    /// How often, as the policy writes it (after `every`): `2 weeks`.
+    pub every: String,
     /// The slot of the dose fact it limits (the one of its amount's dimension).
     pub dose: u32,
     /// The slot of the fact of the time from one dose to the next.
     pub interval: u32,
+}
+
+impl Regimen {
+    /// The regimen as the policy writes it: `240 mg every 2 weeks`.
+    pub fn text(&self) -> String {
+        format!("{} every {}", self.amount, self.every)
+    }
 }
 
 /// A phase of a course: the doses it covers, by their number in the course (the first is 1).

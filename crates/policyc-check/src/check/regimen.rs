@@ -256,7 +256,8 @@ impl Checker<'_> {
         let dose_limit = self.limit(&dose_id, dose, amount)?;
         let interval_limit = self.limit(&interval_id, r.interval, every)?;
         self.regimens_lowered.push(ir::Regimen {
-            text: format!("{} every {}", dose_limit.text, interval_limit.text),
+            amount: dose_limit.text.clone(),
+            every: interval_limit.text.clone(),
             dose,
             interval: r.interval,
         });
