@@ -2,7 +2,8 @@
 //! `policyc eval --format json`, for the integrators who read decisions. It is written by hand
 //! from [`crate::eval::Decision`] and the structs it contains, and checked against every decision
 //! the test corpus produces: it describes exactly what is serialized. Every field is always
-//! present but `provenance`, which only decisions on requests read from FHIR data have; a field
+//! present but `provenance`, which only decisions on requests read from FHIR data have, and
+//! `regimen`, which only decisions under a dosing that states regimens or phases have; a field
 //! with no value is `null` (an object or string) or `[]` (a list). Beyond the
 //! shape of each field, the schema states which fields each kind of decision fills in.
 //! `docs/decision-format.md` is the same format in prose.
@@ -16,11 +17,12 @@ pub const DECISION_SCHEMA_ID: &str = "policyc:decision:2";
 /// The JSON Schema (draft 2020-12) of a decision, as `policyc schema --decision` prints it.
 pub fn decision_schema() -> Value {
     let props = decision_properties();
-    // Every field is required but `provenance`, which only decisions on FHIR data have.
+    // Every field is required but `provenance`, which only decisions on FHIR data have, and
+    // `regimen`, which only decisions under a dosing that states regimens or phases have.
     let fields: Vec<&str> = props
         .iter()
         .map(|(name, _)| *name)
-        .filter(|name| *name != "provenance")
+        .filter(|name| !OPTIONAL.contains(name))
         .collect();
     let mut properties = Map::new();
     for (name, schema) in props {
@@ -30,7 +32,7 @@ pub fn decision_schema() -> Value {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": DECISION_SCHEMA_ID,
         "title": "A policyc coverage decision",
-        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present, but `provenance`, present only in decisions on requests read from FHIR data; a field with no value is null (objects and strings) or an empty list. A field removed, renamed or changed, or a new decision kind, comes with a new format_version; fields may be added within a version (docs/decision-format.md lists them).",
+        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present, but `provenance`, present only in decisions on requests read from FHIR data, and `regimen`, present only in decisions under a dosing that states regimens or phases; a field with no value is null (objects and strings) or an empty list. A field removed, renamed or changed, or a new decision kind, comes with a new format_version; fields may be added within a version (docs/decision-format.md lists them).",
         "type": "object",
         "additionalProperties": false,
         "required": fields,
@@ -39,6 +41,10 @@ pub fn decision_schema() -> Value {
         "$defs": defs(),
     })
 }
+
+/// The fields a decision has only where they apply: `provenance` (on FHIR data) and `regimen`
+/// (under a dosing that states regimens or phases).
+const OPTIONAL: [&str; 2] = ["provenance", "regimen"];
 
 /// A string field.
 fn text(description: &str) -> Value {
@@ -330,6 +336,13 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
             }),
         ),
         (
+            "regimen",
+            json!({
+                "$ref": "#/$defs/regimen",
+                "description": "The dosing regimens of the indication the decision is under (approve, refer, or deny for dosing outside the policy's), in the document's words: the phase of the course the requested dose is in, and the regimens that apply to the request with what it asks for. Present only where the dosing states regimens (`240 mg every 2 weeks`) or phases of a course (added within format version 2).",
+            }),
+        ),
+        (
             "provenance",
             list_of(
                 "provenance",
@@ -341,6 +354,36 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
 
 fn defs() -> Value {
     json!({
+        "regimen": record(
+            "The dosing regimens that apply to a request, in the document's words.",
+            vec![
+                ("summary", text("One sentence for a person: the phase the requested dose is in, then the regimen that allows the request (`480 mg is allowed every 4 weeks (1.Dosing.B.ii.b); the request is 480 mg every 4 weeks`) or what it asks for and what is allowed (`the request is 480 mg every 2 weeks; allowed: 240 mg every 2 weeks (1.Dosing.B.ii.a) or 480 mg every 4 weeks (1.Dosing.B.ii.b)`).")),
+                ("phase", json!({"oneOf": [{"type": "null"}, {"$ref": "#/$defs/phase"}], "description": "The phase of the course the requested dose is in, or the last phase for a dose after the course; null when the dosing has no phases or the request does not state the doses already given."})),
+                ("regimens", list_of("regimen_ref", "The regimens that apply to the request (their branch's `when` is not false), in the policy's order.")),
+            ],
+        ),
+        "phase": record(
+            "The phase of a course a dose is in.",
+            vec![
+                ("label", text("The phase's label (e.g. `2.Dosing.B.ii`).")),
+                ("text", text("The phase's sentence, as the policy document words it.")),
+                ("dose", json!({"type": "integer", "minimum": 1, "description": "The number of the requested dose in the course: the doses already given, plus one."})),
+                ("first", json!({"type": "integer", "minimum": 1, "description": "The number of the phase's first dose."})),
+                ("last", json!({"type": ["integer", "null"], "minimum": 1, "description": "The number of the phase's last dose; null when it lasts to the end of the course."})),
+                ("within", json!({"type": "boolean", "description": "True when the dose is in this phase; false when it is after the last phase of the course (which this is)."})),
+            ],
+        ),
+        "regimen_ref": record(
+            "A regimen of the policy, and what the request asks for in its terms.",
+            vec![
+                ("label", text("The label of the criterion that states it (e.g. `1.Dosing.B.ii.a`).")),
+                ("regimen", text("The regimen as the policy writes it (e.g. `240 mg every 2 weeks`).")),
+                ("amount", text("The amount of each dose it allows (e.g. `240 mg`).")),
+                ("every", text("How often at most (e.g. `2 weeks`).")),
+                ("requested", text("What the request asks for in the regimen's terms (e.g. `480 mg every 2 weeks`; a dose per kilogram computed from the dose and the body weight), with `not stated` for a part it does not state.")),
+                ("within", json!({"type": ["boolean", "null"], "description": "Whether the request is within this regimen; null when that depends on facts it does not state."})),
+            ],
+        ),
         "provenance": record(
             "Where a fact of a request read from FHIR data came from.",
             vec![
@@ -657,6 +700,25 @@ mod tests {
                 alternatives: vec!["height".into()],
             }],
             exceeded: vec![limit],
+            regimen: Some(DosingRegimen {
+                summary: "S".into(),
+                phase: Some(PhaseRef {
+                    label: "1.Dosing.B.ii".into(),
+                    text: "T".into(),
+                    dose: 5,
+                    first: 5,
+                    last: None,
+                    within: true,
+                }),
+                regimens: vec![RegimenRef {
+                    label: "1.Dosing.B.ii.a".into(),
+                    regimen: "240 mg every 2 weeks".into(),
+                    amount: "240 mg".into(),
+                    every: "2 weeks".into(),
+                    requested: "480 mg every 2 weeks".into(),
+                    within: Some(false),
+                }],
+            }),
             provenance: vec![Provenance {
                 fact: "body_weight".into(),
                 resource: "Observation/w".into(),
@@ -708,11 +770,12 @@ mod tests {
                     .iter()
                     .filter_map(Value::as_str)
                     .collect();
-                // Every required field is serialized; so is `provenance`, the one optional field,
-                // in a decision on FHIR data (as `full` is).
+                // Every required field is serialized; so are `provenance` and `regimen`, the
+                // optional fields, in a decision on FHIR data under a dosing with regimens (as
+                // `full` is).
                 let mut required = required;
                 if at == "decision" {
-                    required.push("provenance");
+                    required.extend(OPTIONAL);
                 }
                 required.sort_unstable();
                 let mut keys: Vec<&str> = m.keys().map(String::as_str).collect();
@@ -763,9 +826,14 @@ mod tests {
             })
             .collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{required:?}");
-        // All but `provenance`, serialized last.
-        assert_eq!(required.len() + 1, value.as_object().map_or(0, |m| m.len()));
+        // All but the optional fields, serialized last.
+        assert_eq!(
+            required.len() + OPTIONAL.len(),
+            value.as_object().map_or(0, |m| m.len())
+        );
         let last = positions.last().copied().unwrap_or(0);
-        assert!(text.find("\"provenance\":").is_some_and(|p| p > last));
+        for k in OPTIONAL {
+            assert!(text.find(&format!("\"{k}\":")).is_some_and(|p| p > last));
+        }
     }
 }

@@ -431,11 +431,14 @@ fn regimen_decl(p: P) -> RegimenDecl {
             _ => {}
         }
     }
+    let interval = interval.expect("the interval fact");
+    // The declaration ends at its last fact, not at the blank space after it.
+    let end = counting.as_ref().unwrap_or(&interval).span.end;
     RegimenDecl {
         doses,
-        interval: interval.expect("the interval fact"),
+        interval,
         counting,
-        span: sp,
+        span: Span::new(sp.start, end),
     }
 }
 
@@ -773,12 +776,14 @@ fn primary(p: P) -> Expr {
             let mut i = p.into_inner().filter(|x| x.as_rule() != Rule::every_kw);
             let amount = quantity(i.next().expect("amount"));
             let every = quantity(i.next().expect("interval"));
-            let condition = i.next().is_some();
+            let condition = i.next().map(|c| span(&c));
+            // The regimen ends where its last word does, not at the blank space after it.
+            let end = condition.map_or(every.span.end, |c| c.end);
             Expr::Regimen {
                 amount,
                 every,
-                condition,
-                span: sp,
+                condition: condition.is_some(),
+                span: Span::new(sp.start, end),
             }
         }
         Rule::meets => Expr::Meets {

@@ -152,6 +152,8 @@ struct Checker<'a> {
     regimen_declared: Option<Span>,
     /// The regimens lowered since the node being lowered started, for its [`ir::Course`].
     regimens_lowered: Vec<ir::Regimen>,
+    /// A regimen without a `regimen` declaration has been reported (once per file is enough).
+    regimen_missing_reported: bool,
 }
 
 const BUILTIN_TYPES: &[&str] = &["boolean", "count", "number", "date", "documentation"];
@@ -195,6 +197,7 @@ fn check_merged(file: &File, imported: std::collections::HashSet<usize>) -> Chec
         regimen: None,
         regimen_declared: None,
         regimens_lowered: Vec::new(),
+        regimen_missing_reported: false,
     };
     let library = file.items.iter().any(|i| matches!(i, Item::Library(_)));
     let meta = if library {

@@ -104,7 +104,7 @@ impl Checker<'_> {
                             r.interval.span,
                             "not a time",
                         )
-                        .with_help("name a fact in weeks or days: `fact dose_interval: weeks \"Time from the previous dose to this one\"`"),
+                        .with_help("name a fact in weeks or days (`fact dose_interval: weeks \"Time from the previous dose to this one\"`), in the order `regimen <dose facts> every <interval> counting <doses given>`"),
                     );
                     None
                 }
@@ -123,7 +123,7 @@ impl Checker<'_> {
                                 c.span,
                                 "not a count",
                             )
-                            .with_help(format!("declare it as a count: `fact {}: count \"How many doses of the course were given before this one\"`", c.name)),
+                            .with_help("name a count (`fact doses_given: count \"How many doses of the course were given before this one\"`), in the order `regimen <dose facts> every <interval> counting <doses given>`"),
                         );
                         None
                     }
@@ -156,7 +156,8 @@ impl Checker<'_> {
             return None;
         }
         let Some(r) = self.regimen.clone() else {
-            if self.regimen_declared.is_none() {
+            if self.regimen_declared.is_none() && !self.regimen_missing_reported {
+                self.regimen_missing_reported = true;
                 self.err(
                     Diagnostic::error(
                         codes::REGIMEN_UNDECLARED,
@@ -164,7 +165,7 @@ impl Checker<'_> {
                         span,
                         "which facts does this limit?",
                     )
-                    .with_help("declare them once, after the facts: `regimen dose or dose_per_kg every dose_interval` (the dose facts, then the time from one dose to the next)"),
+                    .with_help("declare them once, after the facts: `regimen dose or dose_per_kg every dose_interval` (the dose facts, then the time from one dose to the next); this is reported at the first regimen only"),
                 );
             }
             return None;
@@ -172,7 +173,8 @@ impl Checker<'_> {
         let (_, unit) = self.quantity_lit(amount)?;
         let (_, every_unit) = self.quantity_lit(every)?;
         let names = |c: &Self| -> String {
-            r.doses
+            let names: Vec<String> = r
+                .doses
                 .iter()
                 .map(|(s, _)| {
                     let f = &c.facts[*s as usize];
@@ -183,8 +185,11 @@ impl Checker<'_> {
                         .unwrap_or_default();
                     format!("`{}` ({u}, {})", f.name, f.ty.dim().unwrap_or(Dim::NONE))
                 })
-                .collect::<Vec<_>>()
-                .join(", ")
+                .collect::<Vec<_>>();
+            match names.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => names.join(""),
+            }
         };
         let dose = unit
             .as_ref()
@@ -213,7 +218,6 @@ impl Checker<'_> {
                     amount.span,
                     "no dose fact of this dimension",
                 )
-                .with_label(r.span, "the dose facts")
                 .with_help(format!(
                     "state the amount in the unit of one of them ({}), as the document does, or add a dose fact of this dimension to the `regimen` line",
                     examples.join(", ")
@@ -224,6 +228,11 @@ impl Checker<'_> {
         let interval_dim = self.facts[r.interval as usize].ty.dim();
         if every_unit.as_ref().map(|u| u.dim) != interval_dim {
             let what = match &every_unit {
+                Some(u) if u.written == u.dim.to_string() => format!(
+                    "`every {}` is in {}",
+                    lit_text(&every.number, every.unit.as_ref()),
+                    u.written
+                ),
                 Some(u) => format!(
                     "`every {}` is in {} ({})",
                     lit_text(&every.number, every.unit.as_ref()),
@@ -240,7 +249,6 @@ impl Checker<'_> {
                     every.span,
                     "not a time",
                 )
-                .with_label(r.span, "the interval fact")
                 .with_help(format!("state how often in weeks or days, as the document does: `every {} weeks`", every.number.text)),
             );
             return None;
@@ -370,7 +378,7 @@ impl Checker<'_> {
                             self.err(
                                 Diagnostic::error(
                                     codes::BAD_PHASE_COUNT,
-                                    format!("a phase lasts a whole number of doses, from 1 to {MAX_PHASE_DOSES}; `{}` is not one", n.text),
+                                    format!("a phase lasts a whole number of doses, from 1 to 10,000; `{}` is not one", n.text),
                                     n.span,
                                     "not a number of doses",
                                 )
