@@ -1066,6 +1066,7 @@ mod tests {
                     body: NodeBody::Condition {
                         condition: l.clone(),
                     },
+                    course: None,
                 }));
             }
             for piece in &pieces {
