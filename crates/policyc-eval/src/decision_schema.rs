@@ -7,6 +7,9 @@
 //! with no value is `null` (an object or string) or `[]` (a list). Beyond the
 //! shape of each field, the schema states which fields each kind of decision fills in.
 //! `docs/decision-format.md` is the same format in prose.
+//!
+//! Longer than 800 lines on purpose: the schema of every field, each beside its description, and
+//! the tests that hold it to the decision as serialized, in one place, so that the two cannot drift.
 
 use crate::eval::{DECISION_FORMAT, DECISION_FORMAT_VERSION};
 use serde_json::{json, Map, Value};
