@@ -204,7 +204,7 @@ fn a_computed_fact_is_not_listed_beside_its_input() {
     let d = eval(
         &repo("policies/nivolumab.policy"),
         r#"{"as_of": "2026-01-15", "facts": {
-            "diagnosis": "cutaneous_melanoma", "date_of_birth": "1970-05-01",
+            "diagnosis": "cutaneous_melanoma", "with_ipilimumab": false, "date_of_birth": "1970-05-01",
             "disease_extent": ["metastatic"], "single_agent": true,
             "prescriber_specialty": "oncologist", "consulting_specialties": [],
             "route": "intravenous", "dose": "240 mg", "dose_interval": "2 weeks"}}"#,

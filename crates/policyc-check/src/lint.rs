@@ -464,6 +464,7 @@ fn nodes(
                         body: NodeBody::Condition {
                             condition: leaf.clone(),
                         },
+                        course: None,
                     };
                     let mut f = BTreeSet::new();
                     cond_facts(leaf, &mut f);
@@ -826,18 +827,34 @@ fn ordinal(n: u32) -> String {
 fn label_gaps(p: &Program, spans: &SpanIndex, out: &mut Vec<Diagnostic>) {
     let inds: Vec<String> = p.indications.iter().map(|i| i.label.clone()).collect();
     check_sequence("the policy", &inds, spans, out);
-    fn walk(n: &Node, spans: &SpanIndex, out: &mut Vec<Diagnostic>) {
+    // The labels under each label, in the order the policy writes them: a dosing criterion written
+    // among the criteria (`1.B.i`, checked with the dosing) is numbered with its siblings there.
+    fn walk(n: &Node, groups: &mut Vec<(String, Vec<String>)>) {
         if let NodeBody::Group { children, .. } = &n.body {
-            let labels: Vec<String> = children.iter().map(|c| c.label.clone()).collect();
-            check_sequence(&n.label, &labels, spans, out);
-            children.iter().for_each(|c| walk(c, spans, out));
+            for c in children {
+                let parent = match c.label.rsplit_once('.') {
+                    Some((parent, _)) => parent.to_string(),
+                    None => n.label.clone(),
+                };
+                match groups.iter_mut().find(|(p, _)| *p == parent) {
+                    Some((_, labels)) if labels.contains(&c.label) => {}
+                    Some((_, labels)) => labels.push(c.label.clone()),
+                    None => groups.push((parent, vec![c.label.clone()])),
+                }
+                walk(c, groups);
+            }
         }
     }
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for ind in &p.indications {
-        walk(&ind.criteria, spans, out);
+        walk(&ind.criteria, &mut groups);
         if let Some(d) = &ind.dosing {
-            walk(d, spans, out);
+            walk(d, &mut groups);
         }
+    }
+    for (parent, mut labels) in groups {
+        labels.sort_by_key(|l| spans.labels.get(l).map_or(usize::MAX, |s| s.start));
+        check_sequence(&parent, &labels, spans, out);
     }
 }
 
@@ -1049,6 +1066,7 @@ mod tests {
                     body: NodeBody::Condition {
                         condition: l.clone(),
                     },
+                    course: None,
                 }));
             }
             for piece in &pieces {

@@ -2,13 +2,14 @@
 //! `policyc eval --format json`, for the integrators who read decisions. It is written by hand
 //! from [`crate::eval::Decision`] and the structs it contains, and checked against every decision
 //! the test corpus produces: it describes exactly what is serialized. Every field is always
-//! present but `provenance`, which only decisions on requests read from FHIR data have; a field
+//! present but `provenance`, which only decisions on requests read from FHIR data have, and
+//! `regimen`, which only decisions under a dosing that states regimens or phases have; a field
 //! with no value is `null` (an object or string) or `[]` (a list). Beyond the
 //! shape of each field, the schema states which fields each kind of decision fills in.
 //! `docs/decision-format.md` is the same format in prose.
 //!
-//! Longer than 800 lines on purpose: the schema is written by hand, field by field, in one place,
-//! beside the tests that hold it to every field a decision serializes.
+//! Longer than 800 lines on purpose: the schema of every field, each beside its description, and
+//! the tests that hold it to the decision as serialized, in one place, so that the two cannot drift.
 
 use crate::eval::{DECISION_FORMAT, DECISION_FORMAT_VERSION};
 use serde_json::{json, Map, Value};
@@ -17,13 +18,15 @@ use serde_json::{json, Map, Value};
 pub const DECISION_SCHEMA_ID: &str = "policyc:decision:2";
 
 /// The fields of a decision that are present only when they have something to say:
-/// `provenance` (decisions on FHIR data) and `warnings`. They are serialized last.
-const OPTIONAL: [&str; 2] = ["provenance", "warnings"];
+/// `provenance` (decisions on FHIR data), `warnings` and `regimen`. They are serialized last.
+const OPTIONAL: [&str; 3] = ["provenance", "warnings", "regimen"];
 
 /// The JSON Schema (draft 2020-12) of a decision, as `policyc schema --decision` prints it.
 pub fn decision_schema() -> Value {
     let props = decision_properties();
-    // Every field is required but the optional ones.
+    // Every field is required but the optional ones: `provenance` (decisions on FHIR data),
+    // `warnings` (a request with something to warn about) and `regimen` (a dosing that states
+    // regimens or phases).
     let fields: Vec<&str> = props
         .iter()
         .map(|(name, _)| *name)
@@ -37,7 +40,7 @@ pub fn decision_schema() -> Value {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": DECISION_SCHEMA_ID,
         "title": "A policyc coverage decision",
-        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present, but `provenance`, present only in decisions on requests read from FHIR data, and `warnings`, present only when the request has something to warn about; a field with no value is null (objects and strings) or an empty list. A field removed, renamed or changed, or a new decision kind, comes with a new format_version; fields may be added within a version (docs/decision-format.md lists them).",
+        "description": "The decision on one prior-authorization request under one drug coverage policy, with its explanation: the JSON output of `policyc eval --format json`. Every field is always present, but `provenance`, present only in decisions on requests read from FHIR data, `warnings`, present only when the request has something to warn about, and `regimen`, present only in decisions under a dosing that states regimens or phases; a field with no value is null (objects and strings) or an empty list. A field removed, renamed or changed, or a new decision kind, comes with a new format_version; fields may be added within a version (docs/decision-format.md lists them).",
         "type": "object",
         "additionalProperties": false,
         "required": fields,
@@ -337,6 +340,13 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
             }),
         ),
         (
+            "regimen",
+            json!({
+                "$ref": "#/$defs/regimen",
+                "description": "The dosing regimens of the indication the decision is under (approve, refer, or deny for dosing outside the policy's), in the document's words: the phase of the course the requested dose is in, and the regimens that apply to the request with what it asks for. Present only where the dosing states regimens (`240 mg every 2 weeks`) or phases of a course (added within format version 2).",
+            }),
+        ),
+        (
             "provenance",
             list_of(
                 "provenance",
@@ -363,6 +373,36 @@ fn defs() -> Value {
                 ("value", text("The value as the request states it (`monotherpy`).")),
                 ("suggestion", text("The listed value it is close to (`monotherapy`).")),
                 ("message", text("The warning in words, for a person.")),
+            ],
+        ),
+        "regimen": record(
+            "The dosing regimens that apply to a request, in the document's words.",
+            vec![
+                ("summary", text("One sentence for a person: the phase the requested dose is in, then the regimen that allows the request (`480 mg is allowed every 4 weeks (1.Dosing.B.ii.b); the request is 480 mg every 4 weeks`) or what it asks for and what is allowed (`the request is 480 mg every 2 weeks; allowed: 240 mg every 2 weeks (1.Dosing.B.ii.a) or 480 mg every 4 weeks (1.Dosing.B.ii.b)`).")),
+                ("phase", json!({"oneOf": [{"type": "null"}, {"$ref": "#/$defs/phase"}], "description": "The phase of the course the requested dose is in, or the last phase for a dose after the course; null when the dosing has no phases or the request does not state the doses already given."})),
+                ("regimens", list_of("regimen_ref", "The regimens that apply to the request (their branch's `when` is not false), in the policy's order.")),
+            ],
+        ),
+        "phase": record(
+            "The phase of a course a dose is in.",
+            vec![
+                ("label", text("The phase's label (e.g. `2.Dosing.B.ii`).")),
+                ("text", text("The phase's sentence, as the policy document words it.")),
+                ("dose", json!({"type": "integer", "minimum": 1, "description": "The number of the requested dose in the course: the doses already given, plus one."})),
+                ("first", json!({"type": "integer", "minimum": 1, "description": "The number of the phase's first dose."})),
+                ("last", json!({"type": ["integer", "null"], "minimum": 1, "description": "The number of the phase's last dose; null when it lasts to the end of the course."})),
+                ("within", json!({"type": "boolean", "description": "True when the dose is in this phase; false when it is after the last phase of the course (which this is)."})),
+            ],
+        ),
+        "regimen_ref": record(
+            "A regimen of the policy, and what the request asks for in its terms.",
+            vec![
+                ("label", text("The label of the criterion that states it (e.g. `1.Dosing.B.ii.a`).")),
+                ("regimen", text("The regimen as the policy writes it (e.g. `240 mg every 2 weeks`).")),
+                ("amount", text("The amount of each dose it allows (e.g. `240 mg`).")),
+                ("every", text("How often at most (e.g. `2 weeks`).")),
+                ("requested", text("What the request asks for in the regimen's terms (e.g. `480 mg every 2 weeks`; a dose per kilogram computed from the dose and the body weight), with `not stated` for a part it does not state.")),
+                ("within", json!({"type": ["boolean", "null"], "description": "Whether the request is within this regimen; null when that depends on facts it does not state."})),
             ],
         ),
         "provenance": record(
@@ -681,6 +721,25 @@ mod tests {
                 alternatives: vec!["height".into()],
             }],
             exceeded: vec![limit],
+            regimen: Some(DosingRegimen {
+                summary: "S".into(),
+                phase: Some(PhaseRef {
+                    label: "1.Dosing.B.ii".into(),
+                    text: "T".into(),
+                    dose: 5,
+                    first: 5,
+                    last: None,
+                    within: true,
+                }),
+                regimens: vec![RegimenRef {
+                    label: "1.Dosing.B.ii.a".into(),
+                    regimen: "240 mg every 2 weeks".into(),
+                    amount: "240 mg".into(),
+                    every: "2 weeks".into(),
+                    requested: "480 mg every 2 weeks".into(),
+                    within: Some(false),
+                }],
+            }),
             provenance: vec![Provenance {
                 fact: "body_weight".into(),
                 resource: "Observation/w".into(),

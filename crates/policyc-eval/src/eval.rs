@@ -26,6 +26,7 @@ mod words;
 
 pub use decision::*;
 pub use explain::{evaluate, evaluate_with};
+use explain::{phase_sentence, regimen_sentence};
 pub use logic::{cond, decide, node, Outcome, Tv};
 pub(crate) use observe::limit_leaves;
 pub use observe::{NoObserver, Observer, Part};

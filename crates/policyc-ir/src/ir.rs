@@ -41,6 +41,8 @@
 //!   empty; every [`Code`] is non-empty text without spaces, a prefix only in ICD-10-CM, and no
 //!   code stands for two values of one enumeration;
 //! - approval durations are from 1 to 100, and derived facts do not depend on themselves;
+//! - a node's [`Course`] names facts in range: a regimen's dose and interval, a phase's count of
+//!   doses given; a phase's first dose is at least 1 and its last (if any) not before its first;
 //! - each indication nests at most [`MAX_DEPTH`] levels, each formula too, and the program holds at
 //!   most [`MAX_CONDITIONS`] conditions; the checker refuses to write more, so the reader reads
 //!   whatever the compiler writes.
@@ -73,7 +75,7 @@ pub const MAX_CONDITIONS: usize = 100_000;
 /// The `format` every serialized program states.
 pub const FORMAT: &str = "policyc-ir";
 /// The `format_version` this crate writes and the only one it reads.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// A compiled policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -425,6 +427,59 @@ pub struct Node {
     pub only_if: Option<Cond>,
     /// What it requires.
     pub body: NodeBody,
+    /// What the node states of a course of doses in the document's terms (its regimens, the phase
+    /// it is), for explanations; absent from the JSON when it states none. Added in format
+    /// version 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub course: Option<Course>,
+}
+
+/// What a dosing node states of a course of doses, in the document's terms, for explanations only:
+/// the checker lowers a regimen to comparisons of its dose and interval facts (in the node's
+/// condition) and a phase to the node's `guard`, which is all that evaluation reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Course {
+    /// The regimens the node's condition states, in the policy's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regimens: Vec<Regimen>,
+    /// The phase of a course the node is (`for 4 doses`), if it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+}
+
+/// A dosing regimen, `240 mg every 2 weeks`: each dose at most the amount, no more often than the
+/// interval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regimen {
+    /// The amount of each dose, as the policy writes it: `240 mg`.
+    pub amount: String,
+    /// How often, as the policy writes it (after `every`): `2 weeks`.
+    pub every: String,
+    /// The slot of the dose fact it limits (the one of its amount's dimension).
+    pub dose: u32,
+    /// The slot of the fact of the time from one dose to the next.
+    pub interval: u32,
+}
+
+impl Regimen {
+    /// The regimen as the policy writes it: `240 mg every 2 weeks`.
+    pub fn text(&self) -> String {
+        format!("{} every {}", self.amount, self.every)
+    }
+}
+
+/// A phase of a course: the doses it covers, by their number in the course (the first is 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    /// The slot of the count of doses given before this one (a dose's number is one more).
+    pub doses_given: u32,
+    /// The number of the phase's first dose.
+    pub first: u32,
+    /// The number of its last dose; `None`: it lasts to the end of the course.
+    pub last: Option<u32>,
 }
 
 /// What a node requires (tagged by `kind`).

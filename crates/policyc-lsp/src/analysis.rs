@@ -270,6 +270,11 @@ pub fn sites(file: &File) -> Vec<Site> {
                 }
             }
             Item::Indication(ind) => w.items(&ind.items),
+            Item::Regimen(r) => {
+                for f in r.doses.iter().chain([&r.interval]).chain(&r.counting) {
+                    w.push(f, Ref::Fact(f.name.clone()));
+                }
+            }
             Item::Import(_) | Item::Policy(_) | Item::Library(_) | Item::Equivalence(_) => {}
         }
     }
@@ -339,6 +344,7 @@ impl Walker {
             match b {
                 Body::Expr(e) => self.expr(e),
                 Body::Referral(_) => {}
+                Body::Phases(ps) => stack.extend(ps.phases.iter().map(|p| &p.body)),
                 Body::Group(g) => {
                     for n in &g.nodes {
                         if let Some(e) = &n.guard {
@@ -381,6 +387,7 @@ impl Walker {
                 }
                 Expr::Known { fact, .. } => self.fact(fact),
                 Expr::FactTest(id) => self.fact(id),
+                Expr::Regimen { .. } => {}
                 Expr::Meets { label, span } => self.out.push(Site {
                     span: *span,
                     what: Ref::Label(label.clone()),

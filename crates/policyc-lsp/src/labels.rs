@@ -58,21 +58,31 @@ fn body(b: &Body, parent: usize, out: &mut Vec<LabelDecl>) {
     // Groups nest; walk them with a stack rather than recursion.
     let mut stack = vec![(b, parent)];
     while let Some((b, parent)) = stack.pop() {
-        let Body::Group(g) = b else {
-            continue;
+        let nodes: Vec<(&policyc::ast::Ident, &str, &Body)> = match b {
+            Body::Group(g) => g
+                .nodes
+                .iter()
+                .map(|n| (&n.label, n.text.value.as_str(), &n.body))
+                .collect(),
+            Body::Phases(ps) => ps
+                .phases
+                .iter()
+                .map(|p| (&p.label, p.text.value.as_str(), &p.body))
+                .collect(),
+            Body::Expr(_) | Body::Referral(_) => continue,
         };
         // Siblings in the document's order; the first one's children are walked first.
         let first = out.len();
-        for n in &g.nodes {
+        for (label, sentence, _) in &nodes {
             out.push(LabelDecl {
-                full: format!("{}.{}", out[parent].full, n.label.name),
-                span: n.label.span,
-                sentence: n.text.value.clone(),
+                full: format!("{}.{}", out[parent].full, label.name),
+                span: label.span,
+                sentence: sentence.to_string(),
                 parent: Some(parent),
             });
         }
-        for (k, n) in g.nodes.iter().enumerate().rev() {
-            stack.push((&n.body, first + k));
+        for (k, (_, _, body)) in nodes.iter().enumerate().rev() {
+            stack.push((body, first + k));
         }
     }
 }

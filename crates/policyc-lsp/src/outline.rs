@@ -157,7 +157,7 @@ impl Outliner<'_> {
                 ind.label.span,
                 self.items(&ind.items),
             ),
-            Item::Import(_) | Item::Equivalence(_) => return None,
+            Item::Import(_) | Item::Equivalence(_) | Item::Regimen(_) => return None,
         })
     }
 
@@ -196,6 +196,20 @@ impl Outliner<'_> {
     fn body(&self, body: &Body) -> Vec<DocumentSymbol> {
         match body {
             Body::Group(g) => g.nodes.iter().map(|n| self.node(n)).collect(),
+            Body::Phases(ps) => ps
+                .phases
+                .iter()
+                .map(|p| {
+                    self.symbol(
+                        p.label.name.clone(),
+                        Some(p.text.value.clone()),
+                        SymbolKind::OBJECT,
+                        p.span,
+                        p.label.span,
+                        self.body(&p.body),
+                    )
+                })
+                .collect(),
             Body::Expr(_) | Body::Referral(_) => Vec::new(),
         }
     }
@@ -203,7 +217,7 @@ impl Outliner<'_> {
     /// A labelled criterion (the parser bounds how deep they nest).
     fn node(&self, n: &Node) -> DocumentSymbol {
         let kind = match n.body {
-            Body::Group(_) => SymbolKind::OBJECT,
+            Body::Group(_) | Body::Phases(_) => SymbolKind::OBJECT,
             Body::Expr(_) | Body::Referral(_) => SymbolKind::BOOLEAN,
         };
         self.symbol(

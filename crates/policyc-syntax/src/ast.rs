@@ -95,6 +95,9 @@ pub enum Item {
     Fact(FactDecl),
     /// `equivalence 18 million IU = 1.1 mg "..."`: a product's unit conversion.
     Equivalence(Equivalence),
+    /// `regimen dose or dose_per_kg every dose_interval counting doses_given`: the facts a dosing
+    /// regimen (`240 mg every 2 weeks`) and the phases of a course (`for 4 doses`) limit.
+    Regimen(RegimenDecl),
     /// `indication 1 "title" { ... }`: one numbered indication of the document.
     Indication(Indication),
 }
@@ -470,6 +473,22 @@ pub struct UnitExpr {
     pub span: Span,
 }
 
+/// `regimen dose or dose_per_kg every dose_interval counting doses_given`: which facts a regimen
+/// limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegimenDecl {
+    /// The dose facts, in order, each of its own dimension (`dose` in mg, `dose_per_kg` in mg/kg):
+    /// a regimen's amount limits the one of its dimension.
+    pub doses: Vec<Ident>,
+    /// The fact of the time from one dose to the next, which `every N weeks` bounds from below.
+    pub interval: Ident,
+    /// `counting doses_given`: the count of the doses given before this one, which tells the phase
+    /// of a course (`for 4 doses`) a dose is in.
+    pub counting: Option<Ident>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
 /// `equivalence 18 million IU = 1.1 mg "label"`: how much of the product's own unit equals a
 /// mass or volume.
 #[derive(Debug, Clone, PartialEq)]
@@ -562,6 +581,34 @@ pub enum Body {
     Expr(Expr),
     /// An outcome that leaves the decision to people.
     Referral(Referral),
+    /// `in phases { ... }`: the phases of a course, one after the other.
+    Phases(Phases),
+}
+
+/// `in phases { i "..." for 4 doses: ...  ii "...": ... }`: the phases of a course, in order, by
+/// the count of doses already given (the `regimen`'s `counting` fact).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phases {
+    /// The phases, in order.
+    pub phases: Vec<Phase>,
+    /// From `in phases` to the closing brace.
+    pub span: Span,
+}
+
+/// One phase of a course: `i "Induction: 3 mg/kg every 3 weeks for 4 doses" for 4 doses: body`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phase {
+    /// The document's label for it (`i`), relative to its parent.
+    pub label: Ident,
+    /// The document's sentence.
+    pub text: Str,
+    /// `for 4 doses`: how many doses the phase lasts; `None`: it lasts to the end of the course
+    /// (only the last phase).
+    pub doses: Option<NumberLit>,
+    /// What a dose in this phase requires.
+    pub body: Body,
+    /// The whole phase.
+    pub span: Span,
 }
 
 /// An outcome that leaves the decision to people.
@@ -736,6 +783,19 @@ pub enum Expr {
         /// The whole test.
         span: Span,
     },
+    /// `240 mg every 2 weeks`: a dosing regimen, each dose at most the amount (the `regimen`
+    /// declaration's dose fact of its dimension) and no more often than the interval.
+    Regimen {
+        /// The amount of each dose, as written (`240 mg`, `3 mg/kg`).
+        amount: QuantityLit,
+        /// How often, as written (`2 weeks`).
+        every: QuantityLit,
+        /// `, as a condition of approval`: an interval the request does not state is a condition
+        /// of the approval instead of being asked for.
+        condition: bool,
+        /// The whole regimen.
+        span: Span,
+    },
     /// `prescribed_by_or_with([oncologist])`
     UseDefine {
         /// The definition's name.
@@ -766,6 +826,7 @@ impl Expr {
             | Expr::Compare { span, .. }
             | Expr::Known { span, .. }
             | Expr::Meets { span, .. }
+            | Expr::Regimen { span, .. }
             | Expr::UseDefine { span, .. } => *span,
             Expr::FactTest(id) => id.span,
         }

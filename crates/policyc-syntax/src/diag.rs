@@ -216,6 +216,25 @@ pub mod codes {
     pub const DEFINE_CYCLE: &str = "E0420";
     /// Criteria that, with their definitions and `meets` expanded, are too large or too deep.
     pub const EXPANSION_LIMIT: &str = "E0421";
+    // Regimens and the phases of a course.
+    /// A regimen (`240 mg every 2 weeks`) in a policy with no `regimen` declaration, or phases of a
+    /// course (`in phases`) whose `regimen` declaration names no `counting` fact.
+    pub const REGIMEN_UNDECLARED: &str = "E0430";
+    /// A `regimen` declaration that names a fact of the wrong type (a dose that is not a quantity,
+    /// an interval that is not a time, a count of doses that is not a count), two dose facts of one
+    /// dimension, or that is declared twice.
+    pub const BAD_REGIMEN: &str = "E0431";
+    /// A regimen whose amount is of no dimension of the declared dose facts, or whose interval is
+    /// not a time.
+    pub const REGIMEN_UNIT: &str = "E0432";
+    /// A phase of a course whose number of doses (`for 4 doses`) is not a positive whole number.
+    pub const BAD_PHASE_COUNT: &str = "E0433";
+    /// Phases of a course that overlap: a phase without `for N doses` (it lasts to the end of the
+    /// course) before another.
+    pub const PHASES_OVERLAP: &str = "E0434";
+    /// A regimen or phases where they cannot be checked as dosing: in a `when`, an `if`, an
+    /// `applies when`, or among the criteria other than through `all of` groups.
+    pub const REGIMEN_PLACE: &str = "E0435";
     // Where FHIR data states the facts.
     /// A code that is not of its code system's form (a wrong check digit, an ICD-10-CM code
     /// without its category), a prefix outside ICD-10-CM, or codes of a system that cannot stand

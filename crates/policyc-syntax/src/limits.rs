@@ -221,6 +221,7 @@ pub(crate) fn check_tree(file: &crate::ast::File) -> Result<(), Box<Diagnostic>>
                 }
                 W::B(b) => match b {
                     Body::Group(g) => stack.extend(g.nodes.iter().map(|n| (W::N(n), d))),
+                    Body::Phases(ps) => stack.extend(ps.phases.iter().map(|p| (W::B(&p.body), d))),
                     Body::Expr(e) => stack.push((W::E(e), depth)),
                     _ => {}
                 },
@@ -236,6 +237,7 @@ fn body_span(b: &crate::ast::Body) -> Span {
         Body::Group(g) => g.span,
         Body::Expr(e) => e.span(),
         Body::Referral(r) => r.span,
+        Body::Phases(p) => p.span,
     }
 }
 

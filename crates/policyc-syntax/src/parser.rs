@@ -118,6 +118,7 @@ fn item_span(i: &Item) -> Span {
         Item::ExtendEnum(e) => e.span,
         Item::Fact(f) => f.span,
         Item::Equivalence(e) => e.span,
+        Item::Regimen(r) => r.span,
         Item::Indication(i) => i.span,
     }
 }
@@ -149,6 +150,7 @@ fn parse_unchecked(text: &str) -> Result<File, Box<Diagnostic>> {
             Rule::extend_enum => items.push(Item::ExtendEnum(extend_enum(p))),
             Rule::fact_decl => items.push(Item::Fact(fact_decl(p))),
             Rule::equivalence => items.push(Item::Equivalence(equivalence(p))),
+            Rule::regimen_decl => items.push(Item::Regimen(regimen_decl(p))),
             Rule::indication => items.push(Item::Indication(indication(p))),
             _ => {}
         }
@@ -461,6 +463,38 @@ fn equivalence(p: P) -> Equivalence {
     }
 }
 
+/// `regimen dose or dose_per_kg every dose_interval counting doses_given`.
+fn regimen_decl(p: P) -> RegimenDecl {
+    let sp = span(&p);
+    let mut doses = Vec::new();
+    let mut interval = None;
+    let mut counting = None;
+    let mut after = Rule::regimen_kw;
+    for i in p.into_inner() {
+        match i.as_rule() {
+            Rule::fact_ref => {
+                let id = ident(first(i));
+                match after {
+                    Rule::every_kw => interval = Some(id),
+                    Rule::counting_kw => counting = Some(id),
+                    _ => doses.push(id),
+                }
+            }
+            r @ (Rule::every_kw | Rule::counting_kw) => after = r,
+            _ => {}
+        }
+    }
+    let interval = interval.expect("the interval fact");
+    // The declaration ends at its last fact, not at the blank space after it.
+    let end = counting.as_ref().unwrap_or(&interval).span.end;
+    RegimenDecl {
+        doses,
+        interval,
+        counting,
+        span: Span::new(sp.start, end),
+    }
+}
+
 fn define_decl(p: P) -> DefineDecl {
     let sp = span(&p);
     let mut name = None;
@@ -569,8 +603,47 @@ fn body(p: P) -> Body {
             };
             Body::Referral(Referral { redirect, span: sp })
         }
+        Rule::phases => Body::Phases(phases(i)),
         _ => Body::Expr(expr(i)),
     }
+}
+
+/// `in phases { i "..." for 4 doses: ...  ii "...": ... }`.
+fn phases(p: P) -> Phases {
+    let sp = span(&p);
+    let phases = p
+        .into_inner()
+        .filter(|i| i.as_rule() == Rule::phase)
+        .map(|ph| {
+            let psp = span(&ph);
+            let mut label = None;
+            let mut text = None;
+            let mut doses = None;
+            let mut body_ = None;
+            for i in ph.into_inner() {
+                match i.as_rule() {
+                    Rule::label => label = Some(ident(i)),
+                    Rule::string => text = Some(string(i)),
+                    Rule::phase_doses => {
+                        doses = i
+                            .into_inner()
+                            .find(|x| x.as_rule() == Rule::number)
+                            .map(|n| number(n, None))
+                    }
+                    Rule::body => body_ = Some(body(i)),
+                    _ => {}
+                }
+            }
+            Phase {
+                label: label.expect("label"),
+                text: text.expect("text"),
+                doses,
+                body: body_.expect("body"),
+                span: psp,
+            }
+        })
+        .collect();
+    Phases { phases, span: sp }
 }
 
 fn group(p: P) -> Group {
@@ -754,6 +827,20 @@ fn primary(p: P) -> Expr {
                 right,
                 condition,
                 span: sp,
+            }
+        }
+        Rule::regimen => {
+            let mut i = p.into_inner().filter(|x| x.as_rule() != Rule::every_kw);
+            let amount = quantity(i.next().expect("amount"));
+            let every = quantity(i.next().expect("interval"));
+            let condition = i.next().map(|c| span(&c));
+            // The regimen ends where its last word does, not at the blank space after it.
+            let end = condition.map_or(every.span.end, |c| c.end);
+            Expr::Regimen {
+                amount,
+                every,
+                condition: condition.is_some(),
+                span: Span::new(sp.start, end),
             }
         }
         Rule::meets => Expr::Meets {

@@ -87,6 +87,14 @@ pub fn item(it: &mut Item, sp: Span) {
             e.text.span = sp;
             e.span = sp;
         }
+        Item::Regimen(r) => {
+            r.doses.iter_mut().for_each(|d| d.span = sp);
+            r.interval.span = sp;
+            if let Some(c) = &mut r.counting {
+                c.span = sp;
+            }
+            r.span = sp;
+        }
         // An indication a later version keeps from the version it amends.
         Item::Indication(ind) => indication(ind, sp),
     }
@@ -154,6 +162,18 @@ fn body(b: &mut Body, sp: Span) {
                 t.span = sp;
             }
             r.span = sp;
+        }
+        Body::Phases(ps) => {
+            ps.span = sp;
+            for p in &mut ps.phases {
+                p.label.span = sp;
+                p.text.span = sp;
+                if let Some(n) = &mut p.doses {
+                    n.span = sp;
+                }
+                body(&mut p.body, sp);
+                p.span = sp;
+            }
         }
     }
 }
@@ -232,6 +252,16 @@ pub fn expr(e: &mut Expr, sp: Span) {
         }
         Expr::FactTest(i) => i.span = sp,
         Expr::Meets { span, .. } => *span = sp,
+        Expr::Regimen {
+            amount,
+            every,
+            span,
+            ..
+        } => {
+            quantity(amount, sp);
+            quantity(every, sp);
+            *span = sp;
+        }
         Expr::UseDefine { name, args, span } => {
             name.span = sp;
             for a in args {
@@ -351,7 +381,7 @@ pub fn substitute(e: &mut Expr, b: &Bindings) -> Result<(), SubstError> {
         }
         Expr::Known { fact, .. } => fact_param(fact, b),
         Expr::FactTest(i) => fact_param(i, b),
-        Expr::Meets { .. } => Ok(()),
+        Expr::Meets { .. } | Expr::Regimen { .. } => Ok(()),
         Expr::UseDefine { args, .. } => {
             for a in args {
                 match a {

@@ -454,6 +454,12 @@ impl Checker<'_> {
                 condition,
                 span,
             } => self.compare(left, *op, right, *condition, *span, dosing),
+            Expr::Regimen {
+                amount,
+                every,
+                condition,
+                span,
+            } => self.regimen_cond(amount, every, *condition, *span, dosing),
         }
     }
 

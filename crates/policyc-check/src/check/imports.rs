@@ -217,6 +217,7 @@ pub fn merge_version(
                 Item::Fact(f) => Some(format!("fact {}", f.name.name)),
                 Item::Define(d) => Some(format!("define {}", d.name.name)),
                 Item::Indication(ind) => Some(format!("indication {}", ind.label.name)),
+                Item::Regimen(_) => Some("regimen".to_string()),
                 _ => None,
             })
             .collect()
@@ -263,6 +264,7 @@ pub fn merge_version(
             Item::Fact(f) => Some(format!("fact {}", f.name.name)),
             Item::Define(d) => Some(format!("define {}", d.name.name)),
             Item::Indication(ind) => Some(format!("indication {}", ind.label.name)),
+            Item::Regimen(_) => Some("regimen".to_string()),
         };
         if let Some(k) = key.filter(|k| restated.contains(k)) {
             if let Item::Indication(ind) = &it {

@@ -17,6 +17,8 @@
 //! - `limits`: equivalences, alternate dimensions, and quantity limits;
 //! - `sources`: where FHIR data states the facts: codes of values and drugs, `from` clauses;
 //! - `derive`: formulas of derived facts, and their circles;
+//! - `regimen`: the `regimen` declaration, regimens (`240 mg every 2 weeks`) and the phases of a
+//!   course (`in phases`), lowered to comparisons and guarded branches;
 //! - `structure`: indications, phases, sections and the labelled tree of criteria;
 //! - `cond`: the conditions of the criteria;
 //! - `lower`: the program assembled, with the spans of its labels and facts.
@@ -29,6 +31,7 @@ mod imports;
 mod limits;
 mod literals;
 mod lower;
+mod regimen;
 mod sources;
 mod structure;
 
@@ -146,6 +149,14 @@ struct Checker<'a> {
     /// The owners of codes (`enumeration `Route``) with a code reported as wrong, whose sources
     /// are not reported again for want of codes.
     bad_codes: std::collections::HashSet<String>,
+    /// The facts the policy's `regimen` declaration names, when it is well formed.
+    regimen: Option<regimen::RegimenFacts>,
+    /// Where the `regimen` declaration is, if there is one (well formed or not).
+    regimen_declared: Option<Span>,
+    /// The regimens lowered since the node being lowered started, for its [`ir::Course`].
+    regimens_lowered: Vec<ir::Regimen>,
+    /// A regimen without a `regimen` declaration has been reported (once per file is enough).
+    regimen_missing_reported: bool,
 }
 
 const BUILTIN_TYPES: &[&str] = &["boolean", "count", "number", "date", "documentation"];
@@ -186,6 +197,10 @@ fn check_merged(file: &File, imported: std::collections::HashSet<usize>) -> Chec
         cyclic: Default::default(),
         bad_codes: Default::default(),
         expansion_root: None,
+        regimen: None,
+        regimen_declared: None,
+        regimens_lowered: Vec::new(),
+        regimen_missing_reported: false,
     };
     let library = file.items.iter().any(|i| matches!(i, Item::Library(_)));
     let meta = if library {
@@ -195,6 +210,7 @@ fn check_merged(file: &File, imported: std::collections::HashSet<usize>) -> Chec
     };
     c.declare_enums();
     c.declare_facts();
+    c.declare_regimen();
     let ranges = c.fact_ranges();
     let sources = c.fact_sources();
     c.declare_defines();

@@ -180,6 +180,9 @@ impl Checker<'_> {
         };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         let mut ok = true;
+        // Dosing criteria written among the criteria, under their own labels (`1.C`).
+        let mut moved: Vec<ir::Node> = Vec::new();
+        let mut dosing_span = None;
         for item in items {
             let (key, span) = match item {
                 IndicationItem::Applies { .. } | IndicationItem::Reauthorization(_) => continue,
@@ -200,8 +203,22 @@ impl Checker<'_> {
             seen.insert(key, span);
             match item {
                 IndicationItem::Duration(d) => duration = self.duration(d),
-                IndicationItem::Criteria(s) => criteria = self.section(s, label, false),
+                IndicationItem::Criteria(s) => {
+                    let mut kept = s.clone();
+                    let mut out = Vec::new();
+                    if let Body::Group(g) = &mut kept.body {
+                        split_dosing(g, label, &mut out);
+                    }
+                    criteria = self.section(&kept, label, false);
+                    for (parent, n) in &out {
+                        match self.node(n, parent, true) {
+                            Some(x) => moved.push(x),
+                            None => ok = false,
+                        }
+                    }
+                }
                 IndicationItem::Dosing(s) => {
+                    dosing_span = Some(s.span);
                     let dl = format!("{label}.Dosing");
                     let at = Span::new(s.span.start, s.span.start + "dosing".len());
                     self.labels.entry(dl.clone()).or_insert(at);
@@ -237,6 +254,44 @@ impl Checker<'_> {
                 ),
             );
             ok = false;
+        }
+        if !moved.is_empty() {
+            dosing = match dosing {
+                None if dosing_span.is_some() => None,
+                None => Some(ir::Node {
+                    label: format!("{label}.Dosing"),
+                    text: String::new(),
+                    guard: None,
+                    only_if: None,
+                    body: ir::NodeBody::Group {
+                        of: GroupKind::AllOf,
+                        children: moved,
+                    },
+                    course: None,
+                }),
+                Some(mut d) => match &mut d.body {
+                    ir::NodeBody::Group {
+                        of: GroupKind::AllOf,
+                        children,
+                    } => {
+                        children.splice(0..0, moved);
+                        Some(d)
+                    }
+                    _ => {
+                        self.err(
+                            Diagnostic::error(
+                                codes::REGIMEN_PLACE,
+                                format!("{what} has dosing among its criteria, but its `dosing` is not `all of`, so they cannot be checked together"),
+                                dosing_span.unwrap_or(at.span),
+                                "not `all of { ... }`",
+                            )
+                            .with_help("write the `dosing` as `all of { ... }` (the dosing criteria among the criteria are checked with it), or move those criteria into it"),
+                        );
+                        ok = false;
+                        None
+                    }
+                },
+            };
         }
         if !ok {
             return None;
@@ -277,19 +332,22 @@ impl Checker<'_> {
 
     fn section(&mut self, s: &Section, label: &str, dosing: bool) -> Option<ir::Node> {
         let text = s.text.as_ref().map(|t| t.value.clone()).unwrap_or_default();
-        let body = self.body(&s.body, label, dosing)?;
+        let mark = self.regimens_lowered.len();
+        let body = self.body(&s.body, label, dosing);
+        let course = course(self.regimens_lowered.split_off(mark));
         let node = ir::Node {
             label: label.to_string(),
             text,
             guard: None,
             only_if: None,
-            body,
+            body: body?,
+            course,
         };
         self.compiled.insert(label.to_string(), node.clone());
         Some(node)
     }
 
-    fn body(&mut self, b: &Body, label: &str, dosing: bool) -> Option<ir::NodeBody> {
+    pub(super) fn body(&mut self, b: &Body, label: &str, dosing: bool) -> Option<ir::NodeBody> {
         match b {
             Body::Expr(e) => Some(ir::NodeBody::Condition {
                 condition: self.cond(e, dosing)?,
@@ -297,6 +355,7 @@ impl Checker<'_> {
             Body::Referral(r) => Some(ir::NodeBody::Referral {
                 redirect: r.redirect.as_ref().map(|t| t.value.clone()),
             }),
+            Body::Phases(ps) => self.phases(ps, label, dosing),
             Body::Group(g) => {
                 if g.nodes.is_empty() {
                     self.err(
@@ -328,21 +387,28 @@ impl Checker<'_> {
         }
     }
 
-    fn node(&mut self, n: &ast::Node, parent: &str, dosing: bool) -> Option<ir::Node> {
-        let full = format!("{parent}.{}", n.label.name);
-        if let Some(first) = self.labels.get(&full) {
+    /// A node's full label, reported if it is used twice.
+    pub(super) fn label(&mut self, full: &str, span: Span) {
+        if let Some(first) = self.labels.get(full) {
             let first = *first;
             self.err(
-                Diagnostic::error(codes::DUPLICATE_LABEL, format!("label {full} is used twice"), n.label.span, "second use")
+                Diagnostic::error(codes::DUPLICATE_LABEL, format!("label {full} is used twice"), span, "second use")
                     .with_label(first, "first use")
                     .with_help("labels follow the document's numbering and are unique: check for a copy-paste slip (i, ii, iii, ...)"),
             );
         } else {
-            self.labels.insert(full.clone(), n.label.span);
+            self.labels.insert(full.to_string(), span);
         }
+    }
+
+    fn node(&mut self, n: &ast::Node, parent: &str, dosing: bool) -> Option<ir::Node> {
+        let full = format!("{parent}.{}", n.label.name);
+        self.label(&full, n.label.span);
         let guard = n.guard.as_ref().map(|g| self.cond(g, false));
         let only_if = n.only_if.as_ref().map(|g| self.cond(g, false));
+        let mark = self.regimens_lowered.len();
         let body = self.body(&n.body, &full, dosing);
+        let course = course(self.regimens_lowered.split_off(mark));
         let guard = match guard {
             Some(g) => Some(g?),
             None => None,
@@ -357,8 +423,77 @@ impl Checker<'_> {
             guard,
             only_if,
             body: body?,
+            course,
         };
         self.compiled.insert(full, node.clone());
         Some(node)
     }
+}
+
+/// Take the dosing criteria out of criteria (`all of` groups from the top, without `when` or `if`):
+/// each node whose body states a regimen or phases of a course is checked as dosing, under its own
+/// label, so that exceeding it is outside the policy's dosing (referred), not a criterion unmet.
+/// A group of dosing criteria only is taken whole. Each goes to `out` with its parent's label.
+fn split_dosing(g: &mut Group, parent: &str, out: &mut Vec<(String, ast::Node)>) {
+    if g.kind != GroupKind::AllOf {
+        return;
+    }
+    let nodes = std::mem::take(&mut g.nodes);
+    // Keep the criteria if every one of them is dosing: criteria state something (a dosing
+    // criterion there is then reported where it stands).
+    if nodes.iter().all(|n| states_dosing(&n.body)) {
+        g.nodes = nodes;
+        return;
+    }
+    for mut n in nodes {
+        if !states_dosing(&n.body) {
+            g.nodes.push(n);
+            continue;
+        }
+        let full = format!("{parent}.{}", n.label.name);
+        let inner = match &mut n.body {
+            Body::Group(inner)
+                if inner.kind == GroupKind::AllOf && n.guard.is_none() && n.only_if.is_none() =>
+            {
+                Some(inner)
+            }
+            _ => None,
+        };
+        match inner {
+            Some(inner) if !inner.nodes.iter().all(|c| states_dosing(&c.body)) => {
+                split_dosing(inner, &full, out);
+                g.nodes.push(n);
+            }
+            _ => out.push((parent.to_string(), n)),
+        }
+    }
+}
+
+/// Whether a body states a regimen or the phases of a course (not counting `when` and `if`).
+fn states_dosing(b: &Body) -> bool {
+    match b {
+        Body::Phases(_) => true,
+        Body::Referral(_) => false,
+        Body::Group(g) => g.nodes.iter().any(|n| states_dosing(&n.body)),
+        Body::Expr(e) => {
+            let mut todo = vec![e];
+            while let Some(e) = todo.pop() {
+                match e {
+                    Expr::Regimen { .. } => return true,
+                    Expr::And(p, _) | Expr::Or(p, _) => todo.extend(p),
+                    Expr::Not(i, _) => todo.push(i),
+                    _ => {}
+                }
+            }
+            false
+        }
+    }
+}
+
+/// The course a node's own condition states: its regimens, if any.
+fn course(regimens: Vec<ir::Regimen>) -> Option<ir::Course> {
+    (!regimens.is_empty()).then_some(ir::Course {
+        regimens,
+        phase: None,
+    })
 }

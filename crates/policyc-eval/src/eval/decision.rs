@@ -81,6 +81,12 @@ pub struct Decision {
     /// (`URL#1.A.iii`), when the caller gives the document's address (`--doc-url`); empty
     /// otherwise. Added within format version 2.
     pub links: std::collections::BTreeMap<String, String>,
+    /// The dosing regimens of the indication the decision is under, in the document's words: the
+    /// phase of the course the requested dose is in, and the regimens that apply to the request
+    /// with what it asks for. Added within format version 2, and present only where the dosing
+    /// states regimens or phases (absent, not `null`, otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regimen: Option<DosingRegimen>,
     /// For a request read from FHIR data: where each fact it states came from. Added within
     /// format version 2, and present only in decisions on requests read from FHIR (absent, not
     /// `[]`, otherwise).
@@ -146,6 +152,58 @@ impl Decision {
 /// `1.Dosing.A.i`), with spaces as hyphens (`not covered` is `not-covered`).
 pub fn anchor(label: &str) -> String {
     label.replace(' ', "-")
+}
+
+/// The dosing regimens that apply to a request, in the document's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DosingRegimen {
+    /// One sentence for a person: `480 mg is allowed every 4 weeks (1.Dosing.B.ii.b)`, or `the
+    /// request is 480 mg every 2 weeks; allowed: 240 mg every 2 weeks (1.Dosing.B.ii.a) or 480 mg
+    /// every 4 weeks (1.Dosing.B.ii.b)`; the phase's sentence first for a course in phases.
+    pub summary: String,
+    /// The phase of the course the requested dose is in (or the last one, for a dose after the
+    /// course); `null` when the dosing has no phases or the request does not state the doses given.
+    pub phase: Option<PhaseRef>,
+    /// The regimens that apply to the request (their branch's `when` is not false), in the policy's
+    /// order.
+    pub regimens: Vec<RegimenRef>,
+}
+
+/// The phase of a course a dose is in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PhaseRef {
+    /// The phase's label (`1.Dosing.B.ii`).
+    pub label: String,
+    /// The phase's sentence, in the policy's words.
+    pub text: String,
+    /// The number of the requested dose in the course (the doses given before it, plus one).
+    pub dose: u32,
+    /// The number of the phase's first dose.
+    pub first: u32,
+    /// The number of its last dose; `null` when it lasts to the end of the course.
+    pub last: Option<u32>,
+    /// `true` when the dose is in the phase; `false` when it is after the last phase of the course.
+    pub within: bool,
+}
+
+/// A regimen of the policy, and what the request asks for in its terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegimenRef {
+    /// The label of the criterion that states it (`1.Dosing.B.ii.a`).
+    pub label: String,
+    /// The regimen as the policy writes it (`240 mg every 2 weeks`).
+    pub regimen: String,
+    /// The amount of each dose it allows (`240 mg`).
+    pub amount: String,
+    /// How often at most (`2 weeks`).
+    pub every: String,
+    /// What the request asks for, in the regimen's terms (`480 mg every 2 weeks`; a dose per
+    /// kilogram computed from the dose and the body weight), or with `not stated` for a part it
+    /// does not state.
+    pub requested: String,
+    /// Whether the request is within this regimen: `true`, `false`, or `null` when that depends on
+    /// facts it does not state.
+    pub within: Option<bool>,
 }
 
 /// Where a fact of a request read from FHIR data came from: the resource and the element.

@@ -14,8 +14,11 @@ use policyc_ir::ir::{Cond, Const, FactType, IndicationDef, Node, NodeBody, Progr
 use policyc_syntax::ast::{CmpOp, GroupKind, SetQuant};
 use rust_decimal::Decimal;
 
+mod course;
 mod limits;
 mod unmet;
+
+pub(crate) use course::{phase_sentence, regimen_sentence};
 
 /// A comparison's name in a [`Test`].
 fn op_name(op: CmpOp) -> &'static str {
@@ -82,6 +85,7 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
         considered: Vec::new(),
         missing: Vec::new(),
         exceeded: Vec::new(),
+        regimen: None,
         provenance: Vec::new(),
         links: Default::default(),
         warnings: super::near::near_misses(p, req),
@@ -108,6 +112,7 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
             strict.met(&ind.criteria, &mut d.criteria_met);
             if let Some(dosing) = &ind.dosing {
                 strict.conditions(dosing, &mut d.conditions);
+                d.regimen = strict.regimen(dosing, true);
             }
             let branch = d.path.last().cloned().unwrap_or_else(|| ind.label.clone());
             d.approval = Some(approval(ind, req));
@@ -178,12 +183,14 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                     if dosing_via && !v.criteria.referral() {
                         if let Some(dosing) = &ind.dosing {
                             strict.exceeded(dosing, &mut d.exceeded);
+                            d.regimen = strict.regimen(dosing, false);
                         }
                     }
                 }
                 None => {
                     if let Some(dosing) = &ind.dosing {
                         lenient.exceeded(dosing, &mut d.exceeded);
+                        d.regimen = strict.regimen(dosing, false);
                     }
                     let mut what: Vec<String> =
                         d.exceeded.iter().map(|l| l.label.clone()).collect();
@@ -271,6 +278,9 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                         let mut ex = Vec::new();
                         if let Some(dn) = &ind.dosing {
                             lenient.exceeded(dn, &mut ex);
+                            if d.regimen.is_none() {
+                                d.regimen = strict.regimen(dn, false);
+                            }
                         }
                         for l in ex {
                             let requested = l

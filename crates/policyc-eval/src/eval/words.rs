@@ -324,6 +324,16 @@ pub fn render_human(d: &Decision) -> String {
             s.push_str(&wrap(&format!("  {}  ", c.label), &c.text, 6));
         }
     }
+    if let Some(r) = &d.regimen {
+        s.push_str("\nDosing regimen:\n");
+        if let Some(p) = &r.phase {
+            s.push_str(&wrap("  ", &display_unit(&super::phase_sentence(p)), 4));
+        }
+        let approves = d.decision == DecisionKind::Approve;
+        if let Some(line) = super::regimen_sentence(&r.regimens, approves) {
+            s.push_str(&wrap("  ", &display_unit(&line), 4));
+        }
+    }
     if !d.conditions.is_empty() {
         s.push_str("\nApproved on condition of the dosing limits:\n");
         for l in &d.conditions {

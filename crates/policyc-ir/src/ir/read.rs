@@ -714,6 +714,21 @@ fn check_node(n: &Node, nf: u32) -> Result<(), String> {
     for g in n.guard.iter().chain(&n.only_if) {
         check_cond(g, nf)?;
     }
+    if let Some(c) = &n.course {
+        for r in &c.regimens {
+            check_slot(r.dose, nf)?;
+            check_slot(r.interval, nf)?;
+        }
+        if let Some(p) = &c.phase {
+            check_slot(p.doses_given, nf)?;
+            if p.first == 0 || p.last.is_some_and(|l| l < p.first) {
+                return Err(format!(
+                    "node {}: a phase runs from dose {} to {:?}; the first dose is 1 and the last is not before the first",
+                    n.label, p.first, p.last
+                ));
+            }
+        }
+    }
     match &n.body {
         NodeBody::Group { children, .. } => children.iter().try_for_each(|c| check_node(c, nf)),
         NodeBody::Condition { condition } => check_cond(condition, nf),

@@ -168,6 +168,7 @@ pub(super) fn collect_file(f: &File, out: &mut Vec<Span>) {
                     collect_value(v, out);
                 }
             }
+            Item::Regimen(_) => {}
             Item::Equivalence(e) => {
                 collect_quantity(&e.left, out);
                 collect_quantity(&e.right, out);
@@ -202,6 +203,12 @@ fn collect_body(b: &Body, out: &mut Vec<Span>) {
     match b {
         Body::Expr(e) => collect_expr(e, out),
         Body::Referral(r) => out.extend(r.redirect.as_ref().map(|t| t.span)),
+        Body::Phases(ps) => {
+            for p in &ps.phases {
+                out.push(p.text.span);
+                collect_body(&p.body, out);
+            }
+        }
         Body::Group(g) => {
             for n in &g.nodes {
                 out.push(n.text.span);
@@ -232,6 +239,10 @@ fn collect_expr(e: &Expr, out: &mut Vec<Span>) {
                     collect_value(v, out);
                 }
             }
+        }
+        Expr::Regimen { amount, every, .. } => {
+            collect_quantity(amount, out);
+            collect_quantity(every, out);
         }
         Expr::Membership { .. }
         | Expr::SetTest { .. }

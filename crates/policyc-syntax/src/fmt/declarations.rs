@@ -104,6 +104,19 @@ impl Printer<'_> {
                 );
                 self.put(Some(span.start), 0, &line, Kind::Code, blank);
             }
+            Item::Regimen(RegimenDecl {
+                doses,
+                interval,
+                counting,
+                span,
+            }) => {
+                let doses: Vec<&str> = doses.iter().map(|d| d.name.as_str()).collect();
+                let mut line = format!("regimen {} every {}", doses.join(" or "), interval.name);
+                if let Some(c) = counting {
+                    line.push_str(&format!(" counting {}", c.name));
+                }
+                self.put(Some(span.start), 0, &line, Kind::Code, blank);
+            }
             Item::Indication(ind) => self.indication(ind, blank),
         }
     }
@@ -286,9 +299,17 @@ impl Printer<'_> {
                 let line = format!("{head}: {} {{", g.kind.keyword());
                 self.put(Some(start), indent, &line, Kind::Open, blank);
                 let mut widths = Vec::new();
-                label_widths(g, 0, &mut widths);
+                label_widths(body, 0, &mut widths);
                 self.children(g, indent + 2, 0, &widths);
                 self.close(g.span.end.saturating_sub(1), indent);
+            }
+            Body::Phases(ps) => {
+                let line = format!("{head}: in phases {{");
+                self.put(Some(start), indent, &line, Kind::Open, blank);
+                let mut widths = Vec::new();
+                label_widths(body, 0, &mut widths);
+                self.phases(ps, indent + 2, 0, &widths);
+                self.close(ps.span.end.saturating_sub(1), indent);
             }
             body => {
                 if let Some(line) = self.inline_body(&head, start, indent, body) {
@@ -307,7 +328,7 @@ impl Printer<'_> {
     /// approval always goes on a line of its own.
     fn inline_body(&self, head: &str, start: usize, indent: usize, body: &Body) -> Option<String> {
         let (text, pos, slack) = match body {
-            Body::Group(_) => return None,
+            Body::Group(_) | Body::Phases(_) => return None,
             Body::Expr(e) => {
                 if self.needs_break(e) || has_condition_of_approval(e) {
                     return None;
@@ -337,7 +358,7 @@ impl Printer<'_> {
                 let text = referral_text(r);
                 self.put(Some(r.span.start), indent, &text, Kind::Code, Blank::Never);
             }
-            Body::Group(_) => {}
+            Body::Group(_) | Body::Phases(_) => {}
         }
     }
 
@@ -347,6 +368,79 @@ impl Printer<'_> {
         let lw = widths.get(depth).copied().unwrap_or(0);
         for n in &g.nodes {
             self.node(n, indent, lw, depth, widths);
+        }
+    }
+
+    /// The labelled children of a group or of the phases of a course at `indent`, and the closing
+    /// brace at `close_indent`.
+    fn nested(
+        &mut self,
+        body: &Body,
+        indent: usize,
+        depth: usize,
+        widths: &[usize],
+        close_indent: usize,
+    ) {
+        match body {
+            Body::Group(g) => {
+                self.children(g, indent, depth, widths);
+                self.close(g.span.end.saturating_sub(1), close_indent);
+            }
+            Body::Phases(ps) => {
+                self.phases(ps, indent, depth, widths);
+                self.close(ps.span.end.saturating_sub(1), close_indent);
+            }
+            Body::Expr(_) | Body::Referral(_) => {}
+        }
+    }
+
+    /// The phases of a course, one a line as nodes are: `i "..." for 4 doses: body`.
+    fn phases(&mut self, ps: &Phases, indent: usize, depth: usize, widths: &[usize]) {
+        let lw = widths.get(depth).copied().unwrap_or(0);
+        for p in &ps.phases {
+            let Phase {
+                label,
+                text,
+                doses,
+                body,
+                span,
+            } = p;
+            let mut head = format!("{:<lw$} {}", label.name, quote(&text.value));
+            if let Some(n) = doses {
+                let word = if n.text == "1" && n.scale.is_none() {
+                    "dose"
+                } else {
+                    "doses"
+                };
+                head.push_str(&format!(" for {} {word}", number_text(n)));
+            }
+            let start = span.start;
+            match body {
+                Body::Group(g) => {
+                    let line = format!("{head}: {} {{", g.kind.keyword());
+                    self.put(Some(start), indent, &line, Kind::Open, Blank::Keep);
+                    self.nested(body, indent + 2, depth + 1, widths, indent);
+                }
+                Body::Phases(_) => {
+                    let line = format!("{head}: in phases {{");
+                    self.put(Some(start), indent, &line, Kind::Open, Blank::Keep);
+                    self.nested(body, indent + 2, depth + 1, widths, indent);
+                }
+                _ => {
+                    if let Some(line) = self.inline_body(&head, start, indent, body) {
+                        self.put(Some(start), indent, &line, Kind::Code, Blank::Keep);
+                    } else {
+                        self.put(
+                            Some(start),
+                            indent,
+                            &format!("{head}:"),
+                            Kind::Code,
+                            Blank::Keep,
+                        );
+                        self.body_lines(body, indent + lw + 1);
+                    }
+                }
+            }
         }
     }
 
@@ -365,6 +459,7 @@ impl Printer<'_> {
         let start = span.start;
         let opener = match body {
             Body::Group(g) => format!(": {} {{", g.kind.keyword()),
+            Body::Phases(_) => ": in phases {".to_string(),
             _ => ":".to_string(),
         };
         // `when ...` (or `if ...`; the grammar allows one of them): on the label's line if it fits.
@@ -386,7 +481,7 @@ impl Printer<'_> {
             Some((kw, c)) if cond_inline => format!("{head} {kw}{}", expr_text(c)),
             _ => head.clone(),
         };
-        if let Body::Group(g) = body {
+        if let Body::Group(_) | Body::Phases(_) = body {
             match cond {
                 Some((kw, c)) if !cond_inline => {
                     self.put(Some(start), indent, &head, Kind::Code, Blank::Keep);
@@ -398,8 +493,7 @@ impl Printer<'_> {
                     self.put(Some(start), indent, &line, Kind::Open, Blank::Keep);
                 }
             }
-            self.children(g, indent + 2, depth + 1, widths);
-            self.close(g.span.end.saturating_sub(1), indent);
+            self.nested(body, indent + 2, depth + 1, widths, indent);
             return;
         }
         if cond_inline {
@@ -429,16 +523,20 @@ impl Printer<'_> {
     }
 }
 
-/// The widest label at each depth of a section's tree.
-fn label_widths(g: &Group, depth: usize, out: &mut Vec<usize>) {
+/// The widest label at each depth of a section's tree (the nodes of its groups and the phases of
+/// its courses).
+fn label_widths(b: &Body, depth: usize, out: &mut Vec<usize>) {
+    let children: Vec<(&Ident, &Body)> = match b {
+        Body::Group(g) => g.nodes.iter().map(|n| (&n.label, &n.body)).collect(),
+        Body::Phases(ps) => ps.phases.iter().map(|p| (&p.label, &p.body)).collect(),
+        Body::Expr(_) | Body::Referral(_) => return,
+    };
     if out.len() <= depth {
         out.resize(depth + 1, 0);
     }
-    for n in &g.nodes {
-        out[depth] = out[depth].max(width(&n.label.name));
-        if let Body::Group(inner) = &n.body {
-            label_widths(inner, depth + 1, out);
-        }
+    for (label, body) in children {
+        out[depth] = out[depth].max(width(&label.name));
+        label_widths(body, depth + 1, out);
     }
 }
 
@@ -448,8 +546,8 @@ fn same_run(a: &Item, b: &Item) -> bool {
     matches!(
         (a, b),
         (
-            Item::Fact(_) | Item::Equivalence(_),
-            Item::Fact(_) | Item::Equivalence(_)
+            Item::Fact(_) | Item::Equivalence(_) | Item::Regimen(_),
+            Item::Fact(_) | Item::Equivalence(_) | Item::Regimen(_)
         ) | (Item::Import(_), Item::Import(_))
     )
 }

@@ -127,7 +127,7 @@ pub(super) fn has_condition_of_approval(e: &Expr) -> bool {
     match e {
         Expr::And(parts, _) | Expr::Or(parts, _) => parts.iter().any(has_condition_of_approval),
         Expr::Not(inner, _) => has_condition_of_approval(inner),
-        Expr::Compare { condition, .. } => *condition,
+        Expr::Compare { condition, .. } | Expr::Regimen { condition, .. } => *condition,
         _ => false,
     }
 }

@@ -365,6 +365,23 @@ pub(super) fn bare_expr_text(e: &Expr) -> String {
             format!("{} is {not}known", fact.name)
         }
         Expr::FactTest(id) => id.name.clone(),
+        Expr::Regimen {
+            amount,
+            every,
+            condition,
+            span: _,
+        } => {
+            let cond = if *condition {
+                ", as a condition of approval"
+            } else {
+                ""
+            };
+            format!(
+                "{} every {}{cond}",
+                quantity_text(amount),
+                quantity_text(every)
+            )
+        }
     }
 }
 

@@ -24,8 +24,16 @@ pub(super) fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnosti
         format!("`{}`", &text[span.start..span.end])
     };
     let expected: Vec<String> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
+        ErrorVariant::ParsingError {
+            positives,
+            negatives,
+        } => {
             let mut v: Vec<String> = positives.iter().filter_map(|r| describe(*r)).collect();
+            // `regimen dose every` then another item: the name of a fact was expected, not a
+            // keyword.
+            if negatives.contains(&Rule::next_item_kw) {
+                v.push("the name of a fact".into());
+            }
             v.sort();
             v.dedup();
             v
@@ -61,6 +69,21 @@ fn syntax_help(text: &str, pos: usize, expected: &[String]) -> String {
         return format!(
             "`{previous}` must be followed by a condition; remove it, or complete the condition"
         );
+    }
+    if expected
+        .iter()
+        .any(|e| e.contains("number of doses") || e.contains("`for N doses`"))
+    {
+        return "a phase of a course is its label, its sentence, how many doses it lasts and `:`, then what it allows: `i \"...\" for 4 doses: 3 mg/kg every 3 weeks`".into();
+    }
+    let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    if before[line_start..].starts_with("regimen ")
+        || expected.iter().any(|e| e == "the name of a fact")
+    {
+        return "a regimen is declared on one line: `regimen dose or dose_per_kg every dose_interval counting doses_given` (the dose facts, `every` and the interval fact, and for phases `counting` and the count of doses given)".into();
+    }
+    if previous == "every" {
+        return "a regimen is the amount of each dose, `every`, and how often: `240 mg every 2 weeks`".into();
     }
     let word: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
     if word.chars().next().is_some_and(|c| c.is_ascii_digit()) && word.contains('/') {
@@ -113,6 +136,12 @@ fn describe(r: Rule) -> Option<String> {
         | Rule::fact_decl
         | Rule::equivalence
         | Rule::indication => "an item (`policy`, `enum`, `fact`, `equivalence`, `indication`)",
+        Rule::regimen_decl => "an item (`policy`, `enum`, `fact`, `regimen`, `equivalence`, `indication`)",
+        Rule::every_kw => "`every` and how often (`240 mg every 2 weeks`)",
+        Rule::counting_kw => "`counting` and the fact that counts the doses given",
+        Rule::phase | Rule::phases => "a phase (`i \"sentence\" for 4 doses: ...`)",
+        Rule::phase_doses | Rule::for_kw => "`for N doses` or `:`",
+        Rule::doses_kw => "`doses` after the number of doses",
         Rule::meta_entry => "a header entry (`title`, `drug`, `plan`, `effective`, `review`, `revision`, `not covered`, `outside dosing`)",
         Rule::enum_value => "an enumeration value (`name \"description\"`)",
         Rule::ident | Rule::fact_ref => "a name",

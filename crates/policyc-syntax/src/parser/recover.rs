@@ -17,12 +17,13 @@ use pest::Parser as _;
 pub const MAX_SYNTAX_ERRORS: usize = 20;
 
 /// The keywords an item starts with.
-const ITEM_KEYWORDS: [&str; 8] = [
+const ITEM_KEYWORDS: [&str; 9] = [
     "import",
     "policy",
     "library",
     "enum",
     "fact",
+    "regimen",
     "define",
     "equivalence",
     "indication",
