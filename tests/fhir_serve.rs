@@ -6,13 +6,14 @@
 //! `target/fhir-r4-samples/`, where the FHIR R4 check (`fhir-r4/`) parses it with a complete R4
 //! model.
 
+#[path = "support/server.rs"]
+mod server;
+use server::{start, Server};
+
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_policyc");
 
@@ -29,59 +30,6 @@ fn examples() -> PathBuf {
         dir.display()
     );
     dir
-}
-
-struct Server {
-    child: Option<Child>,
-    port: u16,
-    agent: ureq::Agent,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn start(args: &[&str]) -> Server {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--policies", "policies", "--addr", "127.0.0.1:0"])
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server prints its address");
-    let port = line
-        .strip_prefix("listening on http://127.0.0.1:")
-        .and_then(|r| r.split_whitespace().next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"));
-    Server {
-        child: Some(child),
-        port,
-        agent: ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into(),
-    }
 }
 
 impl Server {
