@@ -379,6 +379,9 @@ fn server_answers_are_r4() {
         "Questionnaire",
         "QuestionnaireResponse",
     ] {
-        assert!(kinds.contains(k), "no {k} among the answers kept: {kinds:?}");
+        assert!(
+            kinds.contains(k),
+            "no {k} among the answers kept: {kinds:?}"
+        );
     }
 }
