@@ -11,7 +11,7 @@ mod error_schema;
 
 #[path = "support/server.rs"]
 mod server;
-use server::{start, Server};
+use server::{keep_r4, start, Server};
 
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -71,29 +71,6 @@ impl Server {
             &call.to_string(),
         )
     }
-
-    /// SIGTERM, and wait for the exit (the decision log is flushed).
-    fn stop(mut self) {
-        let mut child = self.child.take().expect("running");
-        let ok = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(ok.success());
-        assert!(child.wait().expect("exits").success());
-    }
-}
-
-/// Check the resource's type and keep it for the FHIR R4 check, as `target/fhir-r4-samples/NAME.json`.
-fn keep_r4(v: &Value, ty: &str, name: &str) {
-    assert_eq!(v["resourceType"], ty, "{name}: {v:#}");
-    let dir = root().join("target/fhir-r4-samples");
-    std::fs::create_dir_all(&dir).expect("the samples folder");
-    let file: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    std::fs::write(dir.join(format!("{file}.json")), v.to_string()).expect("the sample is written");
 }
 
 /// A CDS Hooks response: its cards are well formed (summary of at most 140 characters, an

@@ -8,7 +8,7 @@
 
 #[path = "support/server.rs"]
 mod server;
-use server::{start, Server};
+use server::{keep_r4 as parse_r4, start, Server};
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -67,29 +67,6 @@ impl Server {
         let text = r.body_mut().read_to_string().expect("text");
         (status, headers, serde_json::from_str(&text).expect("JSON"))
     }
-
-    /// SIGTERM, and wait for the exit (the decision log is flushed).
-    fn stop(mut self) {
-        let mut child = self.child.take().expect("running");
-        let ok = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(ok.success());
-        assert!(child.wait().expect("exits").success());
-    }
-}
-
-/// Check the resource's type and keep it for the FHIR R4 check, as `target/fhir-r4-samples/NAME.json`.
-fn parse_r4(v: &Value, ty: &str, name: &str) {
-    assert_eq!(v["resourceType"], ty, "{name}: {v:#}");
-    let dir = root().join("target/fhir-r4-samples");
-    std::fs::create_dir_all(&dir).expect("the samples folder");
-    let file: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    std::fs::write(dir.join(format!("{file}.json")), v.to_string()).expect("the sample is written");
 }
 
 fn type_of(v: &Value) -> &'static str {

@@ -1,5 +1,6 @@
 //! The decision service for the tests that speak HTTP to it: the real binary, started on an
-//! ephemeral loopback port over `policies/`, killed when the handle is dropped.
+//! ephemeral loopback port over `policies/`, killed when the handle is dropped; and the FHIR
+//! samples its answers leave for the R4 check.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -15,6 +16,32 @@ pub struct Server {
     pub port: u16,
     /// An HTTP client that answers every status as a response, not an error.
     pub agent: ureq::Agent,
+}
+
+impl Server {
+    /// SIGTERM, and wait for the exit (the decision log is flushed).
+    pub fn stop(mut self) {
+        let mut child = self.child.take().expect("running");
+        let ok = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(ok.success());
+        assert!(child.wait().expect("exits").success());
+    }
+}
+
+/// Check the resource's type and keep it for the FHIR R4 check, as
+/// `target/fhir-r4-samples/NAME.json` (the `fhir-r4/` package parses every file there).
+pub fn keep_r4(v: &serde_json::Value, ty: &str, name: &str) {
+    assert_eq!(v["resourceType"], ty, "{name}: {v:#}");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fhir-r4-samples");
+    std::fs::create_dir_all(&dir).expect("the samples folder");
+    let file: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    std::fs::write(dir.join(format!("{file}.json")), v.to_string()).expect("the sample is written");
 }
 
 impl Drop for Server {
