@@ -19,7 +19,7 @@ use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use policyc::{decide, evaluate, DecisionKind, ErrorCode, RequestError};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -632,7 +632,7 @@ struct LogLine<'a> {
     content_hash: &'a str,
     request_id: Option<&'a str>,
     as_of: Option<String>,
-    facts: Value,
+    facts: crate::log::LoggedFacts<'a>,
     masked: Vec<String>,
     decision: &'static str,
     indication: Option<&'a str>,
@@ -649,22 +649,6 @@ pub fn decision_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// The facts the request `text` states (nulls left out), masked; the names of the facts masked.
-fn logged_facts(text: &str, masks: &Masks) -> (Value, Vec<String>) {
-    #[derive(serde::Deserialize)]
-    struct Stated {
-        #[serde(default)]
-        facts: Map<String, Value>,
-    }
-    // The request has been bound, so it parses; a copy for the log only.
-    let mut facts = serde_json::from_str::<Stated>(text)
-        .map(|s| s.facts)
-        .unwrap_or_default();
-    facts.retain(|_, v| !v.is_null());
-    let masked = masks.apply(&mut facts);
-    (Value::Object(facts), masked)
-}
-
 /// The decision log line of decision `id` (made with [`decision_id`]) of `p` for the request
 /// `text`, without its newline. `header_id` is the request id to log when the request has none of
 /// its own; the facts named in `masks` are masked.
@@ -677,7 +661,9 @@ pub fn log_line(
     text: &str,
     masks: &Masks,
 ) -> Option<String> {
-    let (facts, masked) = logged_facts(text, masks);
+    // The request has been bound, so it parses; its facts are copied as written.
+    let mut facts = crate::log::stated_facts(text);
+    let masked = masks.apply(&mut facts);
     let line = LogLine {
         format: "policyc-decision-log",
         format_version: 1,

@@ -10,11 +10,14 @@
 //! Each line holds the facts the request stated; [`Masks`] hide or coarsen named facts (a date of
 //! birth kept as its year, or left out) before the line is written.
 
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
+use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender, TryRecvError};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -63,29 +66,74 @@ impl Masks {
     }
 
     /// Apply the masks to a request's facts; the names of the facts masked, in order.
-    pub fn apply(&self, facts: &mut Map<String, Value>) -> Vec<String> {
+    pub fn apply(&self, facts: &mut LoggedFacts<'_>) -> Vec<String> {
         let mut masked = Vec::new();
         for (name, mask) in &self.0 {
-            let Some(v) = facts.get_mut(name) else {
+            let Some(v) = facts.get_mut(name.as_str()) else {
                 continue;
             };
-            if v.is_null() {
-                continue;
-            }
             masked.push(name.clone());
             let year = match (mask, &*v) {
-                (Mask::Year, Value::String(s)) => year_of(s),
+                (Mask::Year, Logged::Raw(raw)) => serde_json::from_str::<String>(raw.get())
+                    .ok()
+                    .and_then(|d| year_of(&d)),
                 _ => None,
             };
             match year {
-                Some(y) => *v = Value::String(y),
+                Some(y) => *v = Logged::Year(y),
                 None => {
-                    facts.remove(name);
+                    facts.remove(name.as_str());
                 }
             }
         }
         masked
     }
+}
+
+/// A request's stated facts as the log writes them, by name: each value as the request wrote it
+/// (not parsed into a JSON tree), or coarsened by a mask. Null facts are left out.
+pub type LoggedFacts<'a> = BTreeMap<Cow<'a, str>, Logged<'a>>;
+
+/// One fact's value in the log.
+#[derive(Debug, Clone)]
+pub enum Logged<'a> {
+    /// The value as the request wrote it.
+    Raw(&'a RawValue),
+    /// A date kept as its year.
+    Year(String),
+}
+
+impl Serialize for Logged<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            // A value written over several lines (a pretty-printed list) is written again on one,
+            // so that each decision stays one line.
+            Logged::Raw(raw) if raw.get().contains(['\n', '\r']) => {
+                match serde_json::from_str::<Value>(raw.get()) {
+                    Ok(v) => v.serialize(s),
+                    Err(e) => Err(serde::ser::Error::custom(e)),
+                }
+            }
+            Logged::Raw(raw) => raw.serialize(s),
+            Logged::Year(y) => s.serialize_str(y),
+        }
+    }
+}
+
+/// The facts the request `text` states (nulls left out), each as written; empty if it has none.
+pub fn stated_facts(text: &str) -> LoggedFacts<'_> {
+    #[derive(serde::Deserialize)]
+    struct Stated<'a> {
+        #[serde(borrow, default)]
+        facts: BTreeMap<Cow<'a, str>, &'a RawValue>,
+    }
+    serde_json::from_str::<Stated>(text)
+        .map(|s| s.facts)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, v)| v.get() != "null")
+        .map(|(k, v)| (k, Logged::Raw(v)))
+        .collect()
 }
 
 /// The year of a `YYYY-MM-DD` date.
@@ -122,6 +170,10 @@ impl LogOptions {
         }
     }
 }
+
+/// How long the writer pauses, once it has drained the channel, before it looks again while
+/// lines keep coming (it blocks on the channel once a look finds none).
+const BATCH_PAUSE: Duration = Duration::from_millis(1);
 
 enum Msg {
     Line(String),
@@ -206,10 +258,29 @@ impl DecisionLog {
                     }
                 };
                 let mut next = Instant::now() + flush;
+                // Under load the writer takes the lines in batches: after a line it sleeps for a
+                // moment and then drains the channel without blocking, so a handler's `send`
+                // finds the writer awake and never has to wake it (a wake-up per line cost more
+                // than writing the line). Only an idle writer blocks on the channel.
+                let mut busy = false;
                 loop {
-                    let wait = next.saturating_duration_since(Instant::now());
-                    match rx.recv_timeout(wait) {
+                    let msg = if busy {
+                        match rx.try_recv() {
+                            Ok(m) => Ok(m),
+                            Err(TryRecvError::Empty) => {
+                                busy = false;
+                                std::thread::sleep(BATCH_PAUSE);
+                                continue;
+                            }
+                            Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+                        }
+                    } else {
+                        let wait = next.saturating_duration_since(Instant::now());
+                        rx.recv_timeout(wait)
+                    };
+                    match msg {
                         Ok(Msg::Line(l)) => {
+                            busy = true;
                             let n = l.len() as u64 + 1;
                             if let Some(max) = max_bytes {
                                 if cur.bytes > 0 && cur.bytes + n > max {
@@ -306,28 +377,32 @@ pub fn log_schema() -> Value {
 mod tests {
     use super::*;
 
-    fn facts(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        }
-    }
-
     #[test]
     fn masks_keep_a_year_or_leave_the_fact_out() {
         let masks = Masks(BTreeMap::from([
             ("date_of_birth".to_string(), Mask::Year),
             ("npi".to_string(), Mask::Omit),
             ("weight".to_string(), Mask::Year),
+            ("absent".to_string(), Mask::Omit),
         ]));
-        let mut f = facts(serde_json::json!({
-            "date_of_birth": "1961-07-04", "npi": "123", "weight": "70 kg", "dose": "1 mg"
-        }));
+        let text = r#"{"facts": {"date_of_birth": "1961-07-04", "npi": "123", "weight": "70 kg",
+            "dose": "1 mg", "count": 3.50, "none": null, "sites": [
+                "lung",  "skin"
+            ]}}"#;
+        let mut f = stated_facts(text);
         assert_eq!(masks.apply(&mut f), vec!["date_of_birth", "npi", "weight"]);
+        // Values are written as the request wrote them (3.50 stays 3.50), on one line; null facts
+        // are left out.
         assert_eq!(
-            Value::Object(f),
-            serde_json::json!({"date_of_birth": "1961", "dose": "1 mg"})
+            serde_json::to_string(&f).ok().as_deref(),
+            Some(r#"{"count":3.50,"date_of_birth":"1961","dose":"1 mg","sites":["lung","skin"]}"#)
         );
+    }
+
+    #[test]
+    fn a_request_without_facts_logs_none() {
+        assert!(stated_facts(r#"{"as_of": "2026-01-01"}"#).is_empty());
+        assert!(stated_facts("not json").is_empty());
     }
 
     #[test]
