@@ -415,10 +415,16 @@ pub struct RefDecision {
 }
 
 pub fn decide(p: &Policy, req: &Req) -> RefDecision {
+    decide_sent(p, req, req)
+}
+
+/// The decision for `req`, a completion of the request `sent` (which `is known` and conditions of
+/// approval read).
+pub fn decide_sent(p: &Policy, req: &Req, sent: &Req) -> RefDecision {
     let r = Ref {
         policy: p,
         req,
-        sent: req,
+        sent,
     };
     let us = units(p);
     let facts: Vec<Facts> = us.iter().map(|u| r.facts(u)).collect();
@@ -446,7 +452,7 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
         .iter()
         .map(|f| possible_standings(f, p.outside_dosing))
         .collect();
-    let three_kind = decide_by_outcomes(p, req);
+    let three_kind = decide_by_outcomes_sent(p, req, sent);
     let first = |s: Standing| three.iter().position(|ps| ps[..] == [s]);
     let earlier = |s: Standing| first(s).is_some_and(|i| three[..i].iter().any(|x| x.contains(&s)));
     let settled = match three_kind {
@@ -542,10 +548,14 @@ pub fn decide(p: &Policy, req: &Req) -> RefDecision {
 /// The decision kind by possible outcomes: needs_info only if stating the missing facts could
 /// still change the decision.
 pub fn decide_by_outcomes(p: &Policy, req: &Req) -> Kind {
+    decide_by_outcomes_sent(p, req, req)
+}
+
+fn decide_by_outcomes_sent(p: &Policy, req: &Req, sent: &Req) -> Kind {
     let r = Ref {
         policy: p,
         req,
-        sent: req,
+        sent,
     };
     let poss: Vec<Vec<Standing>> = units(p)
         .iter()
@@ -935,31 +945,59 @@ fn kind_of(st: &[Standing]) -> Kind {
     }
 }
 
-/// Every completion of the request's unstated facts, tried one by one: `None` if there are more
-/// than [`EXACT_LIMIT`].
-pub fn exact(p: &Policy, req: &Req) -> Option<Exact> {
-    let free = unstated(p, req);
+/// How many completions the unstated facts `free` have; `None` past [`EXACT_LIMIT`] (or
+/// `ORACLE_EXACT_LIMIT`).
+fn completion_count(free: &[(usize, Vec<V>)]) -> Option<usize> {
     let limit = std::env::var("ORACLE_EXACT_LIMIT")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(EXACT_LIMIT);
     let mut total: usize = 1;
-    for (_, vs) in &free {
+    for (_, vs) in free {
         total = total.checked_mul(vs.len())?;
         if total > limit {
             return None;
         }
     }
+    Some(total)
+}
+
+/// Completion number `idx` of the unstated facts `free`, written into `done`.
+fn complete(free: &[(usize, Vec<V>)], idx: usize, done: &mut Req) {
+    let mut rest = idx;
+    for (f, vs) in free {
+        done.values[*f] = Some(vs[rest % vs.len()].clone());
+        rest /= vs.len();
+    }
+}
+
+/// Every completion of the request's unstated facts, each decided (as a completion of `req`);
+/// `None` when they are too many.
+pub fn completed_decisions(p: &Policy, req: &Req) -> Option<Vec<RefDecision>> {
+    let free = unstated(p, req);
+    let total = completion_count(&free)?;
+    let mut done = req.clone();
+    Some(
+        (0..total)
+            .map(|idx| {
+                complete(&free, idx, &mut done);
+                decide_sent(p, &done, req)
+            })
+            .collect(),
+    )
+}
+
+/// Every completion of the request's unstated facts, tried one by one: `None` if there are more
+/// than [`EXACT_LIMIT`].
+pub fn exact(p: &Policy, req: &Req) -> Option<Exact> {
+    let free = unstated(p, req);
+    let total = completion_count(&free)?;
     let us = units(p);
     let mut sets: Vec<Vec<Standing>> = vec![Vec::new(); us.len()];
     let mut kinds = Vec::with_capacity(total);
     let mut done = req.clone();
     for idx in 0..total {
-        let mut rest = idx;
-        for (f, vs) in &free {
-            done.values[*f] = Some(vs[rest % vs.len()].clone());
-            rest /= vs.len();
-        }
+        complete(&free, idx, &mut done);
         let r = Ref {
             policy: p,
             req: &done,
