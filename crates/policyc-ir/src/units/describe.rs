@@ -126,3 +126,10 @@ fn power(code: &str, e: i8, sep: &str) -> String {
         _ => vec![code; e.unsigned_abs() as usize].join(sep),
     }
 }
+
+/// How many of the canonical unit of its dimension ([`canonical_unit`]) one `unit` is, exactly:
+/// 1,000 for `mg` (in `ug`), 7 for `doses/day` (in `{dose}/wk`). `None` only if it overflows.
+pub fn one_in_canonical(unit: &Unit) -> Option<Decimal> {
+    let one = super::Quantity::new(Decimal::ONE, unit.clone())?;
+    Some(one.convert_to(&canonical_unit(unit.dim))?.value())
+}

@@ -207,4 +207,12 @@ fn the_canonical_unit_of_a_dimension_reads_back_as_itself() {
         Decimal::from_str("0.000003").unwrap()
     );
     assert_eq!(in_canonical("2", "weeks"), Decimal::from(1_209_600));
+    // One of a unit, in the canonical unit.
+    let one = |u: &str| one_in_canonical(&parse_unit(u).unwrap()).unwrap();
+    assert_eq!(one("mg"), Decimal::from(1000));
+    assert_eq!(one("doses/day"), Decimal::from(7));
+    assert_eq!(one("mg/kg"), Decimal::from_str("0.000001").unwrap());
+    assert_eq!(one("[IU]/kg"), Decimal::ONE);
+    assert_eq!(one("lb"), Decimal::from(453_592_370));
+    assert_eq!(one("a"), Decimal::from(12));
 }
