@@ -1052,3 +1052,246 @@ fn a_misspelt_name_has_a_quick_fix() {
     assert_eq!(none, json!([]));
     client.shutdown();
 }
+
+/// The Markdown of the hover at `pos` (empty if there is none).
+fn hover_text(client: &mut Client, uri: &str, pos: Value) -> String {
+    let hover = client.request("textDocument/hover", at(uri, pos));
+    hover["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `pos` moved `by` columns to the right.
+fn right(pos: &Value, by: u64) -> Value {
+    json!({ "line": pos["line"], "character": pos["character"].as_u64().unwrap_or(0) + by })
+}
+
+/// Hover on a unit, wherever it is written (a fact's type, a limit, a restatement, an
+/// equivalence, a duration): its name, its dimension and the canonical unit it converts to.
+#[test]
+fn hover_on_a_unit_gives_its_name_dimension_and_canonical_unit() {
+    let (_dir, path) = proleukin_copy();
+    let (mut client, _) = Client::start(None);
+    let uri = file_uri(&path);
+    let text = read(&path);
+    client.open(&uri, &text);
+
+    // A fact's type.
+    let pos = position_of(&text, "IU/kg \"Each dose", 0);
+    let hover = client.request("textDocument/hover", at(&uri, pos.clone()));
+    assert_eq!(
+        hover["contents"]["value"],
+        "```policy\nIU/kg\n```\n\ninternational unit per kilogram (UCUM `[IU]/kg`)\n\n\
+         Dimension: international units per mass.\n\n\
+         `[IU]/kg` is the canonical unit of its dimension: every unit of the dimension converts \
+         to it exactly."
+    );
+    let line = pos["line"].as_u64().expect("a line") as u32;
+    let col = pos["character"].as_u64().expect("a column") as u32;
+    assert_eq!(hover["range"], range(line, col, line, col + 5));
+
+    // A limit, and its restatement in another unit.
+    assert_eq!(
+        hover_text(&mut client, &uri, position_of(&text, "doses/day\n", 1)),
+        "```policy\ndoses/day\n```\n\ndose per day (UCUM `{dose}/d`)\n\n\
+         Dimension: doses per time.\n\n\
+         Canonical unit: `{dose}/wk`, which every unit of the dimension converts to exactly: \
+         1 `{dose}/d` = 7 `{dose}/wk`."
+    );
+    let restated = position_of(&text, "mg/kg)\n", 0);
+    assert_eq!(
+        hover_text(&mut client, &uri, restated),
+        "```policy\nmg/kg\n```\n\nmilligram per kilogram\n\nDimension: mass per mass.\n\n\
+         Canonical unit: `ug/ug`, which every unit of the dimension converts to exactly: \
+         1 `mg/kg` = 0.000001 `ug/ug`."
+    );
+    // An equivalence, and a fact's plausible range.
+    let mg = hover_text(
+        &mut client,
+        &uri,
+        position_of(&text, "mg \"Proleukin label", 0),
+    );
+    assert!(
+        mg.contains("\nmilligram\n") && mg.contains("1 `mg` = 1,000 `ug`"),
+        "{mg}"
+    );
+    let kg = hover_text(&mut client, &uri, position_of(&text, "kg to 650 kg", 0));
+    assert!(kg.contains("\nkilogram\n\nDimension: mass."), "{kg}");
+    // A duration: `approve for 1 year`.
+    let year = hover_text(
+        &mut client,
+        &uri,
+        right(&position_of(&text, "1 year\n", 0), 2),
+    );
+    assert_eq!(
+        year,
+        "```policy\nyear\n```\n\nyear (UCUM `a`)\n\nDimension: calendar time.\n\n\
+         Canonical unit: `mo`, which every unit of the dimension converts to exactly: \
+         1 `a` = 12 `mo`."
+    );
+    // The number before a unit is no unit.
+    assert_eq!(
+        client.request(
+            "textDocument/hover",
+            at(&uri, position_of(&text, "600,000 IU", 0))
+        ),
+        Value::Null
+    );
+
+    // In a document of its own: a unit of length squared, a unit policyc does not know, and a
+    // type that reads as a unit but is an enumeration's name.
+    let uri = "untitled:units";
+    let text = "enum dose \"A dose\" { low \"Low\" }\nfact kind: dose \"Its kind\"\n\
+                fact bsa_dose: mg/m2 \"Dose per square metre\"\n\
+                indication 1 \"X\" {\n  approve for 1 year\n  \
+                criteria: bsa_dose at most 5 mg/m2 and bsa_dose at most 5 mgg/m2\n}\n";
+    client.open(uri, text);
+    assert_eq!(
+        hover_text(&mut client, uri, right(&position_of(text, "5 mg/m2", 0), 2)),
+        "```policy\nmg/m2\n```\n\nmilligram per square metre\n\nDimension: mass per length^2.\n\n\
+         Canonical unit: `ug/m2`, which every unit of the dimension converts to exactly: \
+         1 `mg/m2` = 1,000 `ug/m2`."
+    );
+    assert_eq!(
+        hover_text(&mut client, uri, position_of(text, "mgg/m2", 0)),
+        "```policy\nmgg/m2\n```\n\nNot a unit policyc knows: `mgg` is not a unit policyc knows.\n\n\
+         Did you mean `mg`?"
+    );
+    let kind = hover_text(&mut client, uri, position_of(text, "dose \"Its kind", 0));
+    assert!(kind.starts_with("```policy\nenum dose\n```"), "{kind}");
+    client.shutdown();
+}
+
+/// Hover on an import: the file it resolves to and what the library declares, by name, with what
+/// it brings in from the libraries it imports in turn; or the error `check` reports at it. Go to
+/// definition on it opens the file, at its start.
+#[test]
+fn imports_hover_with_what_the_library_declares_and_go_to_its_file() {
+    let (dir, path) = proleukin_copy();
+    let (mut client, _) = Client::start(None);
+    let uri = file_uri(&path);
+    let text = read(&path);
+    client.open(&uri, &text);
+    let pos = position_of(&text, "\"lib/common.policy\"", 0);
+    let hover = client.request("textDocument/hover", at(&uri, right(&pos, 4)));
+    assert_eq!(
+        hover["contents"]["value"],
+        "```policy\nimport \"lib/common.policy\"\n```\n\nResolves to `lib/common.policy`.\n\n\
+         Library `common`: Definitions shared by the plan's drug policies.\n\n\
+         It declares:\n\
+         - facts: `prescriber_specialty`, `consulting_specialties`, `disease_extent`, `route`, \
+         `date_of_birth`, `age`, `single_agent`\n\
+         - enumerations: `Specialty`, `Extent`, `Route`\n\
+         - definitions: `prescribed_by_or_with`"
+    );
+    let line = pos["line"].as_u64().expect("a line") as u32;
+    let col = pos["character"].as_u64().expect("a column") as u32;
+    assert_eq!(hover["range"], range(line, col, line, col + 19));
+    let library = std::fs::canonicalize(dir.path().join("lib/common.policy")).expect("a file");
+    let loc = client.request("textDocument/definition", at(&uri, right(&pos, 4)));
+    assert_eq!(loc["uri"], file_uri(&library).as_str(), "{loc}");
+    assert_eq!(loc["range"], range(0, 0, 0, 0));
+
+    // A library that imports another; imports that cannot be: missing, with errors, a policy,
+    // outside the document's folder.
+    let write = |name: &str, body: &str| {
+        std::fs::write(dir.path().join(name), body).expect("a file is written");
+    };
+    write(
+        "lib/doses.policy",
+        "library doses \"Dose facts\"\nimport \"units.policy\"\nfact dose: mg \"The dose\"\n",
+    );
+    write(
+        "lib/units.policy",
+        "library units\nenum Schedule \"S\" { daily \"Daily\" }\nfact schedule: Schedule \"S\"\n\
+         define scheduled(s) \"Scheduled\" = schedule is one of s\n",
+    );
+    write(
+        "lib/broken.policy",
+        "library broken \"B\"\nfact x: mgg \"X\"\n",
+    );
+    let outside = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(outside.path().join("far.policy"), "library far\n").expect("a file");
+    let far = pathdiff(outside.path(), dir.path()).join("far.policy");
+    let far = far.to_str().expect("a UTF-8 path").to_string();
+    let doc_path = dir.path().join("doc.policy");
+    let doc = format!(
+        "import \"lib/doses.policy\"\nimport \"lib/missing.policy\"\nimport \"lib/broken.policy\"\n\
+         import \"proleukin.policy\"\nimport \"{far}\"\n"
+    );
+    std::fs::write(&doc_path, &doc).expect("a file");
+    let doc_uri = file_uri(&doc_path);
+    client.open(&doc_uri, &doc);
+    let at_import =
+        |client: &mut Client, name: &str| hover_text(client, &doc_uri, position_of(&doc, name, 0));
+    assert_eq!(
+        at_import(&mut client, "lib/doses"),
+        "```policy\nimport \"lib/doses.policy\"\n```\n\nResolves to `lib/doses.policy`.\n\n\
+         Library `doses`: Dose facts.\n\nIt declares:\n- facts: `dose`\n\n\
+         And brings in, from the libraries it imports:\n\
+         - `lib/units.policy`: facts `schedule`; enumerations `Schedule`; definitions `scheduled`"
+    );
+    let missing = at_import(&mut client, "lib/missing");
+    assert!(
+        missing.starts_with(
+            "```policy\nimport \"lib/missing.policy\"\n```\n\n\
+             Not imported: cannot import `lib/missing.policy`: "
+        ) && missing.ends_with(
+            "Help: the path is relative to the importing file; check its spelling and that the \
+             library exists."
+        ),
+        "{missing}"
+    );
+    assert_eq!(
+        at_import(&mut client, "lib/broken"),
+        "```policy\nimport \"lib/broken.policy\"\n```\n\nResolves to `lib/broken.policy`.\n\n\
+         Not imported: library `lib/broken.policy` has 1 error.\n\n\
+         Help: run `policyc check lib/broken.policy` to see them."
+    );
+    let policy = at_import(&mut client, "proleukin.policy");
+    assert!(
+        policy.contains("Not imported: `proleukin.policy` is a policy, not a library"),
+        "{policy}"
+    );
+    let refused = at_import(&mut client, "far.policy");
+    assert!(
+        refused.contains(&format!(
+            "Not imported: cannot import `{far}`: the file is outside the policy folder."
+        )),
+        "{refused}"
+    );
+    // Go to definition: a library with errors is still a file to open; a missing file or one
+    // outside the folder is not.
+    let definition = |client: &mut Client, name: &str| {
+        client.request(
+            "textDocument/definition",
+            at(&doc_uri, position_of(&doc, name, 0)),
+        )
+    };
+    let broken = std::fs::canonicalize(dir.path().join("lib/broken.policy")).expect("a file");
+    let loc = definition(&mut client, "lib/broken");
+    assert_eq!(loc["uri"], file_uri(&broken).as_str(), "{loc}");
+    assert_eq!(definition(&mut client, "lib/missing"), Value::Null);
+    assert_eq!(definition(&mut client, "far.policy"), Value::Null);
+    client.shutdown();
+}
+
+/// The path of `to` relative to `from` (`../x/y`), for an import that leads out of a folder.
+fn pathdiff(to: &Path, from: &Path) -> PathBuf {
+    let to = std::fs::canonicalize(to).expect("a folder");
+    let from = std::fs::canonicalize(from).expect("a folder");
+    let common = to
+        .components()
+        .zip(from.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in from.components().skip(common) {
+        out.push("..");
+    }
+    for c in to.components().skip(common) {
+        out.push(c);
+    }
+    out
+}

@@ -17,6 +17,8 @@ use std::fmt;
 
 mod atoms;
 use atoms::ATOMS;
+mod describe;
+pub use describe::{canonical_unit, one_in_canonical, unit_name};
 
 /// The base dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 //! what the name refers to.
 
 use policyc::ast::{
-    Body, DefineArg, DefineDecl, EnumDecl, Expr, FactDecl, File, Ident, IndicationItem, Item, Span,
-    TypeRef, ValueExpr,
+    Body, DefineArg, DefineDecl, DurationLit, EnumDecl, Expr, FactDecl, File, Ident,
+    IndicationItem, Item, QuantityLit, RangeBound, SourceKind, Span, TypeRef, UnitExpr, ValueExpr,
 };
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -40,12 +40,16 @@ pub struct Symbols {
     pub defines: BTreeMap<String, Decl<DefineDecl>>,
     /// The labels of the document's criteria.
     pub labels: Vec<crate::labels::LabelDecl>,
+    /// The document's own imports that lead to a file, as written → the file (canonical path),
+    /// whether or not it reads as a library.
+    pub imports: BTreeMap<String, PathBuf>,
 }
 
 impl Symbols {
     /// The declarations of `file` (the parsed `text` of the document at `path`), and of the
-    /// libraries it imports that can be read: each import relative to its importing file, inside
-    /// the document's folder (the loader's rule, so no file is read that `check` would refuse).
+    /// libraries it imports that can be read: each import located by the loader's rule (relative
+    /// to its importing file, inside the document's folder), so no file is read that `check`
+    /// would refuse. A library with errors of its own still declares what it parses to.
     pub fn new(file: &File, text: &str, path: Option<&Path>) -> Symbols {
         let mut s = Symbols::default();
         s.files.push(Source {
@@ -60,6 +64,14 @@ impl Symbols {
         let Ok(root) = std::fs::canonicalize(dir) else {
             return s;
         };
+        let loader = policyc::load::Loader::new(vec![root]);
+        for name in imports(file) {
+            if let Ok(lib) = loader.locate_import(&name, dir) {
+                if lib.is_file() {
+                    s.imports.insert(name, lib);
+                }
+            }
+        }
         let mut seen = HashSet::new();
         if let Some(p) = path.and_then(|p| std::fs::canonicalize(p).ok()) {
             seen.insert(p);
@@ -70,13 +82,10 @@ impl Symbols {
             let mut next = Vec::new();
             for (dir, names) in level {
                 for name in names {
-                    if Path::new(&name).is_absolute() {
-                        continue;
-                    }
-                    let Ok(lib) = std::fs::canonicalize(dir.join(&name)) else {
+                    let Ok(lib) = loader.locate_import(&name, &dir) else {
                         continue;
                     };
-                    if !lib.starts_with(&root) || !seen.insert(lib.clone()) {
+                    if !seen.insert(lib.clone()) {
                         continue;
                     }
                     let Ok(text) =
@@ -129,6 +138,15 @@ impl Symbols {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// What a name written in the document refers to, knowing the declarations: a fact's type
+    /// that reads as a unit is an enumeration if one has that name (as the checker resolves it).
+    pub fn resolve(&self, what: &Ref) -> Ref {
+        match what {
+            Ref::Unit(u) if self.enums.contains_key(u) => Ref::Enum(u.clone()),
+            w => w.clone(),
         }
     }
 
@@ -197,6 +215,11 @@ pub enum Ref {
     Param(Span),
     /// A criterion's full label (`1.A`): where it is written, or `meets 1.A`.
     Label(String),
+    /// A unit, as written (`mg/m2`, `[IU]/kg`, `weeks`): in a fact's type (unless an enumeration
+    /// has the name, see [`Symbols::resolve`]), a quantity or a duration.
+    Unit(String),
+    /// The path of an `import`, as written (`lib/common.policy`).
+    Import(String),
 }
 
 /// A name written in the document, and what it refers to.
@@ -227,10 +250,24 @@ pub fn sites(file: &File) -> Vec<Site> {
                 w.push(&f.name, Ref::Fact(f.name.name.clone()));
                 match &f.ty {
                     TypeRef::Set(id) => w.push(id, Ref::Enum(id.name.clone())),
+                    TypeRef::Named(u) if policyc::units::parse_unit(&u.text).is_ok() => w.unit(u),
                     TypeRef::Named(u) => w.out.push(Site {
                         span: u.span,
                         what: Ref::Enum(u.text.clone()),
                     }),
+                }
+                if let Some(r) = &f.range {
+                    for bound in [&r.low, &r.high] {
+                        if let RangeBound::Quantity(q) = bound {
+                            w.quantity(q);
+                        }
+                    }
+                }
+                if let Some(SourceKind::Observation {
+                    within: Some(d), ..
+                }) = f.source.as_ref().map(|s| &s.kind)
+                {
+                    w.duration(d);
                 }
                 if let Some(v) = &f.derived {
                     w.value(v);
@@ -275,7 +312,15 @@ pub fn sites(file: &File) -> Vec<Site> {
                     w.push(f, Ref::Fact(f.name.clone()));
                 }
             }
-            Item::Import(_) | Item::Policy(_) | Item::Library(_) | Item::Equivalence(_) => {}
+            Item::Import(path) => w.out.push(Site {
+                span: path.span,
+                what: Ref::Import(path.value.clone()),
+            }),
+            Item::Equivalence(e) => {
+                w.quantity(&e.left);
+                w.quantity(&e.right);
+            }
+            Item::Policy(_) | Item::Library(_) => {}
         }
     }
     w.out
@@ -299,6 +344,25 @@ impl Walker {
             span: id.span,
             what,
         });
+    }
+
+    fn unit(&mut self, u: &UnitExpr) {
+        self.out.push(Site {
+            span: u.span,
+            what: Ref::Unit(u.text.clone()),
+        });
+    }
+
+    /// The units of a quantity: its own and that of its restatement (`(0.037 mg/kg)`).
+    fn quantity(&mut self, q: &QuantityLit) {
+        for u in q.unit.iter().chain(q.alt.as_ref().map(|(_, u)| u)) {
+            self.unit(u);
+        }
+    }
+
+    /// The unit of `approve for 6 months`, `within 30 days`.
+    fn duration(&mut self, d: &DurationLit) {
+        self.push(&d.unit, Ref::Unit(d.unit.name.clone()));
     }
 
     /// A fact, or the enclosing definition's parameter of that name.
@@ -332,7 +396,7 @@ impl Walker {
                 IndicationItem::Applies { expr, .. } => self.expr(expr),
                 IndicationItem::Criteria(s) | IndicationItem::Dosing(s) => self.body(&s.body),
                 IndicationItem::Reauthorization(r) => self.items(&r.items),
-                IndicationItem::Duration(_) => {}
+                IndicationItem::Duration(d) => self.duration(d),
             }
         }
     }
@@ -387,7 +451,10 @@ impl Walker {
                 }
                 Expr::Known { fact, .. } => self.fact(fact),
                 Expr::FactTest(id) => self.fact(id),
-                Expr::Regimen { .. } => {}
+                Expr::Regimen { amount, every, .. } => {
+                    self.quantity(amount);
+                    self.quantity(every);
+                }
                 Expr::Meets { label, span } => self.out.push(Site {
                     span: *span,
                     what: Ref::Label(label.clone()),
@@ -410,7 +477,8 @@ impl Walker {
         while let Some(v) = stack.pop() {
             match v {
                 ValueExpr::Fact(id) => self.fact(id),
-                ValueExpr::Quantity(_) | ValueExpr::Date(_) => {}
+                ValueExpr::Quantity(q) => self.quantity(q),
+                ValueExpr::Date(_) => {}
                 ValueExpr::Call { args, .. } => stack.extend(args),
                 ValueExpr::Binary { left, right, .. } => {
                     stack.push(left);
@@ -470,6 +538,58 @@ indication 1 "X" {
         // Inside a string, and on a keyword: nothing.
         assert_eq!(what("How", 0), None);
         assert_eq!(what("applies", 0), None);
+    }
+
+    #[test]
+    fn units_and_imports_are_written_names() {
+        let text = r#"import "lib/common.policy"
+equivalence 18 million IU = 1.1 mg "Label"
+enum day "Named like a unit" { one "One" }
+fact weight: kg "Body weight" within 0.3 kg to 650 kg from observation loinc "29463-7" within 30 days
+fact kind: day "Its kind"
+fact dose: mg "The dose"
+fact dose_interval: weeks "Weeks since the last dose"
+regimen dose every dose_interval
+indication 1 "X" {
+  approve for 1 year
+  dosing: 240 mg every 2 weeks or dose at most 600,000 IU (0.037 mg)
+}
+"#;
+        let Ok(file) = policyc::parser::parse(text) else {
+            panic!("the test policy parses");
+        };
+        let all = sites(&file);
+        let unit_at = |needle: &str, nth: usize| {
+            let offset = text.match_indices(needle).nth(nth).map(|m| m.0)?;
+            all.iter()
+                .find(|s| s.span.start == offset && matches!(s.what, Ref::Unit(_)))
+                .map(|s| (s.span.end - s.span.start, s.what.clone()))
+        };
+        let unit = |u: &str| Ref::Unit(u.into());
+        // The equivalence, the type, both bounds and the source's `within`, the duration, the
+        // regimen's amount and interval, a limit and its restatement.
+        assert_eq!(unit_at("IU =", 0), Some((2, unit("IU"))));
+        assert_eq!(unit_at("mg \"Label", 0), Some((2, unit("mg"))));
+        assert_eq!(unit_at("kg \"Body", 0), Some((2, unit("kg"))));
+        assert_eq!(unit_at("kg to", 0), Some((2, unit("kg"))));
+        assert_eq!(unit_at("kg from", 0), Some((2, unit("kg"))));
+        assert_eq!(unit_at("days", 0), Some((4, unit("days"))));
+        assert_eq!(unit_at("year", 0), Some((4, unit("year"))));
+        assert_eq!(unit_at("mg every", 0), Some((2, unit("mg"))));
+        assert_eq!(unit_at("weeks or", 0), Some((5, unit("weeks"))));
+        assert_eq!(unit_at("IU (", 0), Some((2, unit("IU"))));
+        assert_eq!(unit_at("mg)", 0), Some((2, unit("mg"))));
+        // A type that reads as a unit is one unless an enumeration has its name.
+        assert_eq!(unit_at("day \"Its", 0), Some((3, unit("day"))));
+        let symbols = Symbols::new(&file, text, None);
+        assert_eq!(symbols.resolve(&unit("day")), Ref::Enum("day".into()));
+        assert_eq!(symbols.resolve(&unit("mg")), unit("mg"));
+        // The import's path, quotes included.
+        let import = all.iter().find(|s| matches!(s.what, Ref::Import(_)));
+        assert_eq!(
+            import.map(|s| (s.span.start, s.span.end, s.what.clone())),
+            Some((7, 26, Ref::Import("lib/common.policy".into())))
+        );
     }
 
     #[test]

@@ -245,7 +245,8 @@ impl Server<'_> {
         )))
     }
 
-    /// `textDocument/hover`: what the fact, enumeration, value or definition under the cursor is.
+    /// `textDocument/hover`: what the fact, enumeration, value, definition, label, unit or import
+    /// under the cursor is.
     fn hover(&self, p: HoverParams) -> Option<Hover> {
         let (doc, site, symbols) = self.site(&p.text_document_position_params)?;
         let value = navigate::hover(&symbols, &site)?;
@@ -258,11 +259,19 @@ impl Server<'_> {
         })
     }
 
-    /// `textDocument/definition`: where the fact, enumeration, value, definition or parameter
-    /// under the cursor is declared, in the document or in a library it imports.
+    /// `textDocument/definition`: where the fact, enumeration, value, definition, parameter or
+    /// label under the cursor is declared, in the document or in a library it imports; for an
+    /// import, the start of the file it leads to.
     fn definition(&self, p: GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
         let at = &p.text_document_position_params;
         let (doc, site, symbols) = self.site(at)?;
+        if let Some(file) = navigate::imported_file(&symbols, &site) {
+            let start = Range::new(Position::new(0, 0), Position::new(0, 0));
+            return Some(GotoDefinitionResponse::Scalar(Location::new(
+                uri::from_path(file)?,
+                start,
+            )));
+        }
         let (file, span) = navigate::definition(&symbols, &site)?;
         let location = self.location(doc, &at.text_document.uri, &symbols, file, span)?;
         Some(GotoDefinitionResponse::Scalar(location))

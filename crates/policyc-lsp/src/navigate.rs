@@ -1,12 +1,14 @@
 //! Hover and go to definition: what a name under the cursor is, and where it is declared (in the
-//! document or in a library it imports).
+//! document or in a library it imports); what a unit is; where an import leads and what it brings.
 
 use crate::analysis::{Ref, Site, Symbols};
-use policyc::ast::{FactDecl, Span, TypeRef};
+use policyc::ast::{FactDecl, Item, Span, TypeRef};
+use std::path::{Path, PathBuf};
 
 /// Where a name is declared: a file of [`Symbols::files`] and the span of the declared name.
+/// A unit is declared nowhere; an import leads to a file, see [`imported_file`].
 pub fn definition(symbols: &Symbols, site: &Site) -> Option<(usize, Span)> {
-    Some(match &site.what {
+    Some(match &symbols.resolve(&site.what) {
         Ref::Fact(name) => {
             let d = symbols.facts.get(name)?;
             (d.file, d.decl.name.span)
@@ -26,13 +28,23 @@ pub fn definition(symbols: &Symbols, site: &Site) -> Option<(usize, Span)> {
         }
         Ref::Param(span) => (0, *span),
         Ref::Label(full) => (0, symbols.labels.iter().find(|l| &l.full == full)?.span),
+        Ref::Unit(_) | Ref::Import(_) => return None,
     })
+}
+
+/// The file an `import` of the document leads to (its start is the import's definition): found
+/// by the loader's rule, and a regular file.
+pub fn imported_file<'s>(symbols: &'s Symbols, site: &Site) -> Option<&'s Path> {
+    match &site.what {
+        Ref::Import(written) => symbols.imports.get(written).map(PathBuf::as_path),
+        _ => None,
+    }
 }
 
 /// What a name is, in Markdown: for a fact its declaration, description, type and unit, and its
 /// formula if it is derived; for an enumeration, a value or a definition, its words.
 pub fn hover(symbols: &Symbols, site: &Site) -> Option<String> {
-    let mut out = match &site.what {
+    let mut out = match &symbols.resolve(&site.what) {
         Ref::Fact(name) => {
             let d = symbols.facts.get(name)?;
             fact(symbols, &d.decl, d.file)
@@ -88,6 +100,8 @@ pub fn hover(symbols: &Symbols, site: &Site) -> Option<String> {
             let i = symbols.labels.iter().position(|l| &l.full == full)?;
             crate::labels::describe(&symbols.labels, i)
         }
+        Ref::Unit(written) => unit(written),
+        Ref::Import(written) => import(symbols, written, site.span),
     };
     if out.ends_with('\n') {
         out.pop();
@@ -143,6 +157,148 @@ fn kind(symbols: &Symbols, ty: &TypeRef) -> String {
             },
         },
     }
+}
+
+/// A unit in words: its name, its UCUM code if written otherwise, its dimension, and the
+/// canonical unit of the dimension with how many of it one of the unit is. For a unit policyc
+/// does not know, why (with the nearest known name).
+fn unit(written: &str) -> String {
+    use policyc::units::{
+        canonical_unit, format_decimal, one_in_canonical, parse_unit, unit_name, UnitError,
+    };
+    let mut s = code(written);
+    let (u, name) = match parse_unit(written).and_then(|u| Ok((u, unit_name(written)?))) {
+        Ok(found) => found,
+        Err(e) => {
+            s.push_str(&format!("\nNot a unit policyc knows: {e}.\n"));
+            if let UnitError::Unknown {
+                suggestion: Some(near),
+                ..
+            } = &e
+            {
+                s.push_str(&format!("\nDid you mean `{near}`?\n"));
+            }
+            return s;
+        }
+    };
+    s.push_str(&format!("\n{name}"));
+    if u.code != written {
+        s.push_str(&format!(" (UCUM `{}`)", u.code));
+    }
+    s.push_str(&format!("\n\nDimension: {}.\n", u.dim));
+    let canonical = canonical_unit(u.dim);
+    if canonical.code == u.code {
+        s.push_str(&format!(
+            "\n`{}` is the canonical unit of its dimension: every unit of the dimension converts \
+             to it exactly.\n",
+            u.code
+        ));
+    } else if let Some(one) = one_in_canonical(&u) {
+        s.push_str(&format!(
+            "\nCanonical unit: `{c}`, which every unit of the dimension converts to exactly: \
+             1 `{}` = {} `{c}`.\n",
+            u.code,
+            format_decimal(one),
+            c = canonical.code
+        ));
+    }
+    s
+}
+
+/// An `import`: where it leads (relative to the document's folder) and what the library declares,
+/// by name, as the loader resolves and checks it; or the error `check` reports at it.
+fn import(symbols: &Symbols, written: &str, span: Span) -> String {
+    let mut s = code(&format!("import \"{written}\""));
+    // As `check` resolves it: beside the document, or in the current folder if it is unsaved.
+    let document = symbols.files.first().and_then(|f| f.path.as_deref());
+    let dir = document
+        .and_then(Path::parent)
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let resolved = policyc::load::Loader::default().resolve_import(written, dir, document);
+    let base = std::fs::canonicalize(dir).ok();
+    let shown = |p: &Path| {
+        let rel = base.as_deref().and_then(|b| p.strip_prefix(b).ok());
+        format!("`{}`", rel.unwrap_or(p).display())
+    };
+    if let Some(p) = &resolved.path {
+        s.push_str(&format!("\nResolves to {}.\n", shown(p)));
+    }
+    let libraries = match resolved.libraries {
+        Ok(libraries) => libraries,
+        Err(problem) => {
+            let d = policyc::check::import_problem(written, span, problem);
+            s.push_str(&format!("\nNot imported: {}.\n", d.message));
+            if let Some(help) = &d.help {
+                s.push_str(&format!("\nHelp: {help}.\n"));
+            }
+            return s;
+        }
+    };
+    // The library itself is last; the libraries it imports come before it.
+    let Some(((_, own), below)) = libraries.split_last() else {
+        return s;
+    };
+    let header = own.iter().find_map(|i| match i {
+        Item::Library(h) => Some(h),
+        _ => None,
+    });
+    if let Some(h) = header {
+        s.push_str(&format!("\nLibrary `{}`", h.name.name));
+        if let Some(d) = &h.description {
+            s.push_str(&format!(": {}", d.value.trim_end_matches('.')));
+        }
+        s.push_str(".\n");
+    }
+    let mine = declared(own);
+    if mine.is_empty() {
+        s.push_str("\nIt declares nothing of its own.\n");
+    } else {
+        s.push_str("\nIt declares:\n");
+        for (kind, names) in mine {
+            s.push_str(&format!("- {kind}: {names}\n"));
+        }
+    }
+    if !below.is_empty() {
+        s.push_str("\nAnd brings in, from the libraries it imports:\n");
+        for (path, items) in below {
+            let what: Vec<String> = declared(items)
+                .into_iter()
+                .map(|(kind, names)| format!("{kind} {names}"))
+                .collect();
+            s.push_str(&format!("- {}: {}\n", shown(path), what.join("; ")));
+        }
+    }
+    s
+}
+
+/// The names a library's own items declare, by kind, each kind that has some: facts,
+/// enumerations, definitions, and enumerations it adds values to.
+fn declared(items: &[Item]) -> Vec<(&'static str, String)> {
+    let mut kinds: [(&str, Vec<&str>); 4] = [
+        ("facts", Vec::new()),
+        ("enumerations", Vec::new()),
+        ("definitions", Vec::new()),
+        ("adds values to", Vec::new()),
+    ];
+    for item in items {
+        let (k, name) = match item {
+            Item::Fact(f) => (0, &f.name.name),
+            Item::Enum(e) => (1, &e.name.name),
+            Item::Define(d) => (2, &d.name.name),
+            Item::ExtendEnum(x) => (3, &x.name.name),
+            _ => continue,
+        };
+        kinds[k].1.push(name);
+    }
+    kinds
+        .into_iter()
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(kind, names)| {
+            let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            (kind, names.join(", "))
+        })
+        .collect()
 }
 
 fn source(symbols: &Symbols, file: usize) -> &str {
@@ -207,7 +363,7 @@ pub fn references(
             out.extend(
                 crate::analysis::sites(&file)
                     .into_iter()
-                    .filter(|s| s.what == site.what)
+                    .filter(|s| symbols.resolve(&s.what) == symbols.resolve(&site.what))
                     .map(|s| (i, s.span)),
             );
         }

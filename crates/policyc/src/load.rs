@@ -144,6 +144,17 @@ struct Version {
     imports: Vec<(String, PathBuf)>,
 }
 
+/// One `import` resolved as `check` resolves it, for editors (hover and go to definition on an
+/// `import`): where it leads and what it brings in.
+pub struct ResolvedImport {
+    /// The file the import names (canonical), when the path is relative and leads to something
+    /// inside the allowed folders; `None` otherwise (the problem in `libraries` says why).
+    pub path: Option<PathBuf>,
+    /// The libraries the import brings in, each once, by canonical path with its own items
+    /// (imports removed): those it imports first, itself last. Or why it cannot be imported.
+    pub libraries: Result<Vec<(PathBuf, Vec<ast::Item>)>, ImportProblem>,
+}
+
 /// Loads and checks policy files and their imports, each library once.
 ///
 /// One loader serves a whole run (every file of `policyc check policies/`), so a library shared by
@@ -251,6 +262,57 @@ impl Loader {
         checked
     }
 
+    /// Where the import `written` in a file of the folder `dir` leads (canonical path), by the
+    /// rules of an import: relative, and inside the roots. With no root configured, `dir` is the
+    /// root. Nothing is read.
+    pub fn locate_import(&self, written: &str, dir: &Path) -> Result<PathBuf, ImportProblem> {
+        let implicit = [canonical(dir)];
+        let roots = if self.roots.is_empty() {
+            &implicit[..]
+        } else {
+            &self.roots[..]
+        };
+        locate(roots, written, dir).map_err(|f| f.problem())
+    }
+
+    /// Resolve the import `written` in a file of the folder `dir` as `check` resolves it: the
+    /// same rules, the same loading and checking of the library, the same problems. `importer` is
+    /// the importing file, if it is one on disk (an import leading back to it is a circle). With no
+    /// root configured, `dir` is the root.
+    pub fn resolve_import(
+        &mut self,
+        written: &str,
+        dir: &Path,
+        importer: Option<&Path>,
+    ) -> ResolvedImport {
+        let implicit_root = self.roots.is_empty();
+        if implicit_root {
+            self.roots.push(canonical(dir));
+        }
+        if let Some(p) = importer {
+            let shown = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            self.stack.push((canonical(p), shown));
+        }
+        let path = self.locate(written, dir).ok();
+        let libraries = self
+            .load(written, dir)
+            .map(|lib| {
+                lib.closure
+                    .iter()
+                    .map(|(p, items)| (p.clone(), items.to_vec()))
+                    .collect()
+            })
+            .map_err(|f| f.problem());
+        self.stack.clear();
+        if implicit_root {
+            self.roots.clear();
+        }
+        ResolvedImport { path, libraries }
+    }
+
     fn compile_text(&mut self, text: &str, dir: &Path) -> Checked {
         let file = match parser::parse_all(text) {
             Ok(f) => f,
@@ -324,15 +386,7 @@ impl Loader {
     /// The file `written` (as an `import` or `amends` entry writes it) names relative to `dir`, by
     /// its canonical path: never an absolute path, and only inside the allowed folders.
     fn locate(&self, written: &str, dir: &Path) -> Result<PathBuf, Failure> {
-        if Path::new(written).is_absolute() {
-            return Err(Failure::Absolute);
-        }
-        let key = std::fs::canonicalize(dir.join(written))
-            .map_err(|e| Failure::Missing(e.to_string()))?;
-        if !self.roots.iter().any(|r| key.starts_with(r)) {
-            return Err(Failure::Outside);
-        }
-        Ok(key)
+        locate(&self.roots, written, dir)
     }
 
     /// Load the earlier version `written` (as the `amends` entry writes it) relative to `dir`.
@@ -548,6 +602,20 @@ pub fn policy_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The file `written` names relative to `dir`, by its canonical path, if it is inside one of
+/// `roots`: the one rule of where an `import` or `amends` entry may lead.
+fn locate(roots: &[PathBuf], written: &str, dir: &Path) -> Result<PathBuf, Failure> {
+    if Path::new(written).is_absolute() {
+        return Err(Failure::Absolute);
+    }
+    let key =
+        std::fs::canonicalize(dir.join(written)).map_err(|e| Failure::Missing(e.to_string()))?;
+    if !roots.iter().any(|r| key.starts_with(r)) {
+        return Err(Failure::Outside);
+    }
+    Ok(key)
+}
+
 fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
@@ -562,4 +630,81 @@ fn cycle(stack: &[(PathBuf, String)], key: &Path, written: &str) -> Option<Failu
         .collect();
     chain.push(written.to_string());
     Some(Failure::Cycle(chain))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(items: &[ast::Item]) -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Fact(f) => Some(f.name.name.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_import_resolves_as_check_resolves_it() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let d = dir.path();
+        let write = |name: &str, text: &str| std::fs::write(d.join(name), text).expect("written");
+        write(
+            "a.policy",
+            "library a\nimport \"b.policy\"\nfact x: mg \"X\"\n",
+        );
+        write("b.policy", "library b\nfact y: kg \"Y\"\n");
+        write("bad.policy", "library bad\nfact z: mgg \"Z\"\n");
+        write("back.policy", "library back\nimport \"doc.policy\"\n");
+        write("doc.policy", "import \"a.policy\"\n");
+        let doc = d.join("doc.policy");
+        let mut loader = Loader::default();
+
+        // The library and what it imports, dependencies first, each by canonical path.
+        let r = loader.resolve_import("a.policy", d, Some(&doc));
+        assert_eq!(r.path, Some(canonical(&d.join("a.policy"))));
+        let Ok(libs) = r.libraries else {
+            panic!("a.policy is a library without errors");
+        };
+        let got: Vec<(PathBuf, Vec<String>)> = libs
+            .iter()
+            .map(|(p, items)| (p.clone(), names(items)))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (canonical(&d.join("b.policy")), vec!["y".to_string()]),
+                (canonical(&d.join("a.policy")), vec!["x".to_string()]),
+            ]
+        );
+        // A library with errors is found but not imported; a missing one is neither.
+        let r = loader.resolve_import("bad.policy", d, Some(&doc));
+        assert!(r.path.is_some());
+        assert!(matches!(r.libraries, Err(ImportProblem::HasErrors(1))));
+        let r = loader.resolve_import("none.policy", d, Some(&doc));
+        assert!(r.path.is_none());
+        assert!(matches!(r.libraries, Err(ImportProblem::Missing(_))));
+        // Back to the importing file: a circle (found in the library, so reported below it).
+        let r = loader.resolve_import("back.policy", d, Some(&doc));
+        let Err(ImportProblem::CycleBelow(m)) = &r.libraries else {
+            panic!("a circle through doc.policy");
+        };
+        assert!(m.contains("doc.policy → back.policy → doc.policy"), "{m}");
+        // The rules of where an import may lead, without reading it.
+        assert!(loader.locate_import("a.policy", d).is_ok());
+        let absolute = d.join("a.policy");
+        let absolute = absolute.to_str().expect("a UTF-8 path");
+        assert!(matches!(
+            loader.locate_import(absolute, d),
+            Err(ImportProblem::Refused { .. })
+        ));
+        let sub = d.join("sub");
+        std::fs::create_dir(&sub).expect("a folder");
+        assert!(matches!(
+            Loader::new(vec![sub.clone()]).locate_import("../a.policy", &sub),
+            Err(ImportProblem::Refused { .. })
+        ));
+    }
 }

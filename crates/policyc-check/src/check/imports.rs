@@ -368,7 +368,9 @@ fn amends_problem(path: &str, span: Span, p: ImportProblem) -> Diagnostic {
     }
 }
 
-fn import_problem(path: &str, span: Span, p: ImportProblem) -> Diagnostic {
+/// The error `check` reports at an `import` of `path` (as written) at `span` that cannot be
+/// loaded: what is wrong and how to fix it. Public so that an editor says it in the same words.
+pub fn import_problem(path: &str, span: Span, p: ImportProblem) -> Diagnostic {
     match p {
         ImportProblem::Missing(why) => Diagnostic::error(codes::IMPORT, format!("cannot import `{path}`: {why}"), span, "no such library")
             .with_help("the path is relative to the importing file; check its spelling and that the library exists"),

@@ -36,7 +36,8 @@ mod sources;
 mod structure;
 
 pub use imports::{
-    amends_entry, check_version, check_with_imports, merge_version, Amended, Import, ImportProblem,
+    amends_entry, check_version, check_with_imports, import_problem, merge_version, Amended,
+    Import, ImportProblem,
 };
 // Dates as day counts, as the IR holds them: kept here for the checker's callers.
 pub use policyc_ir::dates::{date_from_days, days_since_epoch};

@@ -138,3 +138,81 @@ fn format_decimal_groups_thousands() {
         "-1,234.5"
     );
 }
+
+#[test]
+fn units_are_named_in_words_from_their_atoms() {
+    let name = |u: &str| unit_name(u).unwrap();
+    assert_eq!(name("mg"), "milligram");
+    assert_eq!(name("milligrams"), "milligram");
+    assert_eq!(name("mg/m2"), "milligram per square metre");
+    assert_eq!(name("[IU]/kg"), "international unit per kilogram");
+    assert_eq!(name("IU/kg"), "international unit per kilogram");
+    assert_eq!(name("doses/day"), "dose per day");
+    assert_eq!(name("weeks"), "week");
+    assert_eq!(name("mg/kg/d"), "milligram per kilogram per day");
+    assert_eq!(name("10*6.[IU]"), "million international unit");
+    assert_eq!(name("cm3"), "cubic centimetre");
+    assert_eq!(name("kg.m"), "kilogram metre");
+    assert_eq!(name("1"), "one (a plain number)");
+    // What `parse_unit` refuses has no name either, for the same reason.
+    assert_eq!(unit_name("mgg"), parse_unit("mgg").map(|_| String::new()));
+    assert!(matches!(unit_name("h/d"), Err(UnitError::Inexact(_))));
+    // Every atom and every spelling of it has a name.
+    for a in ATOMS {
+        for spelling in std::iter::once(a.code).chain(a.aliases.iter().copied()) {
+            assert_eq!(unit_name(spelling).as_deref(), Ok(a.name), "{spelling}");
+        }
+    }
+}
+
+#[test]
+fn the_canonical_unit_of_a_dimension_reads_back_as_itself() {
+    let canonical = |u: &str| canonical_unit(parse_unit(u).unwrap().dim);
+    for (written, code) in [
+        ("mg", "ug"),
+        ("kg", "ug"),
+        ("[IU]/kg", "[IU]/kg"),
+        ("mg/m2", "ug/m2"),
+        ("doses/day", "{dose}/wk"),
+        ("weeks", "s"),
+        ("years", "mo"),
+        ("mg/kg", "ug/ug"),
+        ("mg/kg/d", "ug/ug/wk"),
+        ("m2", "mm2"),
+        ("[IU].[IU]", "[IU].[IU]"),
+        ("mg/[IU]/[IU]", "ug/[IU]/[IU]"),
+        ("1", "1"),
+    ] {
+        let c = canonical(written);
+        assert_eq!(c.code, code, "{written}");
+        assert_eq!(c.dim, parse_unit(written).unwrap().dim, "{written}");
+        // Read back, it is the same unit: same dimension, same factor.
+        let back = parse_unit(code).unwrap();
+        assert_eq!((back.dim, back.factor), (c.dim, c.factor), "{code}");
+    }
+    // A dimension with no unit above the line keeps UCUM's `1/`.
+    let per_volume = canonical_unit(parse_unit("10*3/uL").unwrap().dim);
+    assert_eq!(per_volume.code, "1/L");
+    // Every unit converts to it exactly.
+    let in_canonical = |v: &str, u: &str| {
+        let q = q(v, u);
+        let c = canonical_unit(q.unit.dim);
+        q.convert_to(&c).unwrap().value()
+    };
+    assert_eq!(in_canonical("1", "mg"), Decimal::from(1000));
+    assert_eq!(in_canonical("1", "doses/day"), Decimal::from(7));
+    assert_eq!(in_canonical("1", "m2"), Decimal::from(1_000_000));
+    assert_eq!(
+        in_canonical("3", "mg/kg"),
+        Decimal::from_str("0.000003").unwrap()
+    );
+    assert_eq!(in_canonical("2", "weeks"), Decimal::from(1_209_600));
+    // One of a unit, in the canonical unit.
+    let one = |u: &str| one_in_canonical(&parse_unit(u).unwrap()).unwrap();
+    assert_eq!(one("mg"), Decimal::from(1000));
+    assert_eq!(one("doses/day"), Decimal::from(7));
+    assert_eq!(one("mg/kg"), Decimal::from_str("0.000001").unwrap());
+    assert_eq!(one("[IU]/kg"), Decimal::ONE);
+    assert_eq!(one("lb"), Decimal::from(453_592_370));
+    assert_eq!(one("a"), Decimal::from(12));
+}
