@@ -128,7 +128,7 @@ impl Explainer<'_> {
                 format_decimal(v)
             };
             Some(match a.unit {
-                Some(u) => format!("{v} {u}"),
+                Some(u) => format!("{v} {}", singular_for_one(&v, &u)),
                 None => v,
             })
         };
@@ -235,4 +235,15 @@ pub(crate) fn regimen_sentence(regimens: &[RegimenRef], approves: bool) -> Optio
     } else {
         format!("allowed: {}", allowed.join(" or "))
     })
+}
+
+/// A time unit in words for an amount of exactly one: `1 week`, not `1 weeks` (other units, and
+/// other amounts, as they are).
+fn singular_for_one<'u>(value: &str, unit: &'u str) -> &'u str {
+    const TIME: [&str; 6] = ["hours", "days", "weeks", "months", "years", "minutes"];
+    if value == "1" && TIME.contains(&unit) {
+        &unit[..unit.len() - 1]
+    } else {
+        unit
+    }
 }
