@@ -118,7 +118,7 @@ fn list(v: &str) -> Vec<&str> {
     v.split(',').collect()
 }
 
-fn sorted<'a>(mut v: Vec<&'a str>) -> Vec<&'a str> {
+fn sorted(mut v: Vec<&str>) -> Vec<&str> {
     v.sort_unstable();
     v
 }

@@ -186,9 +186,7 @@ fn a_yes_no_fact_is_not_compared() {
     ] {
         let e = errors(cond);
         assert_eq!(e.len(), 1, "{cond}: {e:?}");
-        let (a, b) = cond
-            .split_once(|c| c == '=' || c == '!')
-            .expect("a comparison");
+        let (a, b) = cond.split_once(['=', '!']).expect("a comparison");
         let (a, b) = (a.trim(), b.trim_start_matches(['=', ' ']));
         assert_eq!(e[0].0, "E0300", "{cond}");
         assert_eq!(
