@@ -574,3 +574,205 @@ fn check_reports_extensions_that_repeat_a_value_or_name_no_enumeration() {
     );
     insta::assert_snapshot!("extension_of_an_unknown_enumeration", run.snapshot(None));
 }
+
+// ------------------------------------------------------------------ exit codes (README, Exit codes)
+
+const MISSING_POLICY: &str = "tests/cli-inputs/no-such.policy";
+const MISSING_CASES: &str = "tests/cli-inputs/no-such.cases.yaml";
+const PASSING_CASES: &str = "tests/cli-inputs/cases-demo.cases.yaml";
+const FAILING_CASES: &str = "tests/cli-inputs/cases-demo-wrong-names.cases.yaml";
+
+/// "When several files are checked or tested, the highest code wins", whatever their order, and
+/// every file is still reported.
+#[test]
+fn the_highest_exit_code_wins_over_several_files() {
+    // check: 0 (a good policy), 1 (a policy with errors), 4 (a file that cannot be read).
+    for (files, code) in [
+        (vec![POLICY, THREE_ERRORS], 1),
+        (vec![THREE_ERRORS, POLICY], 1),
+        (vec![THREE_ERRORS, MISSING_POLICY, POLICY], 4),
+        (vec![MISSING_POLICY, THREE_ERRORS], 4),
+        (vec![POLICY, MISSING_POLICY], 4),
+    ] {
+        let args: Vec<&str> = std::iter::once("check")
+            .chain(files.iter().copied())
+            .collect();
+        let run = policyc(&args, None);
+        assert_eq!(run.code, code, "{args:?}: {run:?}");
+        if files.contains(&THREE_ERRORS) {
+            assert!(run.stderr.contains("E0211"), "{args:?}: {}", run.stderr);
+        }
+        if files.contains(&MISSING_POLICY) {
+            assert!(
+                run.stderr.contains(MISSING_POLICY),
+                "{args:?}: {}",
+                run.stderr
+            );
+        }
+    }
+    // test: 0 (cases that pass), 4 (a cases file that cannot be read), 5 (a case that fails).
+    for (files, code) in [
+        (vec![FAILING_CASES, MISSING_CASES], 5),
+        (vec![MISSING_CASES, FAILING_CASES], 5),
+        (vec![MISSING_CASES, PASSING_CASES], 4),
+        (vec![PASSING_CASES, MISSING_CASES], 4),
+        (vec![PASSING_CASES, FAILING_CASES], 5),
+    ] {
+        let args: Vec<&str> = std::iter::once("test")
+            .chain(files.iter().copied())
+            .collect();
+        let run = policyc(&args, None);
+        assert_eq!(run.code, code, "{args:?}: {run:?}");
+        if files.contains(&MISSING_CASES) {
+            assert!(
+                run.stderr.contains(MISSING_CASES),
+                "{args:?}: {}",
+                run.stderr
+            );
+        }
+        if files.contains(&PASSING_CASES) {
+            assert!(
+                run.stdout.contains(PASSING_CASES),
+                "{args:?}: {}",
+                run.stdout
+            );
+        }
+    }
+    // The cases of a policy with errors (1) cannot run, and count as failed (5): 5 wins, over an
+    // unreadable file (4) too.
+    let tmp = TempDir::new("highest");
+    std::fs::copy(THREE_ERRORS, tmp.join("broken.policy")).expect("the policy is copied");
+    std::fs::write(
+        tmp.join("broken.cases.yaml"),
+        "cases:\n  - name: any\n    facts: {}\n    expect: {decision: approve}\n",
+    )
+    .expect("the cases are written");
+    let broken = tmp.join("broken.cases.yaml");
+    let run = policyc(&["test", path_str(&broken), MISSING_CASES], None);
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(
+        run.stderr.contains("cannot run cases: the policy")
+            && run.stderr.contains("does not compile")
+            && run.stderr.contains(MISSING_CASES),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("0 passed, 1 failed"), "{}", run.stdout);
+}
+
+/// Exit code 2, "the command line is wrong": an unknown option, a missing argument, an option
+/// without its value, an unknown command; nothing on standard output.
+#[test]
+fn command_line_errors_are_exit_code_2() {
+    let request = input("approve-rcc.json");
+    for (args, says) in [
+        (
+            vec!["eval", POLICY, request.as_str(), "--no-such-option"],
+            "unexpected argument '--no-such-option'",
+        ),
+        (
+            vec!["check", "--bogus", POLICY],
+            "unexpected argument '--bogus'",
+        ),
+        (
+            vec!["eval", POLICY],
+            "the following required arguments were not provided",
+        ),
+        (
+            vec!["check"],
+            "the following required arguments were not provided",
+        ),
+        (
+            vec!["eval", POLICY, request.as_str(), "--as-of"],
+            "a value is required for '--as-of",
+        ),
+        (vec!["frobnicate"], "unrecognized subcommand 'frobnicate'"),
+    ] {
+        let run = policyc(&args, None);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+    }
+}
+
+/// A computed fact stated beside its inputs must agree with them to the precision it is stated
+/// with: `dose_per_kg` 500,000 IU/kg with 43,200,000 IU and 72 kg (600,000 IU/kg) is an invalid
+/// request, exit code 3, in both output formats.
+#[test]
+fn a_derived_fact_that_disagrees_with_its_inputs_is_an_invalid_request() {
+    let request = input("dose-per-kg-disagrees-with-its-inputs.json");
+    let message = "`dose_per_kg` is stated as 500,000 IU/kg, but its inputs give 600,000 IU/kg (from dose 43,200,000 IU, body_weight 72 kg)";
+    let help = "state either `dose_per_kg` or its inputs, or correct one of them";
+    let run = policyc(&["eval", POLICY, &request], None);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stdout.is_empty(), "no decision: {run:?}");
+    assert!(
+        run.stderr
+            .contains(&format!("facts.dose_per_kg: {message}")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(help), "{}", run.stderr);
+
+    let run = policyc(&["eval", POLICY, &request, "--format", "json"], None);
+    assert_eq!(run.code, 3, "{run:?}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("an error document");
+    assert_eq!(doc["code"], "invalid_request");
+    assert_eq!(doc["exit_code"], 3);
+    assert_eq!(
+        doc["problems"],
+        serde_json::json!([{"path": "facts.dose_per_kg", "message": message, "help": help}])
+    );
+
+    // At 71 kg the inputs give 608,450.704… IU/kg: stated to the unit or to a tenth, it agrees
+    // when it rounds the same, and not otherwise.
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&request))
+        .expect("the request is readable")
+        .replace("\"72 kg\"", "\"71 kg\"");
+    for (stated, code) in [
+        ("608451", 0),
+        ("608450", 3),
+        ("608450.7", 0),
+        ("608450.8", 3),
+    ] {
+        let body = text.replace("500000 IU/kg", &format!("{stated} IU/kg"));
+        let run = policyc(&["eval", POLICY, "-"], Some(body.as_bytes()));
+        assert_eq!(run.code, code, "{stated} IU/kg: {run:?}");
+    }
+}
+
+/// "Without a date of service the decision gives only the duration": an approval of a request
+/// with no `as_of` has a null start and end and keeps its duration; `as_of` stays null, and the
+/// version is chosen for today, saying so.
+#[test]
+fn an_approval_without_a_date_of_service_keeps_only_its_duration() {
+    let policy = input("cases-demo.policy");
+    let request = br#"{"facts": {"diagnosis": "melanoma", "age": "40 years", "tried_therapies": 1, "single_agent": true, "prescriber_is_oncologist": true}}"#;
+    let run = policyc(&["eval", &policy, "-", "--format", "json"], Some(request));
+    assert_eq!(run.code, 0, "{run:?}");
+    let d: serde_json::Value = serde_json::from_str(&run.stdout).expect("a decision");
+    assert_eq!(d["decision"], "approve");
+    assert_eq!(d["as_of"], serde_json::Value::Null);
+    assert_eq!(
+        d["approval"],
+        serde_json::json!({
+            "duration": {"amount": 1, "unit": "year", "text": "1 year"},
+            "start": null,
+            "end": null
+        })
+    );
+    assert_eq!(d["policy"]["chosen_for"]["from"], "today");
+
+    let run = policyc(&["eval", &policy, "-"], Some(request));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("request (no request_id), no date of service")
+            && run
+                .stdout
+                .contains("Approval: 1 year from the date of service (the request states none)")
+            && run.stdout.contains("(today: no date of service)"),
+        "{}",
+        run.stdout
+    );
+}

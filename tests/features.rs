@@ -122,6 +122,82 @@ fn yes_no_fact() {
     }
 }
 
+/// The errors of a policy whose only criterion is `cond`: (code, message, help).
+fn errors(cond: &str) -> Vec<(&'static str, String, String)> {
+    let source = format!(
+        "policy p {{\n  title \"T\" drug \"D\" effective 2024-01-01\n}}\n{DECLS}indication 1 \"One\" {{\n  approve for 1 year\n  criteria: all of {{\n    A \"The condition\": {cond}\n  }}\n}}\n"
+    );
+    let checked = policyc::compile_source(&source);
+    assert!(checked.program.is_none(), "`{cond}` compiles");
+    checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            (
+                d.code,
+                d.message.clone(),
+                d.help.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// A yes/no fact is tested on its own: compared with `=` or `!=`, with a yes/no word or with
+/// another yes/no fact, it is refused (E0300), with the way to write it; so is a comparison of two
+/// enumeration values or two sets (which only numbers, quantities and dates have).
+#[test]
+fn a_yes_no_fact_is_not_compared() {
+    for (cond, write) in [
+        ("flag_a = true", "write `flag_a` (or `flag_a is yes`)"),
+        ("flag_a = yes", "write `flag_a` (or `flag_a is yes`)"),
+        ("flag_a != false", "write `flag_a` (or `flag_a is yes`)"),
+        ("flag_a = no", "write `not flag_a` (or `flag_a is no`)"),
+        ("flag_a ≠ true", "write `not flag_a` (or `flag_a is no`)"),
+    ] {
+        let word = cond.rsplit(' ').next().expect("a word");
+        assert_eq!(
+            errors(cond),
+            [(
+                "E0300",
+                format!(
+                    "`flag_a` is a yes/no fact, which is tested on its own, not compared with `{word}`"
+                ),
+                write.to_string()
+            )],
+            "{cond}"
+        );
+    }
+    let e = errors("flag_a = 1");
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(
+        (e[0].0, e[0].1.as_str()),
+        (
+            "E0300",
+            "`flag_a` is a yes/no fact, but is compared with a number"
+        )
+    );
+    for (cond, what) in [
+        ("flag_a = flag_b", "a yes/no fact"),
+        ("flag_a != flag_b", "a yes/no fact"),
+        ("records = flag_a", "a yes/no fact"),
+        ("route = route", "one value of `Route`"),
+        ("sites = sites", "a set of `Site` values"),
+    ] {
+        let e = errors(cond);
+        assert_eq!(e.len(), 1, "{cond}: {e:?}");
+        let (a, b) = cond.split_once(['=', '!']).expect("a comparison");
+        let (a, b) = (a.trim(), b.trim_start_matches(['=', ' ']));
+        assert_eq!(e[0].0, "E0300", "{cond}");
+        assert_eq!(
+            e[0].1,
+            format!("`{a}` and `{b}` are each {what}, which cannot be compared with each other; only numbers, quantities and dates can"),
+            "{cond}"
+        );
+        assert!(e[0].2.starts_with("test each"), "{cond}: {}", e[0].2);
+    }
+}
+
 #[test]
 fn documentation_fact() {
     // True when provided, false when not available; left out, it is asked for.
@@ -946,6 +1022,113 @@ indication 2 "Second" {
         (d.decision, d.indication.unwrap().label.as_str()),
         (Refer, "1")
     );
+}
+
+/// Of several indications that refer, the decision cites the first that refers whatever the
+/// unstated facts are, if none can approve (README, Decisions): through dosing outside the
+/// policy's, and through a `refer to a clinician` criterion.
+#[test]
+fn the_first_of_several_referring_indications_is_cited() {
+    use DecisionKind::*;
+    let p = compile(
+        "  outside dosing \"Other doses: a clinician.\"\n",
+        r#"
+indication 1 "First" {
+  approve for 1 year
+  criteria: all of { A "Flag A": flag_a }
+  dosing: all of { A "At most 100 mg": dose at most 100 mg }
+}
+indication 2 "Second" {
+  approve for 1 year
+  criteria: all of { A "Flag B": flag_b }
+  dosing: all of { A "At most 200 mg": dose at most 200 mg }
+}
+"#,
+    );
+    let under = |d: &Decision| {
+        (
+            d.decision,
+            d.indication.as_ref().map(|i| i.label.clone()),
+            labels(d.exceeded.iter().map(|l| &l.label))
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let refer = |ind: &str, limit: &str| (Refer, Some(ind.to_string()), vec![limit.to_string()]);
+    // Both exceed their dosing: the first.
+    let d = decide(&p, r#""flag_a": true, "flag_b": true, "dose": "300 mg""#);
+    assert_eq!(under(&d), refer("1", "1.Dosing.A"));
+    assert_eq!(d.statement.as_deref(), Some("Other doses: a clinician."));
+    // The first denied: the second.
+    let d = decide(&p, r#""flag_a": false, "flag_b": true, "dose": "300 mg""#);
+    assert_eq!(under(&d), refer("2", "2.Dosing.A"));
+    // The first refers whatever flag_b is, and neither can approve: the first.
+    let d = decide(&p, r#""flag_a": true, "dose": "300 mg""#);
+    assert_eq!(under(&d), refer("1", "1.Dosing.A"));
+    // The first refers or is denied, depending on flag_a; the second refers whatever: the
+    // second is the first that refers whatever the unstated facts are.
+    let d = decide(&p, r#""flag_b": true, "dose": "300 mg""#);
+    assert_eq!(under(&d), refer("2", "2.Dosing.A"));
+    // The first refers, the second could approve: needs_info.
+    let d = decide(&p, r#""flag_a": true, "dose": "150 mg""#);
+    assert_eq!(d.decision, NeedsInfo);
+    assert_eq!(missing(&d), ["flag_b"]);
+
+    // Through `refer to a clinician` criteria, the first through dosing.
+    let p = compile(
+        "  outside dosing \"Other doses: a clinician.\"\n",
+        r#"
+indication 1 "First" {
+  approve for 1 year
+  criteria: all of { A "Flag A": flag_a }
+  dosing: all of { A "At most 100 mg": dose at most 100 mg }
+}
+indication 2 "Second" {
+  approve for 1 year
+  criteria: all of {
+    A "Flag B": flag_b
+    B "A clinician decides": refer to a clinician
+  }
+}
+indication 3 "Third" {
+  approve for 1 year
+  criteria: all of {
+    A "A score of 5 or more": score at least 5
+    B "A clinician decides on the score": refer to a clinician
+  }
+}
+"#,
+    );
+    let referral = |d: &Decision| d.referral.as_ref().map(|r| r.label.clone());
+    // 1 refers through its dosing, 2 and 3 through their criteria: 1, with no referral leaf.
+    let d = decide(
+        &p,
+        r#""flag_a": true, "dose": "300 mg", "flag_b": true, "score": 7"#,
+    );
+    assert_eq!(under(&d), refer("1", "1.Dosing.A"));
+    assert_eq!(referral(&d), None);
+    // 1 denied: 2, naming its referral criterion.
+    let d = decide(
+        &p,
+        r#""flag_a": false, "dose": "300 mg", "flag_b": true, "score": 7"#,
+    );
+    assert_eq!(
+        (d.decision, d.indication.as_ref().map(|i| i.label.as_str())),
+        (Refer, Some("2"))
+    );
+    assert_eq!(referral(&d).as_deref(), Some("2.B"));
+    assert!(d.exceeded.is_empty(), "{:?}", d.exceeded);
+    // 1 and 2 denied: 3.
+    let d = decide(
+        &p,
+        r#""flag_a": false, "dose": "300 mg", "flag_b": false, "score": 7"#,
+    );
+    assert_eq!(
+        (d.decision, d.indication.as_ref().map(|i| i.label.as_str())),
+        (Refer, Some("3"))
+    );
+    assert_eq!(referral(&d).as_deref(), Some("3.B"));
 }
 
 #[test]

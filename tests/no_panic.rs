@@ -476,9 +476,8 @@ fn typed_value(program: &Program, fact: &policyc::ir::FactDef) -> BoxedStrategy<
         .boxed(),
         FactType::Quantity { unit, .. } => {
             let code = unit.code.clone();
-            // Realistic magnitudes only: huge ones are covered by `random_requests_never_panic`,
-            // and a huge height and weight together hit a known overflow (see
-            // `known_bug_huge_height_and_weight_overflow`), which would make this test flaky.
+            // Realistic magnitudes only: huge ones are covered by `random_requests_never_panic`
+            // and `huge_height_and_weight_*` below.
             prop_oneof![
                 4 => (0u64..2_000_000).prop_map(|n| n.to_string()),
                 1 => (0u32..100_000, 0u32..1000).prop_map(|(a, b)| format!("{a}.{b:03}")),
@@ -551,9 +550,10 @@ proptest! {
     }
 }
 
-// ------------------------------------------------------------------ known bugs
+// ------------------------------------------------------------------ former panics
 //
-// Panics found while writing these tests, kept as regression tests.
+// Panics found while writing these tests, kept as regression tests: each input now has a definite
+// outcome, an error with its code and message.
 
 /// The Proleukin policy with one piece of text replaced.
 fn proleukin_with(old: &str, new: &str) -> String {
@@ -565,48 +565,128 @@ fn proleukin_with(old: &str, new: &str) -> String {
     text.replacen(old, new, 1)
 }
 
-#[test]
-fn known_bug_huge_equivalence_amount_overflow() {
-    let text = proleukin_with(
-        "equivalence 18 million IU = 1.1 mg",
-        "equivalence 18 million IU = 99999999999999999999 kg",
-    );
-    let checked = policyc::compile_source_in(&text, std::path::Path::new("policies"));
-    assert!(
+/// The errors of a policy's text, as (code, line, message), in order.
+fn errors_of(text: &str) -> Vec<(&'static str, usize, String)> {
+    let checked = policyc::compile_source_in(text, std::path::Path::new("policies"));
+    let source = Source::new("proleukin.policy", text);
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            (
+                d.code,
+                source.line_col(d.primary.span.start).0,
+                d.message.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
         checked.program.is_none(),
-        "an absurd equivalence should be an error"
+        !errors.is_empty(),
+        "a program is made exactly when there is no error: {errors:?}"
+    );
+    errors
+}
+
+/// The line of the policy text on which `needle` first appears (1-based).
+fn line_of(text: &str, needle: &str) -> usize {
+    let at = text.find(needle).expect("the text is in the policy");
+    text[..at].matches('\n').count() + 1
+}
+
+#[test]
+fn huge_equivalence_amount_is_a_too_large_error() {
+    let new = "equivalence 18 million IU = 99999999999999999999 kg";
+    let text = proleukin_with("equivalence 18 million IU = 1.1 mg", new);
+    let errors = errors_of(&text);
+    let line = line_of(&text, new);
+    assert_eq!(
+        errors.first(),
+        Some(&(
+            "E0101",
+            line,
+            "an amount in this equivalence is too large to hold exactly".to_string()
+        )),
+        "{errors:#?}"
+    );
+    // Without the equivalence, the limits restated in mg/kg do not convert.
+    assert!(errors[1..].iter().all(|e| e.0 == "E0301"), "{errors:#?}");
+}
+
+#[test]
+fn huge_quantity_in_a_formula_is_a_too_large_error() {
+    let new = "= dose / (body_weight + 99999999999999999999 kg)";
+    let text = proleukin_with("= dose / body_weight", new);
+    assert_eq!(
+        errors_of(&text),
+        [(
+            "E0101",
+            line_of(&text, new),
+            "this number is too large to hold exactly".to_string()
+        )]
     );
 }
 
 #[test]
-fn known_bug_huge_quantity_in_formula_overflow() {
-    let text = proleukin_with(
-        "= dose / body_weight",
-        "= dose / (body_weight + 99999999999999999999 kg)",
-    );
-    let checked = policyc::compile_source_in(&text, std::path::Path::new("policies"));
-    assert!(
-        checked.program.is_none(),
-        "an overflowing formula should be an error"
-    );
-}
-
-#[test]
-fn known_bug_overflowing_scaled_limit_is_silently_dropped() {
-    let text = proleukin_with(
-        "doses_per_cycle at most 14 doses",
-        "doses_per_cycle at most 99999999999999999999999999 billion doses",
-    );
-    let checked = policyc::compile_source_in(&text, std::path::Path::new("policies"));
-    let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code).collect();
-    assert!(
-        checked.program.is_none(),
-        "compiled without an error (diagnostics {codes:?}); the dosing of indication 1 was dropped"
+fn overflowing_scaled_limit_is_a_too_large_error() {
+    let new = "doses_per_cycle at most 99999999999999999999999999 billion doses";
+    let text = proleukin_with("doses_per_cycle at most 14 doses", new);
+    assert_eq!(
+        errors_of(&text),
+        [(
+            "E0101",
+            line_of(&text, new),
+            "this number is too large to hold exactly".to_string()
+        )]
     );
 }
 
+const HUGE_HEIGHT_AND_WEIGHT: &str = r#"{"as_of": "2026-01-15", "facts": {"height": "8929080794725453442 cm", "body_weight": "8873048003 kg"}}"#;
+
+/// The request's errors, as (path, message, help).
+fn request_errors(program: &Program, request: &str) -> Vec<(String, String, Option<String>)> {
+    match policyc::request::bind(program, request, None) {
+        Ok(_) => panic!("the request binds: {request}"),
+        Err(errors) => errors
+            .into_iter()
+            .map(|e| (e.path, e.message, e.help))
+            .collect(),
+    }
+}
+
 #[test]
-fn known_bug_huge_height_and_weight_overflow() {
-    let request = r#"{"as_of": "2026-01-15", "facts": {"height": "8929080794725453442 cm", "body_weight": "8873048003 kg"}}"#;
-    bind_and_evaluate(program(), request, None);
+fn huge_height_and_weight_are_outside_their_plausible_ranges() {
+    let errors = request_errors(program(), HUGE_HEIGHT_AND_WEIGHT);
+    let paths: Vec<&str> = errors.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(paths, ["facts.body_weight", "facts.height"], "{errors:#?}");
+    assert_eq!(
+        errors[0].1,
+        "`body_weight` is 8,873,048,003 kg, outside its plausible range of 0.3 kg to 650 kg"
+    );
+    assert_eq!(
+        errors[1].1,
+        "`height` is 8,929,080,794,725,453,442 cm, outside its plausible range of 20 cm to 280 cm"
+    );
+}
+
+/// Without the plausible ranges, the same height and weight reach the body surface area formula,
+/// whose product overflows: an error on the computed fact, naming its inputs.
+#[test]
+fn huge_height_and_weight_without_ranges_overflow_the_body_surface_area() {
+    let text = proleukin_with(" within 0.3 kg to 650 kg", "");
+    let text = text.replacen(" within 20 cm to 280 cm", "", 1);
+    let checked = policyc::compile_source_in(&text, std::path::Path::new("policies"));
+    let program = checked.program.expect("the policy without ranges compiles");
+    assert_eq!(
+        request_errors(&program, HUGE_HEIGHT_AND_WEIGHT),
+        [(
+            "facts.body_surface_area".to_string(),
+            "a value is too large to compute with exactly".to_string(),
+            Some(
+                "`body_surface_area` is computed from `height`, `body_weight`: check their values and units"
+                    .to_string()
+            )
+        )]
+    );
 }

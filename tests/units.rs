@@ -7,25 +7,77 @@ use rust_decimal::Decimal;
 use std::cmp::Ordering;
 use std::path::Path;
 
-/// Units grouped by dimension.
-const FAMILIES: &[&[&str]] = &[
-    &["ug", "mg", "g", "kg", "[lb_av]"],
-    &["mm", "cm", "m", "[in_i]", "[ft_i]"],
-    &["uL", "mL", "dL", "L"],
-    &["s", "min", "h", "d", "wk"],
-    &["mo", "a"],
-    &["[IU]", "10*6.[IU]"],
-    &["[IU]/kg", "[IU]/g", "10*6.[IU]/kg", "IU/mg"],
-    &["{dose}/d", "{dose}/wk", "{dose}/h"],
-    &["mg/kg", "ug/kg", "mg/g", "g/kg"],
-    &["mg/kg/d", "ug/kg/d", "mg/kg/wk", "g/kg/h"],
-    &["ug/kg/min", "mg/kg/h", "mg/kg/min"],
-    &["mL/kg", "L/kg", "uL/g"],
-    &["mg/m2", "ug/cm2"],
+/// Units grouped by dimension, each with its size in the family's first unit, written here from
+/// the units' definitions (UCUM; the README's 453.59237 g and 2.54 cm; `mo` and `a` being calendar
+/// months and years), not read from policyc: a wrong conversion factor in policyc makes the
+/// properties below fail.
+const FAMILIES: &[&[(&str, &str)]] = &[
+    &[
+        ("ug", "1"),
+        ("mg", "1000"),
+        ("g", "1000000"),
+        ("kg", "1000000000"),
+        ("[lb_av]", "453592370"),
+    ],
+    &[
+        ("mm", "1"),
+        ("cm", "10"),
+        ("m", "1000"),
+        ("[in_i]", "25.4"),
+        ("[ft_i]", "304.8"),
+    ],
+    &[
+        ("uL", "1"),
+        ("mL", "1000"),
+        ("dL", "100000"),
+        ("L", "1000000"),
+    ],
+    &[
+        ("s", "1"),
+        ("min", "60"),
+        ("h", "3600"),
+        ("d", "86400"),
+        ("wk", "604800"),
+    ],
+    &[("mo", "1"), ("a", "12")],
+    &[("[IU]", "1"), ("10*6.[IU]", "1000000")],
+    // In [IU]/kg.
+    &[
+        ("[IU]/kg", "1"),
+        ("[IU]/g", "1000"),
+        ("10*6.[IU]/kg", "1000000"),
+        ("IU/mg", "1000000"),
+    ],
+    // In {dose}/wk.
+    &[("{dose}/wk", "1"), ("{dose}/d", "7"), ("{dose}/h", "168")],
+    // In ug/kg.
+    &[
+        ("ug/kg", "1"),
+        ("mg/kg", "1000"),
+        ("mg/g", "1000000"),
+        ("g/kg", "1000000"),
+    ],
+    // In ug/kg/wk.
+    &[
+        ("ug/kg/d", "7"),
+        ("mg/kg/d", "7000"),
+        ("mg/kg/wk", "1000"),
+        ("g/kg/h", "168000000"),
+    ],
+    // In ug/kg/h.
+    &[
+        ("ug/kg/min", "60"),
+        ("mg/kg/h", "1000"),
+        ("mg/kg/min", "60000"),
+    ],
+    // In uL/kg.
+    &[("mL/kg", "1000"), ("L/kg", "1000000"), ("uL/g", "1000")],
+    // In mg/m2: 1 ug/cm2 is 0.001 mg per 0.0001 m2.
+    &[("mg/m2", "1"), ("ug/cm2", "10")],
     // A plain number: no ratio above ever compares with it.
-    &["1"],
-    &["[IU]/m2", "[IU]/cm2"],
-    &["[PFU]/mL", "[PFU]/L"],
+    &[("1", "1")],
+    &[("[IU]/m2", "1"), ("[IU]/cm2", "10000")],
+    &[("[PFU]/L", "1"), ("[PFU]/mL", "1000")],
 ];
 
 /// Pairs (a, b, k) where 1 a = k b exactly.
@@ -52,53 +104,95 @@ const RATIOS: &[(&str, &str, i64)] = &[
     ("[IU]/cm2", "[IU]/m2", 10_000),
 ];
 
-fn decimal() -> impl Strategy<Value = Decimal> {
-    // Up to 9 integer digits and 6 decimal places, as doses, weights and limits are written. (Exact
-    // decimals hold 28 significant digits: a value times the largest unit ratio, 10^9, plus a
-    // step of 10^-9 must fit.)
-    (0i64..1_000_000_000_000_000, 6u32..=6).prop_map(|(m, s)| Decimal::new(m, s))
+/// A unit of the table: its code, its parsed form, and its size in its family's first unit.
+struct U {
+    code: &'static str,
+    unit: policyc::units::Unit,
+    size: Decimal,
 }
 
-fn same_dimension_pair() -> impl Strategy<Value = (&'static str, &'static str)> {
-    (0..FAMILIES.len()).prop_flat_map(|f| {
-        let fam = FAMILIES[f];
-        (0..fam.len(), 0..fam.len()).prop_map(move |(a, b)| (fam[a], fam[b]))
-    })
+fn unit(f: usize, i: usize) -> U {
+    let (code, size) = FAMILIES[f][i % FAMILIES[f].len()];
+    U {
+        code,
+        unit: parse_unit(code).unwrap_or_else(|e| panic!("{code}: {e:?}")),
+        size: size.parse().expect("a size"),
+    }
+}
+
+fn decimal() -> impl Strategy<Value = Decimal> {
+    // Up to 9 integer digits and 0 to 6 decimal places, as doses, weights and limits are written,
+    // so values of different scales meet. (Exact decimals hold 28 significant digits: a value
+    // times the largest size above, 10^9, plus a step of 10^-9 must fit.)
+    (0u32..=6).prop_flat_map(|s| (0i64..10i64.pow(9 + s)).prop_map(move |m| Decimal::new(m, s)))
+}
+
+/// A family and two of its units (by index, taken modulo the family's size).
+fn same_dimension_pair() -> impl Strategy<Value = (usize, usize, usize)> {
+    (0..FAMILIES.len(), 0..5usize, 0..5usize)
+}
+
+/// The smallest step at the scale the properties compare at.
+fn step() -> Decimal {
+    Decimal::new(1, 9)
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
-    /// Converting a quantity to another unit of its dimension and back gives the same value, exactly.
+    /// A quantity converted to another unit of its dimension has the value the table's sizes give
+    /// (exactly, when that value is a terminating decimal), and converting it back gives the value
+    /// it started with, exactly.
     #[test]
-    fn conversion_round_trip_is_exact(v in decimal(), (a, b) in same_dimension_pair()) {
-        let ua = parse_unit(a).expect("unit a");
-        let ub = parse_unit(b).expect("unit b");
-        let q = Quantity::new(v, ua.clone()).expect("no overflow");
-        let back = q.convert_to(&ub).expect("same dimension").convert_to(&ua).expect("same dimension");
+    fn conversion_round_trip_is_exact(v in decimal(), (f, i, j) in same_dimension_pair()) {
+        let (a, b) = (unit(f, i), unit(f, j));
+        let q = Quantity::new(v, a.unit.clone()).expect("no overflow");
+        let in_b = q.convert_to(&b.unit).expect("same dimension");
+        // v a is v·size(a)/size(b) b.
+        let amount = v * a.size;
+        match amount.checked_div(b.size) {
+            Some(e) if e * b.size == amount => prop_assert_eq!(
+                in_b.value(), e.normalize(), "{} {} in {}", v, a.code, b.code
+            ),
+            _ => {
+                // Not a terminating decimal: rounded to 28 significant digits.
+                let off = (in_b.value() * b.size - amount).abs();
+                prop_assert!(
+                    off * Decimal::from(10i64.pow(18)) <= amount.max(Decimal::ONE),
+                    "{} {} in {}: {}", v, a.code, b.code, in_b.value()
+                );
+            }
+        }
+        let back = in_b.convert_to(&a.unit).expect("same dimension");
         prop_assert_eq!(back.value(), v.normalize());
         prop_assert_eq!(back.compare(&q), Some(Ordering::Equal));
     }
 
-    /// Two quantities compare the same way whatever units they are expressed in; across
-    /// dimensions they do not compare at all.
+    /// Two quantities in any units of one dimension compare as their values times the units'
+    /// sizes do; `v·size(b)` of `a` is `v·size(a)` of `b`, and one step more or less compares
+    /// accordingly; converting both to a third unit keeps the order; across dimensions they do
+    /// not compare at all.
     #[test]
     fn comparison_does_not_depend_on_the_unit(
-        v in decimal(), w in decimal(), f in 0..FAMILIES.len(), i in 0..4usize, j in 0..4usize, k in 0..4usize, other in 0..FAMILIES.len()
+        v in decimal(), w in decimal(), f in 0..FAMILIES.len(), i in 0..5usize, j in 0..5usize, k in 0..5usize, other in 0..FAMILIES.len()
     ) {
-        let fam = FAMILIES[f];
-        let (a, b, c) = (fam[i % fam.len()], fam[j % fam.len()], fam[k % fam.len()]);
-        let (ua, ub, uc) = (parse_unit(a).expect("a"), parse_unit(b).expect("b"), parse_unit(c).expect("c"));
-        let x = Quantity::new(v, ua.clone()).expect("no overflow");
-        let y = Quantity::new(w, ua).expect("no overflow");
-        let expected = v.cmp(&w);
-        prop_assert_eq!(x.compare(&y), Some(expected));
-        let xb = x.convert_to(&ub).expect("same dimension");
-        let yc = y.convert_to(&uc).expect("same dimension");
-        prop_assert_eq!(xb.compare(&yc), Some(expected));
-        let uo = parse_unit(FAMILIES[other][0]).expect("other");
-        if uo.dim != xb.unit.dim {
-            prop_assert_eq!(xb.compare(&Quantity::new(w, uo).expect("no overflow")), None);
+        let (a, b, c) = (unit(f, i), unit(f, j), unit(f, k));
+        let x = Quantity::new(v, a.unit.clone()).expect("no overflow");
+        let y = Quantity::new(w, b.unit.clone()).expect("no overflow");
+        let expected = (v * a.size).cmp(&(w * b.size));
+        prop_assert_eq!(x.compare(&y), Some(expected), "{} {} vs {} {}", v, a.code, w, b.code);
+        let xc = x.convert_to(&c.unit).expect("same dimension");
+        let yc = y.convert_to(&c.unit).expect("same dimension");
+        prop_assert_eq!(xc.compare(&yc), Some(expected));
+        // At the boundary.
+        let at = |value: Decimal, u: &U| Quantity::new(value, u.unit.clone()).expect("no overflow");
+        let xa = at(v * b.size, &a);
+        prop_assert_eq!(xa.compare(&at(v * a.size, &b)), Some(Ordering::Equal), "{} {} vs {}", v, a.code, b.code);
+        prop_assert_eq!(xa.compare(&at(v * a.size + step(), &b)), Some(Ordering::Less));
+        prop_assert_eq!(xa.compare(&at(v * a.size - step(), &b)), Some(Ordering::Greater));
+        let o = unit(other, 0);
+        if o.unit.dim != x.unit.dim {
+            prop_assert_eq!(xc.compare(&at(w, &o)), None);
         }
     }
 
@@ -109,14 +203,31 @@ proptest! {
         let (a, b, k) = RATIOS[i];
         let x = Quantity::new(v, parse_unit(a).expect("a")).expect("no overflow");
         let vb = v * Decimal::from(k);
-        let step = Decimal::new(1, 9);
         let y = Quantity::new(vb, parse_unit(b).expect("b")).expect("no overflow");
         prop_assert_eq!(x.compare(&y), Some(Ordering::Equal));
-        let above = Quantity::new(vb + step, parse_unit(b).expect("b")).expect("no overflow");
-        let below = Quantity::new(vb - step, parse_unit(b).expect("b")).expect("no overflow");
+        let above = Quantity::new(vb + step(), parse_unit(b).expect("b")).expect("no overflow");
+        let below = Quantity::new(vb - step(), parse_unit(b).expect("b")).expect("no overflow");
         prop_assert_eq!(x.compare(&above), Some(Ordering::Less));
         prop_assert_eq!(x.compare(&below), Some(Ordering::Greater));
     }
+}
+
+/// The generator gives every scale from 0 to 6 decimal places (the properties above meet values
+/// of different scales).
+#[test]
+fn generated_decimals_have_every_scale() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut scales = std::collections::BTreeSet::new();
+    for _ in 0..500 {
+        let d = decimal().new_tree(&mut runner).expect("a value").current();
+        scales.insert(d.scale());
+    }
+    assert_eq!(
+        scales.into_iter().collect::<Vec<_>>(),
+        (0..=6).collect::<Vec<u32>>()
+    );
 }
 
 /// A small policy comparing a fact declared in `fact_unit` with a limit in `limit_unit`.

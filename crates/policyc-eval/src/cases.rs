@@ -3,6 +3,8 @@
 //! A case gives a request and the decision expected for it, and optionally the expected branch,
 //! duration, unmet criteria, missing facts and exceeded limits. Running the cases also records, for
 //! every criterion and dosing limit, whether some case has seen it hold, fail, and be unknown.
+//! Each case is decided both ways, by the fast path ([`eval::decide`]) and with its explanation
+//! ([`eval::evaluate_with`]): a case on which they differ fails, naming both decisions.
 
 use crate::eval::{self, limit_leaves, Decision, Observer, Part, Tv};
 use crate::request::{bind_json, Request};
@@ -354,6 +356,11 @@ pub fn run_some(
                 Ok(req) => {
                     let d = coverage.record(program, &req);
                     r.failures = compare(&case.expect, &d);
+                    // The fast path must decide as the explained decision does: every case of
+                    // every policy so checks `decide` against `evaluate`.
+                    let fast = eval::decide(program, &req);
+                    r.failures
+                        .extend(fast_path_disagreement(program, &fast, &d));
 
                     r.decision = Some(d.decision.as_str().to_string());
                     r.summary = Some(d.summary.clone());
@@ -398,6 +405,31 @@ fn unstated(v: &serde_json::Value) -> bool {
 
 /// The value that un-states a fact in a cases file (`diagnosis: unknown`).
 pub const UNSTATED: &str = "unknown";
+
+/// How the fast path's outcome ([`eval::decide`]) and the explained decision ([`eval::evaluate`])
+/// of the same request differ in the decision or the indication it is under: a message naming
+/// both; `None` when they agree. A difference is a bug of the evaluator, not of the case.
+fn fast_path_disagreement(program: &Program, fast: &eval::Outcome, d: &Decision) -> Option<String> {
+    let fast_label = fast.indication.map(|i| {
+        program
+            .indications
+            .get(i)
+            .map_or("(no such indication)", |x| x.label.as_str())
+    });
+    let label = d.indication.as_ref().map(|i| i.label.as_str());
+    if fast.kind == d.decision && fast_label == label {
+        return None;
+    }
+    let show = |kind: eval::DecisionKind, label: Option<&str>| match label {
+        Some(l) => format!("{} under {l}", kind.as_str()),
+        None => kind.as_str().to_string(),
+    };
+    Some(format!(
+        "the evaluator disagrees with itself: the fast path (decide) gives {}, the explained decision (evaluate) gives {}; this is a bug of policyc, please report it with this case",
+        show(fast.kind, fast_label),
+        show(d.decision, label)
+    ))
+}
 
 fn compare(e: &Expect, d: &Decision) -> Vec<String> {
     let mut f = Vec::new();
@@ -742,33 +774,7 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 #[cfg(test)]
-mod exact_tests {
-    use super::parse_cases;
+mod exact_tests;
 
-    fn facts(yaml_facts: &str) -> Result<serde_json::Map<String, serde_json::Value>, String> {
-        let text = format!(
-            "cases:\n  - name: x\n    facts:\n{yaml_facts}\n    expect:\n      decision: approve\n"
-        );
-        parse_cases(&text).map(|mut f| std::mem::take(&mut f.cases[0].value.facts.values))
-    }
-
-    #[test]
-    fn numbers_keep_their_text() {
-        let f = facts(
-            "      a: 0.99999999999999999999\n      b: {value: 72.5000, unit: kg}\n      c: [1, 2.50]\n      d: 123456789012345678901234567890\n      e: \"3\"\n      g: 0x1F",
-        )
-        .expect("parses");
-        assert_eq!(f["a"].to_string(), "0.99999999999999999999");
-        assert_eq!(f["b"]["value"].to_string(), "72.5000");
-        assert_eq!(f["c"].to_string(), "[1,2.50]");
-        assert_eq!(f["d"].to_string(), "123456789012345678901234567890");
-        assert_eq!(f["e"], serde_json::Value::String("3".into()));
-        assert_eq!(f["g"].to_string(), "31");
-    }
-
-    #[test]
-    fn numbers_json_cannot_spell_are_refused() {
-        let e = facts("      a: .5").expect_err("refused");
-        assert!(e.contains("cannot be read exactly"), "{e}");
-    }
-}
+#[cfg(test)]
+mod fast_path_tests;

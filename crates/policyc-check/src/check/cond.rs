@@ -552,10 +552,73 @@ impl Checker<'_> {
         let slot = self.fact(fid)?;
         let fty = self.facts[slot as usize].ty;
         if let ValueExpr::Fact(oid) = other {
+            // `single_agent = true`: a yes/no fact is tested on its own, not compared.
+            if fty == Ty::Bool
+                && !self.fact_index.contains_key(&oid.name)
+                && matches!(oid.name.as_str(), "true" | "false" | "yes" | "no")
+            {
+                let negated = matches!(oid.name.as_str(), "false" | "no") != (op == CmpOp::Ne);
+                let write = if negated {
+                    format!("not {}", fid.name)
+                } else {
+                    fid.name.clone()
+                };
+                self.err(
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        format!(
+                            "`{}` is a yes/no fact, which is tested on its own, not compared with `{}`",
+                            fid.name, oid.name
+                        ),
+                        span,
+                        "a comparison of a yes/no fact",
+                    )
+                    .with_help(format!(
+                        "write `{write}` (or `{} is {}`)",
+                        fid.name,
+                        if negated { "no" } else { "yes" }
+                    )),
+                );
+                return None;
+            }
             let oslot = self.fact(oid)?;
             let oty = self.facts[oslot as usize].ty;
             if !same_type(fty, oty) {
                 self.mismatch(fid, slot, other.span(), &self.describe_fact_type(oslot));
+                return None;
+            }
+            // Only numbers, quantities and dates are ordered: two yes/no facts, two values of an
+            // enumeration or two sets are not compared (the evaluator would leave the comparison
+            // unknown whatever the request states).
+            if !matches!(fty, Ty::Count | Ty::Number | Ty::Quantity(_) | Ty::Date) {
+                let t = self.describe_fact_type(slot);
+                let help = match fty {
+                    Ty::Bool => format!(
+                        "test each yes/no fact on its own: `{a} and {b}`, or `{a} and {b} or not {a} and not {b}` for \"both or neither\"",
+                        a = fid.name,
+                        b = oid.name
+                    ),
+                    Ty::Enum(_) => format!(
+                        "test each against the values it may have: `{} is one of [...] and {} is one of [...]`",
+                        fid.name, oid.name
+                    ),
+                    _ => format!(
+                        "test each set against the values it may hold: `{} has any of [...]`",
+                        fid.name
+                    ),
+                };
+                self.err(
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        format!(
+                            "`{}` and `{}` are each {t}, which cannot be compared with each other; only numbers, quantities and dates can",
+                            fid.name, oid.name
+                        ),
+                        span,
+                        "two facts that are not numbers, quantities or dates",
+                    )
+                    .with_help(help),
+                );
                 return None;
             }
             if condition {

@@ -182,7 +182,23 @@ fn derive_one(
                 }
             }
             Err(CalcStop::Missing) => {}
-            Err(CalcStop::Error(m, h)) => errors.push(rerr(format!("facts.{}", fact.name), m, h)),
+            Err(CalcStop::Error(m, h)) => {
+                // Without a help of its own, the error points at the facts it comes from.
+                let h = h.or_else(|| {
+                    let mut inputs = Vec::new();
+                    collect_inputs(calc, &mut inputs);
+                    let names: Vec<String> = inputs
+                        .iter()
+                        .map(|&i| format!("`{}`", program.facts[i as usize].name))
+                        .collect();
+                    Some(format!(
+                        "`{}` is computed from {}: check their values and units",
+                        fact.name,
+                        names.join(", ")
+                    ))
+                });
+                errors.push(rerr(format!("facts.{}", fact.name), m, h))
+            }
         }
     }
     state[slot] = DONE;
