@@ -165,6 +165,15 @@ fn a_regimen_is_explained_per_alternative_in_the_documents_words() {
         d.regimen.expect("a regimen explanation").summary,
         "240 mg is allowed every 2 weeks (1.Dosing.A); the request is 200 mg every 2 weeks"
     );
+    // One time unit reads in the singular, as the request writes it.
+    let d = decide(
+        &p,
+        r#""route": "iv", "body_weight": "100 kg", "dose": "200 mg", "dose_interval": "1 week""#,
+    );
+    assert_eq!(
+        d.regimen.expect("a regimen explanation").summary,
+        "allowed: 240 mg every 2 weeks (1.Dosing.A; the request is 200 mg every 1 week) or 3 mg/kg every 4 weeks (1.Dosing.B; the request is 2 mg/kg every 1 week)"
+    );
     // A policy without regimens has no such field, in JSON either.
     let plain = compile(
         "indication 1 \"One\" {\n  approve for 1 year\n  criteria: route is iv\n  dosing: dose at most 240 mg\n}\n",
