@@ -216,7 +216,8 @@ enum Command {
         /// that version's decision) to FILE, for `policyc test`.
         #[arg(long, value_name = "FILE")]
         witnesses: Option<PathBuf>,
-        /// How many regions of requests decided differently to show (and write as witnesses).
+        /// How many regions of requests decided differently to show (and write as witnesses) at
+        /// most; every transition keeps one region even past this cap.
         #[arg(long, value_name = "N", default_value_t = 20)]
         regions: usize,
     },

@@ -215,6 +215,47 @@ fn proleukin_revision_changes_exactly_the_requests_that_relied_on_the_removed_cr
     assert_eq!(approve["to"]["duration"], "1 year");
 }
 
+/// A decision as `diff` names it in a witness case: `deny`, `approve (1 Cutaneous Melanoma, 1 year)`.
+fn words(d: &Value) -> String {
+    let kind = d["decision"].as_str().unwrap_or("");
+    match (d["indication"].as_str(), d["duration"].as_str()) {
+        (Some(i), Some(t)) => format!("{kind} ({i} {}, {t})", d["title"].as_str().unwrap_or("")),
+        _ => kind.to_string(),
+    }
+}
+
+/// One case of a witnesses file: its name, version, and expected decision and duration.
+#[derive(Debug)]
+struct WitnessCase {
+    name: String,
+    version: String,
+    decision: String,
+    duration: Option<String>,
+}
+
+/// The cases of a witnesses file, in order (it is written one key a line).
+fn witness_cases(text: &str) -> Vec<WitnessCase> {
+    let value = |case: &str, key: &str| {
+        case.lines()
+            .find_map(|l| l.trim_start().strip_prefix(key))
+            .map(|v| v.trim().trim_matches('"').to_string())
+    };
+    text.split("\n  - name: ")
+        .skip(1)
+        .map(|case| WitnessCase {
+            name: case
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_matches('"')
+                .to_string(),
+            version: value(case, "version: ").unwrap_or_default(),
+            decision: value(case, "decision: ").unwrap_or_default(),
+            duration: value(case, "duration: "),
+        })
+        .collect()
+}
+
 #[test]
 fn the_witnesses_confirm_each_transition_under_test_and_a_wrong_expectation_fails() {
     let dir = tempfile::tempdir().expect("a folder");
@@ -230,6 +271,44 @@ fn the_witnesses_confirm_each_transition_under_test_and_a_wrong_expectation_fail
     let text = std::fs::read_to_string(&file).expect("the witnesses");
     assert!(text.contains("version: 2022-01-01"), "{text}");
     assert!(text.contains("version: 2026-07-01"), "{text}");
+    // The witnesses (written with the default cap, fewer regions than the diff counts) hold a
+    // pair of cases of every transition the diff reports, expecting its two decisions.
+    let d: Value =
+        serde_json::from_str(&policyc(&["diff", V1, V2, "--format", "json"])).expect("JSON");
+    let c = &d["decisions"];
+    assert!(
+        c["regions"].as_array().expect("regions").len()
+            < c["region_count"].as_u64().expect("count") as usize,
+        "the cap leaves regions out: {c}"
+    );
+    let transitions = c["transitions"].as_array().expect("transitions");
+    assert_eq!(transitions.len(), 5, "{c}");
+    let cases = witness_cases(&text);
+    assert_eq!(
+        cases.len(),
+        2 * c["regions"].as_array().expect("regions").len(),
+        "{text}"
+    );
+    for t in transitions {
+        let (from, to) = (words(&t["from"]), words(&t["to"]));
+        let name = format!("({from} → {to})");
+        let pair = cases
+            .chunks(2)
+            .find(|p| p[0].name.contains(&name))
+            .unwrap_or_else(|| panic!("no witness of {name} in\n{text}"));
+        for (case, side, version, decided) in [
+            (&pair[0], "old version", "2022-01-01", &t["from"]),
+            (&pair[1], "new version", "2026-07-01", &t["to"]),
+        ] {
+            assert!(
+                case.name.contains(&name) && case.name.ends_with(side),
+                "{case:?}"
+            );
+            assert_eq!(case.version, version, "{case:?}");
+            assert_eq!(Some(case.decision.as_str()), decided["decision"].as_str());
+            assert_eq!(case.duration.as_deref(), decided["duration"].as_str());
+        }
+    }
     let test = run(&["test", f, "--allow-imports-from", "policies"]);
     let stdout = String::from_utf8_lossy(&test.stdout);
     assert_eq!(

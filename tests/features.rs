@@ -667,7 +667,7 @@ indication 1 "One" {
         d.not_applicable[0].reason.starts_with("it applies when")
             && d.not_applicable[0]
                 .reason
-                .ends_with("the request states iv"),
+                .ends_with("the request states intravenous [iv]"),
         "{}",
         d.not_applicable[0].reason
     );

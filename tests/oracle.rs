@@ -736,7 +736,7 @@ indication 1 "One" {
         );
         assert_eq!(d.decision, DecisionKind::Refer);
         assert_eq!(d.exceeded[0].label, "1.Dosing.A");
-        // policyc: ["1", "1.A"], criteria met ["1.A"], "the criteria of 1.A (One) are met".
+        // policyc: ["1", "1.A"], criteria met ["1.A"], "the criteria for One are met (1.A)".
         assert_eq!(d.path, ["1", "1.B"]);
         let met: Vec<&str> = d.criteria_met.iter().map(|c| c.label.as_str()).collect();
         assert_eq!(met, ["1.B"]);

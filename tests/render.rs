@@ -1,7 +1,9 @@
 //! `policyc render`, through the real binary: every policy under `policies/` as Markdown and as
 //! HTML (snapshots), every label of the compiled policy an anchor exactly once, the HTML
 //! self-contained; and, where Chromium is installed, the HTML rendered by a real browser
-//! (headless), its anchors and text read back from the DOM.
+//! (headless), its anchors and text read back from the DOM. Without Chromium that check is skipped
+//! with a message, unless `POLICYC_REQUIRE_BROWSER=1` (set by `.ci/run` once it has Chromium)
+//! makes it fail.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -170,7 +172,15 @@ fn chromium() -> Option<&'static str> {
 #[test]
 fn a_real_browser_renders_the_html_with_its_anchors_and_text() {
     let Some(browser) = chromium() else {
-        eprintln!("skipped: Chromium is not installed (apt-get install chromium), so the HTML is not rendered in a browser");
+        // CI (.ci/run) sets POLICYC_REQUIRE_BROWSER=1 once it has Chromium, so that a browser
+        // that went missing fails there instead of skipping unseen.
+        let required =
+            std::env::var("POLICYC_REQUIRE_BROWSER").is_ok_and(|v| !v.is_empty() && v != "0");
+        assert!(
+            !required,
+            "POLICYC_REQUIRE_BROWSER is set but no Chromium runs (`chromium` or `chromium-browser` on the PATH): install it (apt-get install chromium) or unset POLICYC_REQUIRE_BROWSER to skip this check"
+        );
+        eprintln!("skipped: Chromium is not installed (apt-get install chromium), so the HTML is not rendered in a browser; set POLICYC_REQUIRE_BROWSER=1 to make this a failure");
         return;
     };
     let dir = tempfile::tempdir().expect("a folder");
@@ -189,7 +199,11 @@ fn a_real_browser_renders_the_html_with_its_anchors_and_text() {
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
             "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
             &format!("--user-data-dir={}", profile.display()),
             "--dump-dom",
         ])

@@ -198,7 +198,7 @@ fn decision_properties() -> Vec<(&'static str, Value)> {
         ),
         (
             "summary",
-            text("One sentence for a person, stating the decision and why (e.g. `Approve for 1 year under 1.A (Cutaneous Melanoma).`). Its wording may change between releases: read the structured fields, not this."),
+            text("One sentence for a person, stating the decision and why (e.g. `Approve for 1 year under Cutaneous Melanoma (1.A).`). Its wording may change between releases: read the structured fields, not this."),
         ),
         (
             "statement",

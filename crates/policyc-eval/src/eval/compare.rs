@@ -49,7 +49,8 @@ use std::collections::{HashMap, HashSet};
 /// How the comparison runs.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// How many regions are kept with their conditions and witnesses (the rest are counted).
+    /// How many regions are kept with their conditions and witnesses (the rest are counted); every
+    /// transition keeps at least one region, even past this cap.
     pub max_regions: usize,
     /// How many random requests are decided when the comparison cannot be exact.
     pub samples: u32,
@@ -232,7 +233,9 @@ pub struct Changes {
     /// How many regions there are for each transition: those decided both ways first (neither
     /// needs_info), then by count, largest first.
     pub transitions: Vec<TransitionCount>,
-    /// The first [`Options::max_regions`] regions, in the order of `transitions`.
+    /// The regions kept with their conditions and witnesses, in the order of `transitions`: the
+    /// first region of every transition, then the others in that order up to
+    /// [`Options::max_regions`] in all (more only when there are more transitions than that).
     pub regions: Vec<Region>,
 }
 
@@ -581,18 +584,22 @@ pub fn changes(old: &Program, new: &Program, opts: &Options) -> Changes {
         t.from.decision == DecisionKind::NeedsInfo || t.to.decision == DecisionKind::NeedsInfo
     };
     counts.sort_by(|x, y| open(x).cmp(&open(y)).then(y.regions.cmp(&x.regions)));
-    let mut order: Vec<usize> = (0..search.regions.len()).collect();
-    order.sort_by_key(|&i| {
-        let (a, b, _) = &search.regions[i];
-        counts
-            .iter()
-            .position(|t| t.from == *a && t.to == *b)
-            .unwrap_or(0)
-    });
-    let regions: Vec<Region> = order
-        .iter()
-        .take(opts.max_regions)
-        .map(|&i| text::region(&search, &search.regions[i], method))
+    // Each region with the place of its transition in `counts`, in that order (a stable sort:
+    // within a transition, the order the search found them).
+    let mut order: Vec<(usize, usize)> = (0..search.regions.len())
+        .map(|i| {
+            let (a, b, _) = &search.regions[i];
+            let t = counts
+                .iter()
+                .position(|t| t.from == *a && t.to == *b)
+                .unwrap_or(0);
+            (t, i)
+        })
+        .collect();
+    order.sort_by_key(|&(t, _)| t);
+    let regions: Vec<Region> = shown(&order, counts.len(), opts.max_regions)
+        .into_iter()
+        .map(|i| text::region(&search, &search.regions[i], method))
         .collect();
     Changes {
         alike: search.regions.is_empty() && not_exact.is_empty(),
@@ -604,6 +611,39 @@ pub fn changes(old: &Program, new: &Program, opts: &Options) -> Changes {
         transitions: counts,
         regions,
     }
+}
+
+/// Which regions are kept with their conditions and witnesses: the first region of every
+/// transition, then the others in order until `cap` are kept (more than `cap` only when there are
+/// more transitions than `cap`), so that the regions shown, and the witnesses written from them,
+/// have every transition. `order` is each region's (transition, region) in transition order; the
+/// regions kept are returned in that order.
+fn shown(order: &[(usize, usize)], transitions: usize, cap: usize) -> Vec<usize> {
+    let mut keep = vec![false; order.len()];
+    let mut seen = vec![false; transitions];
+    let mut kept = 0;
+    for (k, &(t, _)) in order.iter().enumerate() {
+        if t < transitions && !seen[t] {
+            seen[t] = true;
+            keep[k] = true;
+            kept += 1;
+        }
+    }
+    for k in keep.iter_mut() {
+        if kept >= cap {
+            break;
+        }
+        if !*k {
+            *k = true;
+            kept += 1;
+        }
+    }
+    order
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(&(_, i), _)| i)
+        .collect()
 }
 
 /// Merge regions with one transition that differ in one fact's condition only, until none do.
@@ -657,4 +697,22 @@ fn decide_facts(p: &Program, facts: &Map<String, Json>) -> Option<Decided> {
     let r = bind_json(p, &Json::Object(req), None).ok()?;
     let o = super::decide(p, &r);
     Some(decided_of(p, o.kind, o.indication))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn every_transition_keeps_a_region_before_the_cap_is_filled() {
+        // Transition 0 has five regions, 1 and 2 one each; a cap of 3 keeps one of each.
+        let order = [(0, 4), (0, 0), (0, 1), (0, 2), (0, 3), (1, 5), (2, 6)];
+        assert_eq!(shown(&order, 3, 3), vec![4, 5, 6]);
+        // A cap of 5 fills up with transition 0's next regions, in order.
+        assert_eq!(shown(&order, 3, 5), vec![4, 0, 1, 5, 6]);
+        // A cap below the number of transitions still keeps one of each; a large cap keeps all.
+        assert_eq!(shown(&order, 3, 1), vec![4, 5, 6]);
+        assert_eq!(shown(&order, 3, 100), vec![4, 0, 1, 2, 3, 5, 6]);
+        assert_eq!(shown(&[], 0, 20), Vec::<usize>::new());
+    }
 }

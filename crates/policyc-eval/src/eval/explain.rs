@@ -3,7 +3,7 @@
 use super::logic::{node_r, values, Referral, Values};
 use super::observe::{NoObserver, Observer};
 use super::words;
-use super::words::{allowed, facts_of, first_fact};
+use super::words::{facts_of, first_fact};
 use super::{cond, decide, Decision, DecisionKind, Tv};
 use super::{Amount, Approval, Cited, Considered, DurationRef, IndicationRef, Input, Limit};
 use super::{Missing, PolicyRef, ReferralInfo, RevisionRef, Test, Unmet};
@@ -114,10 +114,14 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                 strict.conditions(dosing, &mut d.conditions);
                 d.regimen = strict.regimen(dosing, true);
             }
-            let branch = d.path.last().cloned().unwrap_or_else(|| ind.label.clone());
+            // The branch that held (`1.A`), or the indication itself (`indication 1`).
+            let branch = match d.path.last() {
+                Some(b) if *b != ind.label => b.clone(),
+                _ => format!("indication {}", ind.label),
+            };
             d.approval = Some(approval(ind, req));
             d.summary = format!(
-                "Approve for {} under {branch} ({}).",
+                "Approve for {} under {} ({branch}).",
                 ind.duration.text(),
                 ind.title
             );
@@ -163,7 +167,11 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
             };
             reading.path(&ind.criteria, &mut d.path);
             reading.met(&ind.criteria, &mut d.criteria_met);
-            let branch = d.path.last().cloned().unwrap_or_else(|| ind.label.clone());
+            // The branch that held (`1.A`), or the indication itself (`indication 1`).
+            let branch = match d.path.last() {
+                Some(b) if *b != ind.label => b.clone(),
+                _ => format!("indication {}", ind.label),
+            };
             match via {
                 Some(leaf) => {
                     let to = match &leaf.body {
@@ -197,7 +205,7 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                     what.dedup();
                     d.statement = p.policy.outside_dosing.clone();
                     d.summary = format!(
-                        "Refer to a clinician: the criteria of {branch} ({}) are met, but the requested dosing is outside the policy's ({}).",
+                        "Refer to a clinician: the criteria for {} are met ({branch}), but the requested dosing is outside the policy's ({}).",
                         ind.title,
                         what.join(", ")
                     );
@@ -311,11 +319,21 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                     .filter(|(v, _)| v.applies != Tv::False)
                     .map(|(_, ind)| named(ind))
                     .collect();
-                d.summary = format!(
-                    "Deny: the criteria of {} are not met ({}).",
-                    considered.join(" and "),
-                    labels.join(", ")
-                );
+                d.summary = if labels.is_empty() && !d.not_applicable.is_empty() {
+                    // Every branch has a `when` the request fails: nothing was failed as such.
+                    let na: Vec<&str> = d.not_applicable.iter().map(|u| u.label.as_str()).collect();
+                    format!(
+                        "Deny: the criteria for {} are not met: none of their branches applies to this request ({}).",
+                        considered.join(" and for "),
+                        na.join(", ")
+                    )
+                } else {
+                    format!(
+                        "Deny: the criteria for {} are not met ({}).",
+                        considered.join(" and for "),
+                        labels.join(", ")
+                    )
+                };
             }
             d.considered = p
                 .indications
@@ -336,9 +354,10 @@ fn indication_ref(ind: &IndicationDef) -> IndicationRef {
     }
 }
 
-/// An indication named for a sentence: `1 (Cutaneous Melanoma)`.
+/// An indication named for a sentence, by its title and then its label: `Cutaneous Melanoma
+/// (indication 1)`.
 fn named(ind: &IndicationDef) -> String {
-    format!("{} ({})", ind.label, ind.title)
+    format!("{} (indication {})", ind.title, ind.label)
 }
 
 /// A fact named for a sentence: its description, with its identifier in brackets.

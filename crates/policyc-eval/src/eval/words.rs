@@ -2,25 +2,147 @@
 //! decision rendered for a person.
 
 use super::{Decision, DecisionKind};
-use policyc_ir::ir::{Cond, Program};
+use policyc_ir::ir::{Cond, FactType, Program};
 use policyc_syntax::ast::{CmpOp, SetQuant};
 
-/// What a condition requires of its fact, in words: `at most 600,000 IU/kg`, `is intravenous`.
+/// What a condition requires of its fact, in words: `at most 600,000 IU/kg`, `is intravenous`
+/// (values by their names, as the policy's code writes them: for analysts).
 pub(crate) fn allowed(p: &Program, c: &Cond) -> String {
+    allowed_in(p, c, false)
+}
+
+/// What a condition requires of its fact, in words for a person reading a decision: values of an
+/// enumeration by their descriptions, their names in brackets (`is intravenous infusion
+/// [intravenous]`), and limits in one number style with the values a decision states (`at most
+/// 1,000,000 IU/m2` for the policy's `1 million IU/m2`).
+pub(crate) fn allowed_words(p: &Program, c: &Cond) -> String {
+    allowed_in(p, c, true)
+}
+
+/// `text` with each number followed by a scale word written out in digits, grouped by thousands
+/// as decisions write every other number: `1 million IU/m2` → `1,000,000 IU/m2`, `1.5 thousand
+/// IU` → `1,500 IU`. Other text is kept as it is.
+pub(crate) fn plain_numbers(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let scale = match words.get(i + 1).copied() {
+            Some("thousand") => Some(1_000u64),
+            Some("million") => Some(1_000_000),
+            Some("billion") => Some(1_000_000_000),
+            _ => None,
+        };
+        // The number, after an opening parenthesis if any (`(1 million IU)`).
+        let w = words[i];
+        let (open, number) = w.split_at(w.len() - w.trim_start_matches('(').len());
+        let value = number
+            .replace(',', "")
+            .parse::<rust_decimal::Decimal>()
+            .ok()
+            .filter(|_| number.starts_with(|c: char| c.is_ascii_digit()));
+        match (value, scale) {
+            (Some(v), Some(k)) => match v.checked_mul(rust_decimal::Decimal::from(k)) {
+                Some(n) => {
+                    out.push(format!("{open}{}", policyc_ir::units::format_decimal(n)));
+                    i += 2;
+                }
+                None => {
+                    out.push(w.to_string());
+                    i += 1;
+                }
+            },
+            _ => {
+                out.push(w.to_string());
+                i += 1;
+            }
+        }
+    }
+    out.join(" ")
+}
+
+/// `text` as it reads inside a sentence: `The patient's body weight` → `the patient's body
+/// weight`; a text that starts with an initialism (`BSA`, `BRAF V600`) is kept.
+pub(crate) fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => a
+            .to_lowercase()
+            .chain(text[a.len_utf8()..].chars())
+            .collect(),
+        _ => text.to_string(),
+    }
+}
+
+/// A value of the enumeration of fact `slot` (an enumeration or a set fact) for a person: its
+/// description as it reads inside a sentence, its name in brackets (`cutaneous melanoma
+/// [cutaneous_melanoma]`; `oncologist` alone when they say the same); its name alone when the policy gives no description or does not list
+/// it (an open enumeration's other value, as the request wrote it).
+pub(crate) fn value_words(p: &Program, slot: u32, name: &str) -> String {
+    let e = match p.facts.get(slot as usize).map(|f| &f.ty) {
+        Some(FactType::Enum { enum_index }) | Some(FactType::Set { enum_index }) => {
+            p.enums.get(*enum_index as usize)
+        }
+        _ => None,
+    };
+    match e.and_then(|e| e.values.iter().find(|v| v.name == name)) {
+        Some(v) if !v.description.is_empty() => {
+            let words = lowercase_first(&v.description);
+            // `oncologist` for a value `oncologist "Oncologist"`: the name adds nothing.
+            if words.to_lowercase() == v.name.replace('_', " ").to_lowercase() {
+                words
+            } else {
+                format!("{words} [{}]", v.name)
+            }
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// What a condition requires, for analysts (`people` false: values by name, limits as written) or
+/// for a person reading a decision (`people`: see [`allowed_words`]).
+fn allowed_in(p: &Program, c: &Cond, people: bool) -> String {
+    let list = |fact: &u32, values: &[String]| -> String {
+        values
+            .iter()
+            .map(|v| {
+                if people {
+                    value_words(p, *fact, v)
+                } else {
+                    v.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let limit = |text: &str| {
+        if people {
+            plain_numbers(text)
+        } else {
+            text.to_string()
+        }
+    };
     match c {
-        Cond::Compare { op, limit, .. } => format!("{} {}", op.words(), limit.text),
+        Cond::Compare { op, limit: l, .. } => format!("{} {}", op.words(), limit(&l.text)),
         Cond::CompareFacts { op, right, .. } => {
             format!("{} {}", op.words(), p.facts[*right as usize].name)
         }
-        Cond::EnumIn { values, .. } if values.len() == 1 => format!("is {}", values[0]),
-        Cond::EnumIn { values, .. } => format!("is one of {}", values.join(", ")),
-        Cond::SetHas { quant, values, .. } => {
+        Cond::EnumIn { fact, values, .. } if values.len() == 1 => {
+            format!("is {}", list(fact, values))
+        }
+        Cond::EnumIn { fact, values, .. } => format!("is one of {}", list(fact, values)),
+        Cond::SetHas {
+            fact,
+            quant,
+            values,
+            ..
+        } => {
             let q = match quant {
                 SetQuant::Any => "any of",
                 SetQuant::All => "all of",
                 SetQuant::None => "none of",
             };
-            format!("has {q} {}", values.join(", "))
+            format!("has {q} {}", list(fact, values))
         }
         Cond::IsTrue { fact } => match p.facts.get(*fact as usize).map(|f| &f.ty) {
             Some(policyc_ir::ir::FactType::Documentation) => "is provided".into(),
@@ -32,27 +154,30 @@ pub(crate) fn allowed(p: &Program, c: &Cond) -> String {
                 Some(policyc_ir::ir::FactType::Documentation) => "is not provided".into(),
                 _ => "is no".into(),
             },
-            Cond::EnumIn { values, .. } if values.len() == 1 => format!("is not {}", values[0]),
-            Cond::EnumIn { values, .. } => format!("is none of {}", values.join(", ")),
+            Cond::EnumIn { fact, values, .. } if values.len() == 1 => {
+                format!("is not {}", list(fact, values))
+            }
+            Cond::EnumIn { fact, values, .. } => format!("is none of {}", list(fact, values)),
             Cond::SetHas {
+                fact,
                 quant: SetQuant::Any,
                 values,
                 ..
-            } => format!("has none of {}", values.join(", ")),
+            } => format!("has none of {}", list(fact, values)),
             Cond::Known { .. } => "is not stated".into(),
-            Cond::Compare { op, limit, .. } => {
-                format!("{} {}", negate(*op).words(), limit.text)
+            Cond::Compare { op, limit: l, .. } => {
+                format!("{} {}", negate(*op).words(), limit(&l.text))
             }
-            other => format!("not ({})", allowed(p, other)),
+            other => format!("not ({})", allowed_in(p, other, people)),
         },
         Cond::All { all } => all
             .iter()
-            .map(|x| allowed(p, x))
+            .map(|x| allowed_in(p, x, people))
             .collect::<Vec<_>>()
             .join(" and "),
         Cond::Any { any } => any
             .iter()
-            .map(|x| allowed(p, x))
+            .map(|x| allowed_in(p, x, people))
             .collect::<Vec<_>>()
             .join(" or "),
     }
@@ -456,4 +581,36 @@ fn version_line(d: &Decision) -> Option<String> {
         v.push_str(&format!(", chosen for {} ({why})", c.date));
     }
     Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{lowercase_first, plain_numbers};
+
+    #[test]
+    fn scale_words_are_written_in_digits_and_other_text_is_kept() {
+        assert_eq!(plain_numbers("1 million IU/m2"), "1,000,000 IU/m2");
+        assert_eq!(plain_numbers("6 million IU"), "6,000,000 IU");
+        assert_eq!(plain_numbers("1.5 thousand IU"), "1,500 IU");
+        assert_eq!(plain_numbers("2 billion cells"), "2,000,000,000 cells");
+        assert_eq!(
+            plain_numbers("18 million IU (1.1 mg)"),
+            "18,000,000 IU (1.1 mg)"
+        );
+        assert_eq!(plain_numbers("(1 million IU)"), "(1,000,000 IU)");
+        assert_eq!(
+            plain_numbers("600,000 [IU]/kg (0.037 mg/kg)"),
+            "600,000 [IU]/kg (0.037 mg/kg)"
+        );
+        assert_eq!(plain_numbers("a million thanks"), "a million thanks");
+        assert_eq!(plain_numbers("million"), "million");
+    }
+
+    #[test]
+    fn a_description_starts_in_lower_case_inside_a_sentence_unless_an_initialism() {
+        assert_eq!(lowercase_first("Cutaneous melanoma"), "cutaneous melanoma");
+        assert_eq!(lowercase_first("BRAF V600 mutation"), "BRAF V600 mutation");
+        assert_eq!(lowercase_first("oncologist"), "oncologist");
+        assert_eq!(lowercase_first(""), "");
+    }
 }

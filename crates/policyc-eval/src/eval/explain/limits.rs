@@ -100,7 +100,7 @@ impl Explainer<'_> {
             fact: fact.name.clone(),
             description: fact.description.clone(),
             operator,
-            requested: self.req.shown(self.p, slot as usize),
+            requested: self.shown(slot),
             requested_value: self.requested_amount(slot),
             allowed: self.allowed(c),
             allowed_value,

@@ -18,10 +18,16 @@ impl Explainer<'_> {
             let mut na = Vec::new();
             self.unmet(&ind.criteria, &mut unmet, &mut na);
             let labels: Vec<&str> = unmet.iter().map(|u| u.label.as_str()).collect();
-            (
-                "criteria_not_met",
-                format!("criteria not met: {}", labels.join(", ")),
-            )
+            let na: Vec<&str> = na.iter().map(|u| u.label.as_str()).collect();
+            let why = if labels.is_empty() && !na.is_empty() {
+                format!(
+                    "criteria not met: none of their branches applies to this request ({})",
+                    na.join(", ")
+                )
+            } else {
+                format!("criteria not met: {}", labels.join(", "))
+            };
+            ("criteria_not_met", why)
         } else {
             (
                 "dosing_outside",
@@ -36,8 +42,46 @@ impl Explainer<'_> {
         }
     }
 
+    /// What a condition allows, for a person: enumeration values by their descriptions.
     pub(super) fn allowed(&self, c: &Cond) -> String {
-        allowed(self.p, c)
+        words::allowed_words(self.p, c)
+    }
+
+    /// What the request states of fact `slot`, for a person (`None` when it is not stated): a
+    /// listed value of an enumeration by its description, its name in brackets (`cutaneous
+    /// melanoma [cutaneous_melanoma]`); an open enumeration's other value as the request wrote it.
+    pub(super) fn shown(&self, slot: u32) -> Option<String> {
+        let shown = self.req.shown(self.p, slot as usize)?;
+        let fact = &self.p.facts[slot as usize];
+        let e = match fact.ty {
+            FactType::Enum { enum_index } | FactType::Set { enum_index } => {
+                &self.p.enums[enum_index as usize]
+            }
+            _ => return Some(shown),
+        };
+        Some(match self.f()[slot as usize] {
+            Some(Value::Enum(i)) => match e.values.get(i as usize) {
+                Some(v) => words::value_words(self.p, slot, &v.name),
+                None => shown,
+            },
+            // The set's values in the request's order, as `shown` lists them (`none` when empty).
+            Some(Value::Set(mask)) if mask != 0 => shown
+                .split(", ")
+                .map(|v| words::value_words(self.p, slot, v))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => shown,
+        })
+    }
+
+    /// A fact named for a sentence: its description, its identifier in brackets.
+    fn fact_name(&self, slot: u32) -> String {
+        let f = &self.p.facts[slot as usize];
+        if f.description.is_empty() {
+            f.name.clone()
+        } else {
+            format!("{} [{}]", f.description, f.name)
+        }
     }
 
     /// Why a condition is false, in terms of the request: `age is 16 a; requires at least 18 a`.
@@ -68,27 +112,13 @@ impl Explainer<'_> {
                 let Some(fact) = first_fact(leaf) else {
                     return String::new();
                 };
-                let f = &self.p.facts[fact as usize];
-                let name = if f.description.is_empty() {
-                    f.name.clone()
-                } else {
-                    format!("{} [{}]", f.description, f.name)
-                };
-                let shown = self
-                    .req
-                    .shown(self.p, fact as usize)
-                    .unwrap_or_else(|| "not stated".into());
+                let name = self.fact_name(fact);
+                let shown = self.shown(fact).unwrap_or_else(|| "not stated".into());
                 let allowed = self.allowed(leaf);
                 if applies {
                     // Mid-sentence, a description starts in lower case (`the condition …`),
                     // unless it starts with an acronym (`BRAF …`).
-                    let mut chars = name.chars();
-                    let name = match (chars.next(), chars.next()) {
-                        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
-                            a.to_lowercase().chain(name.chars().skip(1)).collect()
-                        }
-                        _ => name,
-                    };
+                    let name = words::lowercase_first(&name);
                     return format!("it applies when {name} {allowed}; the request states {shown}");
                 }
                 let required = match allowed.as_str() {
@@ -208,10 +238,8 @@ impl Explainer<'_> {
             .map(|&s| {
                 format!(
                     "{} is {}",
-                    self.p.facts[s as usize].name,
-                    self.req
-                        .shown(self.p, s as usize)
-                        .unwrap_or_else(|| "not stated".into())
+                    words::lowercase_first(&self.fact_name(s)),
+                    self.shown(s).unwrap_or_else(|| "not stated".into())
                 )
             })
             .collect();
