@@ -160,7 +160,7 @@ indication 1 "One" {{
         d["summary"]
             .as_str()
             .unwrap()
-            .ends_with(": flag_a or flag_b."),
+            .ends_with(": Flag A [flag_a] or Flag B [flag_b]."),
         "{}",
         d["summary"]
     );

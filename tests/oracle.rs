@@ -435,10 +435,13 @@ fn decide_evaluate_and_reference_agree() {
     assert!(stats.by_kind.iter().all(|&n| n > 0), "{:?}", stats.by_kind);
     // The only classes counted instead of failed are intended (README, Known limitations).
     assert!(
-        stats
-            .findings
-            .keys()
-            .all(|&k| [NEEDS_INFO_KNOWN, TOO_MANY, NEEDS_INFO_WHICH, REFER_REASON].contains(&k)),
+        stats.findings.keys().all(|&k| [
+            NEEDS_INFO_KNOWN,
+            TOO_MANY,
+            NEEDS_INFO_WHICH,
+            REFER_REASON
+        ]
+        .contains(&k)),
         "{:?}",
         stats.findings.keys()
     );

@@ -229,6 +229,19 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                     m
                 })
                 .collect();
+            // Facts named by their descriptions, the identifier in brackets (the request's key).
+            let fact_words = |slot: u32| {
+                let f = &p.facts[slot as usize];
+                if f.description.is_empty() {
+                    f.name.clone()
+                } else {
+                    format!(
+                        "{} [{}]",
+                        super::words::description_in_sentence(&f.description),
+                        f.name
+                    )
+                }
+            };
             // Alternatives named together: `prescriber_specialty or consulting_specialties`.
             let mut said: Vec<u32> = Vec::new();
             let mut names: Vec<String> = Vec::new();
@@ -237,11 +250,11 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
                     continue;
                 }
                 said.push(n.slot);
-                let mut group = vec![name(n.slot)];
+                let mut group = vec![fact_words(n.slot)];
                 for &a in &n.alternatives {
                     if !said.contains(&a) {
                         said.push(a);
-                        group.push(name(a));
+                        group.push(fact_words(a));
                     }
                 }
                 names.push(group.join(" or "));

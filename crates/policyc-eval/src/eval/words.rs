@@ -74,6 +74,46 @@ pub(crate) fn lowercase_first(text: &str) -> String {
     }
 }
 
+/// A fact's description as it reads inside a sentence: its first word lowercased only when it is
+/// a common word that starts a description (`The patient's age` → `the patient's age`, `Each
+/// dose …`, `How many …`); a description that starts with a name (`Proleukin will be used …`,
+/// `Specialties of …`) or an initialism is kept as written.
+pub(crate) fn description_in_sentence(text: &str) -> String {
+    const COMMON: [&str; 22] = [
+        "the",
+        "a",
+        "an",
+        "each",
+        "every",
+        "any",
+        "all",
+        "how",
+        "what",
+        "which",
+        "whether",
+        "when",
+        "where",
+        "whose",
+        "its",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "according",
+        "number",
+    ];
+    let first = text
+        .split(|c: char| !c.is_alphabetic())
+        .next()
+        .unwrap_or("");
+    if COMMON.contains(&first.to_lowercase().as_str()) {
+        lowercase_first(text)
+    } else {
+        text.to_string()
+    }
+}
+
 /// A value of the enumeration of fact `slot` (an enumeration or a set fact) for a person: its
 /// description as it reads inside a sentence, its name in brackets (`cutaneous melanoma
 /// [cutaneous_melanoma]`; `oncologist` alone when they say the same); its name alone when the policy gives no description or does not list
