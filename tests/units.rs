@@ -343,3 +343,46 @@ fn ages_follow_the_calendar() {
     assert_eq!(age("2008-02-29", "2008-02-29"), 0);
     assert!(policyc::request::age_in_years(day("2026-01-02"), day("2026-01-01")).is_none());
 }
+
+// ------------------------------------------------------------------ dimensions, by hand
+// Found by mutation testing (docs/mutation-testing.md): each of these failed no test before.
+
+fn dim(code: &str) -> policyc::units::Dim {
+    parse_unit(code)
+        .unwrap_or_else(|e| panic!("`{code}` parses: {e}"))
+        .dim
+}
+
+#[test]
+fn a_ratio_stays_a_ratio_through_a_product_and_the_ir() {
+    use policyc::units::Base;
+    // mg/kg × d: the mass cancels, and stays a ratio of masses (as `dose_per_kg` per day).
+    let per_day = dim("mg/kg").times(dim("d"));
+    assert!(per_day.is_ratio(Base::Mass), "{per_day}");
+    assert_eq!(per_day.exp(Base::Time), 1);
+    // The IR writes a ratio of any base and reads it back as a ratio (volume: mL/L).
+    for code in ["mg/kg", "mL/L", "{dose}/{dose}"] {
+        let d = dim(code);
+        let json = serde_json::to_string(&d).expect("a dimension serializes");
+        let back: policyc::units::Dim = serde_json::from_str(&json).expect("and reads back");
+        assert_eq!(back, d, "{code}: {json}");
+    }
+}
+
+#[test]
+fn a_dimension_with_only_a_denominator_reads_per() {
+    // A plain number divided by a time (`1 / rest`): "per time", not " per time".
+    assert_eq!(
+        policyc::units::Dim::NONE.per(dim("d")).to_string(),
+        "per time"
+    );
+    assert_eq!(dim("mg/d").to_string(), "mass per time");
+}
+
+#[test]
+fn a_unit_with_a_space_is_refused_saying_so() {
+    for text in ["mg /kg", "mg/ kg", "[IU] /kg"] {
+        let e = parse_unit(text).expect_err(text).to_string();
+        assert!(e.contains("contains a space"), "{text}: {e}");
+    }
+}
