@@ -214,3 +214,31 @@ fn a_computed_fact_is_not_listed_beside_its_input() {
     let criteria = strings(&d["missing"][0]["criteria"]);
     assert!(criteria.len() >= 2, "{criteria:?}");
 }
+
+/// The exact search is bounded (README, Decisions: 20,000 cells a decision): `n_i more than 1 or
+/// n_i at most 1` holds whatever `n_i` is, but the three-valued reading leaves it unknown. With 5
+/// such facts unstated (3^5 = 243 completions) every completion is tried and the request is
+/// approved; with 10 (3^10 = 59,049) the search stops at its bound and the decision is read
+/// three-valued: needs_info. (A search without its bound would approve both.)
+#[test]
+fn the_exact_search_stops_at_its_bound() {
+    let text = |n: usize| {
+        let facts: String = (0..n)
+            .map(|i| format!("fact n{i}: count \"Count {i}\"\n"))
+            .collect();
+        let conds: Vec<String> = (0..n)
+            .map(|i| format!("    C{i} \"Count {i} is anything\": n{i} more than 1 or n{i} at most 1"))
+            .collect();
+        format!(
+            "policy bound {{ title \"T\" drug \"D\" effective 2024-01-01 }}\n{facts}indication 1 \"One\" {{\n  approve for 1 year\n  criteria: all of {{\n{}\n  }}\n}}\n",
+            conds.join("\n")
+        )
+    };
+    let (_dir, path) = policy("bound5", &text(5));
+    let d = eval(&path, r#"{"as_of": "2026-01-15", "facts": {}}"#);
+    assert_eq!(d["decision"], "approve", "{d:#}");
+    let (_dir, path) = policy("bound10", &text(10));
+    let d = eval(&path, r#"{"as_of": "2026-01-15", "facts": {}}"#);
+    assert_eq!(d["decision"], "needs_info", "{d:#}");
+    assert_eq!(missing(&d).len(), 10, "{d:#}");
+}
