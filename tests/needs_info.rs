@@ -227,7 +227,9 @@ fn the_exact_search_stops_at_its_bound() {
             .map(|i| format!("fact n{i}: count \"Count {i}\"\n"))
             .collect();
         let conds: Vec<String> = (0..n)
-            .map(|i| format!("    C{i} \"Count {i} is anything\": n{i} more than 1 or n{i} at most 1"))
+            .map(|i| {
+                format!("    C{i} \"Count {i} is anything\": n{i} more than 1 or n{i} at most 1")
+            })
             .collect();
         format!(
             "policy bound {{ title \"T\" drug \"D\" effective 2024-01-01 }}\n{facts}indication 1 \"One\" {{\n  approve for 1 year\n  criteria: all of {{\n{}\n  }}\n}}\n",
