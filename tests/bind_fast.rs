@@ -174,6 +174,8 @@ fn invalid_requests_are_left_to_the_thorough_reading() {
         r#"{}"#,
         r#"[]"#,
         r#"{"format_version": 2, "facts": {}}"#,
+        r#"{"format_version": 2.0, "facts": {}}"#,
+        r#"{"format_version": 1.5, "facts": {}}"#,
         r#"{"request_id": 7, "facts": {}}"#,
     ] {
         texts.push(t.to_string());
