@@ -111,6 +111,14 @@ fn a_definition_that_uses_itself_is_a_cycle() {
         1,
         &["E0420", "d1 → d2 → d1"],
     );
+    // Through `not` (and `and`) too.
+    expect(
+        "check",
+        "define-self-through-not.policy",
+        &[],
+        1,
+        &["E0420", "definition `d` uses itself: d → d"],
+    );
 }
 
 #[test]
