@@ -112,3 +112,24 @@ fn unknown_ir_fields_are_refused() {
     let err = policyc::ir::Program::from_json(&newer).expect_err("a newer version is refused");
     assert!(err.contains(&format!("version {next}")), "{err}");
 }
+
+/// The compiled fixture of the cases runner's unit tests (policyc-eval cannot compile policies
+/// itself) is what its policy compiles to today: a change to the compiler or the IR that would
+/// leave the fixture stale fails here, naming the command that renews it.
+#[test]
+fn the_cases_runner_fixture_is_its_policy_compiled() {
+    let dir = Path::new("crates/policyc-eval/src/cases/testdata");
+    let src = std::fs::read_to_string(dir.join("fast-path.policy")).expect("the fixture's policy");
+    let ir = std::fs::read_to_string(dir.join("fast-path.ir.json")).expect("the fixture's IR");
+    let compiled = policyc::compile_source(&src)
+        .program
+        .expect("the fixture's policy compiles");
+    let fixture = Program::from_json(&ir).expect("the fixture reads");
+    assert!(
+        compiled == fixture,
+        "{} is stale: run `policyc compile {} -o {}`",
+        dir.join("fast-path.ir.json").display(),
+        dir.join("fast-path.policy").display(),
+        dir.join("fast-path.ir.json").display()
+    );
+}
