@@ -135,6 +135,15 @@ fn compare(
     let fast = policyc::eval::decide(program, bound);
     let full = policyc::eval::evaluate(program, bound);
     let want = reference::decide(policy, req);
+    if let Err(e) = policyc::eval::flat_self_check(program, bound) {
+        bad.push(format!("the flat program: {e}"));
+    }
+    let tree = policyc::eval::decide_by_tree(program, bound);
+    if fast != tree {
+        bad.push(format!(
+            "decide says {fast:?}, the tree alone (without the flat program) says {tree:?}"
+        ));
+    }
     if fast.kind != full.decision {
         bad.push(format!(
             "decide says {:?}, evaluate says {:?}",

@@ -95,6 +95,50 @@ pub struct Program {
     pub equivalences: Vec<EquivalenceDef>,
     /// The indications, each followed by its reauthorizations, in source order.
     pub indications: Vec<IndicationDef>,
+    /// Forms of the program that later stages derive from it for speed (the evaluator's flat
+    /// program), made on first use; not part of the program's meaning, never serialized. See
+    /// [`Derived`].
+    #[serde(skip)]
+    pub derived: Derived,
+}
+
+/// A cache of one form derived from a [`Program`] by a later stage (the evaluator's flat program),
+/// made the first time it is asked for and then shared by every reader of the program.
+///
+/// It belongs to the program it was made from: a program is not changed once it is evaluated (the
+/// service, the CLI and the library compile or read a program and then only read it). A clone
+/// starts with an empty cache, so a copy that is then changed derives its own form; two programs
+/// compare equal whatever their caches hold.
+#[derive(Default)]
+pub struct Derived(std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>);
+
+impl Derived {
+    /// The derived form of type `T`, made by `make` if no form is held yet; `None` if a form of
+    /// another type is held (only one stage derives a form, so this does not happen in practice).
+    pub fn get_or_make<T: std::any::Any + Send + Sync>(
+        &self,
+        make: impl FnOnce() -> T,
+    ) -> Option<&T> {
+        self.0.get_or_init(|| Box::new(make())).downcast_ref::<T>()
+    }
+}
+
+impl Clone for Derived {
+    fn clone(&self) -> Derived {
+        Derived::default()
+    }
+}
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Derived) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Derived")
+    }
 }
 
 /// The policy header: the document's identity and dates.

@@ -39,6 +39,7 @@ impl Checker<'_> {
                 facts,
                 equivalences,
                 indications,
+                derived: ir::Derived::default(),
             }),
             _ => None,
         };

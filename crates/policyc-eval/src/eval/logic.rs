@@ -23,14 +23,14 @@ pub enum Tv {
 }
 
 impl Tv {
-    fn not(self) -> Tv {
+    pub(super) fn not(self) -> Tv {
         match self {
             Tv::True => Tv::False,
             Tv::False => Tv::True,
             Tv::Unknown => Tv::Unknown,
         }
     }
-    fn from(b: bool) -> Tv {
+    pub(super) fn from(b: bool) -> Tv {
         if b {
             Tv::True
         } else {
@@ -51,7 +51,7 @@ pub struct Outcome {
 
 // ---------------------------------------------------------------------- the fast path
 
-fn cmp_holds(op: CmpOp, o: std::cmp::Ordering) -> bool {
+pub(super) fn cmp_holds(op: CmpOp, o: std::cmp::Ordering) -> bool {
     use std::cmp::Ordering::*;
     match op {
         CmpOp::Ge => o != Less,
@@ -74,7 +74,7 @@ fn dec_cmp(a: rust_decimal::Decimal, b: rust_decimal::Decimal) -> std::cmp::Orde
     }
 }
 
-fn compare_value(v: Value, op: CmpOp, limit: &policyc_ir::ir::Limit) -> Tv {
+pub(super) fn compare_value(v: Value, op: CmpOp, limit: &policyc_ir::ir::Limit) -> Tv {
     match (v, limit.value) {
         (Value::Num(x, 0), Const::Number(l)) => Tv::from(cmp_holds(op, dec_cmp(x, l))),
         (Value::Num(x, alt), Const::Number(_)) => {
@@ -100,7 +100,12 @@ pub fn cond(c: &Cond, f: &[Option<Value>]) -> Tv {
 /// leaves unstated given a value (a completion being tried, see [`Scope`]).
 pub(crate) trait Facts {
     /// The value conditions compare: stated, derived, or given by the completion.
-    fn value(&self, slot: u32) -> Option<Value>;
+    fn value_ref(&self, slot: u32) -> Option<&Value>;
+    /// [`Facts::value_ref`], copied.
+    #[inline]
+    fn value(&self, slot: u32) -> Option<Value> {
+        self.value_ref(slot).copied()
+    }
     /// Whether the request itself states (or derives) the fact: what `is known` and a condition of
     /// approval read, which a completion does not change.
     fn stated(&self, slot: u32) -> bool;
@@ -116,8 +121,8 @@ pub(crate) trait Facts {
 
 impl Facts for [Option<Value>] {
     #[inline]
-    fn value(&self, slot: u32) -> Option<Value> {
-        self[slot as usize]
+    fn value_ref(&self, slot: u32) -> Option<&Value> {
+        self[slot as usize].as_ref()
     }
     #[inline]
     fn stated(&self, slot: u32) -> bool {
@@ -167,15 +172,15 @@ impl<'a> Scope<'a> {
 }
 
 impl Facts for Scope<'_> {
-    fn value(&self, slot: u32) -> Option<Value> {
+    fn value_ref(&self, slot: u32) -> Option<&Value> {
         let mut l = self.top;
         while let Some(x) = l {
             if x.slot == slot {
-                return Some(x.value);
+                return Some(&x.value);
             }
             l = x.up;
         }
-        self.base[slot as usize]
+        self.base[slot as usize].as_ref()
     }
     fn stated(&self, slot: u32) -> bool {
         self.base[slot as usize].is_some()
@@ -389,7 +394,7 @@ fn observe_rest<F: Facts + ?Sized, O: Observer>(rest: &[Node], f: &F, o: &mut O)
     }
 }
 
-fn and3(a: Tv, b: Tv) -> Tv {
+pub(super) fn and3(a: Tv, b: Tv) -> Tv {
     match (a, b) {
         (Tv::False, _) | (_, Tv::False) => Tv::False,
         (Tv::True, Tv::True) => Tv::True,
@@ -397,7 +402,7 @@ fn and3(a: Tv, b: Tv) -> Tv {
     }
 }
 
-fn or3(a: Tv, b: Tv) -> Tv {
+pub(super) fn or3(a: Tv, b: Tv) -> Tv {
     match (a, b) {
         (Tv::True, _) | (_, Tv::True) => Tv::True,
         (Tv::False, Tv::False) => Tv::False,
@@ -748,7 +753,7 @@ fn possible_lean<F: Facts + ?Sized>(
 
 /// How deep a search for the standings an indication can reach goes: how many unstated facts
 /// it gives values to, one below the other.
-const SEARCH_DEPTH: u32 = 32;
+pub(super) const SEARCH_DEPTH: u32 = 32;
 
 /// How many completions (a value of one cell of one fact) one decision tries at most, over all
 /// its indications. Past it, an indication's standings are read from its three-valued values
@@ -837,6 +842,12 @@ pub(crate) fn exact_standings(
     approve_only: bool,
     budget: &mut u32,
 ) -> u8 {
+    if let Some(set) = super::flat::of(p)
+        .and_then(|flat| flat.ind(i))
+        .and_then(|ind| ind.exact(&s, refers, approve_only, budget))
+    {
+        return set;
+    }
     search(p, i, s, refers, approve_only, 0, 0, budget)
 }
 
@@ -907,16 +918,52 @@ pub fn decide(p: &Program, req: &Request) -> Outcome {
     decide_in(p, Scope::of(&req.values[..]), &mut budget)
 }
 
-/// [`decide`] for a partial completion of the request.
-pub(crate) fn decide_in(p: &Program, s: Scope<'_>, budget: &mut u32) -> Outcome {
+/// [`decide`] read from the tree alone, without the flat program: what the tests compare the
+/// flat program with. Not for use outside them.
+#[doc(hidden)]
+pub fn decide_by_tree(p: &Program, req: &Request) -> Outcome {
+    let mut budget = SEARCH_BUDGET;
+    let s = Scope::of(&req.values[..]);
     let refers = p.policy.outside_dosing.is_some();
     let mut all = Combined::NONE;
     for (i, ind) in p.indications.iter().enumerate() {
         let open = all.open();
         let mut set = possible_lean(ind, &s, refers, open);
         if set.count_ones() > 1 {
-            set = exact_standings(p, i, s, refers, open, budget);
+            set = search(p, i, s, refers, open, 0, 0, &mut budget);
         }
+        if set == APPROVE {
+            return Outcome {
+                kind: DecisionKind::Approve,
+                indication: Some(i),
+            };
+        }
+        all.add(i, set);
+    }
+    all.outcome()
+}
+
+/// [`decide`] for a partial completion of the request.
+pub(crate) fn decide_in(p: &Program, s: Scope<'_>, budget: &mut u32) -> Outcome {
+    let refers = p.policy.outside_dosing.is_some();
+    let flat = super::flat::of(p);
+    let mut all = Combined::NONE;
+    for (i, ind) in p.indications.iter().enumerate() {
+        let open = all.open();
+        let fast = flat
+            .and_then(|flat| flat.ind(i))
+            .and_then(|fi| fi.standings(&s, refers, open, budget));
+        let set = match fast {
+            Some(set) => set,
+            None => {
+                let set = possible_lean(ind, &s, refers, open);
+                if set.count_ones() > 1 {
+                    search(p, i, s, refers, open, 0, 0, budget)
+                } else {
+                    set
+                }
+            }
+        };
         if set == APPROVE {
             return Outcome {
                 kind: DecisionKind::Approve,

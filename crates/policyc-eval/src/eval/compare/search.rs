@@ -21,8 +21,8 @@ pub(super) struct At<'v> {
 }
 
 impl Facts for At<'_> {
-    fn value(&self, slot: u32) -> Option<Value> {
-        self.v[slot as usize]
+    fn value_ref(&self, slot: u32) -> Option<&Value> {
+        self.v[slot as usize].as_ref()
     }
     fn stated(&self, slot: u32) -> bool {
         self.stated[slot as usize].is_some()
@@ -39,9 +39,9 @@ pub(super) struct One {
 }
 
 impl Facts for One {
-    fn value(&self, slot: u32) -> Option<Value> {
+    fn value_ref(&self, slot: u32) -> Option<&Value> {
         if slot == self.slot {
-            self.value
+            self.value.as_ref()
         } else {
             None
         }
