@@ -88,10 +88,11 @@ enum Leaf {
         condition: bool,
         /// The constant, when it is a number: its scale and mantissa.
         number: Option<(u32, i128)>,
-        limit: Limit,
+        /// The constant as the tree has it (for another scale, or an alternate dimension).
+        limit: Box<Limit>,
     },
     /// Two facts compared: read by the tree's code.
-    Facts(Cond),
+    Facts(Box<Cond>),
 }
 
 impl Leaf {
@@ -123,9 +124,9 @@ impl Leaf {
                     Const::Number(d) => Some((d.scale(), d.mantissa())),
                     Const::Date(_) => None,
                 },
-                limit: limit.clone(),
+                limit: Box::new(limit.clone()),
             },
-            other => Leaf::Facts(other.clone()),
+            other => Leaf::Facts(Box::new(other.clone())),
         }
     }
 
@@ -245,6 +246,8 @@ pub(crate) struct Ind {
     slots: Option<Vec<SlotCells>>,
     /// The indication in postorder, for reading it over masks (see [`post`]).
     post: Option<post::Post>,
+    /// It has no referral leaf, so each node's strict and lenient readings are one.
+    single: bool,
 }
 
 /// Where leaf values are read from.
@@ -394,7 +397,9 @@ impl Ind {
             dosing,
             slots: None,
             post: None,
+            single: false,
         };
+        ind.single = !ind.nodes.iter().any(|n| matches!(n.body, Body::Referral));
         if ind.leaves.len() <= MAX_LEAVES && !ind.leaves.iter().any(|l| matches!(l, Leaf::Facts(_)))
         {
             ind.slots = Some(ind.cells(p, i));
@@ -562,8 +567,73 @@ impl Ind {
                 l: Tv::True,
             };
         }
+        if self.single {
+            let v = self.node1(i, s);
+            return Sec { s: v, l: v };
+        }
         let (st, l) = self.node(i, s);
         Sec { s: st, l }
+    }
+
+    /// Node `i` of an indication without referral leaves, whose two readings are one:
+    /// [`Ind::node`], read once.
+    fn node1<S: Src>(&self, i: u32, s: &mut S) -> Tv {
+        let n = self.nodes[i as usize];
+        let g = if n.guard == NONE {
+            Tv::True
+        } else {
+            self.cond(n.guard, s)
+        };
+        if g == Tv::False {
+            return Tv::False;
+        }
+        let p = if n.only_if == NONE {
+            Tv::True
+        } else {
+            self.cond(n.only_if, s)
+        };
+        if p == Tv::False {
+            return g;
+        }
+        let b = match n.body {
+            Body::Cond(c) => self.cond(c, s),
+            // Not in an indication read once; as in `node`, a referral fails strictly.
+            Body::Referral => Tv::False,
+            Body::Group(GroupKind::AllOf, start, len) => {
+                let mut r = Tv::True;
+                for j in start..start + len {
+                    r = and3(r, self.node1(j, s));
+                    if r == Tv::False {
+                        break;
+                    }
+                }
+                r
+            }
+            Body::Group(of, start, len) => {
+                let mut r = Tv::False;
+                for j in start..start + len {
+                    r = or3(r, self.node1(j, s));
+                    if r == Tv::True {
+                        break;
+                    }
+                }
+                if of == GroupKind::NoneOf {
+                    r.not()
+                } else {
+                    r
+                }
+            }
+        };
+        let b = match (p, b) {
+            (Tv::Unknown, Tv::True) => Tv::True,
+            (Tv::Unknown, _) => Tv::Unknown,
+            (_, b) => b,
+        };
+        match (g, b) {
+            (_, Tv::False) => Tv::False,
+            (Tv::True, b) => b,
+            _ => Tv::Unknown,
+        }
     }
 
     /// The standings the indication could have, doing only the work that can change the
