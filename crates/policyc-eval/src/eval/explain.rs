@@ -45,6 +45,10 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
 /// Evaluate a request and explain the decision, reporting to `o` how every indication's parts
 /// evaluate (see [`Observer`]). The decision is the same as [`evaluate`]'s.
 pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Decision {
+    super::cells::remembering_cells(p, || explained(p, req, o))
+}
+
+fn explained<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Decision {
     let f = &req.values[..];
     let outcome = decide(p, req);
     let vals: Vec<Values> = p.indications.iter().map(|i| values(i, f, o)).collect();

@@ -20,9 +20,11 @@ use super::logic::{
     SEARCH_BUDGET,
 };
 use super::observe::NoObserver;
-use super::DecisionKind;
+use super::{DecisionKind, Outcome};
 use crate::request::{collect_inputs, Value};
 use policyc_ir::ir::{Cond, Node, NodeBody, Program};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 /// How many cells the search for one fact's relevance tries at most, its decisions' own searches
 /// included.
@@ -206,9 +208,93 @@ fn around(p: &Program, s: &Scope<'_>, x: u32) -> (bool, Option<u32>) {
     (read, next)
 }
 
+/// The values a partial completion gives to unstated facts, by slot (each slot once, in slot
+/// order): what a decision of it is remembered by.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Given(Vec<(u32, Value)>);
+
+// A value equals itself (decimals compare by value, without a NaN).
+impl Eq for Given {}
+
+impl Hash for Given {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        for (slot, v) in &self.0 {
+            slot.hash(h);
+            match v {
+                Value::Bool(b) => (0u8, b).hash(h),
+                // Equal decimals hash alike (`Decimal`'s `Hash` agrees with its `Eq`).
+                Value::Num(d, alt) => (1u8, d, alt).hash(h),
+                Value::Date(d) => (2u8, d).hash(h),
+                Value::Enum(i) => (3u8, i).hash(h),
+                Value::Set(m) => (4u8, m).hash(h),
+            }
+        }
+    }
+}
+
+impl Given {
+    /// These values, with `slot` given `v` too.
+    fn and(&self, slot: u32, v: Value) -> Given {
+        let mut out = self.0.clone();
+        match out.binary_search_by_key(&slot, |(s, _)| *s) {
+            Ok(k) => out[k].1 = v,
+            Err(k) => out.insert(k, (slot, v)),
+        }
+        Given(out)
+    }
+}
+
+/// A decision of a partial completion, and how much search budget working it out took.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    outcome: Outcome,
+    used: u32,
+}
+
+/// The decisions of the partial completions the search for needed facts has worked out. The
+/// search asks for many of them again (each fact's search tries the same completions of the other
+/// facts, and stating a fact alone is tried before searching it), so each is worked out once.
+///
+/// Exact, budget included: [`decide_in`] reads its budget only to stop when it is spent, so a
+/// completion worked out without spending its budget gives the same decision, and uses the same
+/// budget, whenever more budget than that is left; it is remembered only then, and taken from the
+/// memory only then, the budget it used taken off as if it had been worked out again.
+#[derive(Default)]
+struct Decisions {
+    known: HashMap<Given, Run>,
+}
+
+impl Decisions {
+    /// [`decide_in`] of `s`, the completion that gives the values `given`.
+    fn decide(&mut self, p: &Program, s: Scope<'_>, given: &Given, budget: &mut u32) -> Outcome {
+        if let Some(r) = self.known.get(given) {
+            if *budget > r.used {
+                *budget -= r.used;
+                return r.outcome;
+            }
+        }
+        let before = *budget;
+        let outcome = decide_in(p, s, budget);
+        // A budget spent to the end may have cut the search short.
+        if *budget > 0 {
+            let used = before - *budget;
+            self.known.insert(given.clone(), Run { outcome, used });
+        }
+        outcome
+    }
+}
+
 /// Whether, for some values of the other unstated facts (below the partial completion `s`), two
 /// values of `x` give different decisions. `None`: the search ran out before it could tell.
-fn witness(p: &Program, s: Scope<'_>, x: u32, depth: u32, budget: &mut u32) -> Option<bool> {
+fn witness(
+    p: &Program,
+    memo: &mut Decisions,
+    s: Scope<'_>,
+    given: &Given,
+    x: u32,
+    depth: u32,
+    budget: &mut u32,
+) -> Option<bool> {
     if *budget == 0 {
         return None;
     }
@@ -218,7 +304,7 @@ fn witness(p: &Program, s: Scope<'_>, x: u32, depth: u32, budget: &mut u32) -> O
     if !read {
         return Some(false);
     }
-    if decide_in(p, s, budget).kind != DecisionKind::NeedsInfo {
+    if memo.decide(p, s, given, budget).kind != DecisionKind::NeedsInfo {
         return Some(false);
     }
     let mut kinds = 0u8;
@@ -226,7 +312,7 @@ fn witness(p: &Program, s: Scope<'_>, x: u32, depth: u32, budget: &mut u32) -> O
     let cells = for_each_cell(p, None, x, &s, &mut |v| {
         let link = s.link(x, v);
         let sx = s.with(&link);
-        match decide_in(p, sx, budget).kind {
+        match memo.decide(p, sx, &given.and(x, v), budget).kind {
             DecisionKind::NeedsInfo => open = true,
             k => kinds |= kind_bit(k),
         }
@@ -248,7 +334,15 @@ fn witness(p: &Program, s: Scope<'_>, x: u32, depth: u32, budget: &mut u32) -> O
     let mut found = Some(false);
     let cells = for_each_cell(p, None, y, &s, &mut |w| {
         let link = s.link(y, w);
-        match witness(p, s.with(&link), x, depth + 1, budget) {
+        match witness(
+            p,
+            memo,
+            s.with(&link),
+            &given.and(y, w),
+            x,
+            depth + 1,
+            budget,
+        ) {
             Some(true) => {
                 found = Some(true);
                 false
@@ -270,12 +364,18 @@ fn witness(p: &Program, s: Scope<'_>, x: u32, depth: u32, budget: &mut u32) -> O
 /// Whether stating `x` alone, with some value, decides the request (or two of its values give
 /// different decisions): then it is needed, even where every completion gives one kind of decision
 /// and `x` decides only under which indication.
-fn settles_alone(p: &Program, s: Scope<'_>, x: u32, budget: &mut u32) -> bool {
+fn settles_alone(
+    p: &Program,
+    memo: &mut Decisions,
+    s: Scope<'_>,
+    x: u32,
+    budget: &mut u32,
+) -> bool {
     let mut first = None;
     let mut yes = false;
     for_each_cell(p, None, x, &s, &mut |v| {
         let link = s.link(x, v);
-        let o = decide_in(p, s.with(&link), budget);
+        let o = memo.decide(p, s.with(&link), &Given::default().and(x, v), budget);
         yes = o.kind != DecisionKind::NeedsInfo || first.is_some_and(|f| f != o);
         first = Some(o);
         !yes
@@ -355,13 +455,15 @@ pub(super) fn needed(p: &Program, base: &[Option<Value>]) -> Vec<Need> {
         }
     }
     let root = Scope::of(base);
+    let mut memo = Decisions::default();
     let relevant: Vec<u32> = slots
         .iter()
         .copied()
         .filter(|&x| {
             let mut budget = WITNESS_BUDGET;
-            settles_alone(p, root, x, &mut budget)
-                || witness(p, root, x, 0, &mut budget) != Some(false)
+            settles_alone(p, &mut memo, root, x, &mut budget)
+                || witness(p, &mut memo, root, &Given::default(), x, 0, &mut budget)
+                    != Some(false)
         })
         .collect();
     // Every completion gives one kind of decision, but under one indication or another.
