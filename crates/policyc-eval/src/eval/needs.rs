@@ -24,7 +24,7 @@ use super::{DecisionKind, Outcome};
 use crate::request::{collect_inputs, Value};
 use policyc_ir::ir::{Cond, Node, NodeBody, Program};
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// How many cells the search for one fact's relevance tries at most, its decisions' own searches
 /// included.
@@ -209,38 +209,70 @@ fn around(p: &Program, s: &Scope<'_>, x: u32) -> (bool, Option<u32>) {
 }
 
 /// The values a partial completion gives to unstated facts, by slot (each slot once, in slot
-/// order): what a decision of it is remembered by.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Given(Vec<(u32, Value)>);
+/// order), each as its kind and bits: what a decision of it is remembered by. Two values with the
+/// same bits are the same value; two equal decimals written differently (`1.0`, `1`) are not
+/// taken for one another, which only means that a decision is worked out again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+struct Given(Vec<(u32, u8, u128)>);
 
-// A value equals itself (decimals compare by value, without a NaN).
-impl Eq for Given {}
-
-impl Hash for Given {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        for (slot, v) in &self.0 {
-            slot.hash(h);
-            match v {
-                Value::Bool(b) => (0u8, b).hash(h),
-                // Equal decimals hash alike (`Decimal`'s `Hash` agrees with its `Eq`).
-                Value::Num(d, alt) => (1u8, d, alt).hash(h),
-                Value::Date(d) => (2u8, d).hash(h),
-                Value::Enum(i) => (3u8, i).hash(h),
-                Value::Set(m) => (4u8, m).hash(h),
-            }
-        }
+/// A value as its kind and bits.
+fn bits(v: Value) -> (u8, u128) {
+    match v {
+        Value::Bool(b) => (0, u128::from(b)),
+        Value::Num(d, alt) => (1 + alt.min(250), u128::from_le_bytes(d.serialize())),
+        Value::Date(d) => (252, u128::from(d as u32)),
+        Value::Enum(i) => (253, u128::from(i)),
+        Value::Set(m) => (254, m),
     }
 }
 
 impl Given {
     /// These values, with `slot` given `v` too.
     fn and(&self, slot: u32, v: Value) -> Given {
-        let mut out = self.0.clone();
-        match out.binary_search_by_key(&slot, |(s, _)| *s) {
-            Ok(k) => out[k].1 = v,
-            Err(k) => out.insert(k, (slot, v)),
+        let (kind, b) = bits(v);
+        let mut out = Vec::with_capacity(self.0.len() + 1);
+        out.extend_from_slice(&self.0);
+        match out.binary_search_by_key(&slot, |(s, _, _)| *s) {
+            Ok(k) => out[k] = (slot, kind, b),
+            Err(k) => out.insert(k, (slot, kind, b)),
         }
         Given(out)
+    }
+}
+
+/// A hasher for [`Given`]s (a multiply and xor for each word written, mixed at the end as
+/// splitmix64 does): the default one, made to resist chosen keys, is several times slower, and
+/// these keys are the search's own.
+#[derive(Default)]
+struct Mix(u64);
+
+impl Hasher for Mix {
+    fn finish(&self) -> u64 {
+        let mut z = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.write_u64(n as u64);
+        self.write_u64((n >> 64) as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x0000_0100_0000_01b3) ^ (self.0 >> 29);
     }
 }
 
@@ -261,7 +293,7 @@ struct Run {
 /// memory only then, the budget it used taken off as if it had been worked out again.
 #[derive(Default)]
 struct Decisions {
-    known: HashMap<Given, Run>,
+    known: HashMap<Given, Run, BuildHasherDefault<Mix>>,
 }
 
 impl Decisions {

@@ -14,11 +14,9 @@ impl Explainer<'_> {
                 .unwrap_or_default();
             ("not_applicable", why)
         } else if v.criteria.l == Tv::False {
-            let mut unmet = Vec::new();
+            let mut labels = Vec::new();
             let mut na = Vec::new();
-            self.unmet(&ind.criteria, &mut unmet, &mut na);
-            let labels: Vec<&str> = unmet.iter().map(|u| u.label.as_str()).collect();
-            let na: Vec<&str> = na.iter().map(|u| u.label.as_str()).collect();
+            self.unmet_labels(&ind.criteria, &mut labels, &mut na);
             let why = if labels.is_empty() && !na.is_empty() {
                 format!(
                     "criteria not met: none of their branches applies to this request ({})",
@@ -188,6 +186,36 @@ impl Explainer<'_> {
             NodeBody::Group { children, .. } => {
                 children.iter().for_each(|c| self.unmet(c, out, na))
             }
+        }
+    }
+
+    /// The labels of what [`Explainer::unmet`] lists, in its order, without the reasons and
+    /// tests.
+    fn unmet_labels<'n>(&self, n: &'n Node, out: &mut Vec<&'n str>, na: &mut Vec<&'n str>) {
+        if self.holds(n) != Tv::False {
+            return;
+        }
+        if let Some(g) = &n.guard {
+            if cond(g, self.f()) == Tv::False {
+                na.push(&n.label);
+                return;
+            }
+        }
+        match &n.body {
+            NodeBody::Referral { .. } => {}
+            NodeBody::Condition { .. } => out.push(&n.label),
+            NodeBody::Group {
+                of: GroupKind::NoneOf,
+                children,
+            } => out.extend(
+                children
+                    .iter()
+                    .filter(|c| self.holds(c) == Tv::True)
+                    .map(|c| c.label.as_str()),
+            ),
+            NodeBody::Group { children, .. } => children
+                .iter()
+                .for_each(|c| self.unmet_labels(c, out, na)),
         }
     }
 
