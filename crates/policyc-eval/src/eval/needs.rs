@@ -611,13 +611,14 @@ fn alternatives(p: &Program, base: &[Option<Value>], needs: &mut [Need]) {
     }
     let listed: Vec<u32> = needs.iter().map(|n| n.slot).collect();
     let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut read: Vec<u32> = Vec::new();
     for point in &points {
         // The needed facts read under the point, once each.
         let mut under: Vec<u32> = Vec::new();
         let mut add = |c: &Cond| {
-            let mut v = Vec::new();
-            super::words::facts_of(c, &mut v);
-            for s in v {
+            read.clear();
+            super::words::facts_of(c, &mut read);
+            for &s in &read {
                 if listed.contains(&s) && !under.contains(&s) {
                     under.push(s);
                 }
