@@ -51,7 +51,14 @@ pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Deci
 fn explained<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Decision {
     let f = &req.values[..];
     let outcome = decide(p, req);
-    let vals: Vec<Values> = p.indications.iter().map(|i| values(i, f, o)).collect();
+    // Every indication's values: what a referral and a denial are explained from (and what an
+    // active observer is told about, whatever the decision).
+    let vals: Vec<Values> =
+        if O::ACTIVE || matches!(outcome.kind, DecisionKind::Refer | DecisionKind::Deny) {
+            p.indications.iter().map(|i| values(i, f, o)).collect()
+        } else {
+            Vec::new()
+        };
     let mut d = Decision {
         format: DECISION_FORMAT,
         format_version: DECISION_FORMAT_VERSION,
