@@ -415,7 +415,11 @@ pub(crate) fn for_each_cell_of<F: Facts + ?Sized>(
             Cells::Done
         }
         FactType::Set { enum_index } => {
-            let n = first.p.enums.get(*enum_index as usize).map_or(128, |e| e.values.len());
+            let n = first
+                .p
+                .enums
+                .get(*enum_index as usize)
+                .map_or(128, |e| e.values.len());
             set_cells(n, &leaves, visit)
         }
         FactType::Count | FactType::Number | FactType::Quantity { .. } | FactType::Date => {

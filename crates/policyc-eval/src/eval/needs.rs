@@ -494,8 +494,7 @@ pub(super) fn needed(p: &Program, base: &[Option<Value>]) -> Vec<Need> {
         .filter(|&x| {
             let mut budget = WITNESS_BUDGET;
             settles_alone(p, &mut memo, root, x, &mut budget)
-                || witness(p, &mut memo, root, &Given::default(), x, 0, &mut budget)
-                    != Some(false)
+                || witness(p, &mut memo, root, &Given::default(), x, 0, &mut budget) != Some(false)
         })
         .collect();
     // Every completion gives one kind of decision, but under one indication or another.

@@ -222,7 +222,11 @@ fn allowed_into(p: &Program, c: &Cond, people: bool, out: &mut String) {
             out.push_str(&p.facts[*right as usize].name);
         }
         Cond::EnumIn { fact, values, .. } => {
-            out.push_str(if values.len() == 1 { "is " } else { "is one of " });
+            out.push_str(if values.len() == 1 {
+                "is "
+            } else {
+                "is one of "
+            });
             list(fact, values, out);
         }
         Cond::SetHas {

@@ -213,9 +213,9 @@ impl Explainer<'_> {
                     .filter(|c| self.holds(c) == Tv::True)
                     .map(|c| c.label.as_str()),
             ),
-            NodeBody::Group { children, .. } => children
-                .iter()
-                .for_each(|c| self.unmet_labels(c, out, na)),
+            NodeBody::Group { children, .. } => {
+                children.iter().for_each(|c| self.unmet_labels(c, out, na))
+            }
         }
     }
 
