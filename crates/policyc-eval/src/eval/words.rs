@@ -81,6 +81,25 @@ fn lowercase_first_into(text: &str, out: &mut String) {
     }
 }
 
+/// [`lowercase_first`] of the text `out` holds from byte `start` on, in place.
+pub(crate) fn lowercase_first_at(out: &mut String, start: usize) {
+    let mut chars = out[start..].chars();
+    let (Some(a), Some(b)) = (chars.next(), chars.next()) else {
+        return;
+    };
+    if a.is_uppercase() && !b.is_uppercase() {
+        // A letter lowercases to at most 3 letters of at most 4 bytes each.
+        let mut buf = [0u8; 12];
+        let mut n = 0;
+        for c in a.to_lowercase() {
+            n += c.encode_utf8(&mut buf[n..]).len();
+        }
+        if let Ok(lower) = std::str::from_utf8(&buf[..n]) {
+            out.replace_range(start..start + a.len_utf8(), lower);
+        }
+    }
+}
+
 /// A fact's description as it reads inside a sentence: its first word lowercased only when it is
 /// a common word that starts a description (`The patient's age` → `the patient's age`, `Each
 /// dose …`, `How many …`); a description that starts with a name (`Proleukin will be used …`,
