@@ -670,19 +670,27 @@ impl fmt::Display for Quantity {
 /// A decimal with thousands separators, as a document writes it: `600,000`, `0.037`.
 pub fn format_decimal(d: Decimal) -> String {
     let s = d.normalize().to_string();
-    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
-    let mut grouped = String::new();
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
+    // Up to 999: nothing to group.
+    if int.len() <= 3 {
+        return s;
+    }
+    let mut grouped = String::with_capacity(s.len() + int.len() / 3);
+    grouped.push_str(sign);
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
             grouped.push(',');
         }
         grouped.push(c);
     }
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
+    if let Some(f) = frac {
+        grouped.push('.');
+        grouped.push_str(f);
     }
+    grouped
 }
 
 /// A computed value for an explanation (`6.8611` mg/kg): rounded to 4 decimal places, or to 3

@@ -19,11 +19,16 @@
 //!
 //! Nothing here allocates: constants are collected in a fixed array, and a fact with more distinct
 //! constants than it holds (or a set with more atoms than [`MAX_ATOMS`]) is [`Cells::Unsupported`].
+//! Except inside [`remembering_cells`] (what an explanation runs in, where a search for the facts
+//! a request needs asks for the cells of the same facts many times): there each fact's cells are
+//! worked out once, kept in a list, and visited from it.
 
 use super::logic::Facts;
 use crate::request::{Value, UNLISTED};
 use policyc_ir::ir::{Cond, Const, FactType, Node, NodeBody, Program};
 use rust_decimal::Decimal;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 /// The most distinct constants a numeric or date fact's cells are worked out from.
 const MAX_CONSTANTS: usize = 40;
@@ -109,6 +114,63 @@ impl Constants {
     }
 }
 
+/// The values of an enumeration (by index, up to 128) that the masks seen so far do not tell
+/// apart: two values are in one class when every mask has both or neither. Refined one mask at a
+/// time, so the classes after all of a fact's conditions take one pass over them.
+struct Classes {
+    /// The class of each value below `n`.
+    of: [u8; 128],
+    /// How many values are tracked one by one; the others are in no mask seen so far.
+    n: usize,
+    /// The class of the values in no mask seen so far.
+    absent: u8,
+}
+
+impl Classes {
+    /// The values of an enumeration of `n` values, none told apart yet.
+    fn new(n: usize) -> Classes {
+        Classes {
+            of: [0; 128],
+            n: n.min(128),
+            absent: 0,
+        }
+    }
+    /// Split every class by whether its values are in `mask`.
+    fn split(&mut self, mask: u128) {
+        let top = (128 - mask.leading_zeros()) as usize;
+        if top > self.n {
+            self.of[self.n..top].fill(self.absent);
+            self.n = top;
+        }
+        // The new class of (old class, whether in the mask); `u8::MAX` for none yet.
+        let mut new = [[u8::MAX; 2]; 130];
+        let mut n = 0u8;
+        let mut class = |old: u8, bit: u128| {
+            let slot = &mut new[usize::from(old)][bit as usize];
+            if *slot == u8::MAX {
+                *slot = n;
+                n += 1;
+            }
+            *slot
+        };
+        for (i, c) in self.of[..self.n].iter_mut().enumerate() {
+            *c = class(*c, mask >> i & 1);
+        }
+        self.absent = class(self.absent, 0);
+    }
+    fn class(&self, i: usize) -> u8 {
+        if i < self.n {
+            self.of[i]
+        } else {
+            self.absent
+        }
+    }
+    /// Whether no mask seen tells values `i` and `j` apart.
+    fn same(&self, i: usize, j: usize) -> bool {
+        self.class(i) == self.class(j)
+    }
+}
+
 fn as_decimal(k: &Const) -> Decimal {
     match k {
         Const::Number(d) => *d,
@@ -181,7 +243,115 @@ pub(crate) fn for_each_cell(
     f: &(impl Facts + ?Sized),
     visit: &mut impl FnMut(Value) -> bool,
 ) -> Cells {
-    for_each_cell_of(&[Of { p, only, slot, f }], visit)
+    let of = [Of { p, only, slot, f }];
+    if REMEMBERING.get() == p as *const Program as usize {
+        match remembered(&of) {
+            Some(Plan::Values(values)) => {
+                for &v in values.iter() {
+                    if !visit(v) {
+                        break;
+                    }
+                }
+                return Cells::Done;
+            }
+            Some(Plan::Unsupported) => return Cells::Unsupported,
+            Some(Plan::Live) | None => {}
+        }
+    }
+    for_each_cell_of(&of, visit)
+}
+
+thread_local! {
+    /// The address of the program whose cells [`PLANS`] remembers on this thread (0: none). Read
+    /// on every [`for_each_cell`]: a plain number, so that reading it never allocates.
+    static REMEMBERING: Cell<usize> = const { Cell::new(0) };
+    /// The cells of the facts of that program: for every indication (first), then for each
+    /// indication, by slot.
+    static PLANS: RefCell<Vec<Vec<Option<Plan>>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The cells of one fact, as [`for_each_cell`] visits them, worked out once.
+#[derive(Debug, Clone)]
+enum Plan {
+    /// One value of each cell, in the order they are visited.
+    Values(Rc<[Value]>),
+    /// [`Cells::Unsupported`] (nothing is visited).
+    Unsupported,
+    /// The cells depend on the stated values of the facts the fact is compared with: worked out
+    /// each time.
+    Live,
+}
+
+/// Run `f` with the cells of `p`'s facts remembered on this thread: each fact's cells (for each
+/// indication, and for all of them) are worked out the first time [`for_each_cell`] asks for them
+/// and visited from a list after that. Nothing is kept once `f` returns. Inside another call
+/// (for this program or another), `f` runs in that one's memory.
+pub(crate) fn remembering_cells<R>(p: &Program, f: impl FnOnce() -> R) -> R {
+    /// Forgets the cells when the call ends (or unwinds).
+    struct Forget;
+    impl Drop for Forget {
+        fn drop(&mut self) {
+            REMEMBERING.set(0);
+            PLANS.with(|c| c.borrow_mut().clear());
+        }
+    }
+    if REMEMBERING.get() != 0 {
+        return f();
+    }
+    REMEMBERING.set(p as *const Program as usize);
+    let _forget = Forget;
+    f()
+}
+
+/// The remembered cells of `of`'s fact (worked out now if they are not yet), or `None` when the
+/// fact or the indication is not the program's.
+fn remembered<F: Facts + ?Sized>(of: &[Of<'_, F>; 1]) -> Option<Plan> {
+    let o = &of[0];
+    let facts = o.p.facts.len();
+    let slot = o.slot as usize;
+    if slot >= facts || o.only.is_some_and(|i| i >= o.p.indications.len()) {
+        return None;
+    }
+    PLANS.with(|c| {
+        let mut plans = c.borrow_mut();
+        if plans.is_empty() {
+            plans.resize_with(o.p.indications.len() + 1, Vec::new);
+        }
+        let of_only = plans.get_mut(o.only.map_or(0, |i| i + 1))?;
+        if of_only.is_empty() {
+            of_only.resize(facts, None);
+        }
+        let plan = of_only.get_mut(slot)?;
+        Some(plan.get_or_insert_with(|| plan_of(of)).clone())
+    })
+}
+
+/// The cells of `of`'s fact, as a list.
+fn plan_of<F: Facts + ?Sized>(of: &[Of<'_, F>; 1]) -> Plan {
+    let o = &of[0];
+    let numeric = o.p.facts.get(o.slot as usize).is_some_and(|x| {
+        matches!(
+            x.ty,
+            FactType::Count | FactType::Number | FactType::Quantity { .. } | FactType::Date
+        )
+    });
+    let mut paired = false;
+    leaves_of(o.p, o.only, &mut |c| {
+        if let Cond::CompareFacts { left, right, .. } = c {
+            paired |= *left == o.slot || *right == o.slot;
+        }
+    });
+    if numeric && paired {
+        return Plan::Live;
+    }
+    let mut values = Vec::new();
+    match for_each_cell_of(of, &mut |v| {
+        values.push(v);
+        true
+    }) {
+        Cells::Done => Plan::Values(values.into()),
+        Cells::Unsupported => Plan::Unsupported,
+    }
 }
 
 /// [`for_each_cell`] for one fact as several programs see it (two versions of a policy, the fact
@@ -214,35 +384,25 @@ pub(crate) fn for_each_cell_of<F: Facts + ?Sized>(
                 return Cells::Unsupported;
             };
             let n = e.values.len().min(128);
-            // Two values are told apart by some `is` (one of) of the fact.
-            let apart = |i: usize, j: usize| {
-                let mut differ = false;
-                leaves(&mut |c, slot| {
-                    if let Cond::EnumIn { fact, mask, .. } = c {
-                        if *fact == slot && (mask >> i & 1) != (mask >> j & 1) {
-                            differ = true;
-                        }
+            // Two values are told apart by some `is` (one of) of the fact; a value is named by
+            // one. Worked out in one pass over the conditions.
+            let mut classes = Classes::new(n);
+            let mut union = 0u128;
+            leaves(&mut |c, slot| {
+                if let Cond::EnumIn { fact, mask, .. } = c {
+                    if *fact == slot {
+                        classes.split(*mask);
+                        union |= mask;
                     }
-                });
-                differ
-            };
-            let named = |i: usize| {
-                let mut any = false;
-                leaves(&mut |c, slot| {
-                    if let Cond::EnumIn { fact, mask, .. } = c {
-                        if *fact == slot && mask >> i & 1 == 1 {
-                            any = true;
-                        }
-                    }
-                });
-                any
-            };
+                }
+            });
+            let named = |i: usize| union >> i & 1 == 1;
             for i in 0..n {
                 // An open enumeration's unlisted value stands for the values no condition names.
                 if e.open && !named(i) {
                     continue;
                 }
-                if (0..i).any(|j| (!e.open || named(j)) && !apart(i, j)) {
+                if (0..i).any(|j| (!e.open || named(j)) && classes.same(i, j)) {
                     continue;
                 }
                 if !visit(Value::Enum(i as u32)) {
@@ -254,7 +414,14 @@ pub(crate) fn for_each_cell_of<F: Facts + ?Sized>(
             }
             Cells::Done
         }
-        FactType::Set { .. } => set_cells(&leaves, visit),
+        FactType::Set { enum_index } => {
+            let n = first
+                .p
+                .enums
+                .get(*enum_index as usize)
+                .map_or(128, |e| e.values.len());
+            set_cells(n, &leaves, visit)
+        }
         FactType::Count | FactType::Number | FactType::Quantity { .. } | FactType::Date => {
             let mut k = Constants::new();
             let mut paired = false;
@@ -361,29 +528,22 @@ pub(crate) fn for_each_cell_of<F: Facts + ?Sized>(
 
 /// The cells of a set fact: every subset of the atoms of the values its conditions name.
 fn set_cells(
+    n: usize,
     leaves: &impl Fn(&mut dyn FnMut(&Cond, u32)),
     visit: &mut impl FnMut(Value) -> bool,
 ) -> Cells {
+    // Two values are in one atom when no condition tells them apart.
     let mut union = 0u128;
+    let mut classes = Classes::new(n);
     leaves(&mut |c, slot| {
         if let Cond::SetHas { fact, mask, .. } = c {
             if *fact == slot {
                 union |= mask;
+                classes.split(*mask);
             }
         }
     });
-    // Two values are in one atom when no condition tells them apart.
-    let same = |i: u32, j: u32| {
-        let mut differ = false;
-        leaves(&mut |c, slot| {
-            if let Cond::SetHas { fact, mask, .. } = c {
-                if *fact == slot && (mask >> i & 1) != (mask >> j & 1) {
-                    differ = true;
-                }
-            }
-        });
-        !differ
-    };
+    let same = |i: u32, j: u32| classes.same(i as usize, j as usize);
     let in_union = |i: u32| union >> i & 1 == 1;
     // Each atom's values, found from its first value.
     let mut atoms = [0u128; MAX_ATOMS as usize];

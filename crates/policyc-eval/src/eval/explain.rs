@@ -45,9 +45,20 @@ pub fn evaluate(p: &Program, req: &Request) -> Decision {
 /// Evaluate a request and explain the decision, reporting to `o` how every indication's parts
 /// evaluate (see [`Observer`]). The decision is the same as [`evaluate`]'s.
 pub fn evaluate_with<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Decision {
+    super::cells::remembering_cells(p, || explained(p, req, o))
+}
+
+fn explained<O: Observer>(p: &Program, req: &Request, o: &mut O) -> Decision {
     let f = &req.values[..];
     let outcome = decide(p, req);
-    let vals: Vec<Values> = p.indications.iter().map(|i| values(i, f, o)).collect();
+    // Every indication's values: what a referral and a denial are explained from (and what an
+    // active observer is told about, whatever the decision).
+    let vals: Vec<Values> =
+        if O::ACTIVE || matches!(outcome.kind, DecisionKind::Refer | DecisionKind::Deny) {
+            p.indications.iter().map(|i| values(i, f, o)).collect()
+        } else {
+            Vec::new()
+        };
     let mut d = Decision {
         format: DECISION_FORMAT,
         format_version: DECISION_FORMAT_VERSION,

@@ -19,6 +19,14 @@ fn folded(s: &str) -> String {
         .collect()
 }
 
+/// How many letters [`folded`] gives, without building it.
+fn folded_len(s: &str) -> usize {
+    s.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' ' | '\t'))
+        .map(|c| c.to_lowercase().count())
+        .sum()
+}
+
 /// How many edits (a letter added, removed, replaced, or two letters swapped) a value of this
 /// many letters may be from a listed value and still be taken for it: none up to 4 letters (`iv`
 /// and `im` are different routes), one up to 8, two beyond.
@@ -38,10 +46,17 @@ pub(crate) fn nearest<'e>(e: &'e EnumDef, value: &str) -> Option<&'e str> {
     if v.is_empty() {
         return None;
     }
+    let letters = v.chars().count();
     let mut best: Option<(usize, &str)> = None;
     for listed in &e.values {
+        // Each edit changes the length by one letter at most: a listed value whose length is
+        // further from the value's than the edits allowed is not near (and not folded).
+        let length = folded_len(&listed.name);
+        if letters.abs_diff(length) > allowed_edits(letters.min(length)) {
+            continue;
+        }
         let l = folded(&listed.name);
-        let shorter = v.chars().count().min(l.chars().count());
+        let shorter = letters.min(length);
         let d = strsim::osa_distance(&v, &l);
         if d <= allowed_edits(shorter) && best.is_none_or(|(b, _)| d < b) {
             best = Some((d, listed.name.as_str()));

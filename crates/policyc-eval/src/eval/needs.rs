@@ -20,9 +20,11 @@ use super::logic::{
     SEARCH_BUDGET,
 };
 use super::observe::NoObserver;
-use super::DecisionKind;
+use super::{DecisionKind, Outcome};
 use crate::request::{collect_inputs, Value};
 use policyc_ir::ir::{Cond, Node, NodeBody, Program};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// How many cells the search for one fact's relevance tries at most, its decisions' own searches
 /// included.
@@ -206,9 +208,125 @@ fn around(p: &Program, s: &Scope<'_>, x: u32) -> (bool, Option<u32>) {
     (read, next)
 }
 
+/// The values a partial completion gives to unstated facts, by slot (each slot once, in slot
+/// order), each as its kind and bits: what a decision of it is remembered by. Two values with the
+/// same bits are the same value; two equal decimals written differently (`1.0`, `1`) are not
+/// taken for one another, which only means that a decision is worked out again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+struct Given(Vec<(u32, u8, u128)>);
+
+/// A value as its kind and bits.
+fn bits(v: Value) -> (u8, u128) {
+    match v {
+        Value::Bool(b) => (0, u128::from(b)),
+        Value::Num(d, alt) => (1 + alt.min(250), u128::from_le_bytes(d.serialize())),
+        Value::Date(d) => (252, u128::from(d as u32)),
+        Value::Enum(i) => (253, u128::from(i)),
+        Value::Set(m) => (254, m),
+    }
+}
+
+impl Given {
+    /// These values, with `slot` given `v` too.
+    fn and(&self, slot: u32, v: Value) -> Given {
+        let (kind, b) = bits(v);
+        let mut out = Vec::with_capacity(self.0.len() + 1);
+        out.extend_from_slice(&self.0);
+        match out.binary_search_by_key(&slot, |(s, _, _)| *s) {
+            Ok(k) => out[k] = (slot, kind, b),
+            Err(k) => out.insert(k, (slot, kind, b)),
+        }
+        Given(out)
+    }
+}
+
+/// A hasher for [`Given`]s (a multiply and xor for each word written, mixed at the end as
+/// splitmix64 does): the default one, made to resist chosen keys, is several times slower, and
+/// these keys are the search's own.
+#[derive(Default)]
+struct Mix(u64);
+
+impl Hasher for Mix {
+    fn finish(&self) -> u64 {
+        let mut z = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.write_u64(n as u64);
+        self.write_u64((n >> 64) as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x0000_0100_0000_01b3) ^ (self.0 >> 29);
+    }
+}
+
+/// A decision of a partial completion, and how much search budget working it out took.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    outcome: Outcome,
+    used: u32,
+}
+
+/// The decisions of the partial completions the search for needed facts has worked out. The
+/// search asks for many of them again (each fact's search tries the same completions of the other
+/// facts, and stating a fact alone is tried before searching it), so each is worked out once.
+///
+/// Exact, budget included: [`decide_in`] reads its budget only to stop when it is spent, so a
+/// completion worked out without spending its budget gives the same decision, and uses the same
+/// budget, whenever more budget than that is left; it is remembered only then, and taken from the
+/// memory only then, the budget it used taken off as if it had been worked out again.
+#[derive(Default)]
+struct Decisions {
+    known: HashMap<Given, Run, BuildHasherDefault<Mix>>,
+}
+
+impl Decisions {
+    /// [`decide_in`] of `s`, the completion that gives the values `given`.
+    fn decide(&mut self, p: &Program, s: Scope<'_>, given: &Given, budget: &mut u32) -> Outcome {
+        if let Some(r) = self.known.get(given) {
+            if *budget > r.used {
+                *budget -= r.used;
+                return r.outcome;
+            }
+        }
+        let before = *budget;
+        let outcome = decide_in(p, s, budget);
+        // A budget spent to the end may have cut the search short.
+        if *budget > 0 {
+            let used = before - *budget;
+            self.known.insert(given.clone(), Run { outcome, used });
+        }
+        outcome
+    }
+}
+
 /// Whether, for some values of the other unstated facts (below the partial completion `s`), two
 /// values of `x` give different decisions. `None`: the search ran out before it could tell.
-fn witness(p: &Program, s: Scope<'_>, x: u32, depth: u32, budget: &mut u32) -> Option<bool> {
+fn witness(
+    p: &Program,
+    memo: &mut Decisions,
+    s: Scope<'_>,
+    given: &Given,
+    x: u32,
+    depth: u32,
+    budget: &mut u32,
+) -> Option<bool> {
     if *budget == 0 {
         return None;
     }
@@ -218,7 +336,7 @@ fn witness(p: &Program, s: Scope<'_>, x: u32, depth: u32, budget: &mut u32) -> O
     if !read {
         return Some(false);
     }
-    if decide_in(p, s, budget).kind != DecisionKind::NeedsInfo {
+    if memo.decide(p, s, given, budget).kind != DecisionKind::NeedsInfo {
         return Some(false);
     }
     let mut kinds = 0u8;
@@ -226,7 +344,7 @@ fn witness(p: &Program, s: Scope<'_>, x: u32, depth: u32, budget: &mut u32) -> O
     let cells = for_each_cell(p, None, x, &s, &mut |v| {
         let link = s.link(x, v);
         let sx = s.with(&link);
-        match decide_in(p, sx, budget).kind {
+        match memo.decide(p, sx, &given.and(x, v), budget).kind {
             DecisionKind::NeedsInfo => open = true,
             k => kinds |= kind_bit(k),
         }
@@ -248,7 +366,15 @@ fn witness(p: &Program, s: Scope<'_>, x: u32, depth: u32, budget: &mut u32) -> O
     let mut found = Some(false);
     let cells = for_each_cell(p, None, y, &s, &mut |w| {
         let link = s.link(y, w);
-        match witness(p, s.with(&link), x, depth + 1, budget) {
+        match witness(
+            p,
+            memo,
+            s.with(&link),
+            &given.and(y, w),
+            x,
+            depth + 1,
+            budget,
+        ) {
             Some(true) => {
                 found = Some(true);
                 false
@@ -270,12 +396,18 @@ fn witness(p: &Program, s: Scope<'_>, x: u32, depth: u32, budget: &mut u32) -> O
 /// Whether stating `x` alone, with some value, decides the request (or two of its values give
 /// different decisions): then it is needed, even where every completion gives one kind of decision
 /// and `x` decides only under which indication.
-fn settles_alone(p: &Program, s: Scope<'_>, x: u32, budget: &mut u32) -> bool {
+fn settles_alone(
+    p: &Program,
+    memo: &mut Decisions,
+    s: Scope<'_>,
+    x: u32,
+    budget: &mut u32,
+) -> bool {
     let mut first = None;
     let mut yes = false;
     for_each_cell(p, None, x, &s, &mut |v| {
         let link = s.link(x, v);
-        let o = decide_in(p, s.with(&link), budget);
+        let o = memo.decide(p, s.with(&link), &Given::default().and(x, v), budget);
         yes = o.kind != DecisionKind::NeedsInfo || first.is_some_and(|f| f != o);
         first = Some(o);
         !yes
@@ -355,13 +487,14 @@ pub(super) fn needed(p: &Program, base: &[Option<Value>]) -> Vec<Need> {
         }
     }
     let root = Scope::of(base);
+    let mut memo = Decisions::default();
     let relevant: Vec<u32> = slots
         .iter()
         .copied()
         .filter(|&x| {
             let mut budget = WITNESS_BUDGET;
-            settles_alone(p, root, x, &mut budget)
-                || witness(p, root, x, 0, &mut budget) != Some(false)
+            settles_alone(p, &mut memo, root, x, &mut budget)
+                || witness(p, &mut memo, root, &Given::default(), x, 0, &mut budget) != Some(false)
         })
         .collect();
     // Every completion gives one kind of decision, but under one indication or another.
@@ -477,13 +610,14 @@ fn alternatives(p: &Program, base: &[Option<Value>], needs: &mut [Need]) {
     }
     let listed: Vec<u32> = needs.iter().map(|n| n.slot).collect();
     let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut read: Vec<u32> = Vec::new();
     for point in &points {
         // The needed facts read under the point, once each.
         let mut under: Vec<u32> = Vec::new();
         let mut add = |c: &Cond| {
-            let mut v = Vec::new();
-            super::words::facts_of(c, &mut v);
-            for s in v {
+            read.clear();
+            super::words::facts_of(c, &mut read);
+            for &s in &read {
                 if listed.contains(&s) && !under.contains(&s) {
                     under.push(s);
                 }

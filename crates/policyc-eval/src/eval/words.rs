@@ -64,13 +64,39 @@ pub(crate) fn plain_numbers(text: &str) -> String {
 /// `text` as it reads inside a sentence: `The patient's body weight` → `the patient's body
 /// weight`; a text that starts with an initialism (`BSA`, `BRAF V600`) is kept.
 pub(crate) fn lowercase_first(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    lowercase_first_into(text, &mut out);
+    out
+}
+
+/// [`lowercase_first`], written at the end of `out`.
+fn lowercase_first_into(text: &str, out: &mut String) {
     let mut chars = text.chars();
     match (chars.next(), chars.next()) {
-        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => a
-            .to_lowercase()
-            .chain(text[a.len_utf8()..].chars())
-            .collect(),
-        _ => text.to_string(),
+        (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
+            out.extend(a.to_lowercase());
+            out.push_str(&text[a.len_utf8()..]);
+        }
+        _ => out.push_str(text),
+    }
+}
+
+/// [`lowercase_first`] of the text `out` holds from byte `start` on, in place.
+pub(crate) fn lowercase_first_at(out: &mut String, start: usize) {
+    let mut chars = out[start..].chars();
+    let (Some(a), Some(b)) = (chars.next(), chars.next()) else {
+        return;
+    };
+    if a.is_uppercase() && !b.is_uppercase() {
+        // A letter lowercases to at most 3 letters of at most 4 bytes each.
+        let mut buf = [0u8; 12];
+        let mut n = 0;
+        for c in a.to_lowercase() {
+            n += c.encode_utf8(&mut buf[n..]).len();
+        }
+        if let Ok(lower) = std::str::from_utf8(&buf[..n]) {
+            out.replace_range(start..start + a.len_utf8(), lower);
+        }
     }
 }
 
@@ -119,6 +145,13 @@ pub(crate) fn description_in_sentence(text: &str) -> String {
 /// [cutaneous_melanoma]`; `oncologist` alone when they say the same); its name alone when the policy gives no description or does not list
 /// it (an open enumeration's other value, as the request wrote it).
 pub(crate) fn value_words(p: &Program, slot: u32, name: &str) -> String {
+    let mut out = String::new();
+    value_words_into(p, slot, name, &mut out);
+    out
+}
+
+/// [`value_words`], written at the end of `out`.
+fn value_words_into(p: &Program, slot: u32, name: &str, out: &mut String) {
     let e = match p.facts.get(slot as usize).map(|f| &f.ty) {
         Some(FactType::Enum { enum_index }) | Some(FactType::Set { enum_index }) => {
             p.enums.get(*enum_index as usize)
@@ -127,99 +160,161 @@ pub(crate) fn value_words(p: &Program, slot: u32, name: &str) -> String {
     };
     match e.and_then(|e| e.values.iter().find(|v| v.name == name)) {
         Some(v) if !v.description.is_empty() => {
-            let words = lowercase_first(&v.description);
+            let start = out.len();
+            lowercase_first_into(&v.description, out);
             // `oncologist` for a value `oncologist "Oncologist"`: the name adds nothing.
-            if words.to_lowercase() == v.name.replace('_', " ").to_lowercase() {
-                words
-            } else {
-                format!("{words} [{}]", v.name)
+            if !same_words(&out[start..], &v.name) {
+                out.push_str(" [");
+                out.push_str(&v.name);
+                out.push(']');
             }
         }
-        _ => name.to_string(),
+        _ => out.push_str(name),
     }
+}
+
+/// Whether `words` and a value's `name` say the same, case and underscores aside (`Oncologist`,
+/// `oncologist`; `transplant center physician`, `transplant_center_physician`).
+fn same_words(words: &str, name: &str) -> bool {
+    if words.is_ascii() && name.is_ascii() {
+        let name = name.bytes().map(|b| if b == b'_' { b' ' } else { b });
+        return words.len() == name.len()
+            && words
+                .bytes()
+                .zip(name)
+                .all(|(a, b)| a.eq_ignore_ascii_case(&b));
+    }
+    words.to_lowercase() == name.replace('_', " ").to_lowercase()
+}
+
+/// Whether `text` has a scale word that [`plain_numbers`] may write out in digits (without one,
+/// it returns the text as it is).
+fn has_scale_word(text: &str) -> bool {
+    text.split(' ')
+        .any(|w| matches!(w, "thousand" | "million" | "billion"))
 }
 
 /// What a condition requires, for analysts (`people` false: values by name, limits as written) or
 /// for a person reading a decision (`people`: see [`allowed_words`]).
 fn allowed_in(p: &Program, c: &Cond, people: bool) -> String {
-    let list = |fact: &u32, values: &[String]| -> String {
-        values
-            .iter()
-            .map(|v| {
-                if people {
-                    value_words(p, *fact, v)
-                } else {
-                    v.clone()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let limit = |text: &str| {
-        if people {
-            plain_numbers(text)
-        } else {
-            text.to_string()
+    let mut out = String::new();
+    allowed_into(p, c, people, &mut out);
+    out
+}
+
+/// [`allowed_in`], written at the end of `out`.
+fn allowed_into(p: &Program, c: &Cond, people: bool, out: &mut String) {
+    let list = |fact: &u32, values: &[String], out: &mut String| {
+        for (k, v) in values.iter().enumerate() {
+            if k > 0 {
+                out.push_str(", ");
+            }
+            if people {
+                value_words_into(p, *fact, v, out);
+            } else {
+                out.push_str(v);
+            }
         }
+    };
+    let limit = |text: &str, out: &mut String| {
+        if people && has_scale_word(text) {
+            out.push_str(&plain_numbers(text));
+        } else {
+            out.push_str(text);
+        }
+    };
+    let documentation = |fact: &u32| {
+        matches!(
+            p.facts.get(*fact as usize).map(|f| &f.ty),
+            Some(FactType::Documentation)
+        )
     };
     match c {
-        Cond::Compare { op, limit: l, .. } => format!("{} {}", op.words(), limit(&l.text)),
+        Cond::Compare { op, limit: l, .. } => {
+            out.push_str(op.words());
+            out.push(' ');
+            limit(&l.text, out);
+        }
         Cond::CompareFacts { op, right, .. } => {
-            format!("{} {}", op.words(), p.facts[*right as usize].name)
+            out.push_str(op.words());
+            out.push(' ');
+            out.push_str(&p.facts[*right as usize].name);
         }
-        Cond::EnumIn { fact, values, .. } if values.len() == 1 => {
-            format!("is {}", list(fact, values))
+        Cond::EnumIn { fact, values, .. } => {
+            out.push_str(if values.len() == 1 {
+                "is "
+            } else {
+                "is one of "
+            });
+            list(fact, values, out);
         }
-        Cond::EnumIn { fact, values, .. } => format!("is one of {}", list(fact, values)),
         Cond::SetHas {
             fact,
             quant,
             values,
             ..
         } => {
-            let q = match quant {
-                SetQuant::Any => "any of",
-                SetQuant::All => "all of",
-                SetQuant::None => "none of",
-            };
-            format!("has {q} {}", list(fact, values))
+            out.push_str(match quant {
+                SetQuant::Any => "has any of ",
+                SetQuant::All => "has all of ",
+                SetQuant::None => "has none of ",
+            });
+            list(fact, values, out);
         }
-        Cond::IsTrue { fact } => match p.facts.get(*fact as usize).map(|f| &f.ty) {
-            Some(policyc_ir::ir::FactType::Documentation) => "is provided".into(),
-            _ => "is yes".into(),
-        },
-        Cond::Known { .. } => "is stated".into(),
+        Cond::IsTrue { fact } => out.push_str(if documentation(fact) {
+            "is provided"
+        } else {
+            "is yes"
+        }),
+        Cond::Known { .. } => out.push_str("is stated"),
         Cond::Not { not } => match not.as_ref() {
-            Cond::IsTrue { fact } => match p.facts.get(*fact as usize).map(|f| &f.ty) {
-                Some(policyc_ir::ir::FactType::Documentation) => "is not provided".into(),
-                _ => "is no".into(),
-            },
-            Cond::EnumIn { fact, values, .. } if values.len() == 1 => {
-                format!("is not {}", list(fact, values))
+            Cond::IsTrue { fact } => out.push_str(if documentation(fact) {
+                "is not provided"
+            } else {
+                "is no"
+            }),
+            Cond::EnumIn { fact, values, .. } => {
+                out.push_str(if values.len() == 1 {
+                    "is not "
+                } else {
+                    "is none of "
+                });
+                list(fact, values, out);
             }
-            Cond::EnumIn { fact, values, .. } => format!("is none of {}", list(fact, values)),
             Cond::SetHas {
                 fact,
                 quant: SetQuant::Any,
                 values,
                 ..
-            } => format!("has none of {}", list(fact, values)),
-            Cond::Known { .. } => "is not stated".into(),
-            Cond::Compare { op, limit: l, .. } => {
-                format!("{} {}", negate(*op).words(), limit(&l.text))
+            } => {
+                out.push_str("has none of ");
+                list(fact, values, out);
             }
-            other => format!("not ({})", allowed_in(p, other, people)),
+            Cond::Known { .. } => out.push_str("is not stated"),
+            Cond::Compare { op, limit: l, .. } => {
+                out.push_str(negate(*op).words());
+                out.push(' ');
+                limit(&l.text, out);
+            }
+            other => {
+                out.push_str("not (");
+                allowed_into(p, other, people, out);
+                out.push(')');
+            }
         },
-        Cond::All { all } => all
-            .iter()
-            .map(|x| allowed_in(p, x, people))
-            .collect::<Vec<_>>()
-            .join(" and "),
-        Cond::Any { any } => any
-            .iter()
-            .map(|x| allowed_in(p, x, people))
-            .collect::<Vec<_>>()
-            .join(" or "),
+        Cond::All { all: v } | Cond::Any { any: v } => {
+            let and = if matches!(c, Cond::All { .. }) {
+                " and "
+            } else {
+                " or "
+            };
+            for (k, x) in v.iter().enumerate() {
+                if k > 0 {
+                    out.push_str(and);
+                }
+                allowed_into(p, x, people, out);
+            }
+        }
     }
 }
 

@@ -109,7 +109,12 @@ impl Request {
         match self.shown.get(slot)? {
             Shown::None => None,
             Shown::Text(t) => Some(t.to_string()),
-            Shown::Quantity(n, unit) => Some(format!("{} {unit}", format_decimal(*n))),
+            Shown::Quantity(n, unit) => {
+                let mut s = format_decimal(*n);
+                s.push(' ');
+                s.push_str(unit);
+                Some(s)
+            }
             Shown::Derived(v) => {
                 let calc = fact.derived.as_ref()?;
                 Some(derive::show_derived(program, slot, *v, calc, self))

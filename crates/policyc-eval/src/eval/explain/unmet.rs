@@ -14,11 +14,9 @@ impl Explainer<'_> {
                 .unwrap_or_default();
             ("not_applicable", why)
         } else if v.criteria.l == Tv::False {
-            let mut unmet = Vec::new();
+            let mut labels = Vec::new();
             let mut na = Vec::new();
-            self.unmet(&ind.criteria, &mut unmet, &mut na);
-            let labels: Vec<&str> = unmet.iter().map(|u| u.label.as_str()).collect();
-            let na: Vec<&str> = na.iter().map(|u| u.label.as_str()).collect();
+            self.unmet_labels(&ind.criteria, &mut labels, &mut na);
             let why = if labels.is_empty() && !na.is_empty() {
                 format!(
                     "criteria not met: none of their branches applies to this request ({})",
@@ -96,38 +94,75 @@ impl Explainer<'_> {
     }
 
     pub(super) fn why(&self, c: &Cond, applies: bool) -> String {
+        let mut out = String::new();
+        self.why_into(c, applies, &mut out);
+        out
+    }
+
+    /// [`Explainer::why`], written at the end of `out`.
+    fn why_into(&self, c: &Cond, applies: bool, out: &mut String) {
         match c {
-            Cond::All { all } => all
-                .iter()
-                .filter(|x| cond(x, self.f()) == Tv::False)
-                .map(|x| self.why(x, applies))
-                .collect::<Vec<_>>()
-                .join("; "),
-            Cond::Any { any } => any
-                .iter()
-                .map(|x| self.why(x, applies))
-                .collect::<Vec<_>>()
-                .join("; and "),
+            Cond::All { all } => {
+                for (k, x) in all
+                    .iter()
+                    .filter(|x| cond(x, self.f()) == Tv::False)
+                    .enumerate()
+                {
+                    if k > 0 {
+                        out.push_str("; ");
+                    }
+                    self.why_into(x, applies, out);
+                }
+            }
+            Cond::Any { any } => {
+                for (k, x) in any.iter().enumerate() {
+                    if k > 0 {
+                        out.push_str("; and ");
+                    }
+                    self.why_into(x, applies, out);
+                }
+            }
             leaf => {
                 let Some(fact) = first_fact(leaf) else {
-                    return String::new();
+                    return;
                 };
-                let name = self.fact_name(fact);
-                let shown = self.shown(fact).unwrap_or_else(|| "not stated".into());
+                let shown = self.shown(fact);
+                let shown = shown.as_deref().unwrap_or("not stated");
                 let allowed = self.allowed(leaf);
+                let f = &self.p.facts[fact as usize];
+                let start = out.len();
+                // The fact named for a sentence: its description, its identifier in brackets.
+                if f.description.is_empty() {
+                    out.push_str(&f.name);
+                } else {
+                    out.push_str(&f.description);
+                    out.push_str(" [");
+                    out.push_str(&f.name);
+                    out.push(']');
+                }
                 if applies {
                     // Mid-sentence, a description starts in lower case (`the condition …`),
                     // unless it starts with an acronym (`BRAF …`).
-                    let name = words::lowercase_first(&name);
-                    return format!("it applies when {name} {allowed}; the request states {shown}");
+                    words::lowercase_first_at(out, start);
+                    out.insert_str(start, "it applies when ");
+                    out.push(' ');
+                    out.push_str(&allowed);
+                    out.push_str("; the request states ");
+                    out.push_str(shown);
+                    return;
                 }
-                let required = match allowed.as_str() {
-                    "is yes" => "yes".to_string(),
-                    "is no" => "no".to_string(),
-                    a if a.starts_with("is ") || a.starts_with("has ") => format!("that it {a}"),
-                    a => a.to_string(),
-                };
-                format!("{name} is {shown}; the policy requires {required}")
+                out.push_str(" is ");
+                out.push_str(shown);
+                out.push_str("; the policy requires ");
+                match allowed.as_str() {
+                    "is yes" => out.push_str("yes"),
+                    "is no" => out.push_str("no"),
+                    a if a.starts_with("is ") || a.starts_with("has ") => {
+                        out.push_str("that it ");
+                        out.push_str(a);
+                    }
+                    a => out.push_str(a),
+                }
             }
         }
     }
@@ -187,6 +222,36 @@ impl Explainer<'_> {
             }
             NodeBody::Group { children, .. } => {
                 children.iter().for_each(|c| self.unmet(c, out, na))
+            }
+        }
+    }
+
+    /// The labels of what [`Explainer::unmet`] lists, in its order, without the reasons and
+    /// tests.
+    fn unmet_labels<'n>(&self, n: &'n Node, out: &mut Vec<&'n str>, na: &mut Vec<&'n str>) {
+        if self.holds(n) != Tv::False {
+            return;
+        }
+        if let Some(g) = &n.guard {
+            if cond(g, self.f()) == Tv::False {
+                na.push(&n.label);
+                return;
+            }
+        }
+        match &n.body {
+            NodeBody::Referral { .. } => {}
+            NodeBody::Condition { .. } => out.push(&n.label),
+            NodeBody::Group {
+                of: GroupKind::NoneOf,
+                children,
+            } => out.extend(
+                children
+                    .iter()
+                    .filter(|c| self.holds(c) == Tv::True)
+                    .map(|c| c.label.as_str()),
+            ),
+            NodeBody::Group { children, .. } => {
+                children.iter().for_each(|c| self.unmet_labels(c, out, na))
             }
         }
     }
