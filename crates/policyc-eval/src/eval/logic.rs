@@ -915,7 +915,8 @@ fn search(
 /// leave it open.
 pub fn decide(p: &Program, req: &Request) -> Outcome {
     let mut budget = SEARCH_BUDGET;
-    decide_in(p, Scope::of(&req.values[..]), &mut budget)
+    let base = &req.values[..];
+    decide_over(p, base, Scope::of(base), &mut budget)
 }
 
 /// [`decide`] read from the tree alone, without the flat program: what the tests compare the
@@ -945,6 +946,12 @@ pub fn decide_by_tree(p: &Program, req: &Request) -> Outcome {
 
 /// [`decide`] for a partial completion of the request.
 pub(crate) fn decide_in(p: &Program, s: Scope<'_>, budget: &mut u32) -> Outcome {
+    decide_over(p, &s, s, budget)
+}
+
+/// [`decide_in`], the flat program reading the facts from `f` (the facts of `s`, read without
+/// walking a scope when they are the request's own).
+fn decide_over<F: Facts + ?Sized>(p: &Program, f: &F, s: Scope<'_>, budget: &mut u32) -> Outcome {
     let refers = p.policy.outside_dosing.is_some();
     let flat = super::flat::of(p);
     let mut all = Combined::NONE;
@@ -952,7 +959,7 @@ pub(crate) fn decide_in(p: &Program, s: Scope<'_>, budget: &mut u32) -> Outcome 
         let open = all.open();
         let fast = flat
             .and_then(|flat| flat.ind(i))
-            .and_then(|fi| fi.standings(&s, refers, open, budget));
+            .and_then(|fi| fi.standings(f, refers, open, budget));
         let set = match fast {
             Some(set) => set,
             None => {

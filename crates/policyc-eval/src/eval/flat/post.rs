@@ -35,6 +35,13 @@ enum Op {
     },
     Group(GroupKind, u16),
     Referral,
+    /// Leaves `first..first + n` (parts side by side of one `all`/`any` or group), read at once
+    /// from the masks: all of them (`all`) or any.
+    Run {
+        all: bool,
+        first: u8,
+        n: u8,
+    },
 }
 
 /// The operations of one indication: its `applies when`, criteria and dosing, in that order.
@@ -58,20 +65,60 @@ impl Emit<'_> {
         self.deepest = self.deepest.max(self.depth);
     }
 
+    /// Emit parts `start..start + n`, each run of two or more side by side that are bare leaves
+    /// (`leaf`) as one [`Op::Run`] (`all`: the run's leaves combined by `and`, else `or`; `and`
+    /// and `or` are associative, so a run counts as one part), the others by `emit`. Returns how
+    /// many entries they push.
+    fn parts(
+        &mut self,
+        start: u32,
+        n: u32,
+        all: bool,
+        leaf: impl Fn(u32) -> Option<u32>,
+        mut emit: impl FnMut(&mut Self, u32) -> Option<()>,
+    ) -> Option<usize> {
+        let mut pushed = 0;
+        let mut j = start;
+        while j < start + n {
+            let mut end = j;
+            while end < start + n && leaf(end).is_some() {
+                end += 1;
+            }
+            if end - j >= 2 {
+                let first = u8::try_from(leaf(j)?).ok()?;
+                self.push(
+                    Op::Run {
+                        all,
+                        first,
+                        n: u8::try_from(end - j).ok()?,
+                    },
+                    0,
+                );
+                j = end;
+            } else {
+                emit(self, j)?;
+                j += 1;
+            }
+            pushed += 1;
+        }
+        Some(pushed)
+    }
+
     fn cond(&mut self, i: u32) -> Option<()> {
         match self.ind.conds[i as usize] {
             C::Leaf(k) => self.push(Op::Leaf(u8::try_from(k).ok()?), 0),
             C::All(start, n) | C::Any(start, n) => {
-                for j in start..start + n {
-                    self.cond(j)?;
-                }
-                let n16 = u16::try_from(n).ok()?;
-                let op = if matches!(self.ind.conds[i as usize], C::All(..)) {
-                    Op::All(n16)
-                } else {
-                    Op::Any(n16)
+                let all = matches!(self.ind.conds[i as usize], C::All(..));
+                let leaf = |j: u32| match self.ind.conds[j as usize] {
+                    C::Leaf(k) => Some(k),
+                    _ => None,
                 };
-                self.push(op, n as usize);
+                let parts = self.parts(start, n, all, leaf, |e, j| e.cond(j))?;
+                let parts = u16::try_from(parts).ok()?;
+                self.push(
+                    if all { Op::All(parts) } else { Op::Any(parts) },
+                    parts as usize,
+                );
             }
             C::Not(j) => {
                 self.cond(j)?;
@@ -94,10 +141,21 @@ impl Emit<'_> {
             Body::Cond(c) => self.cond(c)?,
             Body::Referral => self.push(Op::Referral, 0),
             Body::Group(of, start, len) => {
-                for j in start..start + len {
-                    self.node(j)?;
-                }
-                self.push(Op::Group(of, u16::try_from(len).ok()?), len as usize);
+                // A part that is a bare leaf (no `when`, no `if`) reads as the leaf.
+                let leaf = |j: u32| {
+                    let n = self.ind.nodes[j as usize];
+                    match (n.guard, n.only_if, n.body) {
+                        (NONE, NONE, Body::Cond(c)) => match self.ind.conds[c as usize] {
+                            C::Leaf(k) => Some(k),
+                            _ => None,
+                        },
+                        _ => None,
+                    }
+                };
+                let all = of == GroupKind::AllOf;
+                let parts = self.parts(start, len, all, leaf, |e, j| e.node(j))?;
+                let parts = u16::try_from(parts).ok()?;
+                self.push(Op::Group(of, parts), parts as usize);
             }
         }
         if guard || only_if {
@@ -177,6 +235,31 @@ impl Post {
                     v | v << 2 | (p & 0xFF00)
                 }
                 Op::Referral => F | T << 2 | NO_PICK << 8,
+                Op::Run { all, first, n } => {
+                    let range = (u64::MAX >> (64 - u32::from(n))) << first;
+                    let unknown = m.unknown & range;
+                    let holds = m.holds & range & !unknown;
+                    let fails = range & !holds & !unknown;
+                    let v = if (all && fails != 0) || (!all && holds != 0) {
+                        if all {
+                            F
+                        } else {
+                            T
+                        }
+                    } else if unknown != 0 {
+                        U
+                    } else if all {
+                        T
+                    } else {
+                        F
+                    };
+                    let pick = if v == U {
+                        unknown.trailing_zeros() as u16
+                    } else {
+                        NO_PICK
+                    };
+                    v | v << 2 | pick << 8
+                }
                 Op::Group(of, n) => {
                     let parts = &stack[sp - n as usize..sp];
                     sp -= n as usize;
