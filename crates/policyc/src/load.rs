@@ -326,7 +326,7 @@ impl Loader {
             }
         };
         let (imports, amended, _) = self.resolve(&file, dir);
-        check::check_version(&file, imports, amended)
+        check::check_version(file, imports, amended)
     }
 
     /// The file's imports and the earlier version it amends, loaded; and the imports of the
@@ -450,7 +450,7 @@ impl Loader {
             Ok(items) => Ok((items.clone(), a.span)),
             Err(_) => Err(()),
         });
-        let checked = check::check_version(&file, imports, amended);
+        let checked = check::check_version(file, imports, amended);
         let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
         if errors > 0 {
             return Err(Failure::HasErrors(errors));
