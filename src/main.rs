@@ -824,8 +824,9 @@ fn cmd_check(loader: &mut Loader, files: &[PathBuf], format: ErrorFormat, strict
         .map_or(1, |n| n.get())
         .min(files.len());
     let mut code = exit::OK;
-    // Files are checked a chunk at a time, each thread with its own loader (so a library is
-    // checked once per thread), and reported in the order given, at constant memory.
+    // Files are checked a chunk at a time, each thread with a loader of its own that shares the
+    // libraries loaded (so a library is parsed and checked once per run), and reported in the
+    // order given, at constant memory.
     for chunk in files.chunks(CHECK_CHUNK) {
         let reports: Vec<FileReport> = if threads <= 1 || chunk.len() == 1 {
             chunk
@@ -834,13 +835,12 @@ fn cmd_check(loader: &mut Loader, files: &[PathBuf], format: ErrorFormat, strict
                 .collect()
         } else {
             let next = std::sync::atomic::AtomicUsize::new(0);
-            let roots = loader.roots();
             let mut done: Vec<(usize, FileReport)> = std::thread::scope(|s| {
                 let workers: Vec<_> = (0..threads)
                     .map(|_| {
                         let next = &next;
+                        let mut own = loader.fork();
                         s.spawn(move || {
-                            let mut own = Loader::new(roots.to_vec());
                             let mut out = Vec::new();
                             loop {
                                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -219,63 +219,61 @@ fn candidates(p: &Program, conds: &[&Cond], only: &BTreeSet<u32>) -> Vec<Vec<Val
             set.share(a, b);
         }
     }
-    p.facts
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let i = i as u32;
-            if !only.contains(&i) {
-                return Vec::new();
+    // Only the facts of `only` are given candidates: a node reads a few of the program's facts.
+    let mut out: Vec<Vec<Value>> = vec![Vec::new(); p.facts.len()];
+    for &i in only {
+        let (Some(f), Some(slot)) = (p.facts.get(i as usize), out.get_mut(i as usize)) else {
+            continue;
+        };
+        *slot = match &f.ty {
+            FactType::Boolean | FactType::Documentation => {
+                vec![Value::Bool(false), Value::Bool(true)]
             }
-            match &f.ty {
-                FactType::Boolean | FactType::Documentation => {
-                    vec![Value::Bool(false), Value::Bool(true)]
+            FactType::Enum { enum_index } => {
+                let e = &p.enums[*enum_index as usize];
+                let mut v: Vec<Value> = (0..e.values.len() as u32).map(Value::Enum).collect();
+                if e.open {
+                    v.push(Value::Enum(UNLISTED));
                 }
-                FactType::Enum { enum_index } => {
-                    let e = &p.enums[*enum_index as usize];
-                    let mut v: Vec<Value> = (0..e.values.len() as u32).map(Value::Enum).collect();
-                    if e.open {
-                        v.push(Value::Enum(UNLISTED));
-                    }
-                    v
-                }
-                FactType::Set { enum_index } => {
-                    let n = p.enums[*enum_index as usize].values.len();
-                    if n <= 8 {
-                        (0..(1u128 << n)).map(Value::Set).collect()
-                    } else {
-                        let mut v: BTreeSet<u128> = [0u128, (1u128 << n.min(127)) - 1].into();
-                        for m in masks.get(&i).into_iter().flatten() {
-                            v.insert(*m);
-                            for b in 0..n {
-                                v.insert(1u128 << b);
-                                v.insert(*m & !(1u128 << b));
-                            }
+                v
+            }
+            FactType::Set { enum_index } => {
+                let n = p.enums[*enum_index as usize].values.len();
+                if n <= 8 {
+                    (0..(1u128 << n)).map(Value::Set).collect()
+                } else {
+                    let mut v: BTreeSet<u128> = [0u128, (1u128 << n.min(127)) - 1].into();
+                    for m in masks.get(&i).into_iter().flatten() {
+                        v.insert(*m);
+                        for b in 0..n {
+                            v.insert(1u128 << b);
+                            v.insert(*m & !(1u128 << b));
                         }
-                        v.into_iter().map(Value::Set).collect()
                     }
+                    v.into_iter().map(Value::Set).collect()
                 }
-                FactType::Date => separating_i32(dates.get(&i))
-                    .into_iter()
-                    .map(Value::Date)
-                    .collect(),
-                FactType::Count => separating(constants.get(&i), true)
-                    .into_iter()
-                    .map(|d| Value::Num(d, 0))
-                    .collect(),
-                FactType::Number => separating(constants.get(&i), false)
-                    .into_iter()
-                    .map(|d| Value::Num(d, 0))
-                    .collect(),
-                // Quantities (doses, weights, durations) are never negative: requests are refused.
-                FactType::Quantity { .. } => separating(constants.get(&i), false)
-                    .into_iter()
-                    .filter(|d| !d.is_sign_negative())
-                    .map(|d| Value::Num(d, 0))
-                    .collect(),
             }
-        })
-        .collect()
+            FactType::Date => separating_i32(dates.get(&i))
+                .into_iter()
+                .map(Value::Date)
+                .collect(),
+            FactType::Count => separating(constants.get(&i), true)
+                .into_iter()
+                .map(|d| Value::Num(d, 0))
+                .collect(),
+            FactType::Number => separating(constants.get(&i), false)
+                .into_iter()
+                .map(|d| Value::Num(d, 0))
+                .collect(),
+            // Quantities (doses, weights, durations) are never negative: requests are refused.
+            FactType::Quantity { .. } => separating(constants.get(&i), false)
+                .into_iter()
+                .filter(|d| !d.is_sign_negative())
+                .map(|d| Value::Num(d, 0))
+                .collect(),
+        };
+    }
+    out
 }
 
 /// Pooling the constants of two facts compared with each other.
@@ -359,7 +357,8 @@ fn outcomes(n: &Node, slots: &[u32], cands: &[Vec<Value>], nfacts: usize) -> Opt
         return None;
     }
     let mut values: Vec<Option<Value>> = vec![None; nfacts];
-    let o = outs(&node_piece(n), cands, &mut values, &BTreeSet::new());
+    let mut fixed = vec![false; nfacts];
+    let o = outs(&node_piece(n), cands, &mut values, &mut fixed);
     Some((o & bit(Tv::True) != 0, o & bit(Tv::False) != 0))
 }
 
@@ -571,124 +570,138 @@ fn finish(g: Tv, p: Tv, b: Tv) -> Tv {
 }
 
 /// A part of a node, as the exact search sees it: a function of its parts' values, or a leaf
-/// condition over one or two facts.
-enum Piece<'a> {
-    /// A node: guard, `if` condition, body.
-    Node(
-        Option<Box<Piece<'a>>>,
-        Option<Box<Piece<'a>>>,
-        Box<Piece<'a>>,
-    ),
-    All(Vec<Piece<'a>>),
-    Any(Vec<Piece<'a>>),
-    Not(Box<Piece<'a>>),
+/// condition over one or two facts; with the facts it reads, found once when it is built (the
+/// search asks for them at every combination it tries).
+struct Piece<'a> {
+    kind: Kind<'a>,
+    /// For a node, its guard (if any), its `if` condition (if any) and its body, in that order.
+    parts: Vec<Piece<'a>>,
+    /// The facts the part reads, in increasing order, each once.
+    facts: Vec<u32>,
+}
+
+enum Kind<'a> {
+    /// A node, and whether it has a guard and an `if` condition.
+    Node {
+        guard: bool,
+        only_if: bool,
+    },
+    All,
+    Any,
+    Not,
     /// A referral leaf: holds, as [`eval::node`] reads it.
     Holds,
     Leaf(&'a Cond),
 }
 
+impl<'a> Piece<'a> {
+    fn new(kind: Kind<'a>, parts: Vec<Piece<'a>>) -> Piece<'a> {
+        let mut facts: Vec<u32> = match &kind {
+            Kind::Leaf(c) => {
+                let mut f = BTreeSet::new();
+                cond_facts(c, &mut f);
+                f.into_iter().collect()
+            }
+            _ => parts.iter().flat_map(|p| p.facts.iter().copied()).collect(),
+        };
+        facts.sort_unstable();
+        facts.dedup();
+        Piece { kind, parts, facts }
+    }
+}
+
 fn cond_piece(c: &Cond) -> Piece<'_> {
     match c {
-        Cond::All { all } => Piece::All(all.iter().map(cond_piece).collect()),
-        Cond::Any { any } => Piece::Any(any.iter().map(cond_piece).collect()),
-        Cond::Not { not } => Piece::Not(Box::new(cond_piece(not))),
-        leaf => Piece::Leaf(leaf),
+        Cond::All { all } => Piece::new(Kind::All, all.iter().map(cond_piece).collect()),
+        Cond::Any { any } => Piece::new(Kind::Any, any.iter().map(cond_piece).collect()),
+        Cond::Not { not } => Piece::new(Kind::Not, vec![cond_piece(not)]),
+        leaf => Piece::new(Kind::Leaf(leaf), Vec::new()),
     }
 }
 
 fn node_piece(n: &Node) -> Piece<'_> {
     let body = match &n.body {
-        NodeBody::Referral { .. } => Piece::Holds,
+        NodeBody::Referral { .. } => Piece::new(Kind::Holds, Vec::new()),
         NodeBody::Condition { condition } => cond_piece(condition),
         NodeBody::Group { of, children } => {
             let parts = children.iter().map(node_piece).collect();
             match of {
-                GroupKind::AllOf => Piece::All(parts),
-                GroupKind::OneOf => Piece::Any(parts),
-                GroupKind::NoneOf => Piece::Not(Box::new(Piece::Any(parts))),
+                GroupKind::AllOf => Piece::new(Kind::All, parts),
+                GroupKind::OneOf => Piece::new(Kind::Any, parts),
+                GroupKind::NoneOf => Piece::new(Kind::Not, vec![Piece::new(Kind::Any, parts)]),
             }
         }
     };
-    Piece::Node(
-        n.guard.as_ref().map(|c| Box::new(cond_piece(c))),
-        n.only_if.as_ref().map(|c| Box::new(cond_piece(c))),
-        Box::new(body),
+    let mut parts: Vec<Piece> = n
+        .guard
+        .iter()
+        .chain(&n.only_if)
+        .map(|c| cond_piece(c))
+        .collect();
+    parts.push(body);
+    Piece::new(
+        Kind::Node {
+            guard: n.guard.is_some(),
+            only_if: n.only_if.is_some(),
+        },
+        parts,
     )
-}
-
-impl Piece<'_> {
-    fn facts(&self, out: &mut BTreeSet<u32>) {
-        match self {
-            Piece::Node(g, p, b) => {
-                for x in g.iter().chain(p) {
-                    x.facts(out);
-                }
-                b.facts(out);
-            }
-            Piece::All(v) | Piece::Any(v) => v.iter().for_each(|x| x.facts(out)),
-            Piece::Not(x) => x.facts(out),
-            Piece::Holds => {}
-            Piece::Leaf(c) => cond_facts(c, out),
-        }
-    }
-
-    fn children(&self) -> Vec<&Self> {
-        match self {
-            Piece::Node(g, p, b) => g.iter().chain(p).map(|x| &**x).chain([&**b]).collect(),
-            Piece::All(v) | Piece::Any(v) => v.iter().collect(),
-            Piece::Not(x) => vec![&**x],
-            Piece::Holds | Piece::Leaf(_) => Vec::new(),
-        }
-    }
 }
 
 /// Every value a part takes over all combinations of the candidates of its facts that `values`
 /// leaves unassigned (`None`): exactly what trying every combination gives, found by trying only
-/// the facts that two of its parts share, and the parts' own facts separately.
+/// the facts that two of its parts share, and the parts' own facts separately. `fixed` marks, by
+/// fact, those an enclosing part is trying (assigned in `values`); it is as it was on return.
 fn outs(
     part: &Piece,
     cands: &[Vec<Value>],
-    values: &mut Vec<Option<Value>>,
-    fixed: &BTreeSet<u32>,
+    values: &mut [Option<Value>],
+    fixed: &mut [bool],
 ) -> Outs {
-    if let Piece::Leaf(c) = part {
-        let mut free = BTreeSet::new();
-        cond_facts(c, &mut free);
-        let free: Vec<u32> = free.difference(fixed).copied().collect();
-        return enumerate(&free, cands, values, &mut |values| {
-            bit(eval::cond(c, values))
-        });
-    }
-    if let Piece::Holds = part {
-        return bit(Tv::True);
+    let is_free = |f: &u32, fixed: &[bool]| !fixed.get(*f as usize).copied().unwrap_or(false);
+    match part.kind {
+        Kind::Leaf(c) => {
+            let free: Vec<u32> = part
+                .facts
+                .iter()
+                .filter(|f| is_free(f, fixed))
+                .copied()
+                .collect();
+            return enumerate(&free, cands, values, &mut |values| {
+                bit(eval::cond(c, values))
+            });
+        }
+        Kind::Holds => return bit(Tv::True),
+        _ => {}
     }
     // The facts two parts share are tried one combination at a time; the rest of each part's
     // facts are its own, so the parts' values then combine independently.
-    let children = part.children();
-    let mut seen = BTreeSet::new();
-    let mut shared = BTreeSet::new();
-    for c in &children {
-        let mut f = BTreeSet::new();
-        c.facts(&mut f);
-        for x in f.difference(fixed) {
-            if !seen.insert(*x) {
-                shared.insert(*x);
-            }
-        }
+    let mut all: Vec<u32> = part
+        .parts
+        .iter()
+        .flat_map(|c| c.facts.iter().copied())
+        .filter(|f| is_free(f, fixed))
+        .collect();
+    all.sort_unstable();
+    let mut shared: Vec<u32> = all
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    shared.dedup();
+    for f in &shared {
+        fixed[*f as usize] = true;
     }
-    let shared: Vec<u32> = shared.into_iter().collect();
-    let mut inner = fixed.clone();
-    inner.extend(shared.iter().copied());
-    enumerate(&shared, cands, values, &mut |values| {
-        let mut each = children.iter().map(|c| outs(c, cands, values, &inner));
-        match part {
-            Piece::Node(g, p, _) => {
-                let gv = if g.is_some() {
+    let out = enumerate(&shared, cands, values, &mut |values| {
+        let mut each = part.parts.iter().map(|c| outs(c, cands, values, fixed));
+        match part.kind {
+            Kind::Node { guard, only_if } => {
+                let gv = if guard {
                     each.next().unwrap_or(0)
                 } else {
                     bit(Tv::True)
                 };
-                let pv = if p.is_some() {
+                let pv = if only_if {
                     each.next().unwrap_or(0)
                 } else {
                     bit(Tv::True)
@@ -704,17 +717,21 @@ fn outs(
                 }
                 out
             }
-            Piece::All(_) => each.fold(bit(Tv::True), |acc, o| combine(acc, o, and3)),
-            Piece::Any(_) => each.fold(bit(Tv::False), |acc, o| combine(acc, o, or3)),
-            Piece::Not(_) => {
+            Kind::All => each.fold(bit(Tv::True), |acc, o| combine(acc, o, and3)),
+            Kind::Any => each.fold(bit(Tv::False), |acc, o| combine(acc, o, or3)),
+            Kind::Not => {
                 let o = each.next().unwrap_or(0);
                 TVS.iter()
                     .filter(|t| o & bit(**t) != 0)
                     .fold(0, |acc, t| acc | bit(not3(*t)))
             }
-            Piece::Holds | Piece::Leaf(_) => 0,
+            Kind::Holds | Kind::Leaf(_) => 0,
         }
-    })
+    });
+    for f in &shared {
+        fixed[*f as usize] = false;
+    }
+    out
 }
 
 /// The union of `f` over every combination of the candidates of `slots` (a fact without
@@ -722,8 +739,8 @@ fn outs(
 fn enumerate(
     slots: &[u32],
     cands: &[Vec<Value>],
-    values: &mut Vec<Option<Value>>,
-    f: &mut dyn FnMut(&mut Vec<Option<Value>>) -> Outs,
+    values: &mut [Option<Value>],
+    f: &mut dyn FnMut(&mut [Option<Value>]) -> Outs,
 ) -> Outs {
     let Some((first, rest)) = slots.split_first() else {
         return f(values);

@@ -58,21 +58,19 @@ pub fn prescan(text: &str) -> Result<(), Box<Diagnostic>> {
         ));
     }
     let bytes = text.as_bytes();
-    // Line lengths, in characters.
+    // Line lengths, in characters. A line has at most as many characters as bytes, so only a line
+    // of more than MAX_LINE_CHARS bytes has its characters counted.
     let mut line_start = 0;
-    let mut chars = 0;
-    for (i, c) in text.char_indices() {
-        if c == '\n' || c == '\r' {
-            line_start = i + 1;
-            chars = 0;
-            continue;
-        }
-        chars += 1;
-        if chars > MAX_LINE_CHARS {
-            let end = text[line_start..]
-                .find(['\n', '\r'])
-                .map(|n| line_start + n)
-                .unwrap_or(text.len());
+    for end in bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, b'\n' | b'\r'))
+        .map(|(i, _)| i)
+        .chain([text.len()])
+    {
+        let line = text.get(line_start..end).unwrap_or_default();
+        let long = line.len() > MAX_LINE_CHARS && line.chars().count() > MAX_LINE_CHARS;
+        if long {
             return Err(Box::new(
                 Diagnostic::error(
                     codes::LINE_TOO_LONG,
@@ -87,6 +85,7 @@ pub fn prescan(text: &str) -> Result<(), Box<Diagnostic>> {
                 )),
             ));
         }
+        line_start = end + 1;
     }
     // Nesting: each open bracket is one level deeper than where it opens, counting the `not`s
     // that precede it.

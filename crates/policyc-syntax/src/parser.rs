@@ -179,6 +179,13 @@ fn ident(p: P) -> Ident {
 fn string(p: P) -> Str {
     let sp = span(&p);
     let inner = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+    if !inner.contains('\\') {
+        // No escape: the text is the value (most sentences).
+        return Str {
+            value: inner.to_string(),
+            span: sp,
+        };
+    }
     let mut value = String::with_capacity(inner.len());
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {

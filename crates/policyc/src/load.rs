@@ -7,8 +7,8 @@
 //!   any extra root the caller allows);
 //! - only regular files are read, at most [`MAX_SOURCE_BYTES`] of them;
 //! - a chain of imports is at most [`MAX_IMPORT_DEPTH`] libraries deep, and circles are errors;
-//! - each library is read, parsed and checked once per [`Loader`] (cached by canonical path), so a
-//!   diamond of imports (two libraries importing the same third) declares its names once, and the
+//! - each library is read, parsed and checked once per [`Loader`] and the loaders forked from it
+//!   ([`Loader::fork`], one per thread of a run; cached by canonical path), so a diamond of imports (two libraries importing the same third) declares its names once, and the
 //!   cost of a chain of libraries is linear in their number;
 //! - an error about another file names the file and what is wrong with it, never its content.
 
@@ -17,7 +17,7 @@ use policyc_syntax::{ast, diag, parser};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The largest policy, library, cases or request file read, in bytes (1 MiB). The largest policy
 /// of this repository is about 30 KB. The parser's own limit, so a file read is one it will parse.
@@ -131,14 +131,14 @@ impl Failure {
 struct Library {
     /// Canonical path → the library's own items (imports removed), for itself and every library
     /// it imports, each once, dependencies first.
-    closure: Vec<(PathBuf, Rc<Vec<ast::Item>>)>,
+    closure: Vec<(PathBuf, Arc<Vec<ast::Item>>)>,
 }
 
 /// An earlier version of a policy, loaded for a later one that amends it.
 struct Version {
     /// Its items with the versions it amends merged in, imports removed (their spans are still
     /// in its own file's coordinates, or at its `amends` line for what it inherits).
-    items: Rc<Vec<ast::Item>>,
+    items: Arc<Vec<ast::Item>>,
     /// The imports of it and of the versions it amends: the path as written and the folder it is
     /// relative to.
     imports: Vec<(String, PathBuf)>,
@@ -161,13 +161,31 @@ pub struct ResolvedImport {
 /// a thousand policies is parsed and checked once.
 pub struct Loader {
     roots: Vec<PathBuf>,
-    cache: HashMap<PathBuf, Result<Rc<Library>, Failure>>,
+    /// What has been loaded, shared with the loaders forked from this one (and it from).
+    shared: Arc<Shared>,
+    /// How many loads (of libraries or earlier versions) this loader is inside.
+    loading: usize,
     /// The libraries being loaded, outermost first: canonical path and the name as written.
     stack: Vec<(PathBuf, String)>,
-    /// Earlier versions loaded for the versions that amend them, by canonical path.
-    versions: HashMap<PathBuf, Result<Rc<Version>, Failure>>,
     /// The versions being loaded, the file being compiled first: canonical path and name.
     version_stack: Vec<(PathBuf, String)>,
+}
+
+/// What the loaders of a run share.
+#[derive(Default)]
+struct Shared {
+    cache: Mutex<Cache>,
+    /// Held by the loader that loads what is not cached yet (with what it imports), so that the
+    /// others wait for it and find it loaded, instead of loading it too.
+    loading: Mutex<()>,
+}
+
+/// The libraries and earlier versions loaded, by canonical path.
+#[derive(Default)]
+struct Cache {
+    libraries: HashMap<PathBuf, Result<Arc<Library>, Failure>>,
+    /// Earlier versions loaded for the versions that amend them.
+    versions: HashMap<PathBuf, Result<Arc<Version>, Failure>>,
 }
 
 impl Default for Loader {
@@ -186,11 +204,53 @@ impl Loader {
             .collect();
         Loader {
             roots,
-            cache: HashMap::new(),
+            shared: Arc::default(),
+            loading: 0,
             stack: Vec::new(),
-            versions: HashMap::new(),
             version_stack: Vec::new(),
         }
+    }
+
+    /// A loader over the same roots that shares this one's libraries and earlier versions, for
+    /// another thread of the same run: each is loaded once, by the first loader that needs it (a
+    /// library shared by a thousand policies is parsed and checked once however many threads
+    /// check them).
+    pub fn fork(&self) -> Loader {
+        Loader {
+            roots: self.roots.clone(),
+            shared: Arc::clone(&self.shared),
+            loading: 0,
+            stack: Vec::new(),
+            version_stack: Vec::new(),
+        }
+    }
+
+    /// The shared cache. A thread that panicked while holding a lock left what it guards whole
+    /// (every insertion is one call), so a poisoned lock is taken as it is.
+    fn cache(&self) -> MutexGuard<'_, Cache> {
+        self.shared.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Run `load` (which loads what is not cached and caches it), one loader of the run at a
+    /// time: the outermost load waits for any other loader's, then looks in the cache again
+    /// (`cached`) before loading; the loads it makes in turn are inside it.
+    fn one_at_a_time<T>(
+        &mut self,
+        cached: impl Fn(&Cache) -> Option<T>,
+        load: impl FnOnce(&mut Loader) -> T,
+    ) -> T {
+        let shared = Arc::clone(&self.shared);
+        let _turn =
+            (self.loading == 0).then(|| shared.loading.lock().unwrap_or_else(|e| e.into_inner()));
+        if _turn.is_some() {
+            if let Some(done) = cached(&self.cache()) {
+                return done;
+            }
+        }
+        self.loading += 1;
+        let result = load(self);
+        self.loading -= 1;
+        result
     }
 
     /// The folders imports must stay inside (canonical paths). A run that checks files in parallel
@@ -326,7 +386,7 @@ impl Loader {
             }
         };
         let (imports, amended, _) = self.resolve(&file, dir);
-        check::check_version(&file, imports, amended)
+        check::check_version(file, imports, amended)
     }
 
     /// The file's imports and the earlier version it amends, loaded; and the imports of the
@@ -390,27 +450,30 @@ impl Loader {
     }
 
     /// Load the earlier version `written` (as the `amends` entry writes it) relative to `dir`.
-    fn load_version(&mut self, written: &str, dir: &Path) -> Result<Rc<Version>, Failure> {
+    fn load_version(&mut self, written: &str, dir: &Path) -> Result<Arc<Version>, Failure> {
         let key = self.locate(written, dir)?;
         if let Some(cycle) = cycle(&self.version_stack, &key, written) {
             return Err(cycle);
         }
-        if let Some(done) = self.versions.get(&key) {
-            return done.clone();
+        if let Some(done) = self.cache().versions.get(&key).cloned() {
+            return done;
         }
         if self.version_stack.len() > MAX_IMPORT_DEPTH {
             return Err(Failure::TooDeep);
         }
-        self.version_stack.push((key.clone(), written.to_string()));
-        let result = self.load_version_uncached(&key);
-        self.version_stack.pop();
-        if !matches!(result, Err(Failure::Cycle(_))) {
-            self.versions.insert(key, result.clone());
-        }
-        result
+        let cached = |c: &Cache| c.versions.get(&key).cloned();
+        self.one_at_a_time(cached, |this| {
+            this.version_stack.push((key.clone(), written.to_string()));
+            let result = this.load_version_uncached(&key);
+            this.version_stack.pop();
+            if !matches!(result, Err(Failure::Cycle(_))) {
+                this.cache().versions.insert(key.clone(), result.clone());
+            }
+            result
+        })
     }
 
-    fn load_version_uncached(&mut self, key: &Path) -> Result<Rc<Version>, Failure> {
+    fn load_version_uncached(&mut self, key: &Path) -> Result<Arc<Version>, Failure> {
         let text = read_text(key, MAX_SOURCE_BYTES, false).map_err(Failure::Unreadable)?;
         let dir = key.parent().unwrap_or(Path::new("."));
         let file = parser::parse(&text).map_err(|_| Failure::HasErrors(1))?;
@@ -450,7 +513,7 @@ impl Loader {
             Ok(items) => Ok((items.clone(), a.span)),
             Err(_) => Err(()),
         });
-        let checked = check::check_version(&file, imports, amended);
+        let checked = check::check_version(file, imports, amended);
         let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
         if errors > 0 {
             return Err(Failure::HasErrors(errors));
@@ -459,8 +522,8 @@ impl Loader {
             Some(Ok((base, span))) => check::merge_version(own, base, span).0,
             _ => own,
         };
-        Ok(Rc::new(Version {
-            items: Rc::new(items),
+        Ok(Arc::new(Version {
+            items: Arc::new(items),
             imports: chain,
         }))
     }
@@ -495,28 +558,32 @@ impl Loader {
     }
 
     /// Load the library `written` (as the import writes it) relative to `dir`.
-    fn load(&mut self, written: &str, dir: &Path) -> Result<Rc<Library>, Failure> {
+    fn load(&mut self, written: &str, dir: &Path) -> Result<Arc<Library>, Failure> {
         let key = self.locate(written, dir)?;
         if let Some(cycle) = cycle(&self.stack, &key, written) {
             return Err(cycle);
         }
-        if let Some(done) = self.cache.get(&key) {
-            return done.clone();
+        if let Some(done) = self.cache().libraries.get(&key).cloned() {
+            return done;
         }
         if self.stack.len() > MAX_IMPORT_DEPTH {
             return Err(Failure::TooDeep);
         }
-        self.stack.push((key.clone(), written.to_string()));
-        let result = self.load_uncached(&key);
-        self.stack.pop();
-        // A circle depends on the chain that led here; everything else is a property of the file.
-        if !matches!(result, Err(Failure::Cycle(_))) {
-            self.cache.insert(key, result.clone());
-        }
-        result
+        let cached = |c: &Cache| c.libraries.get(&key).cloned();
+        self.one_at_a_time(cached, |this| {
+            this.stack.push((key.clone(), written.to_string()));
+            let result = this.load_uncached(&key);
+            this.stack.pop();
+            // A circle depends on the chain that led here; everything else is a property of the
+            // file.
+            if !matches!(result, Err(Failure::Cycle(_))) {
+                this.cache().libraries.insert(key.clone(), result.clone());
+            }
+            result
+        })
     }
 
-    fn load_uncached(&mut self, key: &Path) -> Result<Rc<Library>, Failure> {
+    fn load_uncached(&mut self, key: &Path) -> Result<Arc<Library>, Failure> {
         let text = read_text(key, MAX_SOURCE_BYTES, false).map_err(Failure::Unreadable)?;
         let lib_dir = key.parent().unwrap_or(Path::new("."));
         let file = match parser::parse(&text) {
@@ -524,7 +591,7 @@ impl Loader {
             Err(_) => return Err(Failure::HasErrors(1)),
         };
         // The library's own imports, loaded (and cached) first.
-        let mut closure: Vec<(PathBuf, Rc<Vec<ast::Item>>)> = Vec::new();
+        let mut closure: Vec<(PathBuf, Arc<Vec<ast::Item>>)> = Vec::new();
         let mut imports = Vec::new();
         let mut seen: HashSet<PathBuf> = HashSet::new();
         for item in &file.items {
@@ -574,8 +641,8 @@ impl Loader {
             .into_iter()
             .filter(|i| !matches!(i, ast::Item::Import(_)))
             .collect();
-        closure.push((key.to_path_buf(), Rc::new(own)));
-        Ok(Rc::new(Library { closure }))
+        closure.push((key.to_path_buf(), Arc::new(own)));
+        Ok(Arc::new(Library { closure }))
     }
 }
 

@@ -38,7 +38,7 @@ pub enum ImportProblem {
 
 /// Check a parsed file whose imports have been loaded, and lower it to IR.
 pub fn check_with_imports(file: &File, imports: Vec<Import>) -> Checked {
-    check_version(file, imports, None)
+    check_version(file.clone(), imports, None)
 }
 
 /// The earlier version a file amends (`amends "proleukin.policy"` in its header), as loaded.
@@ -55,8 +55,9 @@ pub struct Amended {
 
 /// Check a parsed file whose imports, and the earlier version it amends (if its header says
 /// `amends`), have been loaded, and lower it to IR. The libraries' items come first; then the
-/// file as it reads with the earlier version merged in ([`merge_version`]).
-pub fn check_version(file: &File, imports: Vec<Import>, amended: Option<Amended>) -> Checked {
+/// file as it reads with the earlier version merged in ([`merge_version`]). The file is taken, not
+/// borrowed: its items become the checked file's, uncopied.
+pub fn check_version(file: File, imports: Vec<Import>, amended: Option<Amended>) -> Checked {
     let mut problems = Vec::new();
     let mut items: Vec<Item> = Vec::new();
     for imp in imports {
@@ -76,9 +77,8 @@ pub fn check_version(file: &File, imports: Vec<Import>, amended: Option<Amended>
     let mut imported: std::collections::HashSet<usize> = (0..items.len()).collect();
     let own: Vec<Item> = file
         .items
-        .iter()
+        .into_iter()
         .filter(|i| !matches!(i, Item::Import(_)))
-        .cloned()
         .collect();
     let amends = amends_entry(&own);
     let mut base_failed = false;
