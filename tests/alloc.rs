@@ -190,3 +190,26 @@ fn decide_does_not_allocate() {
         100 * reqs.len()
     );
 }
+
+/// A program's first decision makes its flat program (and allocates for it), unless
+/// `eval::prepare` made it before: then even the first decision allocates nothing.
+#[test]
+fn prepare_makes_the_flat_program_before_the_first_decision() {
+    let (compiled, reqs) = prepared();
+    let (n, first) = {
+        let fresh = compiled.clone();
+        allocations(|| black_box(decide(&fresh, &reqs[0])))
+    };
+    assert!(
+        n >= 1,
+        "a first decision without prepare made {n} allocations"
+    );
+    let fresh = compiled.clone();
+    policyc::eval::prepare(&fresh);
+    let (n, o) = allocations(|| black_box(decide(&fresh, &reqs[0])));
+    assert_eq!(
+        n, 0,
+        "the first decision after prepare made {n} allocations"
+    );
+    assert_eq!(o, first);
+}

@@ -5,12 +5,13 @@
 //! `one of` is the dual; `not` swaps true and false.
 //!
 //! [`decide`] answers with the decision alone, reading slots and comparing decimals, with no
-//! allocation. [`evaluate`] answers with the full explanation, in the policy's own labels and words.
+//! allocation once the program's flat program is made ([`prepare`], or the first decision). [`evaluate`] answers with the full explanation, in the policy's own labels and words.
 //!
 //! [`evaluate_with`] also reports to an [`Observer`] how each part of the policy evaluates; test
 //! coverage is recorded that way. Without an observer the reports compile away.
 //!
-//! The module is split by concern: `logic` (the three-valued core and the fast path), `observe`
+//! The module is split by concern: `logic` (the three-valued core), `flat` (the flat program
+//! `decide` runs, and its exact search over leaf bit masks), `observe`
 //! (the evaluator's reports), `decision` (the decision as data), `explain` (the explanation) and
 //! `words` (conditions and decisions in words); everything public is re-exported here.
 
@@ -29,7 +30,7 @@ pub use decision::*;
 pub use explain::{evaluate, evaluate_with};
 use explain::{phase_sentence, regimen_sentence};
 pub use flat::self_check as flat_self_check;
-pub use logic::{cond, decide, decide_by_tree, node, Outcome, Tv};
+pub use logic::{cond, decide, decide_by_tree, node, prepare, Outcome, Tv};
 pub(crate) use observe::limit_leaves;
 pub use observe::{NoObserver, Observer, Part};
 pub use words::{describe, render_human};

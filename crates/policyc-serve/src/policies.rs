@@ -171,6 +171,8 @@ fn compile_folder(dir: &Path, color: bool) -> Result<Vec<Outcome>, String> {
 
 fn loaded(path: PathBuf, program: Program) -> Arc<Loaded> {
     let content_hash = content_hash(&program);
+    // The flat program is made at load, not by the first request.
+    policyc::eval::prepare(&program);
     Arc::new(Loaded {
         path,
         program,

@@ -20,6 +20,7 @@
 //! cells of each unstated fact it reads are supported, and every unknown leaf is unknown because
 //! its fact is unstated. Otherwise, `None` sends the caller to the tree.
 
+mod build;
 mod masks;
 mod post;
 mod self_check;
@@ -32,7 +33,7 @@ use super::logic::{
     DENY, SEARCH_DEPTH,
 };
 use crate::request::{Value, UNLISTED};
-use policyc_ir::ir::{Cond, Const, IndicationDef, Limit, Node, NodeBody, Program};
+use policyc_ir::ir::{Cond, Const, IndicationDef, Limit, Program};
 use policyc_syntax::ast::{CmpOp, GroupKind, SetQuant};
 
 /// No condition (a node's absent `when` or `if`).
@@ -283,104 +284,10 @@ impl Masks {
     }
 }
 
-/// Lays an indication out flat.
-struct Builder {
-    leaves: Vec<Leaf>,
-    conds: Vec<C>,
-    nodes: Vec<N>,
-}
-
-impl Builder {
-    /// Lay out `c` at `conds[at]` (reserved), its children side by side after it.
-    fn cond(&mut self, c: &Cond, at: usize) {
-        let flat = match c {
-            Cond::All { all: v } | Cond::Any { any: v } => {
-                let start = self.conds.len();
-                self.conds.extend(v.iter().map(|_| C::Leaf(0)));
-                for (j, x) in v.iter().enumerate() {
-                    self.cond(x, start + j);
-                }
-                let (s, n) = (start as u32, v.len() as u32);
-                if matches!(c, Cond::All { .. }) {
-                    C::All(s, n)
-                } else {
-                    C::Any(s, n)
-                }
-            }
-            Cond::Not { not } => {
-                let j = self.conds.len();
-                self.conds.push(C::Leaf(0));
-                self.cond(not, j);
-                C::Not(j as u32)
-            }
-            leaf => {
-                self.leaves.push(Leaf::new(leaf));
-                C::Leaf(self.leaves.len() as u32 - 1)
-            }
-        };
-        self.conds[at] = flat;
-    }
-
-    fn new_cond(&mut self, c: Option<&Cond>) -> u32 {
-        match c {
-            None => NONE,
-            Some(c) => {
-                let at = self.conds.len();
-                self.conds.push(C::Leaf(0));
-                self.cond(c, at);
-                at as u32
-            }
-        }
-    }
-
-    /// Lay out `n` at `nodes[at]` (reserved), its children side by side.
-    fn node(&mut self, n: &Node, at: usize) {
-        let guard = self.new_cond(n.guard.as_ref());
-        let only_if = self.new_cond(n.only_if.as_ref());
-        let body = match &n.body {
-            NodeBody::Condition { condition } => Body::Cond(self.new_cond(Some(condition))),
-            NodeBody::Referral { .. } => Body::Referral,
-            NodeBody::Group { of, children } => {
-                let start = self.nodes.len();
-                self.nodes.extend(children.iter().map(|_| N {
-                    guard: NONE,
-                    only_if: NONE,
-                    body: Body::Referral,
-                }));
-                for (j, c) in children.iter().enumerate() {
-                    self.node(c, start + j);
-                }
-                Body::Group(*of, start as u32, children.len() as u32)
-            }
-        };
-        self.nodes[at] = N {
-            guard,
-            only_if,
-            body,
-        };
-    }
-
-    fn new_node(&mut self, n: Option<&Node>) -> u32 {
-        match n {
-            None => NONE,
-            Some(n) => {
-                let at = self.nodes.len();
-                self.nodes.push(N {
-                    guard: NONE,
-                    only_if: NONE,
-                    body: Body::Referral,
-                });
-                self.node(n, at);
-                at as u32
-            }
-        }
-    }
-}
-
 impl Ind {
     fn new(p: &Program, i: usize) -> Option<Ind> {
         let def: &IndicationDef = p.indications.get(i)?;
-        let mut b = Builder {
+        let mut b = build::Builder {
             leaves: Vec::new(),
             conds: Vec::new(),
             nodes: Vec::new(),

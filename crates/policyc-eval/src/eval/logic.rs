@@ -905,7 +905,8 @@ fn search(
     }
 }
 
-/// The decision, without explanation. No allocation.
+/// The decision, without explanation. No allocation (but for the first decision of a program,
+/// which makes its flat program; see [`prepare`]).
 ///
 /// Approve under the first indication that approves whatever the unstated facts are; else refer
 /// under the first indication that refers whatever they are, if no indication can approve; else
@@ -917,6 +918,12 @@ pub fn decide(p: &Program, req: &Request) -> Outcome {
     let mut budget = SEARCH_BUDGET;
     let base = &req.values[..];
     decide_over(p, base, Scope::of(base), &mut budget)
+}
+
+/// Make the flat program [`decide`] runs now, rather than on the first decision: for a service
+/// that loads a policy and then answers requests, so that no request pays for it.
+pub fn prepare(p: &Program) {
+    let _ = super::flat::of(p);
 }
 
 /// [`decide`] read from the tree alone, without the flat program: what the tests compare the
