@@ -29,8 +29,8 @@ pub use self_check::self_check;
 
 use super::cells::{self, Cells};
 use super::logic::{
-    and3, cmp_holds, compare_value, cond_in, or3, possible, Facts, Scope, Sec, Tv, Values, APPROVE,
-    DENY, SEARCH_DEPTH,
+    and3, cmp_holds, compare_value, cond_in, finish, or3, possible, Facts, Scope, Sec, Tv, Values,
+    APPROVE, DENY, SEARCH_DEPTH,
 };
 use crate::request::{Value, UNLISTED};
 use policyc_ir::ir::{Cond, Const, IndicationDef, Limit, Program};
@@ -417,19 +417,7 @@ impl Ind {
             Body::Referral => (Tv::False, Tv::True),
             Body::Group(of, start, len) => self.group(of, start, len, s),
         };
-        let finish = |b: Tv| {
-            let b = match (p, b) {
-                (Tv::Unknown, Tv::True) => Tv::True,
-                (Tv::Unknown, _) => Tv::Unknown,
-                (_, b) => b,
-            };
-            match (g, b) {
-                (_, Tv::False) => Tv::False,
-                (Tv::True, b) => b,
-                _ => Tv::Unknown,
-            }
-        };
-        (finish(bs), finish(bl))
+        (finish(g, p, bs), finish(g, p, bl))
     }
 
     /// A group's readings: [`super::logic::node_pair`]'s groups.
@@ -531,16 +519,7 @@ impl Ind {
                 }
             }
         };
-        let b = match (p, b) {
-            (Tv::Unknown, Tv::True) => Tv::True,
-            (Tv::Unknown, _) => Tv::Unknown,
-            (_, b) => b,
-        };
-        match (g, b) {
-            (_, Tv::False) => Tv::False,
-            (Tv::True, b) => b,
-            _ => Tv::Unknown,
-        }
+        finish(g, p, b)
     }
 
     /// The standings the indication could have, doing only the work that can change the

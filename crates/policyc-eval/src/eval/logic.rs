@@ -275,6 +275,23 @@ pub(crate) fn node_r(n: &Node, f: &[Option<Value>], r: Referral) -> Tv {
     }
 }
 
+/// A node's value from its `when` (`g`, not false), its `if` (`p`, not false) and its body's value
+/// `b` in one reading: `if P: body` is the implication ¬P ∨ body, and the node is not met where
+/// its `when` is false. Every reading of a node, in the tree and in the flat program, ends here.
+#[inline]
+pub(super) fn finish(g: Tv, p: Tv, b: Tv) -> Tv {
+    let b = match (p, b) {
+        (Tv::Unknown, Tv::True) => Tv::True,
+        (Tv::Unknown, _) => Tv::Unknown,
+        (_, b) => b,
+    };
+    match (g, b) {
+        (_, Tv::False) => Tv::False,
+        (Tv::True, b) => b,
+        _ => Tv::Unknown,
+    }
+}
+
 /// Both readings of a node at once, (strict, lenient), evaluating each condition once, reporting
 /// to `o`.
 pub(crate) fn node_pair<F: Facts + ?Sized, O: Observer>(n: &Node, f: &F, o: &mut O) -> (Tv, Tv) {
@@ -303,19 +320,7 @@ pub(crate) fn node_pair<F: Facts + ?Sized, O: Observer>(n: &Node, f: &F, o: &mut
     }
     let (bs, bl) = body_pair(n, f, o);
     o.body(n, bl);
-    let finish = |b: Tv| {
-        let b = match (p, b) {
-            (Tv::Unknown, Tv::True) => Tv::True,
-            (Tv::Unknown, _) => Tv::Unknown,
-            (_, b) => b,
-        };
-        match (g, b) {
-            (_, Tv::False) => Tv::False,
-            (Tv::True, b) => b,
-            _ => Tv::Unknown,
-        }
-    };
-    (finish(bs), finish(bl))
+    (finish(g, p, bs), finish(g, p, bl))
 }
 
 fn body_pair<F: Facts + ?Sized, O: Observer>(n: &Node, f: &F, o: &mut O) -> (Tv, Tv) {
@@ -917,7 +922,7 @@ fn search(
 pub fn decide(p: &Program, req: &Request) -> Outcome {
     let mut budget = SEARCH_BUDGET;
     let base = &req.values[..];
-    decide_over(p, base, Scope::of(base), &mut budget)
+    decide_over(p, super::flat::of(p), base, Scope::of(base), &mut budget)
 }
 
 /// Make the flat program [`decide`] runs now, rather than on the first decision: for a service
@@ -931,36 +936,25 @@ pub fn prepare(p: &Program) {
 #[doc(hidden)]
 pub fn decide_by_tree(p: &Program, req: &Request) -> Outcome {
     let mut budget = SEARCH_BUDGET;
-    let s = Scope::of(&req.values[..]);
-    let refers = p.policy.outside_dosing.is_some();
-    let mut all = Combined::NONE;
-    for (i, ind) in p.indications.iter().enumerate() {
-        let open = all.open();
-        let mut set = possible_lean(ind, &s, refers, open);
-        if set.count_ones() > 1 {
-            set = search(p, i, s, refers, open, 0, 0, &mut budget);
-        }
-        if set == APPROVE {
-            return Outcome {
-                kind: DecisionKind::Approve,
-                indication: Some(i),
-            };
-        }
-        all.add(i, set);
-    }
-    all.outcome()
+    let base = &req.values[..];
+    decide_over(p, None, base, Scope::of(base), &mut budget)
 }
 
 /// [`decide`] for a partial completion of the request.
 pub(crate) fn decide_in(p: &Program, s: Scope<'_>, budget: &mut u32) -> Outcome {
-    decide_over(p, &s, s, budget)
+    decide_over(p, super::flat::of(p), &s, s, budget)
 }
 
-/// [`decide_in`], the flat program reading the facts from `f` (the facts of `s`, read without
-/// walking a scope when they are the request's own).
-fn decide_over<F: Facts + ?Sized>(p: &Program, f: &F, s: Scope<'_>, budget: &mut u32) -> Outcome {
+/// [`decide_in`], by the flat program `flat` where it can (reading the facts from `f`: those of
+/// `s`, read without walking a scope when they are the request's own), else by the tree.
+fn decide_over<F: Facts + ?Sized>(
+    p: &Program,
+    flat: Option<&super::flat::Flat>,
+    f: &F,
+    s: Scope<'_>,
+    budget: &mut u32,
+) -> Outcome {
     let refers = p.policy.outside_dosing.is_some();
-    let flat = super::flat::of(p);
     let mut all = Combined::NONE;
     for (i, ind) in p.indications.iter().enumerate() {
         let open = all.open();

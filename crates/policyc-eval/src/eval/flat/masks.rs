@@ -3,7 +3,7 @@
 //! postorder form, and what the tests compare the postorder form with.
 
 use super::{Body, Ind, Masks, C, NONE};
-use crate::eval::logic::{and3, or3, Sec, Tv, Values};
+use crate::eval::logic::{and3, finish, or3, Sec, Tv, Values};
 use policyc_syntax::ast::GroupKind;
 
 impl Ind {
@@ -72,18 +72,6 @@ impl Ind {
             Body::Referral => (Tv::False, Tv::True, NONE),
             Body::Group(of, start, len) => self.mgroup(of, start, len, m),
         };
-        let finish = |b: Tv| {
-            let b = match (p, b) {
-                (Tv::Unknown, Tv::True) => Tv::True,
-                (Tv::Unknown, _) => Tv::Unknown,
-                (_, b) => b,
-            };
-            match (g, b) {
-                (_, Tv::False) => Tv::False,
-                (Tv::True, b) => b,
-                _ => Tv::Unknown,
-            }
-        };
         let pick = if g == Tv::Unknown {
             gp
         } else if p == Tv::Unknown {
@@ -91,7 +79,7 @@ impl Ind {
         } else {
             bp
         };
-        (finish(bs), finish(bl), pick)
+        (finish(g, p, bs), finish(g, p, bl), pick)
     }
 
     /// A group over masks: [`Ind::group`], with the pick of its first unknown part.
