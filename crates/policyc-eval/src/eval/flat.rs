@@ -565,6 +565,19 @@ impl Ind {
         self.exact(f, refers, approve_only, budget)
     }
 
+    /// Every leaf's value for the facts `f`, as masks (at most [`MAX_LEAVES`] leaves).
+    fn masks<F: Facts + ?Sized>(&self, f: &F) -> Masks {
+        let (mut holds, mut unknown) = (0u64, 0u64);
+        for (k, leaf) in self.leaves.iter().enumerate() {
+            match leaf.eval(f) {
+                Tv::True => holds |= 1 << k,
+                Tv::Unknown => unknown |= 1 << k,
+                Tv::False => {}
+            }
+        }
+        Masks { holds, unknown }
+    }
+
     /// The standings the indication reaches over every completion of the facts the request
     /// leaves unstated: the tree's `exact_standings`, worked out over bit masks (see the module's
     /// documentation). With `approve_only`, stops once something other than an approval is
@@ -579,14 +592,7 @@ impl Ind {
         budget: &mut u32,
     ) -> Option<u8> {
         let slots = self.slots.as_ref()?;
-        let (mut holds, mut unknown) = (0u64, 0u64);
-        for (k, leaf) in self.leaves.iter().enumerate() {
-            match leaf.eval(f) {
-                Tv::True => holds |= 1 << k,
-                Tv::Unknown => unknown |= 1 << k,
-                Tv::False => {}
-            }
-        }
+        let Masks { holds, unknown } = self.masks(f);
         let set = possible(self.over(&Masks { holds, unknown }).0, refers);
         if set.count_ones() <= 1 || (approve_only && set & APPROVE == 0) {
             return Some(set);

@@ -47,14 +47,7 @@ pub fn self_check(p: &Program, req: &crate::request::Request) -> Result<(), Stri
         if ind.leaves.len() > MAX_LEAVES {
             continue;
         }
-        let (mut holds, mut unknown) = (0u64, 0u64);
-        for (k, leaf) in ind.leaves.iter().enumerate() {
-            match leaf.eval(f) {
-                Tv::True => holds |= 1 << k,
-                Tv::Unknown => unknown |= 1 << k,
-                Tv::False => {}
-            }
-        }
+        let Masks { holds, unknown } = ind.masks(f);
         // Every unknown leaf unknown because its fact is unstated: the search's picks agree.
         let covered = ind.leaves.iter().enumerate().all(|(k, leaf)| {
             unknown >> k & 1 == 0 || leaf.varying_slot().is_some_and(|s| f[s as usize].is_none())
