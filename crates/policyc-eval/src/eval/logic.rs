@@ -860,7 +860,7 @@ pub(crate) fn exact_standings(
 /// so that a part of the search that can only find those is skipped (what it returns is then a
 /// superset of its own, within `found`, and the union stays exact).
 #[allow(clippy::too_many_arguments)]
-fn search(
+pub(crate) fn search(
     p: &Program,
     i: usize,
     s: Scope<'_>,

@@ -1,7 +1,9 @@
 //! The flat program compared with the tree, for the differential tests.
 
-use super::{of, Live, Masks, Sec, Tv, Values, MAX_LEAVES, NONE};
-use crate::eval::logic::cond_in;
+use super::{of, Leaf, Live, Masks, Sec, Tv, Values, MAX_LEAVES, MAX_OPEN, NONE};
+use crate::eval::cells::{self, Cells};
+use crate::eval::logic::{cond_in, search, Scope, SEARCH_BUDGET};
+use crate::request::Value;
 use policyc_ir::ir::Program;
 
 /// Compares, for one request, every way the flat program reads each indication with the tree's:
@@ -63,6 +65,69 @@ pub fn self_check(p: &Program, req: &crate::request::Request) -> Result<(), Stri
                     "indication {}: the flat search settles slot {flat_pick:?} first, the tree {tree_pick:?}",
                     def.label
                 ));
+            }
+        }
+        // The exact search: wherever the flat program can run it, it answers as the tree's search
+        // does and spends the same budget, cell for cell; it gives way to the tree only where it
+        // cannot run (a leaf unknown for another reason than an unstated fact, two facts
+        // compared, unsupported cells, too many unstated facts).
+        let unstated_leaf = |leaf: &Leaf| match leaf {
+            Leaf::IsTrue { slot } | Leaf::Enum { slot, .. } | Leaf::Set { slot, .. } => {
+                Some(*slot).filter(|s| f[*s as usize].is_none())
+            }
+            Leaf::Compare {
+                slot,
+                condition: false,
+                ..
+            } => Some(*slot).filter(|s| f[*s as usize].is_none()),
+            _ => None,
+        };
+        let mut open: Vec<u32> = Vec::new();
+        let mut runnable = !ind.leaves.iter().any(|l| matches!(l, Leaf::Facts(_)));
+        for (k, leaf) in ind.leaves.iter().enumerate() {
+            if unknown >> k & 1 == 1 {
+                match unstated_leaf(leaf) {
+                    Some(slot) if !open.contains(&slot) => open.push(slot),
+                    Some(_) => {}
+                    None => runnable = false,
+                }
+            }
+        }
+        let unstated: Vec<Option<Value>> = vec![None; p.facts.len()];
+        runnable &= open.len() <= MAX_OPEN
+            && open.iter().all(|&slot| {
+                cells::for_each_cell(p, Some(i), slot, &unstated[..], &mut |_| true) == Cells::Done
+            });
+        let refers = p.policy.outside_dosing.is_some();
+        for approve_only in [false, true] {
+            let (mut flat_budget, mut tree_budget) = (SEARCH_BUDGET, SEARCH_BUDGET);
+            let flat = ind.exact(f, refers, approve_only, &mut flat_budget);
+            let tree = search(
+                p,
+                i,
+                Scope::of(f),
+                refers,
+                approve_only,
+                0,
+                0,
+                &mut tree_budget,
+            );
+            match flat {
+                Some(set) if set != tree || flat_budget != tree_budget => {
+                    return Err(format!(
+                        "indication {} (approve_only {approve_only}): the flat search finds {set:#b} spending {}, the tree's {tree:#b} spending {}",
+                        def.label,
+                        SEARCH_BUDGET - flat_budget,
+                        SEARCH_BUDGET - tree_budget
+                    ));
+                }
+                None if runnable => {
+                    return Err(format!(
+                        "indication {} (approve_only {approve_only}): the flat search gave way to the tree where it can run",
+                        def.label
+                    ));
+                }
+                _ => {}
             }
         }
         let mut variants = vec![(holds, unknown)];
