@@ -20,7 +20,7 @@ const U: u16 = 3;
 /// No leaf picked.
 const NO_PICK: u16 = 0xFF;
 /// The deepest the stack may grow; an indication that needs more is read recursively.
-const MAX_STACK: usize = 96;
+pub(super) const MAX_STACK: usize = 96;
 
 #[derive(Debug, Clone, Copy)]
 enum Op {

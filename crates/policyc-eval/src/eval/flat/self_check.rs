@@ -49,6 +49,13 @@ pub fn self_check(p: &Program, req: &crate::request::Request) -> Result<(), Stri
         if ind.leaves.len() > MAX_LEAVES {
             continue;
         }
+        // The stack never holds more entries than the indication has conditions and nodes.
+        if ind.post.is_none() && ind.conds.len() + ind.nodes.len() <= super::post::MAX_STACK {
+            return Err(format!(
+                "indication {} has no postorder form, though its stack would fit",
+                def.label
+            ));
+        }
         let Masks { holds, unknown } = ind.masks(f);
         // Every unknown leaf unknown because its fact is unstated: the search's picks agree.
         let covered = ind.leaves.iter().enumerate().all(|(k, leaf)| {
