@@ -49,8 +49,12 @@ pub fn self_check(p: &Program, req: &crate::request::Request) -> Result<(), Stri
         if ind.leaves.len() > MAX_LEAVES {
             continue;
         }
-        // The stack never holds more entries than the indication has conditions and nodes.
-        if ind.post.is_none() && ind.conds.len() + ind.nodes.len() <= super::post::MAX_STACK {
+        // An indication searched over masks (no two facts compared) has its postorder form when
+        // its stack fits: the stack never holds more entries than it has conditions and nodes.
+        if ind.slots.is_some()
+            && ind.post.is_none()
+            && ind.conds.len() + ind.nodes.len() <= super::post::MAX_STACK
+        {
             return Err(format!(
                 "indication {} has no postorder form, though its stack would fit",
                 def.label
