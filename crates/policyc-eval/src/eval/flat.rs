@@ -251,21 +251,6 @@ pub(crate) struct Ind {
     single: bool,
 }
 
-/// Where leaf values are read from.
-trait Src {
-    fn leaf(&mut self, ind: &Ind, k: u32) -> Tv;
-}
-
-/// The request's facts (or a completion of them).
-struct Live<'f, F: ?Sized>(&'f F);
-
-impl<F: Facts + ?Sized> Src for Live<'_, F> {
-    #[inline]
-    fn leaf(&mut self, ind: &Ind, k: u32) -> Tv {
-        ind.leaves[k as usize].eval(self.0)
-    }
-}
-
 /// Leaf values given as bit masks: bit `k` of `unknown` if leaf `k` is unknown, else of `holds`
 /// if it holds.
 struct Masks {
@@ -361,13 +346,13 @@ impl Ind {
     }
 
     /// Condition `i`: [`cond_in`].
-    fn cond<S: Src>(&self, i: u32, s: &mut S) -> Tv {
+    fn cond<F: Facts + ?Sized>(&self, i: u32, f: &F) -> Tv {
         match self.conds[i as usize] {
-            C::Leaf(k) => s.leaf(self, k),
+            C::Leaf(k) => self.leaves[k as usize].eval(f),
             C::All(start, n) => {
                 let mut r = Tv::True;
                 for j in start..start + n {
-                    match self.cond(j, s) {
+                    match self.cond(j, f) {
                         Tv::False => return Tv::False,
                         Tv::Unknown => r = Tv::Unknown,
                         Tv::True => {}
@@ -378,7 +363,7 @@ impl Ind {
             C::Any(start, n) => {
                 let mut r = Tv::False;
                 for j in start..start + n {
-                    match self.cond(j, s) {
+                    match self.cond(j, f) {
                         Tv::True => return Tv::True,
                         Tv::Unknown => r = Tv::Unknown,
                         Tv::False => {}
@@ -386,17 +371,17 @@ impl Ind {
                 }
                 r
             }
-            C::Not(j) => self.cond(j, s).not(),
+            C::Not(j) => self.cond(j, f).not(),
         }
     }
 
     /// Node `i`, both readings (strict, lenient): [`super::logic::node_pair`].
-    fn node<S: Src>(&self, i: u32, s: &mut S) -> (Tv, Tv) {
+    fn node<F: Facts + ?Sized>(&self, i: u32, f: &F) -> (Tv, Tv) {
         let n = self.nodes[i as usize];
         let g = if n.guard == NONE {
             Tv::True
         } else {
-            self.cond(n.guard, s)
+            self.cond(n.guard, f)
         };
         if g == Tv::False {
             return (Tv::False, Tv::False);
@@ -404,29 +389,29 @@ impl Ind {
         let p = if n.only_if == NONE {
             Tv::True
         } else {
-            self.cond(n.only_if, s)
+            self.cond(n.only_if, f)
         };
         if p == Tv::False {
             return (g, g);
         }
         let (bs, bl) = match n.body {
             Body::Cond(c) => {
-                let c = self.cond(c, s);
+                let c = self.cond(c, f);
                 (c, c)
             }
             Body::Referral => (Tv::False, Tv::True),
-            Body::Group(of, start, len) => self.group(of, start, len, s),
+            Body::Group(of, start, len) => self.group(of, start, len, f),
         };
         (finish(g, p, bs), finish(g, p, bl))
     }
 
     /// A group's readings: [`super::logic::node_pair`]'s groups.
-    fn group<S: Src>(&self, of: GroupKind, start: u32, len: u32, s: &mut S) -> (Tv, Tv) {
+    fn group<F: Facts + ?Sized>(&self, of: GroupKind, start: u32, len: u32, f: &F) -> (Tv, Tv) {
         match of {
             GroupKind::AllOf => {
                 let (mut st, mut l) = (Tv::True, Tv::True);
                 for j in start..start + len {
-                    let (cs, cl) = self.node(j, s);
+                    let (cs, cl) = self.node(j, f);
                     st = and3(st, cs);
                     l = and3(l, cl);
                     if l == Tv::False {
@@ -438,7 +423,7 @@ impl Ind {
             GroupKind::OneOf | GroupKind::NoneOf => {
                 let (mut st, mut l) = (Tv::False, Tv::False);
                 for j in start..start + len {
-                    let (cs, cl) = self.node(j, s);
+                    let (cs, cl) = self.node(j, f);
                     st = or3(st, cs);
                     l = or3(l, cl);
                     let settled = if of == GroupKind::OneOf { st } else { l };
@@ -455,7 +440,7 @@ impl Ind {
         }
     }
 
-    fn section<S: Src>(&self, i: u32, s: &mut S) -> Sec {
+    fn section<F: Facts + ?Sized>(&self, i: u32, f: &F) -> Sec {
         if i == NONE {
             return Sec {
                 s: Tv::True,
@@ -463,21 +448,21 @@ impl Ind {
             };
         }
         if self.single {
-            let v = self.node1(i, s);
+            let v = self.node1(i, f);
             return Sec { s: v, l: v };
         }
-        let (st, l) = self.node(i, s);
+        let (st, l) = self.node(i, f);
         Sec { s: st, l }
     }
 
     /// Node `i` of an indication without referral leaves, whose two readings are one:
     /// [`Ind::node`], read once.
-    fn node1<S: Src>(&self, i: u32, s: &mut S) -> Tv {
+    fn node1<F: Facts + ?Sized>(&self, i: u32, f: &F) -> Tv {
         let n = self.nodes[i as usize];
         let g = if n.guard == NONE {
             Tv::True
         } else {
-            self.cond(n.guard, s)
+            self.cond(n.guard, f)
         };
         if g == Tv::False {
             return Tv::False;
@@ -485,19 +470,19 @@ impl Ind {
         let p = if n.only_if == NONE {
             Tv::True
         } else {
-            self.cond(n.only_if, s)
+            self.cond(n.only_if, f)
         };
         if p == Tv::False {
             return g;
         }
         let b = match n.body {
-            Body::Cond(c) => self.cond(c, s),
+            Body::Cond(c) => self.cond(c, f),
             // Not in an indication read once; as in `node`, a referral fails strictly.
             Body::Referral => Tv::False,
             Body::Group(GroupKind::AllOf, start, len) => {
                 let mut r = Tv::True;
                 for j in start..start + len {
-                    r = and3(r, self.node1(j, s));
+                    r = and3(r, self.node1(j, f));
                     if r == Tv::False {
                         break;
                     }
@@ -507,7 +492,7 @@ impl Ind {
             Body::Group(of, start, len) => {
                 let mut r = Tv::False;
                 for j in start..start + len {
-                    r = or3(r, self.node1(j, s));
+                    r = or3(r, self.node1(j, f));
                     if r == Tv::True {
                         break;
                     }
@@ -532,25 +517,24 @@ impl Ind {
         approve_only: bool,
         budget: &mut u32,
     ) -> Option<u8> {
-        let live = &mut Live(f);
         let applies = if self.applies == NONE {
             Tv::True
         } else {
-            self.cond(self.applies, live)
+            self.cond(self.applies, f)
         };
         match applies {
             Tv::False => return Some(DENY),
             Tv::Unknown if approve_only => return self.exact(f, refers, true, budget),
             _ => {}
         }
-        let criteria = self.section(self.criteria, live);
+        let criteria = self.section(self.criteria, f);
         if criteria.l == Tv::False {
             return Some(DENY);
         }
         if approve_only && criteria.s != Tv::True {
             return self.exact(f, refers, true, budget);
         }
-        let dosing = self.section(self.dosing, live);
+        let dosing = self.section(self.dosing, f);
         let set = possible(
             Values {
                 applies,
@@ -581,8 +565,8 @@ impl Ind {
     /// The standings the indication reaches over every completion of the facts the request
     /// leaves unstated: the tree's `exact_standings`, worked out over bit masks (see the module's
     /// documentation). With `approve_only`, stops once something other than an approval is
-    /// reached. Each completion tried costs one of `budget`; when it runs out, the three-valued
-    /// superset is the answer, as in the tree's search. `None` where this cannot be worked out
+    /// reached. Each cell tried costs one of `budget`, as in the tree's search; when it runs out,
+    /// the three-valued superset is the answer. `None` where this cannot be worked out
     /// here: ask the tree.
     pub(crate) fn exact<F: Facts + ?Sized>(
         &self,

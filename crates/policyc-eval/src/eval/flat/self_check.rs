@@ -1,6 +1,6 @@
 //! The flat program compared with the tree, for the differential tests.
 
-use super::{of, Leaf, Live, Masks, Sec, Tv, Values, MAX_LEAVES, MAX_OPEN, NONE};
+use super::{of, Leaf, Masks, Sec, Tv, Values, MAX_LEAVES, MAX_OPEN, NONE};
 use crate::eval::cells::{self, Cells};
 use crate::eval::logic::{cond_in, search, Scope, SEARCH_BUDGET};
 use crate::request::Value;
@@ -24,14 +24,13 @@ pub fn self_check(p: &Program, req: &crate::request::Request) -> Result<(), Stri
         let Some(ind) = flat.ind(i) else {
             return Err(format!("indication {} has no flat form", def.label));
         };
-        let live = &mut Live(f);
         let applies = if ind.applies == NONE {
             Tv::True
         } else {
-            ind.cond(ind.applies, live)
+            ind.cond(ind.applies, f)
         };
-        let criteria = ind.section(ind.criteria, live);
-        let dosing = ind.section(ind.dosing, live);
+        let criteria = ind.section(ind.criteria, f);
+        let dosing = ind.section(ind.dosing, f);
         let tree_applies = def.applies.as_ref().map_or(Tv::True, |c| cond_in(c, f));
         let (cs, cl) = node_pair(&def.criteria, f, &mut NoObserver);
         let (ds, dl) = def
