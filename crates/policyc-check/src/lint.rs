@@ -551,22 +551,7 @@ fn not3(a: Tv) -> Tv {
 /// A labelled node's value (as [`eval::node`] reads it) from its guard `g`, its `if` condition `p`
 /// and its body `b` (each true when absent).
 fn finish(g: Tv, p: Tv, b: Tv) -> Tv {
-    if g == Tv::False {
-        return Tv::False;
-    }
-    if p == Tv::False {
-        return g;
-    }
-    let b = match (p, b) {
-        (Tv::Unknown, Tv::True) => Tv::True,
-        (Tv::Unknown, _) => Tv::Unknown,
-        (_, b) => b,
-    };
-    match (g, b) {
-        (_, Tv::False) => Tv::False,
-        (Tv::True, b) => b,
-        _ => Tv::Unknown,
-    }
+    eval::node_value(g, p, b)
 }
 
 /// A part of a node, as the exact search sees it: a function of its parts' values, or a leaf

@@ -30,7 +30,7 @@ pub use decision::*;
 pub use explain::{evaluate, evaluate_with};
 use explain::{phase_sentence, regimen_sentence};
 pub use flat::self_check as flat_self_check;
-pub use logic::{cond, decide, decide_by_tree, node, prepare, Outcome, Tv};
+pub use logic::{cond, decide, decide_by_tree, node, node_value, prepare, Outcome, Tv};
 pub(crate) use observe::limit_leaves;
 pub use observe::{NoObserver, Observer, Part};
 pub use words::{describe, render_human};

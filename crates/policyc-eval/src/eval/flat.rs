@@ -29,8 +29,8 @@ pub use self_check::self_check;
 
 use super::cells::{self, Cells};
 use super::logic::{
-    and3, cmp_holds, compare_value, cond_in, finish, or3, possible, Facts, Scope, Sec, Tv, Values,
-    APPROVE, DENY, SEARCH_DEPTH,
+    and3, cmp_holds, compare_value, cond_in, node_value, or3, possible, Facts, Scope, Sec, Tv,
+    Values, APPROVE, DENY, SEARCH_DEPTH,
 };
 use crate::request::{Value, UNLISTED};
 use policyc_ir::ir::{Cond, Const, IndicationDef, Limit, Program};
@@ -402,7 +402,7 @@ impl Ind {
             Body::Referral => (Tv::False, Tv::True),
             Body::Group(of, start, len) => self.group(of, start, len, f),
         };
-        (finish(g, p, bs), finish(g, p, bl))
+        (node_value(g, p, bs), node_value(g, p, bl))
     }
 
     /// A group's readings: [`super::logic::node_pair`]'s groups.
@@ -504,7 +504,7 @@ impl Ind {
                 }
             }
         };
-        finish(g, p, b)
+        node_value(g, p, b)
     }
 
     /// The standings the indication could have, doing only the work that can change the

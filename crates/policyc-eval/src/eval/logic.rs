@@ -275,11 +275,18 @@ pub(crate) fn node_r(n: &Node, f: &[Option<Value>], r: Referral) -> Tv {
     }
 }
 
-/// A node's value from its `when` (`g`, not false), its `if` (`p`, not false) and its body's value
-/// `b` in one reading: `if P: body` is the implication ¬P ∨ body, and the node is not met where
-/// its `when` is false. Every reading of a node, in the tree and in the flat program, ends here.
+/// A node's value from its `when` `g`, its `if` `p` (each true when absent) and its body's value
+/// `b` in one reading: the node is not met where its `when` is false, and `if P: body` is the
+/// implication ¬P ∨ body. Every reading of a node (the tree's, the flat program's, the lints')
+/// ends here.
 #[inline]
-pub(super) fn finish(g: Tv, p: Tv, b: Tv) -> Tv {
+pub fn node_value(g: Tv, p: Tv, b: Tv) -> Tv {
+    if g == Tv::False {
+        return Tv::False;
+    }
+    if p == Tv::False {
+        return g;
+    }
     let b = match (p, b) {
         (Tv::Unknown, Tv::True) => Tv::True,
         (Tv::Unknown, _) => Tv::Unknown,
@@ -320,7 +327,7 @@ pub(crate) fn node_pair<F: Facts + ?Sized, O: Observer>(n: &Node, f: &F, o: &mut
     }
     let (bs, bl) = body_pair(n, f, o);
     o.body(n, bl);
-    (finish(g, p, bs), finish(g, p, bl))
+    (node_value(g, p, bs), node_value(g, p, bl))
 }
 
 fn body_pair<F: Facts + ?Sized, O: Observer>(n: &Node, f: &F, o: &mut O) -> (Tv, Tv) {

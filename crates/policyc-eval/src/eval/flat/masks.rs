@@ -3,7 +3,7 @@
 //! postorder form, and what the tests compare the postorder form with.
 
 use super::{Body, Ind, Masks, C, NONE};
-use crate::eval::logic::{and3, finish, or3, Sec, Tv, Values};
+use crate::eval::logic::{and3, node_value, or3, Sec, Tv, Values};
 use policyc_syntax::ast::GroupKind;
 
 impl Ind {
@@ -79,7 +79,7 @@ impl Ind {
         } else {
             bp
         };
-        (finish(g, p, bs), finish(g, p, bl), pick)
+        (node_value(g, p, bs), node_value(g, p, bl), pick)
     }
 
     /// A group over masks: [`Ind::group`], with the pick of its first unknown part.
