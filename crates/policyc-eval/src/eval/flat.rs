@@ -577,7 +577,8 @@ impl Ind {
     ) -> Option<u8> {
         let slots = self.slots.as_ref()?;
         let Masks { holds, unknown } = self.masks(f);
-        let set = possible(self.over(&Masks { holds, unknown }).0, refers);
+        let read = self.over(&Masks { holds, unknown });
+        let set = possible(read.0, refers);
         if set.count_ones() <= 1 || (approve_only && set & APPROVE == 0) {
             return Some(set);
         }
@@ -604,6 +605,7 @@ impl Ind {
             &open[..n],
             holds,
             unknown,
+            read,
             refers,
             approve_only,
             0,
@@ -614,20 +616,22 @@ impl Ind {
 
     /// The standings reachable from the leaf values `holds` and `unknown` (every unknown leaf
     /// read by one of the facts in `open`, with its patterns and its leaves): the tree's search,
-    /// step for step, over bit masks. `found`: standings already known to be reachable elsewhere.
+    /// step for step, over bit masks. The third argument is the indication read over those masks
+    /// ([`Ind::over`]: its values, and the leaf to settle first), which the caller has made.
+    /// `found`: standings already known to be reachable elsewhere.
     #[allow(clippy::too_many_arguments)]
     fn search(
         &self,
         open: &[(&[u64], u64)],
         holds: u64,
         unknown: u64,
+        (v, leaf): (Values, u32),
         refers: bool,
         approve_only: bool,
         found: u8,
         depth: u32,
         budget: &mut u32,
     ) -> u8 {
-        let (v, leaf) = self.over(&Masks { holds, unknown });
         let set = possible(v, refers);
         if set.count_ones() <= 1 || (approve_only && set & APPROVE == 0) || set & !found == 0 {
             return set;
@@ -649,10 +653,12 @@ impl Ind {
                 break;
             }
             *budget -= 1;
+            let (holds, unknown) = (holds | pattern, unknown & !mask);
             out |= self.search(
                 open,
-                holds | pattern,
-                unknown & !mask,
+                holds,
+                unknown,
+                self.over(&Masks { holds, unknown }),
                 refers,
                 approve_only,
                 found | out,
